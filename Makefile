@@ -1,0 +1,88 @@
+# mailshift — see README.md.  `make`, `make test`, `make demo`, `make install`.
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+VERSION  := 0.1.0
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wwrite-strings
+ifneq ($(CI),)
+WARN += -Werror
+endif
+
+PKGS := ncursesw libssh2 libmariadb libpq
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+LDAP_LIBS  := $(shell $(PKG_CONFIG) --libs ldap 2>/dev/null || echo -lldap -llber)
+
+ALL_CFLAGS  = -std=c11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -DMAILSHIFT_VERSION='"$(VERSION)"' \
+              -I. $(PKG_CFLAGS) -MMD -MP
+ALL_LDLIBS  = $(PKG_LIBS) $(LDAP_LIBS) $(LDLIBS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Everything but main.c goes into a static library the tests link against.
+LIB_SRC := $(wildcard core/*.c steps/*.c backends/*.c tui/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
+MAIN_OBJ := build/main.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+
+all: mailshift
+
+mailshift: $(MAIN_OBJ) build/libmailshift.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+build/libmailshift.a: $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+build/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/tests/%: tests/unit/%.c build/libmailshift.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< build/libmailshift.a \
+		$$($(PKG_CONFIG) --cflags --libs cmocka) $(ALL_LDLIBS)
+
+unit: $(UNIT_BIN)
+	$(Q)tests/unit/run.sh $(UNIT_BIN)
+
+# Everything CI must prove: unit tests under valgrind, the CLI tests, the lab.
+test: all $(UNIT_BIN)
+	$(Q)tests/run.sh
+
+# Fast tier only (no root, no lab): unit + CLI.
+check: all $(UNIT_BIN)
+	$(Q)MAILSHIFT_NO_LAB=1 tests/run.sh
+
+asan:
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BIN)
+	MAILSHIFT_NO_VALGRIND=1 MAILSHIFT_NO_LAB=1 tests/run.sh
+
+demo: all
+	$(Q)./tests/demo.sh
+
+install: mailshift
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 mailshift $(DESTDIR)$(BINDIR)/mailshift
+	install -m 0644 docs/mailshift.1 $(DESTDIR)$(MANDIR)/man1/mailshift.1
+
+clean:
+	rm -rf build mailshift
+
+.PHONY: all unit test check asan demo install clean
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

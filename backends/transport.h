@@ -1,0 +1,74 @@
+/* transport — the one door to the servers.
+ *
+ * A transport runs one shell command on one host and streams its stdout and
+ * stderr, line by line, to a sink.  Steps never reach a server any other
+ * way.  Implementations: local (fork/exec bash on this machine), dry (runs
+ * nothing), and in tests a fake.
+ *
+ * The caller owns the transport and frees it with transport_free(); the sink
+ * and the command are borrowed for the duration of run(). */
+#ifndef MAILSHIFT_TRANSPORT_H
+#define MAILSHIFT_TRANSPORT_H
+
+#include "core/plan.h"
+
+enum sink_kind {
+	SINK_OUT,    /* a line of an action's stdout */
+	SINK_ERR,    /* a line of an action's stderr */
+	SINK_STEP,   /* a step begins: its title */
+	SINK_WHY,    /* the step's explanation */
+	SINK_ACTION,  /* an action begins: what it does */
+	SINK_COMMAND, /* the action's exact command */
+	SINK_INFO,   /* mailshift tells the admin something */
+	SINK_WARN,
+	SINK_ERROR,
+};
+
+struct sink {
+	void (*emit)(void *ctx, enum sink_kind kind, enum host host, const char *text);
+	void *ctx;
+};
+
+void sink_emit(const struct sink *s, enum sink_kind kind, enum host host, const char *text);
+void sink_emitf(const struct sink *s, enum sink_kind kind, enum host host, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#define TRANSPORT_FAILED (-1) /* could not run the command at all */
+
+struct transport;
+
+struct transport_ops {
+	const char *name;
+	/* Runs cmd on host; returns its exit status (0-255; 128+N for signal N)
+	 * or TRANSPORT_FAILED, with the reason in transport_error(). */
+	int (*run)(struct transport *t, enum host host, const char *cmd, const struct sink *sink);
+	void (*free)(struct transport *t);
+};
+
+struct transport {
+	const struct transport_ops *ops;
+	char err[256];
+};
+
+int transport_run(struct transport *t, enum host host, const char *cmd, const struct sink *sink);
+const char *transport_error(const struct transport *t);
+void transport_free(struct transport *t);
+
+/* Runs every host's commands on this machine with bash -c. */
+struct transport *transport_local_new(void);
+/* Runs nothing and succeeds: the plan is only written down. */
+struct transport *transport_dry_new(void);
+
+/* Splits a byte stream into lines for a sink.  Feed it what a pipe or a
+ * channel gives; a partial line waits for its end or for flush. */
+struct line_splitter {
+	char buf[4096];
+	size_t len;
+	enum sink_kind kind;
+	enum host host;
+};
+
+void line_splitter_feed(struct line_splitter *ls, const char *data, size_t n, const struct sink *sink);
+void line_splitter_flush(struct line_splitter *ls, const struct sink *sink);
+
+#endif

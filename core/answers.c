@@ -1,0 +1,488 @@
+#include "core/answers.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/xalloc.h"
+
+enum key_type { K_STR, K_PATH, K_HOST, K_PORT, K_BOOL, K_STACK, K_BACKEND };
+enum section { SEC_NONE, SEC_SOURCE, SEC_TARGET, SEC_OPTIONS };
+
+struct key {
+	enum section sec; /* SEC_NONE: in [source] and [target] */
+	const char *name;
+	enum key_type type;
+	size_t off;       /* in struct endpoint or struct options */
+	const char *help; /* for the template */
+};
+
+#define EP(f) offsetof(struct endpoint, f)
+#define OP(f) offsetof(struct options, f)
+
+static const struct key keys[] = {
+	{ SEC_NONE, "stack", K_STACK, EP(stack), "iredmail | postfix-dovecot | sendmail-mbox" },
+	{ SEC_NONE, "backend", K_BACKEND, EP(backend), "iRedMail only: openldap | mariadb | mysql | pgsql" },
+	{ SEC_NONE, "host", K_HOST, EP(host), "name or address mailshift connects to by SSH" },
+	{ SEC_NONE, "port", K_PORT, EP(port), "SSH port (default 22)" },
+	{ SEC_NONE, "user", K_STR, EP(user), "SSH user, root or one with sudo (default root)" },
+	{ SEC_NONE, "identity", K_PATH, EP(identity), "private key file (default: ssh-agent)" },
+	{ SEC_NONE, "known_hosts", K_PATH, EP(known_hosts), "host keys are checked here (default ~/.ssh/known_hosts)" },
+	{ SEC_OPTIONS, "vmail_dir", K_PATH, OP(vmail_dir), "the mail store (default /var/vmail)" },
+	{ SEC_OPTIONS, "dkim_dir", K_PATH, OP(dkim_dir), "DKIM keys (default /var/lib/dkim)" },
+	{ SEC_OPTIONS, "roundcube_dir", K_PATH, OP(roundcube_dir), "installed Roundcube (default /opt/www/roundcubemail)" },
+	{ SEC_OPTIONS, "roundcube_release", K_PATH, OP(roundcube_release), "unpacked newer Roundcube on the source; upgrade with its bin/installto.sh (default: no upgrade)" },
+	{ SEC_OPTIONS, "installer_dir", K_PATH, OP(installer_dir), "iRedMail installer tree on the source, checked for missing files (default: not checked)" },
+	{ SEC_OPTIONS, "ldap_suffix", K_STR, OP(ldap_suffix), "LDAP suffix, e.g. dc=example,dc=com (default: asked from slapd)" },
+	{ SEC_OPTIONS, "backup_dir", K_PATH, OP(backup_dir), "dumps and saved state on both hosts (default /var/backups/mailshift)" },
+	{ SEC_OPTIONS, "two_phase_sync", K_BOOL, OP(two_phase_sync), "bulk copy while live, final copy in the downtime (default yes)" },
+	{ SEC_OPTIONS, "relay_during_cutover", K_BOOL, OP(relay_during_cutover), "old server relays mail to the new one after the switch (default yes)" },
+};
+
+static const char *const stack_names[] = {
+	[STACK_NONE] = "", [STACK_IREDMAIL] = "iredmail",
+	[STACK_POSTFIX_DOVECOT] = "postfix-dovecot", [STACK_SENDMAIL_MBOX] = "sendmail-mbox",
+};
+
+static const char *const backend_names[] = {
+	[BACKEND_NONE] = "", [BACKEND_OPENLDAP] = "openldap", [BACKEND_MARIADB] = "mariadb",
+	[BACKEND_MYSQL] = "mysql", [BACKEND_PGSQL] = "pgsql",
+};
+
+const char *answers_stack_name(enum stack s)
+{
+	return stack_names[s];
+}
+
+const char *answers_backend_name(enum backend b)
+{
+	return backend_names[b];
+}
+
+const char *answers_endpoint_kind(const struct endpoint *e)
+{
+	if (e->stack != STACK_IREDMAIL)
+		return stack_names[e->stack];
+	switch (e->backend) {
+	case BACKEND_OPENLDAP: return "iredmail/openldap";
+	case BACKEND_MARIADB: return "iredmail/mariadb";
+	case BACKEND_MYSQL: return "iredmail/mysql";
+	case BACKEND_PGSQL: return "iredmail/pgsql";
+	case BACKEND_NONE: break;
+	}
+	return "iredmail";
+}
+
+struct parser {
+	const char *name;
+	int line;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct parser *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct parser *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+	struct buf b = {0};
+
+	if (line > 0)
+		buf_addf(&b, "%s:%d: ", p->name, line);
+	else
+		buf_addf(&b, "%s: ", p->name);
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (p->errlen) {
+		strncpy(p->err, buf_cstr(&b), p->errlen - 1);
+		p->err[p->errlen - 1] = '\0';
+	}
+	buf_free(&b);
+	return -1;
+}
+
+static int lookup(const char *const *names, size_t n, const char *v)
+{
+	size_t i;
+	for (i = 1; i < n; i++)
+		if (strcmp(names[i], v) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int valid_host(const char *v)
+{
+	const char *s;
+	if (!*v || *v == '-' || strlen(v) > 253)
+		return 0;
+	for (s = v; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".-:_[]", *s))
+			return 0;
+	return 1;
+}
+
+static int set_value(struct parser *p, const struct key *k, void *base, const char *v)
+{
+	char **sp = (char **)((char *)base + k->off);
+	int *ip = (int *)((char *)base + k->off);
+	char *end;
+	long n;
+	int e;
+
+	switch (k->type) {
+	case K_PATH:
+		if (v[0] != '/')
+			return fail(p, p->line, "%s: expected an absolute path, got \"%s\"", k->name, v);
+		/* fallthrough */
+	case K_STR:
+		if (!*v)
+			return fail(p, p->line, "%s: expected a value", k->name);
+		free(*sp);
+		*sp = xstrdup(v);
+		return 0;
+	case K_HOST:
+		if (!valid_host(v))
+			return fail(p, p->line, "host: expected a host name or address, got \"%s\"", v);
+		free(*sp);
+		*sp = xstrdup(v);
+		return 0;
+	case K_PORT:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno || *end || end == v || n < 1 || n > 65535)
+			return fail(p, p->line, "port: expected a number 1-65535, got \"%s\"", v);
+		*(unsigned *)((char *)base + k->off) = (unsigned)n;
+		return 0;
+	case K_BOOL:
+		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+			*ip = 1;
+		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+			*ip = 0;
+		else
+			return fail(p, p->line, "%s: expected yes or no, got \"%s\"", k->name, v);
+		return 0;
+	case K_STACK:
+		e = lookup(stack_names, sizeof stack_names / sizeof *stack_names, v);
+		if (e < 0)
+			return fail(p, p->line, "stack: expected iredmail, postfix-dovecot or sendmail-mbox, got \"%s\"", v);
+		*(enum stack *)((char *)base + k->off) = (enum stack)e;
+		return 0;
+	case K_BACKEND:
+		e = lookup(backend_names, sizeof backend_names / sizeof *backend_names, v);
+		if (e < 0)
+			return fail(p, p->line, "backend: expected openldap, mariadb, mysql or pgsql, got \"%s\"", v);
+		*(enum backend *)((char *)base + k->off) = (enum backend)e;
+		return 0;
+	}
+	return -1;
+}
+
+/* Splits "key = value  # comment" in place.  A value may be double-quoted
+ * to hold '#' or ';' or outer spaces (\" and \\ escape inside). */
+static int split_line(struct parser *p, char *s, char **key, char **val)
+{
+	char *eq = strchr(s, '='), *e, *v, *w;
+
+	if (!eq)
+		return fail(p, p->line, "expected \"key = value\" or \"[section]\", got \"%s\"", s);
+	for (e = eq; e > s && isspace((unsigned char)e[-1]); e--)
+		;
+	*e = '\0';
+	*key = s;
+	if (!*s)
+		return fail(p, p->line, "expected a key before '='");
+	for (v = eq + 1; isspace((unsigned char)*v); v++)
+		;
+	if (*v == '"') {
+		for (w = *val = ++v; *v && *v != '"'; v++) {
+			if (*v == '\\' && (v[1] == '"' || v[1] == '\\'))
+				v++;
+			*w++ = *v;
+		}
+		if (*v != '"')
+			return fail(p, p->line, "%s: expected a closing '\"'", *key);
+		*w = '\0';
+		for (v++; isspace((unsigned char)*v); v++)
+			;
+		if (*v && *v != '#' && *v != ';')
+			return fail(p, p->line, "%s: expected nothing after the closing '\"'", *key);
+		return 0;
+	}
+	*val = v;
+	for (w = v; *w; w++)
+		if ((*w == '#' || *w == ';') && (w == v || isspace((unsigned char)w[-1]))) {
+			*w = '\0';
+			break;
+		}
+	for (e = v + strlen(v); e > v && isspace((unsigned char)e[-1]); e--)
+		;
+	*e = '\0';
+	return 0;
+}
+
+static int parse_line(struct parser *p, struct answers *a, enum section *sec, char *s)
+{
+	char *key = NULL, *val = NULL, *end;
+	size_t i;
+	void *base;
+
+	if (*s == '[') {
+		end = strchr(s, ']');
+		if (!end || end[1])
+			return fail(p, p->line, "expected \"[source]\", \"[target]\" or \"[options]\", got \"%s\"", s);
+		*end = '\0';
+		if (!strcmp(s + 1, "source")) {
+			*sec = SEC_SOURCE;
+			a->source.line = p->line;
+		} else if (!strcmp(s + 1, "target")) {
+			*sec = SEC_TARGET;
+			a->target.line = p->line;
+		} else if (!strcmp(s + 1, "options")) {
+			*sec = SEC_OPTIONS;
+		} else {
+			return fail(p, p->line, "unknown section [%s]: expected [source], [target] or [options]", s + 1);
+		}
+		return 0;
+	}
+	if (split_line(p, s, &key, &val) < 0)
+		return -1;
+	if (*sec == SEC_NONE)
+		return fail(p, p->line, "%s: expected a [source], [target] or [options] line first", key);
+	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
+		const struct key *k = &keys[i];
+		if (strcmp(k->name, key))
+			continue;
+		if ((k->sec == SEC_NONE) != (*sec != SEC_OPTIONS))
+			continue;
+		base = *sec == SEC_SOURCE ? (void *)&a->source
+		     : *sec == SEC_TARGET ? (void *)&a->target : (void *)&a->opt;
+		return set_value(p, k, base, val);
+	}
+	return fail(p, p->line, "unknown key \"%s\" in [%s]", key,
+	            *sec == SEC_SOURCE ? "source" : *sec == SEC_TARGET ? "target" : "options");
+}
+
+static int check_endpoint(struct parser *p, struct endpoint *e, const char *sec)
+{
+	if (!e->line)
+		return fail(p, 0, "expected a [%s] section", sec);
+	if (e->stack == STACK_NONE)
+		return fail(p, e->line, "[%s] needs \"stack = iredmail | postfix-dovecot | sendmail-mbox\"", sec);
+	if (e->stack == STACK_IREDMAIL && e->backend == BACKEND_NONE)
+		return fail(p, e->line, "[%s] is iredmail: it needs \"backend = openldap | mariadb | mysql | pgsql\"", sec);
+	if (e->stack != STACK_IREDMAIL && e->backend != BACKEND_NONE)
+		return fail(p, e->line, "[%s]: backend applies to iredmail only; %s keeps accounts in system users",
+		            sec, stack_names[e->stack]);
+	if (!e->host)
+		return fail(p, e->line, "[%s] needs \"host = NAME\"", sec);
+	if (!e->port)
+		e->port = 22;
+	if (!e->user)
+		e->user = xstrdup("root");
+	return 0;
+}
+
+static void default_str(char **s, const char *v)
+{
+	if (!*s)
+		*s = xstrdup(v);
+}
+
+static void set_defaults(struct answers *a)
+{
+	a->opt.two_phase_sync = 1;
+	a->opt.relay_during_cutover = 1;
+}
+
+int answers_parse(struct answers *a, const char *name, const char *text,
+                  char *err, size_t errlen)
+{
+	struct parser p = { name, 0, err, errlen };
+	enum section sec = SEC_NONE;
+	char *copy = xstrdup(text), *line = copy, *next, *s, *e;
+	int rc = 0;
+
+	memset(a, 0, sizeof *a);
+	set_defaults(a);
+	for (; line && rc == 0; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		p.line++;
+		for (s = line; isspace((unsigned char)*s); s++)
+			;
+		for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)
+			;
+		*e = '\0';
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		rc = parse_line(&p, a, &sec, s);
+	}
+	free(copy);
+	if (rc == 0)
+		rc = check_endpoint(&p, &a->source, "source");
+	if (rc == 0)
+		rc = check_endpoint(&p, &a->target, "target");
+	if (rc == 0) {
+		default_str(&a->opt.vmail_dir, "/var/vmail");
+		default_str(&a->opt.dkim_dir, "/var/lib/dkim");
+		default_str(&a->opt.roundcube_dir, "/opt/www/roundcubemail");
+		default_str(&a->opt.backup_dir, "/var/backups/mailshift");
+	}
+	if (rc < 0) {
+		answers_free(a);
+		set_defaults(a);
+	}
+	return rc;
+}
+
+int answers_load(struct answers *a, const char *path, char *err, size_t errlen)
+{
+	struct parser p = { path, 0, err, errlen };
+	struct buf b = {0};
+	char chunk[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	memset(a, 0, sizeof *a);
+	if (!f)
+		return fail(&p, 0, "cannot read: %s", strerror(errno));
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(&b, chunk, n);
+	if (ferror(f)) {
+		fclose(f);
+		buf_free(&b);
+		return fail(&p, 0, "cannot read: %s", strerror(errno));
+	}
+	fclose(f);
+	if (memchr(buf_cstr(&b), '\0', b.len)) {
+		buf_free(&b);
+		return fail(&p, 0, "expected a text file, found a NUL byte");
+	}
+	rc = answers_parse(a, path, buf_cstr(&b), err, errlen);
+	buf_free(&b);
+	return rc;
+}
+
+static void free_endpoint(struct endpoint *e)
+{
+	free(e->host);
+	free(e->user);
+	free(e->identity);
+	free(e->known_hosts);
+}
+
+void answers_free(struct answers *a)
+{
+	free_endpoint(&a->source);
+	free_endpoint(&a->target);
+	free(a->opt.vmail_dir);
+	free(a->opt.dkim_dir);
+	free(a->opt.roundcube_dir);
+	free(a->opt.roundcube_release);
+	free(a->opt.installer_dir);
+	free(a->opt.ldap_suffix);
+	free(a->opt.backup_dir);
+	memset(a, 0, sizeof *a);
+}
+
+/* Writes one value, quoted when a plain value would not read back. */
+static void write_value(FILE *out, const char *name, const char *v)
+{
+	const char *s;
+	int plain = *v && !isspace((unsigned char)*v) && !isspace((unsigned char)v[strlen(v) - 1]) && *v != '"';
+
+	for (s = v; plain && *s; s++)
+		if (*s == '#' || *s == ';' || *s == '\n')
+			plain = 0;
+	if (plain) {
+		fprintf(out, "%s = %s\n", name, v);
+		return;
+	}
+	fprintf(out, "%s = \"", name);
+	for (s = v; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+	fputs("\"\n", out);
+}
+
+static void write_keys(FILE *out, enum section sec, const void *base, int help)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
+		const struct key *k = &keys[i];
+		const char *p = (const char *)base + k->off;
+		if ((k->sec == SEC_NONE) != (sec != SEC_OPTIONS))
+			continue;
+		if (help)
+			fprintf(out, "# %s: %s\n", k->name, k->help);
+		switch (k->type) {
+		case K_STR: case K_PATH: case K_HOST:
+			if (*(char *const *)p)
+				write_value(out, k->name, *(char *const *)p);
+			else if (help)
+				fprintf(out, "#%s =\n", k->name);
+			break;
+		case K_PORT:
+			fprintf(out, "%s = %u\n", k->name, *(const unsigned *)p);
+			break;
+		case K_BOOL:
+			fprintf(out, "%s = %s\n", k->name, *(const int *)p ? "yes" : "no");
+			break;
+		case K_STACK:
+			fprintf(out, "%s = %s\n", k->name, stack_names[*(const enum stack *)p]);
+			break;
+		case K_BACKEND:
+			if (*(const enum backend *)p != BACKEND_NONE)
+				fprintf(out, "%s = %s\n", k->name, backend_names[*(const enum backend *)p]);
+			break;
+		}
+	}
+}
+
+static void write_all(const struct answers *a, FILE *out, int help)
+{
+	fputs("[source]\n", out);
+	write_keys(out, SEC_SOURCE, &a->source, help);
+	fputs("\n[target]\n", out);
+	write_keys(out, SEC_TARGET, &a->target, help);
+	fputs("\n[options]\n", out);
+	write_keys(out, SEC_OPTIONS, &a->opt, help);
+}
+
+void answers_write(const struct answers *a, FILE *out)
+{
+	fputs("# mailshift answers\n", out);
+	write_all(a, out, 0);
+}
+
+void answers_template(FILE *out)
+{
+	struct answers a;
+	char err[256];
+	static const char example[] =
+		"[source]\nstack = iredmail\nbackend = mariadb\nhost = old.example.org\n"
+		"known_hosts = /root/.ssh/known_hosts\n"
+		"[target]\nstack = iredmail\nbackend = mariadb\nhost = new.example.org\n"
+		"known_hosts = /root/.ssh/known_hosts\n";
+
+	if (answers_parse(&a, "template", example, err, sizeof err) < 0)
+		return;
+	fputs("# mailshift answers: the two servers and the options of the migration.\n"
+	      "# Edit, then run: mailshift --answers THIS_FILE --dry-run\n"
+	      "# Lines starting with # are comments; \"key = value\"; quote a value\n"
+	      "# with \"...\" when it holds # or ; or outer spaces.\n"
+	      "# Passwords never go here: credentials stay on the servers\n"
+	      "# (/root/.my.cnf, the postgres user, slapd's own config).\n\n", out);
+	write_all(&a, out, 1);
+	answers_free(&a);
+}

@@ -1,0 +1,310 @@
+#include "core/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/transport.h"
+#include "core/answers.h"
+#include "core/console.h"
+#include "core/journal.h"
+#include "core/plan.h"
+#include "core/runbook.h"
+#include "core/runner.h"
+
+struct cli {
+	const char *answers, *runbook, *journal, *log, *report;
+	int yes, dry_run, fresh, local, quiet, verbose;
+};
+
+static const char usage_text[] =
+	"usage: mailshift --answers FILE [--dry-run] [--yes] [--runbook PATH]\n"
+	"                 [--journal PATH] [--log PATH] [--fresh] [--quiet|--verbose]\n"
+	"       mailshift --print-answers\n"
+	"       mailshift --report JOURNAL\n"
+	"       mailshift --help | --version\n";
+
+static const char help_text[] =
+	"mailshift moves a mail server to a new machine without losing a message.\n"
+	"It plans the migration for the two servers described in an answers file,\n"
+	"runs each step with a confirmation, and writes a bash runbook that replays it.\n"
+	"\n"
+	"  -a, --answers FILE   the two servers and the options (see --print-answers)\n"
+	"  -n, --dry-run        write the runbook of the whole plan; touch no host\n"
+	"  -y, --yes            ask nothing: run every step, stop at the first failure\n"
+	"  -r, --runbook PATH   where the runbook goes (default ./mailshift-runbook.sh)\n"
+	"  -j, --journal PATH   the progress record (default ./mailshift.journal);\n"
+	"                       a rerun resumes after the last finished action\n"
+	"  -l, --log PATH       every line of output, with the commands\n"
+	"                       (default ./mailshift.log)\n"
+	"      --fresh          ignore the journal's progress and start at step one\n"
+	"      --local          run every action on this machine instead of the hosts\n"
+	"                       (rehearsals of the runner and tests only)\n"
+	"  -q, --quiet          print only warnings and errors\n"
+	"  -v, --verbose        print each command before it runs\n"
+	"      --print-answers  write a commented answers template to stdout\n"
+	"      --report JOURNAL per-step durations and the downtime window\n"
+	"  -h, --help, -V, --version\n"
+	"\n"
+	"Exit status: 0 done, 1 a step failed, 2 bad usage or input, 3 refused by the admin.\n"
+	"See mailshift(1).\n";
+
+enum { OPT_FRESH = 256, OPT_LOCAL, OPT_PRINT, OPT_REPORT };
+
+static int parse(struct cli *c, int argc, char **argv, int *done)
+{
+	static const struct option opts[] = {
+		{ "answers", required_argument, NULL, 'a' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "runbook", required_argument, NULL, 'r' },
+		{ "journal", required_argument, NULL, 'j' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "fresh", no_argument, NULL, OPT_FRESH },
+		{ "local", no_argument, NULL, OPT_LOCAL },
+		{ "print-answers", no_argument, NULL, OPT_PRINT },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+
+	*done = 0;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":a:nyr:j:l:qvhV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'a': c->answers = optarg; break;
+		case 'n': c->dry_run = 1; break;
+		case 'y': c->yes = 1; break;
+		case 'r': c->runbook = optarg; break;
+		case 'j': c->journal = optarg; break;
+		case 'l': c->log = optarg; break;
+		case 'q': c->quiet = 1; break;
+		case 'v': c->verbose = 1; break;
+		case OPT_FRESH: c->fresh = 1; break;
+		case OPT_LOCAL: c->local = 1; break;
+		case OPT_REPORT: c->report = optarg; break;
+		case OPT_PRINT:
+			answers_template(stdout);
+			*done = 1;
+			return CLI_OK;
+		case 'h':
+			fputs(usage_text, stdout);
+			fputc('\n', stdout);
+			fputs(help_text, stdout);
+			*done = 1;
+			return CLI_OK;
+		case 'V':
+			puts("mailshift " MAILSHIFT_VERSION);
+			*done = 1;
+			return CLI_OK;
+		case ':':
+			fprintf(stderr, "mailshift: %s needs a value\n%s", argv[optind - 1], usage_text);
+			*done = 1;
+			return CLI_USAGE;
+		default:
+			fprintf(stderr, "mailshift: unknown option %s\n%s", argv[optind - 1], usage_text);
+			*done = 1;
+			return CLI_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mailshift: unexpected argument \"%s\"\n%s", argv[optind], usage_text);
+		*done = 1;
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+static size_t count_actions(const struct plan *p)
+{
+	size_t i, n = 0;
+	for (i = 0; i < p->n; i++)
+		n += p->steps[i].n;
+	return n;
+}
+
+static int dry_run(struct cli *c, const struct plan *p, struct console *con)
+{
+	struct transport *t = transport_dry_new();
+	struct runner_opts o = { .yes = 1, .dry_run = 1 };
+	struct runner_report rep;
+	struct runbook *rb;
+	struct sink sink = { NULL, NULL };
+	char err[512];
+	size_t i;
+
+	rb = runbook_open(c->runbook, p, 1, err, sizeof err);
+	if (!rb) {
+		fprintf(stderr, "mailshift: %s\n", err);
+		transport_free(t);
+		return CLI_USAGE;
+	}
+	runner_run(p, t, NULL, &sink, rb, NULL, &o, &rep);
+	transport_free(t);
+	if (runbook_close(rb, "Dry run: every step of the plan, none of it ran.") < 0) {
+		fprintf(stderr, "mailshift: %s: writing the runbook failed\n", c->runbook);
+		return CLI_FAILED;
+	}
+	if (!c->quiet) {
+		fprintf(con->out, "mailshift: dry run of %s -> %s: %zu steps, %zu actions\n",
+		        answers_endpoint_kind(&p->answers->source),
+		        answers_endpoint_kind(&p->answers->target), p->n, count_actions(p));
+		for (i = 0; i < p->n; i++)
+			fprintf(con->out, "  %2zu. %-16s %s%s\n", i + 1, p->steps[i].step->id,
+			        p->steps[i].step->title,
+			        p->steps[i].step->flags & STEP_DOWNTIME ? "  [downtime]" : "");
+		fprintf(con->out, "mailshift: wrote the runbook %s (bash %s --dry-run lists it)\n",
+		        c->runbook, c->runbook);
+	}
+	return CLI_OK;
+}
+
+/* Decides where the run starts.  Returns -1 to stop with *rc. */
+static int resume_point(struct cli *c, const struct plan *p, struct console *con,
+                        struct runner_opts *o, int *rc)
+{
+	char err[512], q[512];
+	size_t si = 0, ai = 0;
+
+	if (c->fresh)
+		return 0;
+	switch (journal_resume_point(c->journal, p, &si, &ai, err, sizeof err)) {
+	case JOURNAL_FRESH:
+		return 0;
+	case JOURNAL_BAD:
+		fprintf(stderr, "mailshift: %s\n", err);
+		*rc = CLI_USAGE;
+		return -1;
+	case JOURNAL_OTHER:
+		fprintf(stderr, "mailshift: %s records a different plan (the answers changed): "
+		        "use another --journal, or --fresh to start this plan at step one\n", c->journal);
+		*rc = CLI_USAGE;
+		return -1;
+	case JOURNAL_COMPLETE:
+		fprintf(con->out, "mailshift: %s says every step of this plan finished; "
+		        "--fresh runs it again from step one\n", c->journal);
+		*rc = CLI_OK;
+		return -1;
+	case JOURNAL_PARTIAL:
+		break;
+	}
+	snprintf(q, sizeof q, "mailshift: %s shows an unfinished run. Resume at step %s, action %zu of %zu?",
+	         c->journal, p->steps[si].step->id, ai + 1, p->steps[si].n);
+	if (c->yes)
+		fprintf(con->out, "%s yes (--yes)\n", q);
+	else if (!console_ask_yes(con, q, 1)) {
+		fprintf(con->out, "mailshift: starting at step one\n");
+		return 0;
+	}
+	o->resume_step = si;
+	o->resume_action = ai;
+	return 0;
+}
+
+static int run(struct cli *c, const struct plan *p, struct console *con)
+{
+	struct runner_opts o = { .yes = c->yes };
+	struct runner_report rep;
+	struct runner_ui ui = console_ui(con);
+	struct sink sink = console_sink(con);
+	struct transport *t;
+	struct journal *j;
+	struct runbook *rb;
+	enum runner_result r;
+	char err[512];
+	int rc = CLI_OK;
+
+	if (!c->local) {
+		fputs("mailshift: running against the hosts needs the SSH transport, which is not built yet.\n"
+		      "  --dry-run writes the runbook of the whole plan without touching a host;\n"
+		      "  --local runs every action on this machine (rehearsals of the runner, tests).\n", stderr);
+		return CLI_USAGE;
+	}
+	if (resume_point(c, p, con, &o, &rc) < 0)
+		return rc;
+	if (console_open_log(con, c->log, err, sizeof err) < 0 ||
+	    !(j = journal_open(c->journal, p, err, sizeof err))) {
+		fprintf(stderr, "mailshift: %s\n", err);
+		return CLI_USAGE;
+	}
+	rb = runbook_open(c->runbook, p, 0, err, sizeof err);
+	if (!rb) {
+		fprintf(stderr, "mailshift: %s\n", err);
+		journal_close(j);
+		return CLI_USAGE;
+	}
+	t = transport_local_new();
+	r = runner_run(p, t, &ui, &sink, rb, j, &o, &rep);
+	transport_free(t);
+	journal_finish(j, r == RUNNER_DONE ? "done" : r == RUNNER_FAILED ? "failed" : "refused");
+	if (journal_close(j) < 0)
+		fprintf(stderr, "mailshift: warning: %s: writing the journal failed\n", c->journal);
+	if (runbook_close(rb, r == RUNNER_DONE ? NULL
+	                  : "The run stopped before the end: the steps above are the ones it reached.") < 0)
+		fprintf(stderr, "mailshift: warning: %s: writing the runbook failed\n", c->runbook);
+	switch (r) {
+	case RUNNER_DONE:
+		fprintf(con->out, "mailshift: done: %zu steps; %zu advisory warning(s), %zu action(s) skipped.\n"
+		        "mailshift: runbook %s, journal %s, log %s\n",
+		        p->n, rep.warnings, rep.skipped, c->runbook, c->journal, c->log);
+		return CLI_OK;
+	case RUNNER_FAILED:
+		fprintf(stderr, "mailshift: stopped: step %s failed (exit %d). Fix the cause, then run the same "
+		        "command again: it resumes at that action (journal %s; log %s).\n",
+		        p->steps[rep.step].step->id, rep.status, c->journal, c->log);
+		return CLI_FAILED;
+	case RUNNER_REFUSED:
+		fprintf(stderr, "mailshift: stopped by the admin at step %s; the same command resumes there.\n",
+		        p->steps[rep.step].step->id);
+		return CLI_REFUSED;
+	}
+	return CLI_FAILED;
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct cli c = { .runbook = "mailshift-runbook.sh", .journal = "mailshift.journal",
+	                 .log = "mailshift.log" };
+	struct console con = { .out = stdout, .err = stderr, .in = stdin };
+	struct answers a;
+	struct plan p;
+	char err[512];
+	int done, rc = parse(&c, argc, argv, &done);
+
+	if (done)
+		return rc;
+	if (c.report) {
+		if (journal_report(c.report, stdout, err, sizeof err) < 0) {
+			fprintf(stderr, "mailshift: %s\n", err);
+			return CLI_USAGE;
+		}
+		return CLI_OK;
+	}
+	if (!c.answers) {
+		fprintf(stderr, "mailshift: the interactive wizard is not built yet: describe the servers in an "
+		        "answers file (mailshift --print-answers > answers.conf) and pass --answers FILE\n");
+		return CLI_USAGE;
+	}
+	con.quiet = c.quiet;
+	con.verbose = c.verbose;
+	if (answers_load(&a, c.answers, err, sizeof err) < 0) {
+		fprintf(stderr, "mailshift: %s\n", err);
+		return CLI_USAGE;
+	}
+	if (plan_build(&p, &a, err, sizeof err) < 0) {
+		fprintf(stderr, "mailshift: %s\n", err);
+		answers_free(&a);
+		return CLI_USAGE;
+	}
+	rc = c.dry_run ? dry_run(&c, &p, &con) : run(&c, &p, &con);
+	console_close(&con);
+	plan_free(&p);
+	answers_free(&a);
+	return rc;
+}

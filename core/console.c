@@ -1,0 +1,223 @@
+#include "core/console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int console_open_log(struct console *c, const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0 || fchmod(fd, 0600) < 0 || !(c->log = fdopen(fd, "a"))) {
+		snprintf(err, errlen, "%s: cannot write the log: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+void console_close(struct console *c)
+{
+	if (c->log)
+		fclose(c->log);
+	c->log = NULL;
+}
+
+static void log_line(struct console *c, const char *tag, enum host h, const char *text)
+{
+	char stamp[32];
+	time_t t = time(NULL);
+	const char *s, *e;
+
+	if (!c->log)
+		return;
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	for (s = text;; s = e + 1) {
+		e = strchr(s, '\n');
+		fprintf(c->log, "%s %-6s %-6s %.*s\n", stamp, tag, plan_host_name(h),
+		        e ? (int)(e - s) : (int)strlen(s), s);
+		if (!e)
+			break;
+	}
+	fflush(c->log);
+}
+
+/* Wraps text at 76 columns with an indent. */
+static void wrapped(FILE *f, const char *indent, const char *text)
+{
+	size_t col = 0;
+	const char *w = text;
+
+	while (*w) {
+		size_t len;
+		while (*w == ' ')
+			w++;
+		len = strcspn(w, " ");
+		if (!len)
+			break;
+		if (col && col + 1 + len > 76) {
+			fputc('\n', f);
+			col = 0;
+		}
+		fputs(col ? " " : indent, f);
+		col += col ? 1 : strlen(indent);
+		fwrite(w, 1, len, f);
+		col += len;
+		w += len;
+	}
+	if (col)
+		fputc('\n', f);
+}
+
+static void emit(void *ctx, enum sink_kind kind, enum host h, const char *text)
+{
+	struct console *c = ctx;
+	static const char *const tags[] = {
+		[SINK_OUT] = "out", [SINK_ERR] = "err", [SINK_STEP] = "step", [SINK_WHY] = "why",
+		[SINK_ACTION] = "action", [SINK_COMMAND] = "cmd", [SINK_INFO] = "info", [SINK_WARN] = "warn", [SINK_ERROR] = "error",
+	};
+
+	log_line(c, tags[kind], h, text);
+	switch (kind) {
+	case SINK_OUT:
+		if (!c->quiet)
+			fprintf(c->out, "   %s| %s\n", plan_host_name(h), text);
+		break;
+	case SINK_ERR:
+		if (!c->quiet)
+			fprintf(c->out, "   %s! %s\n", plan_host_name(h), text);
+		break;
+	case SINK_STEP:
+		if (!c->quiet)
+			fprintf(c->out, "\n== %s\n", text);
+		break;
+	case SINK_WHY:
+		if (!c->quiet)
+			wrapped(c->out, "   ", text);
+		break;
+	case SINK_ACTION:
+		if (!c->quiet)
+			fprintf(c->out, "-- [%s] %s\n", plan_host_name(h), text);
+		break;
+	case SINK_COMMAND:
+		if (c->verbose) {
+			const char *l, *e;
+			for (l = text;; l = e + 1) {
+				e = strchr(l, '\n');
+				fprintf(c->out, "   $ %.*s\n", e ? (int)(e - l) : (int)strlen(l), l);
+				if (!e)
+					break;
+			}
+		}
+		break;
+	case SINK_INFO:
+		if (!c->quiet)
+			fprintf(c->out, "mailshift: %s\n", text);
+		break;
+	case SINK_WARN:
+		fprintf(c->err, "mailshift: warning: %s\n", text);
+		break;
+	case SINK_ERROR:
+		fprintf(c->err, "mailshift: %s\n", text);
+		break;
+	}
+	fflush(c->out);
+}
+
+struct sink console_sink(struct console *c)
+{
+	return (struct sink){ emit, c };
+}
+
+/* One line of the admin's answer, lowercased first letter; 0 on EOF. */
+static int answer(struct console *c, const char *prompt)
+{
+	char line[64];
+
+	fputs(prompt, c->out);
+	fflush(c->out);
+	if (!fgets(line, sizeof line, c->in)) {
+		fputc('\n', c->out);
+		return 0;
+	}
+	log_line(c, "answer", HOST_LOCAL, line);
+	return line[0] == '\n' ? '\n' : (line[0] | 0x20);
+}
+
+int console_ask_yes(struct console *c, const char *question, int def)
+{
+	char prompt[512];
+	int a;
+
+	snprintf(prompt, sizeof prompt, "%s [%s] ", question, def ? "Y/n" : "y/N");
+	a = answer(c, prompt);
+	if (a == '\n')
+		return def;
+	return a == 'y';
+}
+
+static enum runner_choice confirm_step(void *ctx, const struct plan_step *ps, size_t i, size_t n)
+{
+	struct console *c = ctx;
+	char prompt[256];
+	int a;
+
+	(void)i; (void)n;
+	snprintf(prompt, sizeof prompt, "Run step %s? [y]es, [s]kip, [q]uit: ", ps->step->id);
+	for (;;) {
+		a = answer(c, prompt);
+		if (a == 'y')
+			return RUNNER_GO;
+		if (a == 's')
+			return RUNNER_SKIP;
+		if (a == 'q' || a == 0)
+			return RUNNER_ABORT;
+	}
+}
+
+static enum runner_choice confirm_destructive(void *ctx, const struct plan_step *ps, const struct action *a)
+{
+	struct console *c = ctx;
+	char line[64];
+
+	(void)ps;
+	fprintf(c->out, "   DESTRUCTIVE on the %s: %s\n   Type yes to run it, skip to skip the rest of "
+	        "this step, anything else to stop: ", plan_host_name(a->on), a->note);
+	fflush(c->out);
+	if (!fgets(line, sizeof line, c->in))
+		return RUNNER_ABORT;
+	log_line(c, "answer", HOST_LOCAL, line);
+	if (strcmp(line, "yes\n") == 0)
+		return RUNNER_GO;
+	if (strcmp(line, "skip\n") == 0)
+		return RUNNER_SKIP;
+	return RUNNER_ABORT;
+}
+
+static enum runner_choice failed(void *ctx, const struct plan_step *ps, const struct action *a,
+                                 int status, int can_skip)
+{
+	struct console *c = ctx;
+	int ans;
+
+	(void)ps; (void)a; (void)status;
+	for (;;) {
+		ans = answer(c, can_skip ? "[r]etry, [s]kip this action, or [a]bort? "
+		                         : "This action is destructive: [r]etry or [a]bort? ");
+		if (ans == 'r')
+			return RUNNER_RETRY;
+		if (ans == 's' && can_skip)
+			return RUNNER_SKIP;
+		if (ans == 'a' || ans == 0)
+			return RUNNER_ABORT;
+	}
+}
+
+struct runner_ui console_ui(struct console *c)
+{
+	return (struct runner_ui){ confirm_step, confirm_destructive, failed, c };
+}

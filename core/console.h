@@ -1,0 +1,29 @@
+/* console — the headless sink and prompts: step headers, the why, action
+ * notes and output lines on stdout/stderr, an optional log file with
+ * timestamps and the full commands, and questions asked on stdin.
+ *
+ * struct console is owned by the caller; console_close() closes the log. */
+#ifndef MAILSHIFT_CONSOLE_H
+#define MAILSHIFT_CONSOLE_H
+
+#include <stdio.h>
+
+#include "backends/transport.h"
+#include "core/runner.h"
+
+struct console {
+	FILE *out, *err, *in;
+	FILE *log;  /* NULL: no log file */
+	int quiet;   /* only warnings and errors on the terminal */
+	int verbose; /* the exact commands on the terminal too */
+};
+
+/* Opens the log file (created 0600, appended).  -1 with a message in err. */
+int console_open_log(struct console *c, const char *path, char *err, size_t errlen);
+void console_close(struct console *c);
+struct sink console_sink(struct console *c);
+struct runner_ui console_ui(struct console *c);
+/* Asks a yes/no question; def is the answer to an empty line.  EOF is no. */
+int console_ask_yes(struct console *c, const char *question, int def);
+
+#endif

@@ -1,0 +1,318 @@
+#include "core/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/xalloc.h"
+
+struct journal {
+	int fd;
+	int failed;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void put(struct journal *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct journal *j, const char *fmt, ...)
+{
+	struct buf b = {0};
+	va_list ap;
+	size_t off = 0;
+
+	if (!j)
+		return;
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	while (off < b.len) {
+		ssize_t n = write(j->fd, b.s + off, b.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			j->failed = 1;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (fdatasync(j->fd) < 0 && errno != EINVAL)
+		j->failed = 1;
+	buf_free(&b);
+}
+
+struct journal *journal_open(const char *path, const struct plan *p, char *err, size_t errlen)
+{
+	struct journal *j;
+	struct stat st;
+	char fp[17];
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || fchmod(fd, 0600) < 0) {
+		snprintf(err, errlen, "%s: cannot write the journal: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->fd = fd;
+	if (st.st_size == 0)
+		put(j, "# mailshift journal 1\n");
+	plan_fingerprint(p, fp);
+	put(j, "run\t%.3f\t%s\n", now(), fp);
+	return j;
+}
+
+void journal_step(struct journal *j, size_t si, const struct plan_step *ps)
+{
+	put(j, "step\t%.3f\t%zu\t%s\t%s\n", now(), si, ps->step->id,
+	    ps->step->flags & STEP_DOWNTIME ? "downtime" : "-");
+}
+
+void journal_action_start(struct journal *j, size_t si, size_t ai)
+{
+	put(j, "start\t%.3f\t%zu\t%zu\n", now(), si, ai);
+}
+
+static const char *const result_names[] = {
+	[JOURNAL_OK] = "ok", [JOURNAL_FAILED] = "failed",
+	[JOURNAL_WARNED] = "warned", [JOURNAL_SKIPPED] = "skipped",
+};
+
+void journal_action_end(struct journal *j, size_t si, size_t ai, enum journal_result r, int status)
+{
+	put(j, "end\t%.3f\t%zu\t%zu\t%s\t%d\n", now(), si, ai, result_names[r], status);
+}
+
+void journal_step_end(struct journal *j, size_t si, const struct plan_step *ps, const char *outcome)
+{
+	put(j, "stepend\t%.3f\t%zu\t%s\t%s\n", now(), si, ps->step->id, outcome);
+}
+
+void journal_finish(struct journal *j, const char *outcome)
+{
+	put(j, "finish\t%.3f\t%s\n", now(), outcome);
+}
+
+int journal_close(struct journal *j)
+{
+	int rc;
+
+	if (!j)
+		return 0;
+	rc = j->failed ? -1 : 0;
+	if (close(j->fd) < 0)
+		rc = -1;
+	free(j);
+	return rc;
+}
+
+/* Reading.  A journal is small (a few lines per action), so it is read
+ * whole and split into fields. */
+
+struct record {
+	char *f[7];
+	int n;
+	int line;
+};
+
+static int read_records(const char *path, struct record **out, size_t *count, char **text,
+                        char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	struct buf b = {0};
+	char chunk[4096], *line, *next;
+	size_t n, cap = 0;
+	int lineno = 0;
+
+	*out = NULL;
+	*count = 0;
+	*text = NULL;
+	if (!f) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	*text = buf_steal(&b);
+	for (line = *text; line && *line; line = next) {
+		struct record r = { .line = ++lineno };
+		char *s;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (*line == '#' || !*line)
+			continue;
+		for (s = line; s && r.n < 7; r.n++) {
+			r.f[r.n] = s;
+			s = strchr(s, '\t');
+			if (s)
+				*s++ = '\0';
+		}
+		*out = xgrow(*out, &cap, *count + 1, sizeof **out);
+		(*out)[(*count)++] = r;
+	}
+	return 0;
+}
+
+static int want(const struct record *r, const char *kind, int fields)
+{
+	return strcmp(r->f[0], kind) == 0 && r->n >= fields;
+}
+
+enum journal_resume journal_resume_point(const char *path, const struct plan *p,
+                                         size_t *si, size_t *ai, char *err, size_t errlen)
+{
+	struct record *rec;
+	size_t n, i, s, a;
+	char fp[17], *text;
+	unsigned char **done;
+	int mine = 0, last_mine = 0, any = 0, rc;
+	enum journal_resume result = JOURNAL_COMPLETE;
+
+	rc = read_records(path, &rec, &n, &text, err, errlen);
+	if (rc != 0) {
+		free(text);
+		return rc > 0 ? JOURNAL_FRESH : JOURNAL_BAD;
+	}
+	plan_fingerprint(p, fp);
+	done = xcalloc(p->n ? p->n : 1, sizeof *done);
+	for (s = 0; s < p->n; s++)
+		done[s] = xcalloc(p->steps[s].n ? p->steps[s].n : 1, 1);
+	for (i = 0; i < n; i++) {
+		struct record *r = &rec[i];
+		if (want(r, "run", 3)) {
+			mine = last_mine = strcmp(r->f[2], fp) == 0;
+		} else if (want(r, "end", 6) && mine && strcmp(r->f[4], "failed") != 0) {
+			s = strtoul(r->f[2], NULL, 10);
+			a = strtoul(r->f[3], NULL, 10);
+			if (s < p->n && a < p->steps[s].n) {
+				done[s][a] = 1;
+				any = 1;
+			}
+		} else if (r->n < 2 || (!want(r, "run", 3) && !want(r, "step", 5) && !want(r, "start", 4) &&
+		                        !want(r, "end", 6) && !want(r, "stepend", 5) && !want(r, "finish", 3))) {
+			snprintf(err, errlen, "%s:%d: not a mailshift journal line", path, r->line);
+			result = JOURNAL_BAD;
+			goto out;
+		}
+	}
+	if (n > 0 && !last_mine) {
+		result = JOURNAL_OTHER;
+		goto out;
+	}
+	*si = *ai = 0;
+	for (s = 0; s < p->n && result == JOURNAL_COMPLETE; s++)
+		for (a = 0; a < p->steps[s].n; a++)
+			if (!done[s][a]) {
+				*si = s;
+				*ai = a;
+				result = JOURNAL_PARTIAL;
+				break;
+			}
+	if (!any || (result == JOURNAL_PARTIAL && *si == 0 && *ai == 0))
+		result = JOURNAL_FRESH;
+out:
+	for (s = 0; s < p->n; s++)
+		free(done[s]);
+	free(done);
+	free(rec);
+	free(text);
+	return result;
+}
+
+struct step_time {
+	char *id;
+	double secs;
+	int downtime;
+	const char *outcome;
+};
+
+static void hms(char *out, size_t n, double secs)
+{
+	long t = (long)(secs + 0.5);
+	snprintf(out, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+}
+
+int journal_report(const char *path, FILE *out, char *err, size_t errlen)
+{
+	struct record *rec;
+	struct step_time *st = NULL;
+	size_t n, i, k, nst = 0, cap = 0;
+	double started = 0, last = 0, total = 0, down = 0;
+	char *text, *open_id = NULL, t[32];
+	int rc, ndown = 0, runs = 0;
+
+	rc = read_records(path, &rec, &n, &text, err, errlen);
+	if (rc > 0)
+		snprintf(err, errlen, "%s: no such journal", path);
+	if (rc != 0) {
+		free(text);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct record *r = &rec[i];
+		double ts = r->n > 1 ? strtod(r->f[1], NULL) : 0;
+		if (want(r, "run", 3)) {
+			runs++;
+			open_id = NULL;
+		} else if (want(r, "step", 5)) {
+			for (k = 0; k < nst && strcmp(st[k].id, r->f[3]); k++)
+				;
+			if (k == nst) {
+				st = xgrow(st, &cap, nst + 1, sizeof *st);
+				st[nst++] = (struct step_time){ r->f[3], 0, !strcmp(r->f[4], "downtime"), "unfinished" };
+			}
+			open_id = r->f[3];
+			started = ts;
+		} else if (want(r, "stepend", 5) && open_id && !strcmp(open_id, r->f[3])) {
+			for (k = 0; k < nst && strcmp(st[k].id, open_id); k++)
+				;
+			st[k].secs += ts - started;
+			st[k].outcome = r->f[4];
+			open_id = NULL;
+		}
+		if (ts > 0)
+			last = ts;
+	}
+	if (open_id) { /* the last run stopped inside a step */
+		for (k = 0; k < nst && strcmp(st[k].id, open_id); k++)
+			;
+		st[k].secs += last - started;
+	}
+	fprintf(out, "mailshift report: %s (%d run%s)\n\n", path, runs, runs == 1 ? "" : "s");
+	fprintf(out, "%-18s %10s  %-10s %s\n", "step", "time", "result", "window");
+	for (k = 0; k < nst; k++) {
+		hms(t, sizeof t, st[k].secs);
+		fprintf(out, "%-18s %10s  %-10s %s\n", st[k].id, t, st[k].outcome,
+		        st[k].downtime ? "downtime" : "live");
+		total += st[k].secs;
+		if (st[k].downtime) {
+			down += st[k].secs;
+			ndown++;
+		}
+	}
+	hms(t, sizeof t, down);
+	fprintf(out, "\n%-18s %10s  (%d step%s: from stopping the old server to starting the new one)\n",
+	        "downtime window", t, ndown, ndown == 1 ? "" : "s");
+	hms(t, sizeof t, total);
+	fprintf(out, "%-18s %10s\n", "all steps", t);
+	free(st);
+	free(rec);
+	free(text);
+	return 0;
+}

@@ -1,0 +1,53 @@
+/* journal — the append-only record of a migration's progress.
+ *
+ * One text line per event, tab-separated, written and flushed to disk as it
+ * happens, in a file of mode 0600:
+ *   run T FINGERPRINT            a run of the plan with that fingerprint begins
+ *   step T STEP ID FLAGS         a step begins (FLAGS: "downtime" or "-")
+ *   start T STEP ACTION          an action begins
+ *   end T STEP ACTION RESULT RC  ok | failed | warned | skipped, exit status
+ *   stepend T STEP ID OUTCOME    done | skipped | failed
+ *   finish T OUTCOME             done | failed | refused
+ * T is seconds since the epoch with milliseconds.  STEP and ACTION are
+ * indexes into the plan.  No command output and no secret is written.
+ *
+ * A struct journal is owned by its opener and released by journal_close(). */
+#ifndef MAILSHIFT_JOURNAL_H
+#define MAILSHIFT_JOURNAL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/plan.h"
+
+enum journal_result { JOURNAL_OK, JOURNAL_FAILED, JOURNAL_WARNED, JOURNAL_SKIPPED };
+
+struct journal;
+
+/* Opens (creating with mode 0600, or tightening an existing file to 0600)
+ * and appends a "run" line.  NULL with a message in err on failure. */
+struct journal *journal_open(const char *path, const struct plan *p, char *err, size_t errlen);
+void journal_step(struct journal *j, size_t si, const struct plan_step *ps);
+void journal_action_start(struct journal *j, size_t si, size_t ai);
+void journal_action_end(struct journal *j, size_t si, size_t ai, enum journal_result r, int status);
+void journal_step_end(struct journal *j, size_t si, const struct plan_step *ps, const char *outcome);
+void journal_finish(struct journal *j, const char *outcome);
+/* 0, or -1 when a write failed at any point (the journal is then unreliable). */
+int journal_close(struct journal *j);
+
+enum journal_resume {
+	JOURNAL_FRESH,    /* no journal, or nothing of this plan finished */
+	JOURNAL_PARTIAL,  /* si, ai: the first action not finished */
+	JOURNAL_COMPLETE, /* every action finished */
+	JOURNAL_OTHER,    /* the journal's last run was of another plan */
+	JOURNAL_BAD,      /* unreadable or malformed: message in err */
+};
+
+enum journal_resume journal_resume_point(const char *path, const struct plan *p,
+                                         size_t *si, size_t *ai, char *err, size_t errlen);
+
+/* Prints per-step durations and the downtime window's sum.  0, or -1 with a
+ * message in err. */
+int journal_report(const char *path, FILE *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,112 @@
+#include "core/plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/shell.h"
+#include "core/xalloc.h"
+#include "steps/steps.h"
+
+const char *plan_host_name(enum host h)
+{
+	switch (h) {
+	case HOST_SOURCE: return "source";
+	case HOST_TARGET: return "target";
+	case HOST_LOCAL: return "local";
+	}
+	return "?";
+}
+
+int plan_build(struct plan *p, const struct answers *a, char *err, size_t errlen)
+{
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	p->answers = a;
+	if (steps_check_pair(a, err, errlen) < 0)
+		return -1;
+	for (i = 0; steps_catalogue[i]; i++) {
+		const struct step *s = steps_catalogue[i];
+		struct plan_step *ps;
+
+		if (s->applies && !s->applies(a))
+			continue;
+		p->steps = xgrow(p->steps, &p->cap, p->n + 1, sizeof *p->steps);
+		ps = &p->steps[p->n++];
+		memset(ps, 0, sizeof *ps);
+		ps->step = s;
+		s->plan(a, ps);
+	}
+	return 0;
+}
+
+void plan_free(struct plan *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->n; i++) {
+		for (j = 0; j < p->steps[i].n; j++) {
+			free(p->steps[i].act[j].cmd);
+			free(p->steps[i].act[j].note);
+		}
+		free(p->steps[i].act);
+	}
+	free(p->steps);
+	memset(p, 0, sizeof *p);
+}
+
+void plan_add(struct plan_step *ps, enum host on, unsigned flags, const char *note,
+              const char *fmt, ...)
+{
+	struct action *act;
+	va_list ap;
+
+	ps->act = xgrow(ps->act, &ps->cap, ps->n + 1, sizeof *ps->act);
+	act = &ps->act[ps->n++];
+	act->on = on;
+	act->flags = flags;
+	act->note = xstrdup(note);
+	va_start(ap, fmt);
+	act->cmd = shell_vfmt(fmt, ap);
+	va_end(ap);
+}
+
+int plan_find(const struct plan *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->steps[i].step->id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+static unsigned long long fnv(unsigned long long h, const void *data, size_t n)
+{
+	const unsigned char *s = data;
+	while (n--) {
+		h ^= *s++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+void plan_fingerprint(const struct plan *p, char out[17])
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+	size_t i, j;
+
+	for (i = 0; i < p->n; i++) {
+		const struct plan_step *ps = &p->steps[i];
+		h = fnv(h, ps->step->id, strlen(ps->step->id) + 1);
+		for (j = 0; j < ps->n; j++) {
+			unsigned char meta[2] = { (unsigned char)ps->act[j].on,
+			                          (unsigned char)ps->act[j].flags };
+			h = fnv(h, meta, sizeof meta);
+			h = fnv(h, ps->act[j].cmd, strlen(ps->act[j].cmd) + 1);
+		}
+	}
+	snprintf(out, 17, "%016llx", h);
+}

@@ -1,0 +1,77 @@
+/* plan — the ordered steps and actions of one migration.
+ *
+ * A step is const data from the catalogue in steps/ (struct step).  Building
+ * a plan asks each step whether it applies to the answers and, if so, lets it
+ * append its actions.  An action is one shell command for one host: the only
+ * way mailshift changes a server.
+ *
+ * The plan owns its steps' action arrays and every action's strings;
+ * plan_free() releases them.  It keeps a pointer to the answers it was built
+ * from: they must outlive the plan. */
+#ifndef MAILSHIFT_PLAN_H
+#define MAILSHIFT_PLAN_H
+
+#include <stddef.h>
+
+#include "core/answers.h"
+
+enum host { HOST_SOURCE, HOST_TARGET, HOST_LOCAL };
+
+enum {
+	ACT_DESTRUCTIVE = 1 << 0, /* deletes or overwrites on a server: confirmed on its own */
+	ACT_ADVISORY = 1 << 1,    /* a failure is a warning and the run goes on */
+};
+
+enum {
+	STEP_DOWNTIME = 1 << 0, /* runs in the downtime window: counted in the estimate */
+};
+
+struct action {
+	enum host on;
+	unsigned flags;
+	char *cmd;  /* exactly what runs, and what the runbook shows */
+	char *note; /* one line for the admin (what this action does) */
+};
+
+struct plan_step;
+
+struct step {
+	const char *id;    /* [a-z-]+, stable: the runbook's and journal's name */
+	const char *title; /* a short line */
+	const char *why;   /* the plain-language explanation read before confirming */
+	unsigned flags;
+	int (*applies)(const struct answers *a);
+	void (*plan)(const struct answers *a, struct plan_step *ps);
+};
+
+struct plan_step {
+	const struct step *step;
+	struct action *act;
+	size_t n, cap;
+};
+
+struct plan {
+	const struct answers *answers;
+	struct plan_step *steps;
+	size_t n, cap;
+};
+
+/* Builds the plan for the answers' source x target pair.  Returns -1 with a
+ * one-line message in err when the pair is not supported. */
+int plan_build(struct plan *p, const struct answers *a, char *err, size_t errlen);
+void plan_free(struct plan *p);
+
+/* Appends an action to a step.  cmd is a shell_fmt() template (%q quotes,
+ * %s is verbatim).  note is copied. */
+void plan_add(struct plan_step *ps, enum host on, unsigned flags, const char *note,
+              const char *fmt, ...);
+
+/* Index of the step with this id, or -1. */
+int plan_find(const struct plan *p, const char *id);
+/* A hex digest of every step id and action; the journal uses it to know a
+ * resume belongs to the same plan.  Writes 17 bytes into out. */
+void plan_fingerprint(const struct plan *p, char out[17]);
+/* "source", "target", "local". */
+const char *plan_host_name(enum host h);
+
+#endif

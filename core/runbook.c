@@ -1,0 +1,302 @@
+#include "core/runbook.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/shell.h"
+#include "core/xalloc.h"
+
+struct runbook {
+	FILE *f;
+	const struct plan *p;
+	int dry_run;
+	size_t *steps; /* indexes of the steps written, in order */
+	size_t nsteps, cap;
+	int in_step;
+};
+
+/* Comment text wrapped at 76 columns, each line starting with prefix. */
+static void comment(FILE *f, const char *prefix, const char *text)
+{
+	size_t col = 0, plen = strlen(prefix);
+	const char *w = text;
+
+	while (*w) {
+		size_t len;
+		while (*w == ' ')
+			w++;
+		len = strcspn(w, " ");
+		if (!len)
+			break;
+		if (col && col + 1 + len > 76) {
+			fputc('\n', f);
+			col = 0;
+		}
+		if (!col) {
+			fputs(prefix, f);
+			col = plen;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(w, 1, len, f);
+		col += len;
+		w += len;
+	}
+	if (col)
+		fputc('\n', f);
+}
+
+static void ssh_array(FILE *f, const char *name, const struct endpoint *e)
+{
+	char *login = xasprintf("%s@%s", e->user, e->host);
+	char *s;
+
+	fprintf(f, "%s=(ssh -o BatchMode=yes -o StrictHostKeyChecking=yes", name);
+	if (e->known_hosts) {
+		char *o = xasprintf("UserKnownHostsFile=%s", e->known_hosts);
+		s = shell_quote(o);
+		fprintf(f, " -o %s", s);
+		free(s);
+		free(o);
+	}
+	if (e->identity) {
+		s = shell_quote(e->identity);
+		fprintf(f, " -i %s", s);
+		free(s);
+	}
+	s = shell_quote(login);
+	fprintf(f, " -p %u %s)\n", e->port, s);
+	free(s);
+	free(login);
+}
+
+static const char helpers[] =
+	"DRY_RUN=0 YES=0 FROM='' ONLY=''\n"
+	"usage() {\n"
+	"  echo \"usage: $0 [--dry-run] [--yes] [--from STEP | --only STEP]\"\n"
+	"  echo \"steps: ${STEPS[*]}\"\n"
+	"}\n"
+	"\n"
+	"run_on() { # run_on WHERE COMMAND\n"
+	"  local where=$1 cmd=$2\n"
+	"  if [ \"$DRY_RUN\" = 1 ]; then\n"
+	"    printf '  [%s] %s\\n' \"$where\" \"${cmd//$'\\n'/$'\\n'         }\"\n"
+	"    return 0\n"
+	"  fi\n"
+	"  printf '+ [%s] %s\\n' \"$where\" \"$cmd\" >&2\n"
+	"  case $where in\n"
+	"    source) \"${SOURCE_SSH[@]}\" \"$cmd\" </dev/null ;;\n"
+	"    target) \"${TARGET_SSH[@]}\" \"$cmd\" </dev/null ;;\n"
+	"    local) bash -c \"$cmd\" </dev/null ;;\n"
+	"  esac\n"
+	"}\n"
+	"on_source() { run_on source \"$1\"; }\n"
+	"on_target() { run_on target \"$1\"; }\n"
+	"on_local() { run_on local \"$1\"; }\n"
+	"\n"
+	"# An advisory check may fail: the replay warns and goes on.\n"
+	"advisory() {\n"
+	"  \"$@\" || echo \"warning: the check above failed (advisory: going on)\" >&2\n"
+	"}\n"
+	"\n"
+	"# The next action deletes or overwrites on a server: asked on its own.\n"
+	"destructive() {\n"
+	"  if [ \"$DRY_RUN\" = 1 ]; then printf '  DESTRUCTIVE: %s\\n' \"$1\"; return 0; fi\n"
+	"  [ \"$YES\" = 1 ] && return 0\n"
+	"  local reply\n"
+	"  read -r -p \"DESTRUCTIVE: $1. Type yes to go on: \" reply\n"
+	"  [ \"$reply\" = yes ] || { echo 'refused: stopping' >&2; exit 3; }\n"
+	"}\n";
+
+static const char main_text[] =
+	"\n"
+	"while [ $# -gt 0 ]; do\n"
+	"  case $1 in\n"
+	"    --dry-run) DRY_RUN=1 ;;\n"
+	"    --yes) YES=1 ;;\n"
+	"    --from) FROM=${2:?--from needs a step}; shift ;;\n"
+	"    --only) ONLY=${2:?--only needs a step}; shift ;;\n"
+	"    -h|--help) usage; exit 0 ;;\n"
+	"    *) usage >&2; exit 2 ;;\n"
+	"  esac\n"
+	"  shift\n"
+	"done\n"
+	"\n"
+	"known() { local s; for s in \"${STEPS[@]}\"; do [ \"$s\" = \"$1\" ] && return 0; done; return 1; }\n"
+	"for s in \"$FROM\" \"$ONLY\"; do\n"
+	"  [ -z \"$s\" ] || known \"$s\" || { echo \"no step $s; steps: ${STEPS[*]}\" >&2; exit 2; }\n"
+	"done\n"
+	"\n"
+	"started=0\n"
+	"[ -n \"$FROM\" ] || started=1\n"
+	"for i in \"${!STEPS[@]}\"; do\n"
+	"  s=${STEPS[$i]}\n"
+	"  [ \"$s\" = \"$FROM\" ] && started=1\n"
+	"  [ \"$started\" = 1 ] || continue\n"
+	"  [ -z \"$ONLY\" ] || [ \"$s\" = \"$ONLY\" ] || continue\n"
+	"  printf '== step %s: %s\\n' \"$s\" \"${TITLES[$i]}\"\n"
+	"  if [ \"$DRY_RUN\" = 0 ] && [ \"$YES\" = 0 ]; then\n"
+	"    read -r -p \"Run step $s? [y/N/q] \" reply\n"
+	"    case $reply in\n"
+	"      y|Y|yes) ;;\n"
+	"      q|Q) echo 'stopped by the admin' >&2; exit 3 ;;\n"
+	"      *) echo \"skipped $s\"; continue ;;\n"
+	"    esac\n"
+	"  fi\n"
+	"  \"step_${s//-/_}\"\n"
+	"done\n";
+
+struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run,
+                             char *err, size_t errlen)
+{
+	const struct answers *a = p->answers;
+	struct runbook *rb;
+	char stamp[64];
+	time_t t = time(NULL);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+
+	if (fd < 0 || fchmod(fd, 0700) < 0) {
+		snprintf(err, errlen, "%s: cannot write the runbook: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	rb = xcalloc(1, sizeof *rb);
+	rb->f = fdopen(fd, "w");
+	if (!rb->f)
+		abort();
+	rb->p = p;
+	rb->dry_run = dry_run;
+	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", gmtime(&t));
+	fprintf(rb->f, "#!/usr/bin/env bash\n"
+	        "# The single-quoted commands are meant to expand on the servers:\n"
+	        "# shellcheck disable=SC2016\n"
+	        "#\n"
+	        "# mailshift runbook: %s %s@%s -> %s %s@%s\n"
+	        "# Written by mailshift %s on %s%s.\n"
+	        "#\n"
+	        "# Replays the migration step by step:\n"
+	        "#   bash %s --dry-run     print every command, run nothing\n"
+	        "#   bash %s --from STEP   start at STEP;  --only STEP: just that one\n"
+	        "#   bash %s --yes         no questions (destructive actions included)\n"
+	        "# No secret is written here: credentials stay on the servers\n"
+	        "# (/root/.my.cnf, the postgres user, slapd's own configuration).\n"
+	        "set -Eeuo pipefail\n"
+	        "trap 'echo \"runbook: a command failed (line $LINENO); fix it and rerun with --from\" >&2' ERR\n\n",
+	        answers_endpoint_kind(&a->source), a->source.user, a->source.host,
+	        answers_endpoint_kind(&a->target), a->target.user, a->target.host,
+	        MAILSHIFT_VERSION, stamp, dry_run ? " (dry run: the plan, nothing ran)" : " while it ran",
+	        base, base, base);
+	ssh_array(rb->f, "SOURCE_SSH", &a->source);
+	ssh_array(rb->f, "TARGET_SSH", &a->target);
+	fputc('\n', rb->f);
+	fputs(helpers, rb->f);
+	return rb;
+}
+
+static char *func_name(const char *id)
+{
+	char *s = xasprintf("step_%s", id), *c;
+	for (c = s; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	return s;
+}
+
+void runbook_step(struct runbook *rb, size_t si)
+{
+	const struct plan_step *ps = &rb->p->steps[si];
+	char *fn = func_name(ps->step->id);
+
+	rb->steps = xgrow(rb->steps, &rb->cap, rb->nsteps + 1, sizeof *rb->steps);
+	rb->steps[rb->nsteps++] = si;
+	fprintf(rb->f, "\n# --- %s: %s%s\n#\n", ps->step->id, ps->step->title,
+	        ps->step->flags & STEP_DOWNTIME ? " [downtime window]" : "");
+	comment(rb->f, "# ", ps->step->why);
+	fprintf(rb->f, "%s() {\n", fn);
+	rb->in_step = 1;
+	free(fn);
+}
+
+void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mark mark, int status)
+{
+	char *q = shell_quote(a->cmd);
+	const char *fn = a->on == HOST_SOURCE ? "on_source" : a->on == HOST_TARGET ? "on_target" : "on_local";
+	const char *lead = mark == RUNBOOK_SKIPPED ? "  # " : "  ";
+
+	fprintf(rb->f, "  # %s%s\n", a->note, mark == RUNBOOK_EARLIER ? " (done in an earlier run)" : "");
+	if (mark == RUNBOOK_SKIPPED)
+		fputs("  # skipped by the admin in this run:\n", rb->f);
+	if (mark == RUNBOOK_FAILED)
+		fprintf(rb->f, "  # the run stopped here: this action failed (exit %d)\n", status);
+	if (a->flags & ACT_DESTRUCTIVE) {
+		char *n = shell_quote(a->note);
+		fprintf(rb->f, "%sdestructive %s\n", lead, n);
+		free(n);
+	}
+	if (mark == RUNBOOK_SKIPPED) {
+		/* a multi-line command stays commented on every line */
+		struct buf b = {0};
+		const char *c;
+		for (c = q; *c; c++) {
+			buf_addc(&b, *c);
+			if (*c == '\n')
+				buf_adds(&b, "  # ");
+		}
+		fprintf(rb->f, "%s%s%s %s\n", lead, a->flags & ACT_ADVISORY ? "advisory " : "", fn, buf_cstr(&b));
+		buf_free(&b);
+	} else {
+		fprintf(rb->f, "%s%s%s %s\n", lead, a->flags & ACT_ADVISORY ? "advisory " : "", fn, q);
+	}
+	fflush(rb->f);
+	free(q);
+}
+
+void runbook_step_end(struct runbook *rb)
+{
+	if (!rb->in_step)
+		return;
+	fputs("  :\n}\n", rb->f);
+	fflush(rb->f);
+	rb->in_step = 0;
+}
+
+int runbook_close(struct runbook *rb, const char *note)
+{
+	size_t i;
+	int rc;
+
+	runbook_step_end(rb);
+	fputs("\nSTEPS=(", rb->f);
+	for (i = 0; i < rb->nsteps; i++)
+		fprintf(rb->f, "%s%s", i ? " " : "", rb->p->steps[rb->steps[i]].step->id);
+	fputs(")\nTITLES=(", rb->f);
+	for (i = 0; i < rb->nsteps; i++) {
+		char *q = shell_quote(rb->p->steps[rb->steps[i]].step->title);
+		fprintf(rb->f, "\n  %s", q);
+		free(q);
+	}
+	fputs("\n)\n", rb->f);
+	if (note) {
+		fputc('\n', rb->f);
+		comment(rb->f, "# ", note);
+	}
+	fputs(main_text, rb->f);
+	rc = ferror(rb->f) ? -1 : 0;
+	if (fflush(rb->f) != 0 || fsync(fileno(rb->f)) < 0)
+		rc = -1;
+	if (fclose(rb->f) != 0)
+		rc = -1;
+	free(rb->steps);
+	free(rb);
+	return rc;
+}

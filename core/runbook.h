@@ -1,0 +1,36 @@
+/* runbook — the bash script that replays the migration.
+ *
+ * Written while the plan runs: the header and helpers when opened, each step
+ * as a function with its why as comments, each action exactly as it ran,
+ * and the step list and main loop when closed.  The script takes --yes,
+ * --from STEP, --only STEP and --dry-run.  It holds no secret: credentials
+ * stay on the servers.  Mode 0700.
+ *
+ * The runbook borrows the plan and its answers; runbook_close() frees it. */
+#ifndef MAILSHIFT_RUNBOOK_H
+#define MAILSHIFT_RUNBOOK_H
+
+#include <stddef.h>
+
+#include "core/plan.h"
+
+enum runbook_mark {
+	RUNBOOK_RAN,     /* ran and succeeded (or an advisory check warned) */
+	RUNBOOK_EARLIER, /* finished in an earlier run, per the journal */
+	RUNBOOK_PLANNED, /* a dry run: nothing ran */
+	RUNBOOK_SKIPPED, /* the admin skipped it: written commented out */
+	RUNBOOK_FAILED,  /* the run stopped here: written so a replay retries it */
+};
+
+struct runbook;
+
+struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run,
+                             char *err, size_t errlen);
+void runbook_step(struct runbook *rb, size_t si);
+void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mark mark, int status);
+void runbook_step_end(struct runbook *rb);
+/* Writes the step list and main; note (may be NULL) is a closing comment.
+ * Returns 0, or -1 when any write failed. */
+int runbook_close(struct runbook *rb, const char *note);
+
+#endif

@@ -1,0 +1,57 @@
+/* runner — runs a plan: for each step, show why, confirm, then run each
+ * action through the transport, streaming its output to the sink, writing it
+ * to the runbook and the journal.
+ *
+ * On a failure the admin chooses retry, skip or abort; skip is never offered
+ * for a DESTRUCTIVE action, so a run never goes past one that failed.  An
+ * ADVISORY action's failure is a warning.  With opts.yes nothing is asked:
+ * every step and destructive action runs, and the first failure aborts.
+ *
+ * Everything is borrowed; rb and j may be NULL. */
+#ifndef MAILSHIFT_RUNNER_H
+#define MAILSHIFT_RUNNER_H
+
+#include <stddef.h>
+
+#include "backends/transport.h"
+#include "core/journal.h"
+#include "core/plan.h"
+#include "core/runbook.h"
+
+enum runner_choice { RUNNER_GO, RUNNER_SKIP, RUNNER_ABORT, RUNNER_RETRY };
+
+struct runner_ui {
+	/* Before step i of n: GO, SKIP or ABORT. */
+	enum runner_choice (*confirm_step)(void *ctx, const struct plan_step *ps, size_t i, size_t n);
+	/* Before a DESTRUCTIVE action: GO, SKIP or ABORT. */
+	enum runner_choice (*confirm_destructive)(void *ctx, const struct plan_step *ps, const struct action *a);
+	/* After a failed action: RETRY, SKIP (only when can_skip) or ABORT. */
+	enum runner_choice (*failed)(void *ctx, const struct plan_step *ps, const struct action *a,
+	                             int status, int can_skip);
+	void *ctx;
+};
+
+struct runner_opts {
+	int yes;      /* ask nothing; abort on the first failure */
+	int dry_run;  /* run nothing; write the runbook as planned */
+	size_t resume_step, resume_action; /* actions before this ran earlier */
+};
+
+enum runner_result {
+	RUNNER_DONE = 0,    /* every step ran or was skipped by the admin */
+	RUNNER_FAILED = 1,  /* an action failed and the run stopped */
+	RUNNER_REFUSED = 3, /* the admin stopped the run */
+};
+
+struct runner_report {
+	size_t step, action; /* where it stopped, for FAILED and REFUSED */
+	int status;          /* the failed action's exit status */
+	size_t warnings;     /* advisory checks that failed */
+	size_t skipped;      /* actions the admin skipped */
+};
+
+enum runner_result runner_run(const struct plan *p, struct transport *t, const struct runner_ui *ui,
+                              const struct sink *sink, struct runbook *rb, struct journal *j,
+                              const struct runner_opts *o, struct runner_report *rep);
+
+#endif

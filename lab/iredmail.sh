@@ -1,0 +1,592 @@
+# shellcheck shell=bash
+# An iRedMail-shaped host from iRedMail 1.8.1's real parts (shared/iredmail-1.8.1):
+# release file, vmail layout, real SQL schemas / LDAP schema, Dovecot with the shipped
+# dovecot-sql.conf / dovecot-ldap.conf queries, Postfix -> Dovecot LMTP, DKIM keys,
+# Roundcube tree, installer tree. Used by lab/scenarios/iredmail-*.sh.
+#
+# irm_prep HOST BACKEND (before boot) writes files into the host's overlay and a setup
+# script that irm_post HOST runs over ssh once the host is up (databases need mysqld /
+# postgres running). Service passwords are random per host and stay on the host.
+
+IRM_VERSION=1.8.1
+IRM_DOMAINS=(example.com example.net)
+IRM_LIB=/usr/local/lib/mailshift-lab   # setup files inside a host, removed after setup
+IRM_LDAP_SUFFIX=dc=example,dc=com
+IRM_LDAP_BASEDN=o=domains,dc=example,dc=com
+
+irm_pw() { openssl rand -hex 12; }
+
+# Maildir path (the part after vmail1/) for user index and address, iRedMail style:
+# <domain>/<c1>/<c2>/<c3>/<local>-<YYYY.MM.DD.HH.MM.SS>/
+irm_maildir() {
+    local idx=$1 addr=$2 l d c1 c2 c3 ts
+    l=${addr%@*} d=${addr#*@}
+    c1=${l:0:1} c2=${l:1:1} c3=${l:2:1}
+    c2=${c2:-$c1} c3=${c3:-$c2}
+    printf -v ts '%(%Y.%m.%d.%H.%M.%S)T' $((LAB_EPOCH0 - 86400 * 30 + idx * 3671))
+    echo "$d/$c1/$c2/$c3/$l-$ts/"
+}
+
+irm_addr() { echo "$(lab_user_name "$1")@${IRM_DOMAINS[$(($1 % ${#IRM_DOMAINS[@]}))]}"; }
+
+irm_sql_quote() { local s=${1//\'/\'\'}; echo "'$s'"; }
+
+# Seed rows for one database (SQL valid for MariaDB and PostgreSQL, unqualified names).
+irm_seed_sql() { # db
+    local db=$1 i addr d md l now="'2024-01-01 00:00:00'"
+    case $db in
+        vmail)
+            for d in "${IRM_DOMAINS[@]}"; do
+                echo "INSERT INTO domain (domain, description, transport, settings, created, active) VALUES ('$d', 'lab domain', 'dovecot', '', $now, 1);"
+                echo "INSERT INTO admin (username, password, name, language, created, active) VALUES ('postmaster@$d', $(irm_sql_quote "$(doveadm pw -s SSHA512 -p "$(irm_pw)")"), 'Postmaster', 'en_US', $now, 1);"
+                echo "INSERT INTO domain_admins (username, domain, created, active) VALUES ('postmaster@$d', 'ALL', $now, 1);"
+                echo "INSERT INTO alias (address, name, domain, created, active) VALUES ('abuse@$d', 'abuse', '$d', $now, 1);"
+                echo "INSERT INTO forwardings (address, forwarding, domain, dest_domain, is_alias, active) VALUES ('abuse@$d', 'postmaster@$d', '$d', '$d', 1, 1);"
+            done ;;
+        amavisd) echo "INSERT INTO policy (id, policy_name) VALUES (1, '@.');" ;;
+        iredapd) echo "INSERT INTO greylisting (id, account, priority, sender, sender_priority, active) VALUES (1, '@.', 0, '@.', 0, 1);" ;;
+    esac
+    for ((i = 0; i < LAB_USERS; i++)); do
+        addr=$(irm_addr "$i") d=${addr#*@} l=$(lab_user_name "$i")
+        case $db in
+            vmail)
+                md=$(irm_maildir "$i" "$addr")
+                echo "INSERT INTO mailbox (username, password, name, language, storagebasedirectory, storagenode, maildir, quota, domain, passwordlastchange, created, active) VALUES ('$addr', $(irm_sql_quote "$(doveadm pw -s SSHA512 -p "$(lab_password "$addr")")"), '$l', 'en_US', '/var/vmail', 'vmail1', '$md', 1024, '$d', $now, $now, 1);"
+                echo "INSERT INTO forwardings (address, forwarding, domain, dest_domain, is_forwarding, active) VALUES ('$addr', '$addr', '$d', '$d', 1, 1);" ;;
+            amavisd)
+                echo "INSERT INTO users (priority, policy_id, email, fullname) VALUES (10, 1, '$addr', '$l');" ;;
+            roundcubemail)
+                echo "INSERT INTO users (username, mail_host, created, language, preferences) VALUES ('$addr', '127.0.0.1', $now, 'en_US', 'a:0:{}');"
+                echo "INSERT INTO identities (user_id, changed, del, standard, name, email, html_signature) SELECT user_id, $now, 0, 1, '$l', '$addr', 0 FROM users WHERE username='$addr';" ;;
+            iredadmin)
+                echo "INSERT INTO log (id, timestamp, admin, domain, username, event, loglevel, msg, ip) VALUES ($((i + 1)), $now, 'postmaster@$d', '$d', '$addr', 'create', 'info', 'Created user $addr.', '10.200.0.1');" ;;
+            iredapd)
+                echo "INSERT INTO throttle (id, account, kind, priority, period, msg_size, max_msgs, max_quota) VALUES ($((i + 1)), '$addr', 'outbound', 10, 3600, 0, 100, 0);" ;;
+        esac
+    done
+}
+
+# Stand-in schemas: iRedAdmin and iRedAPD ship theirs in their own tarballs, which are
+# not available here. These are small labelled stand-ins with a few of their tables.
+irm_standin_sql() { # db
+    case $1 in
+        iredadmin) cat <<'SQL'
+-- STAND-IN (mailshift lab): a few tables shaped like iRedAdmin's, not its real schema.
+CREATE TABLE log (id INTEGER PRIMARY KEY, timestamp TIMESTAMP NOT NULL,
+  admin VARCHAR(255) NOT NULL, domain VARCHAR(255) NOT NULL, username VARCHAR(255) NOT NULL,
+  event VARCHAR(20) NOT NULL, loglevel VARCHAR(10) NOT NULL, msg TEXT, ip VARCHAR(40));
+CREATE TABLE sessions (session_id CHAR(128) PRIMARY KEY, atime TIMESTAMP, data TEXT);
+CREATE TABLE settings (id INTEGER PRIMARY KEY, account VARCHAR(255), k VARCHAR(255), v TEXT);
+SQL
+        ;;
+        iredapd) cat <<'SQL'
+-- STAND-IN (mailshift lab): a few tables shaped like iRedAPD's, not its real schema.
+CREATE TABLE throttle (id INTEGER PRIMARY KEY, account VARCHAR(255) NOT NULL,
+  kind VARCHAR(10) NOT NULL, priority INTEGER NOT NULL, period INTEGER NOT NULL,
+  msg_size INTEGER NOT NULL, max_msgs INTEGER NOT NULL, max_quota INTEGER NOT NULL);
+CREATE TABLE greylisting (id INTEGER PRIMARY KEY, account VARCHAR(255) NOT NULL,
+  priority INTEGER NOT NULL, sender VARCHAR(255) NOT NULL, sender_priority INTEGER NOT NULL,
+  active INTEGER NOT NULL);
+CREATE TABLE wblist_rdns (id INTEGER PRIMARY KEY, rdns VARCHAR(255) NOT NULL, wb VARCHAR(10) NOT NULL);
+SQL
+        ;;
+    esac
+}
+
+irm_release_line() {
+    case $1 in mariadb) echo MARIADB ;; pgsql) echo PGSQL ;; openldap) echo OPENLDAP ;; esac
+}
+
+irm_dovecot_conf() { # backend -> dovecot.conf (iRedMail-like, trimmed for the lab)
+    local drv=mysql db=sql
+    case $1 in pgsql) drv=pgsql ;; openldap) drv=ldap db=ldap ;; esac
+    cat <<EOF
+# mailshift lab: iRedMail-like Dovecot configuration (trimmed).
+protocols = imap pop3 lmtp
+listen = *
+mail_uid = vmail
+mail_gid = vmail
+first_valid_uid = 2000
+last_valid_uid = 2000
+mail_privileged_group = mail
+mail_plugins = quota
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+ssl = yes
+ssl_cert = </etc/lab-tls/cert.pem
+ssl_key = </etc/lab-tls/key.pem
+ssl_min_protocol = TLSv1.2
+pop3_uidl_format = %08Xu%08Xv
+namespace {
+    type = private
+    separator = /
+    prefix =
+    inbox = yes
+    mailbox Sent {
+        auto = subscribe
+        special_use = \Sent
+    }
+    mailbox Trash {
+        auto = subscribe
+        special_use = \Trash
+    }
+}
+passdb {
+    driver = $db
+    args = /etc/dovecot/dovecot-$drv.conf
+}
+userdb {
+    driver = $db
+    args = /etc/dovecot/dovecot-$drv.conf
+}
+plugin {
+    quota = count:User quota
+    quota_vsizes = yes
+}
+service auth {
+    unix_listener /var/spool/postfix/private/dovecot-auth {
+        user = postfix
+        group = postfix
+        mode = 0666
+    }
+    unix_listener auth-userdb {
+        user = vmail
+        group = vmail
+        mode = 0660
+    }
+}
+service lmtp {
+    unix_listener /var/spool/postfix/private/dovecot-lmtp {
+        user = postfix
+        group = postfix
+        mode = 0600
+    }
+}
+protocol lmtp {
+    postmaster_address = postmaster@example.com
+}
+EOF
+}
+
+# Fill the shipped dovecot-sql.conf / dovecot-ldap.conf placeholders.
+irm_dovecot_backend_conf() { # backend vmailpw
+    local be=$1 pw=$2 src
+    src=$(lab_shared)/iredmail-1.8.1
+    case $be in
+        mariadb|pgsql)
+            local drv=mysql port=3306
+            [ "$be" = pgsql ] && drv=pgsql port=5432
+            sed -e "s/PH_SQL_DRIVER/$drv/" -e 's/PH_SQL_SERVER_ADDRESS/127.0.0.1/' \
+                -e "s/PH_SQL_SERVER_PORT/$port/" -e 's/PH_VMAIL_DB_NAME/vmail/' \
+                -e 's/PH_VMAIL_DB_BIND_USER/vmail/' -e "s/PH_VMAIL_DB_BIND_PASSWD/$pw/" \
+                "$src/dovecot-sql.conf" ;;
+        openldap)
+            # The shipped file keeps iterate_* commented; doveadm -A needs them.
+            sed -e 's/PH_LDAP_SERVER_HOST/127.0.0.1/' -e 's/PH_LDAP_SERVER_PORT/389/' \
+                -e 's/PH_LDAP_BIND_VERSION/3/' -e "s/PH_LDAP_BINDDN/cn=vmail,$IRM_LDAP_SUFFIX/" \
+                -e "s/PH_LDAP_BINDPW/$pw/" -e "s/PH_LDAP_BASEDN/$IRM_LDAP_BASEDN/" \
+                -e 's/^#iterate_/iterate_/' "$src/dovecot-ldap.conf" ;;
+    esac
+}
+
+# Postfix lookup tables for the backend into ROOT/etc/postfix/<kind>/.
+irm_postfix() { # root backend vmailpw
+    local root=$1 be=$2 pw=$3 kind dir
+    case $be in mariadb) kind=mysql ;; pgsql) kind=pgsql ;; openldap) kind=ldap ;; esac
+    dir=$root/etc/postfix/$kind
+    install -d -m 0750 -g 0 "$dir"
+    if [ "$kind" = ldap ]; then
+        local common="server_host = 127.0.0.1
+server_port = 389
+version = 3
+bind = yes
+start_tls = no
+bind_dn = cn=vmail,$IRM_LDAP_SUFFIX
+bind_pw = $pw
+search_base = $IRM_LDAP_BASEDN
+scope = sub"
+        printf '%s\n%s\n%s\n' "$common" \
+            'query_filter = (&(objectClass=mailDomain)(accountStatus=active)(enabledService=mail)(domainName=%s))' \
+            'result_attribute = domainName' >"$dir/virtual_mailbox_domains.cf"
+        printf '%s\n%s\n%s\n' "$common" \
+            'query_filter = (&(objectClass=mailUser)(accountStatus=active)(enabledService=mail)(enabledService=deliver)(mail=%s))' \
+            'result_attribute = mailMessageStore' >"$dir/virtual_mailbox_maps.cf"
+        printf '%s\n%s\n%s\n' "$common" \
+            'query_filter = (&(objectClass=mailDomain)(accountStatus=active)(domainName=%s)(!(mtaTransport=dovecot)))' \
+            'result_attribute = mtaTransport' >"$dir/transport_maps_domain.cf"
+    else
+        local common="hosts = 127.0.0.1
+user = vmail
+password = $pw
+dbname = vmail"
+        printf '%s\n%s\n' "$common" \
+            "query = SELECT domain FROM domain WHERE domain='%s' AND backupmx=0 AND active=1" \
+            >"$dir/virtual_mailbox_domains.cf"
+        printf '%s\n%s\n' "$common" \
+            "query = SELECT CONCAT(mailbox.storagenode, '/', mailbox.maildir, 'Maildir/') FROM mailbox,domain WHERE mailbox.username='%s' AND mailbox.active=1 AND mailbox.enabledeliver=1 AND domain.domain=mailbox.domain AND domain.active=1" \
+            >"$dir/virtual_mailbox_maps.cf"
+        # Per-domain transport (iRedMail's domain.transport); 'dovecot' = local LMTP.
+        printf '%s\n%s\n' "$common" \
+            "query = SELECT transport FROM domain WHERE domain='%s' AND active=1 AND transport<>'dovecot'" \
+            >"$dir/transport_maps_domain.cf"
+    fi
+    chmod 0640 "$dir"/*.cf
+    chgrp -R postfix "$dir" 2>/dev/null || chgrp -R "$(stat -c %g /etc/postfix/main.cf)" "$dir"
+    postconf -c "$root/etc/postfix" -e \
+        "myhostname = $(cat "$root/etc/hostname").lab.test" \
+        'mydestination = $myhostname, localhost' 'inet_interfaces = all' \
+        'inet_protocols = ipv4' 'mynetworks = 127.0.0.0/8 10.200.0.0/24' \
+        'relayhost =' 'smtputf8_enable = no' \
+        "virtual_mailbox_domains = proxy:$kind:/etc/postfix/$kind/virtual_mailbox_domains.cf" \
+        "virtual_mailbox_maps = proxy:$kind:/etc/postfix/$kind/virtual_mailbox_maps.cf" \
+        "transport_maps = proxy:$kind:/etc/postfix/$kind/transport_maps_domain.cf" \
+        'virtual_transport = lmtp:unix:private/dovecot-lmtp' \
+        'smtpd_tls_cert_file = /etc/lab-tls/cert.pem' 'smtpd_tls_key_file = /etc/lab-tls/key.pem' \
+        'smtpd_tls_security_level = may'
+}
+
+irm_roundcube() { # root dbtype dbpw
+    local root=$1 dbt=$2 pw=$3 rc=/opt/www/roundcubemail-1.6.5 rel=/root/roundcubemail-1.7.0
+    mkdir -p "$root/opt/www"
+    cp -a /usr/share/roundcube "$root$rc"
+    rm -rf "$root$rc/config"
+    install -d -m 0755 "$root$rc/config" "$root$rc/logs" "$root$rc/temp"
+    cat >"$root$rc/config/config.inc.php" <<EOF
+<?php
+// mailshift lab: Roundcube configuration for an iRedMail-shaped host.
+\$config = [];
+\$config['db_dsnw'] = '$dbt://roundcube:$pw@127.0.0.1/roundcubemail';
+\$config['imap_host'] = 'ssl://127.0.0.1:993';
+\$config['smtp_host'] = 'tls://127.0.0.1:587';
+\$config['des_key'] = '$(openssl rand -hex 12)';
+\$config['plugins'] = ['managesieve', 'password'];
+EOF
+    chown -R 0:0 "$root$rc"
+    chown 33:33 "$root$rc/logs" "$root$rc/temp"
+    chown 0:33 "$root$rc/config/config.inc.php"; chmod 0640 "$root$rc/config/config.inc.php"
+    ln -sfn roundcubemail-1.6.5 "$root/opt/www/roundcubemail"
+    # A newer "release" tree for the upgrade; its installto.sh is a stand-in.
+    cp -a /usr/share/roundcube "$root$rel"
+    rm -rf "$root$rel/config"; mkdir -p "$root$rel/config"
+    cp /usr/share/roundcube/config.inc.php.sample "$root$rel/config/config.inc.php.sample"
+    sed -i "s/define('RCMAIL_VERSION', '[^']*')/define('RCMAIL_VERSION', '1.7.0')/" \
+        "$root$rel/program/include/iniset.php"
+    cat >"$root$rel/bin/installto.sh" <<'EOF'
+#!/bin/sh
+# STAND-IN for Roundcube's bin/installto.sh (mailshift lab). The real script is PHP and
+# is not shipped by Debian. Like the real one, it copies this release over an existing
+# installation given as $1 and needs that tree writable by the web server user
+# (www-data, as PHP's system() runs as that user); it then runs the DB update.
+set -eu
+[ "${1:-}" = "-y" ] && shift
+target=${1:-}
+src=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "$target" ] || [ ! -d "$target" ]; then
+    echo "ERROR: usage: bin/installto.sh [-y] <TARGET_DIR> (target must be a directory)" >&2
+    exit 1
+fi
+target=$(cd "$target" && pwd -P)
+for d in "$target" "$target/program" "$target/bin"; do
+    if ! su -s /bin/sh www-data -c "test -w '$d'" 2>/dev/null; then
+        echo "ERROR: $d is not writable by www-data; make the target tree writable first." >&2
+        exit 1
+    fi
+done
+command -v rsync >/dev/null || { echo "ERROR: rsync is required" >&2; exit 1; }
+echo "Upgrading from $(sed -n "s/.*RCMAIL_VERSION', '\([^']*\)'.*/\1/p" "$target/program/include/iniset.php") to 1.7.0 ..."
+rsync -a --exclude=/config/ --exclude=/logs/ --exclude=/temp/ "$src/" "$target/"
+echo "Running update script at target..."
+echo "All done."
+EOF
+    chmod 0755 "$root$rel/bin/installto.sh"
+    chown -R 0:0 "$root$rel"
+}
+
+irm_installer() { # root
+    local root=$1 d=/root/iRedMail-$IRM_VERSION
+    mkdir -p "$root$d/pkgs/misc"
+    cp "$(lab_shared)/iredmail-1.8.1/pkgs.sha256" "$root$d/pkgs/pkgs.sha256"
+    cat >"$root$d/iRedMail.sh" <<'EOF'
+#!/bin/sh
+# STAND-IN (mailshift lab): the real iRedMail.sh is not available here.
+echo "iRedMail installer stand-in: run pkgs/get_all.sh first" >&2
+exit 1
+EOF
+    cat >"$root$d/pkgs/get_all.sh" <<'EOF'
+#!/bin/sh
+# STAND-IN (mailshift lab) for iRedMail's pkgs/get_all.sh: checks misc/ against
+# pkgs.sha256 (the real script would download what is missing).
+cd "$(dirname "$0")" && sha256sum -c pkgs.sha256
+EOF
+    chmod 0755 "$root$d/iRedMail.sh" "$root$d/pkgs/get_all.sh"
+    # Two of the five files present, both with content that does not match (the real
+    # tarballs are not available here); the other three are missing.
+    printf 'not the real iRedAdmin tarball (mailshift lab)\n' >"$root$d/pkgs/misc/iRedAdmin-2.8.1.tar.gz"
+    printf 'truncated download (mailshift lab)\n' >"$root$d/pkgs/misc/iRedAPD-6.1.tar.gz"
+    echo "$IRM_VERSION" >"$root$d/VERSION"
+}
+
+irm_dkim() { # root with-keys(yes|no)
+    local root=$1 keys=$2 d
+    install -d -m 0700 -o amavis -g amavis "$root/var/lib/dkim" 2>/dev/null ||
+        { mkdir -p "$root/var/lib/dkim"; chmod 0700 "$root/var/lib/dkim"; }
+    chown "$(irm_uid "$root" amavis):$(irm_gid "$root" amavis)" "$root/var/lib/dkim"
+    [ "$keys" = yes ] || return 0
+    for d in "${IRM_DOMAINS[@]}"; do
+        openssl genrsa -out "$root/var/lib/dkim/$d.pem" 2048 2>/dev/null
+        chown "$(irm_uid "$root" amavis):$(irm_gid "$root" amavis)" "$root/var/lib/dkim/$d.pem"
+        chmod 0400 "$root/var/lib/dkim/$d.pem"
+    done
+}
+
+irm_uid() { awk -F: -v u="$2" '$1 == u {print $3}' "$1/etc/passwd"; }
+irm_gid() { awk -F: -v u="$2" '$1 == u {print $4}' "$1/etc/passwd"; }
+
+# LDIF for the OpenLDAP backend (iRedMail's tree under o=domains).
+irm_ldif() { # vmailpw vmailadminpw with-users(yes|no)
+    local vpw=$1 apw=$2 users=$3 i d addr md l
+    cat <<EOF
+dn: $IRM_LDAP_SUFFIX
+objectClass: dcObject
+objectClass: organization
+dc: example
+o: example
+
+dn: cn=vmail,$IRM_LDAP_SUFFIX
+objectClass: person
+objectClass: simpleSecurityObject
+cn: vmail
+sn: vmail
+userPassword: $(slappasswd -s "$vpw")
+
+dn: cn=vmailadmin,$IRM_LDAP_SUFFIX
+objectClass: person
+objectClass: simpleSecurityObject
+cn: vmailadmin
+sn: vmailadmin
+userPassword: $(slappasswd -s "$apw")
+
+dn: $IRM_LDAP_BASEDN
+objectClass: organization
+o: domains
+
+dn: o=domainAdmins,$IRM_LDAP_SUFFIX
+objectClass: organization
+o: domainAdmins
+
+EOF
+    [ "$users" = yes ] || return 0
+    for d in "${IRM_DOMAINS[@]}"; do
+        cat <<EOF
+dn: domainName=$d,$IRM_LDAP_BASEDN
+objectClass: mailDomain
+domainName: $d
+mtaTransport: dovecot
+accountStatus: active
+enabledService: mail
+
+dn: ou=Users,domainName=$d,$IRM_LDAP_BASEDN
+objectClass: organizationalUnit
+ou: Users
+
+dn: ou=Groups,domainName=$d,$IRM_LDAP_BASEDN
+objectClass: organizationalUnit
+ou: Groups
+
+dn: ou=Aliases,domainName=$d,$IRM_LDAP_BASEDN
+objectClass: organizationalUnit
+ou: Aliases
+
+EOF
+    done
+    for ((i = 0; i < LAB_USERS; i++)); do
+        addr=$(irm_addr "$i") d=${addr#*@} l=$(lab_user_name "$i")
+        md=$(irm_maildir "$i" "$addr")
+        cat <<EOF
+dn: mail=$addr,ou=Users,domainName=$d,$IRM_LDAP_BASEDN
+objectClass: inetOrgPerson
+objectClass: shadowAccount
+objectClass: mailUser
+mail: $addr
+uid: $l
+cn: $l
+sn: $l
+givenName: $l
+userPassword: $(doveadm pw -s SSHA512 -p "$(lab_password "$addr")")
+accountStatus: active
+mailboxFormat: maildir
+mailboxFolder: Maildir
+storageBaseDirectory: /var/vmail
+mailMessageStore: vmail1/$md
+homeDirectory: /var/vmail/vmail1/$md
+mailQuota: 1073741824
+shadowLastChange: 19723
+EOF
+        for s in mail deliver lda lmtp smtp smtpsecured pop3 pop3secured pop3tls imap \
+                 imapsecured imaptls managesieve managesievesecured sieve sievesecured \
+                 internal doveadm lib-storage indexer-worker dsync quota-status; do
+            echo "enabledService: $s"
+        done
+        echo
+    done
+}
+
+irm_slapd_conf() { # rootpw-hash
+    local src
+    src=$(lab_shared)/iredmail-1.8.1
+    sed -e 's|PH_OPENLDAP_SCHEMA_DIR|/etc/ldap/schema|' \
+        -e 's|PH_AMAVISD_LDAP_SCHEMA_NAME|amavisd.schema|' \
+        -e 's|PH_OPENLDAP_PID_FILE|/run/slapd/slapd.pid|' \
+        -e 's|PH_OPENLDAP_ARGS_FILE|/run/slapd/slapd.args|' \
+        -e 's|^#modulepath PH_OPENLDAP_MODULE_PATH|modulepath /usr/lib/ldap|' \
+        -e 's|^#moduleload back_PH_OPENLDAP_DEFAULT_DBTYPE|moduleload back_mdb|' \
+        -e 's|^#moduleload back_monitor|moduleload back_monitor|' \
+        -e 's|^#moduleload pw_sha2|moduleload pw-sha2|' \
+        -e 's|PH_OPENLDAP_DEFAULT_DBTYPE|mdb|' \
+        -e "s|PH_LDAP_SUFFIX|$IRM_LDAP_SUFFIX|g" \
+        -e "s|PH_LDAP_ADMIN_BASEDN|o=domainAdmins,$IRM_LDAP_SUFFIX|g" \
+        -e "s|PH_LDAP_BASEDN|$IRM_LDAP_BASEDN|g" \
+        -e "s|PH_LDAP_BINDDN|cn=vmail,$IRM_LDAP_SUFFIX|g" \
+        -e "s|PH_LDAP_ADMIN_DN|cn=vmailadmin,$IRM_LDAP_SUFFIX|g" \
+        -e "s|PH_LDAP_ROOTDN|cn=Manager,$IRM_LDAP_SUFFIX|g" \
+        -e "s|PH_LDAP_ROOTPW_SSHA|$1|" \
+        -e 's|PH_LDAP_DATA_DIR|/var/lib/ldap/iredmail|' \
+        "$src/slapd.conf"
+}
+
+# irm_prep HOST BACKEND : everything before boot. The source gets users and mail.
+irm_prep() {
+    local h=$1 be=$2 root src lib eng dbs db pw
+    root=$(lab_root "$h")
+    src=$(lab_shared)/iredmail-1.8.1
+    lib=$root$IRM_LIB
+    local -A pws=()
+    for pw in vmail vmailadmin amavisd iredadmin iredapd roundcube root ldaproot; do
+        pws[$pw]=$(irm_pw)
+    done
+
+    chroot "$root" groupadd -g 2000 vmail
+    chroot "$root" useradd -u 2000 -g 2000 -d /var/vmail -M -s /usr/sbin/nologin vmail
+    chroot "$root" useradd -r -U -M -d /var/lib/amavis -s /usr/sbin/nologin \
+        -c 'amavis (mailshift lab stand-in, amavisd not installed)' amavis
+    printf '%s %s edition.\n# mailshift lab: iRedMail-shaped host built from iRedMail %s parts.\n' \
+        "$IRM_VERSION" "$(irm_release_line "$be")" "$IRM_VERSION" >"$root/etc/iredmail-release"
+    install -d -m 0755 -o 0 -g 0 "$root/var/vmail"
+    install -d -m 0700 -o 2000 -g 2000 "$root/var/vmail/vmail1" "$root/var/vmail/sieve" \
+        "$root/var/vmail/public"
+
+    # Dovecot and Postfix with the backend's lookups.
+    irm_dovecot_conf "$be" >"$root/etc/dovecot/dovecot.conf"
+    local drv=mysql
+    case $be in pgsql) drv=pgsql ;; openldap) drv=ldap ;; esac
+    irm_dovecot_backend_conf "$be" "${pws[vmail]}" >"$root/etc/dovecot/dovecot-$drv.conf"
+    chown 0:"$(awk -F: '$1 == "dovecot" {print $3}' "$root/etc/group")" "$root/etc/dovecot/dovecot-$drv.conf"
+    chmod 0640 "$root/etc/dovecot/dovecot-$drv.conf"
+    irm_postfix "$root" "$be" "${pws[vmail]}"
+
+    irm_dkim "$root" "$([ "$h" = source ] && echo yes || echo no)"
+    eng=mysql; [ "$be" = pgsql ] && eng=pgsql
+    irm_roundcube "$root" "$([ "$eng" = pgsql ] && echo pgsql || echo mysql)" "${pws[roundcube]}"
+    [ "$h" = source ] && irm_installer "$root"
+
+    # Database setup files, run by irm_post once the host is up.
+    install -d -m 0700 "$lib"
+    dbs="amavisd iredadmin iredapd roundcubemail"
+    [ "$be" = openldap ] || dbs="vmail $dbs"
+    for db in $dbs; do
+        case $db in
+            vmail) cp "$src/iredmail.$eng" "$lib/schema-vmail.sql" ;;
+            amavisd) cp "$src/amavisd.$eng" "$lib/schema-amavisd.sql" ;;
+            roundcubemail)
+                if [ "$eng" = pgsql ]; then cp /usr/share/roundcube/SQL/postgres.initial.sql "$lib/schema-$db.sql"
+                else cp /usr/share/roundcube/SQL/mysql.initial.sql "$lib/schema-$db.sql"; fi ;;
+            *) irm_standin_sql "$db" >"$lib/schema-$db.sql" ;;
+        esac
+        [ "$h" = source ] && irm_seed_sql "$db" >"$lib/seed-$db.sql"
+    done
+    declare -A owner=([vmail]=vmailadmin [amavisd]=amavisd [iredadmin]=iredadmin
+                      [iredapd]=iredapd [roundcubemail]=roundcube)
+    if [ "$eng" = mysql ]; then
+        {
+            for u in vmail vmailadmin amavisd iredadmin iredapd roundcube; do
+                [ "$be" = openldap ] && [[ $u == vmail* ]] && continue
+                for hn in localhost 127.0.0.1; do
+                    echo "CREATE USER '$u'@'$hn' IDENTIFIED BY '${pws[$u]}';"
+                done
+            done
+            for db in $dbs; do
+                for hn in localhost 127.0.0.1; do
+                    echo "GRANT ALL ON \`$db\`.* TO '${owner[$db]}'@'$hn';"
+                    [ "$db" = vmail ] && echo "GRANT SELECT ON vmail.* TO 'vmail'@'$hn';"
+                done
+            done
+            echo "FLUSH PRIVILEGES;"
+        } >"$lib/grants.sql"
+        cat >"$lib/setup.sh" <<SH
+#!/bin/bash
+# mailshift lab: create the iRedMail databases on this host (run once, then removed).
+set -euo pipefail
+cd $IRM_LIB
+systemctl start mariadb
+for db in $dbs; do
+    mysql -e "CREATE DATABASE \\\`\$db\\\` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+    mysql "\$db" <"schema-\$db.sql"
+    if [ -f "seed-\$db.sql" ]; then mysql "\$db" <"seed-\$db.sql"; fi
+done
+mysql <grants.sql
+mysql -e "ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('${pws[root]}')"
+umask 077
+printf '[client]\nuser = root\npassword = "%s"\n' '${pws[root]}' >/root/.my.cnf
+SH
+    else
+        {
+            for u in vmail vmailadmin amavisd iredadmin iredapd roundcube; do
+                echo "CREATE ROLE $u LOGIN PASSWORD '${pws[$u]}';"
+            done
+        } >"$lib/roles.sql"
+        cat >"$lib/setup.sh" <<SH
+#!/bin/bash
+# mailshift lab: create the iRedMail databases on this host (run once, then removed).
+set -euo pipefail
+cd $IRM_LIB
+v=\$(ls /etc/postgresql | sort -V | tail -n1)
+systemctl start "postgresql@\$v-main"
+pg() { runuser -u postgres -- psql -q -X -v ON_ERROR_STOP=1 "\$@" >/dev/null; }
+pg <roles.sql
+for db in $dbs; do
+    case \$db in vmail) o=vmailadmin ;; roundcubemail) o=roundcube ;; *) o=\$db ;; esac
+    pg -c "CREATE DATABASE \$db OWNER \$o ENCODING 'UTF8' TEMPLATE template0"
+    pg -d "\$db" <"schema-\$db.sql"
+    if [ -f "seed-\$db.sql" ]; then pg -d "\$db" <"seed-\$db.sql"; fi
+    pg -d "\$db" -c "GRANT ALL ON ALL TABLES IN SCHEMA public TO \$o; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO \$o"
+    if [ "\$db" = vmail ]; then pg -d vmail -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO vmail"; fi
+done
+SH
+    fi
+
+    if [ "$be" = openldap ]; then
+        cp "$src/iredmail.schema" "$src/amavisd.schema" "$root/etc/ldap/schema/"
+        irm_slapd_conf "$(slappasswd -s "${pws[ldaproot]}")" >"$root/etc/ldap/slapd.conf"
+        rm -rf "$root/etc/ldap/slapd.d"
+        sed -i 's|^SLAPD_CONF=.*|SLAPD_CONF=/etc/ldap/slapd.conf|' "$root/etc/default/slapd"
+        install -d -m 0700 "$root/var/lib/ldap/iredmail"
+        irm_ldif "${pws[vmail]}" "${pws[vmailadmin]}" "$([ "$h" = source ] && echo yes || echo no)" \
+            >"$lib/init.ldif"
+        chroot "$root" slapadd -q -f /etc/ldap/slapd.conf -l "$IRM_LIB/init.ldif"
+        chroot "$root" chown -R openldap:openldap /var/lib/ldap /etc/ldap/slapd.conf
+        chmod 0640 "$root/etc/ldap/slapd.conf"
+    fi
+
+    if [ "$h" = source ]; then
+        local i addr md
+        for ((i = 0; i < LAB_USERS; i++)); do
+            addr=$(irm_addr "$i")
+            md=$(irm_maildir "$i" "$addr")
+            lab_seed_maildir "$root" "$i" "$addr" "/var/vmail/vmail1/${md}Maildir" 2000 2000
+        done
+    fi
+}
+
+irm_post() { # HOST
+    lab_ssh "$1" "bash $IRM_LIB/setup.sh && rm -rf $IRM_LIB" </dev/null
+}

@@ -1,0 +1,7 @@
+# shellcheck shell=bash
+# Scenario base: two empty hosts with sshd only (infrastructure checks).
+SC_STACK=postfix-dovecot
+SC_UNITS_source=""
+SC_UNITS_target=""
+sc_prep() { :; }
+sc_post() { :; }

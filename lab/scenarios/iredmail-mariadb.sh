@@ -1,0 +1,9 @@
+# shellcheck shell=bash
+# Scenario iredmail-mariadb: iRedMail 1.8.1 MARIADB edition on both hosts; the source
+# holds the seeded users and mail, the target is freshly installed (no users, no mail).
+SC_STACK=iredmail
+SC_BACKEND=mariadb
+SC_UNITS_source="mariadb dovecot postfix"
+SC_UNITS_target="mariadb dovecot postfix"
+sc_prep() { irm_prep "$1" mariadb; }
+sc_post() { irm_post "$1"; }

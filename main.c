@@ -1,0 +1,8 @@
+/* mailshift — moves a mail server to a new machine without losing a message.
+ * See README.md and docs/ARCHITECTURE.md. */
+#include "core/cli.h"
+
+int main(int argc, char **argv)
+{
+	return cli_main(argc, argv);
+}

@@ -1,0 +1,82 @@
+#include "steps/steps.h"
+
+#include <stdio.h>
+
+#include "core/xalloc.h"
+
+const struct step *const steps_catalogue[] = {
+	/* while the old server is live */
+	&step_preflight,
+	&step_installer,
+	&step_roundcube,
+	&step_mailstore_bulk,
+	&step_dkim,
+	&step_config,
+	/* the downtime window */
+	&step_stop_services,
+	&step_mailstore_final,
+	&step_chown,
+	&step_databases,
+	&step_accounts,
+	&step_start_services,
+	/* before and at the switch */
+	&step_verify,
+	&step_cutover,
+	NULL,
+};
+
+static int same_family(enum backend a, enum backend b)
+{
+	if (a == BACKEND_MYSQL)
+		a = BACKEND_MARIADB;
+	if (b == BACKEND_MYSQL)
+		b = BACKEND_MARIADB;
+	return a == b;
+}
+
+int steps_check_pair(const struct answers *a, char *err, size_t errlen)
+{
+	const char *s = answers_endpoint_kind(&a->source);
+	const char *t = answers_endpoint_kind(&a->target);
+
+	if (a->source.stack == STACK_IREDMAIL && a->target.stack == STACK_IREDMAIL &&
+	    same_family(a->source.backend, a->target.backend))
+		return 0;
+	if (a->source.stack == STACK_IREDMAIL && a->target.stack == STACK_IREDMAIL)
+		snprintf(err, errlen, "migrating %s to %s is not built yet: mailshift moves iRedMail "
+		         "to the same backend (install the target with the source's backend)", s, t);
+	else
+		snprintf(err, errlen, "migrating %s to %s is not built yet: mailshift has plans for "
+		         "iredmail to iredmail with the same backend", s, t);
+	return -1;
+}
+
+int steps_is_iredmail(const struct answers *a)
+{
+	return a->source.stack == STACK_IREDMAIL;
+}
+
+int steps_uses_ldap(const struct answers *a)
+{
+	return a->source.backend == BACKEND_OPENLDAP;
+}
+
+int steps_uses_pgsql(const struct answers *a)
+{
+	return a->source.backend == BACKEND_PGSQL;
+}
+
+char *steps_ssh_cmd(const struct answers *a)
+{
+	return xasprintf("ssh -o BatchMode=yes -p %u", a->target.port);
+}
+
+char *steps_target_login(const struct answers *a)
+{
+	return xasprintf("%s@%s", a->target.user, a->target.host);
+}
+
+char *steps_target_path(const struct answers *a, const char *path)
+{
+	return xasprintf("%s@%s:%s/", a->target.user, a->target.host, path);
+}

@@ -1,0 +1,55 @@
+/* The switch: the old server relays to the new one, and the DNS checklist. */
+#include <stdlib.h>
+
+#include "core/shell.h"
+#include "core/xalloc.h"
+#include "steps/steps.h"
+
+static void plan_cutover(const struct answers *a, struct plan_step *ps)
+{
+	char *domains = steps_domains_cmd(a);
+
+	if (a->opt.relay_during_cutover)
+		plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
+		         "the old Postfix relays every domain to the new server (main.cf is saved first)",
+		         "set -e -o pipefail\n"
+		         "t=%q\n"
+		         "cd /etc/postfix\n"
+		         "[ -e main.cf.mailshift-before ] || cp -p main.cf main.cf.mailshift-before\n"
+		         "{ %s; } | while read -r d; do [ -z \"$d\" ] || printf '%%s smtp:[%%s]:25\\n' \"$d\" \"$t\"; done > mailshift_transport.new\n"
+		         "[ -s mailshift_transport.new ] || { echo 'no mail domains found on the source' >&2; exit 1; }\n"
+		         "mv mailshift_transport.new mailshift_transport && postmap mailshift_transport\n"
+		         "cur=$(postconf -h transport_maps)\n"
+		         "case $cur in *mailshift_transport*) ;; "
+		         "*) postconf -e \"transport_maps = hash:/etc/postfix/mailshift_transport${cur:+, $cur}\" ;; esac\n"
+		         "for u in amavis iredapd postfix; do\n"
+		         "  systemctl cat \"$u.service\" >/dev/null 2>&1 || continue\n"
+		         "  systemctl start \"$u.service\" </dev/null >/dev/null 2>&1\n"
+		         "done\n"
+		         "echo \"the old server relays mail for $(wc -l < mailshift_transport) domain(s) to $t; undo: "
+		         "cp -p /etc/postfix/main.cf.mailshift-before /etc/postfix/main.cf\"",
+		         a->target.host, domains);
+	plan_add(ps, HOST_LOCAL, 0, "the DNS checklist (by hand, at your DNS provider)",
+	         "t=%q\n"
+	         "printf '%%s\\n' 'Cutover checklist, at your DNS provider:' \\\n"
+	         "  ' 1. A day ahead, lower the TTL of the MX and A records to 300 seconds.' \\\n"
+	         "  \" 2. Point the MX (or its A record) of every domain at the new server, $t.\" \\\n"
+	         "  ' 3. Update SPF (TXT v=spf1) if it names the old address; the DKIM keys did not change.' \\\n"
+	         "  \" 4. Test from outside: openssl s_client -connect $t:993, log in, SELECT INBOX; send and receive a message.\" \\\n"
+	         "  ' 5. Keep the old server relaying until the old TTL has passed everywhere (a week is safe), then stop it.'",
+	         a->target.host);
+	free(domains);
+}
+
+const struct step step_cutover = {
+	.id = "cutover",
+	.title = "Switch over: relay from the old server, then DNS",
+	.why = "Until every sender sees the new MX record, some mail still reaches the "
+	       "old address. The old Postfix is turned into a relay: it accepts mail for "
+	       "your domains and passes it to the new server (transport_maps, main.cf "
+	       "saved first), so nothing lands in a mailbox nobody reads. Dovecot stays "
+	       "stopped there. Then you change the DNS by hand; the checklist says what "
+	       "and in which order.",
+	.applies = steps_is_iredmail,
+	.plan = plan_cutover,
+};

@@ -1,0 +1,145 @@
+/* The SQL databases: dumped on the source, copied, the target's own saved,
+ * then restored.  Never the mysql system database. */
+#include <stdlib.h>
+
+#include "core/shell.h"
+#include "core/xalloc.h"
+#include "steps/steps.h"
+
+/* iRedMail's databases besides the account backend, where present. */
+#define OTHER_DBS "amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban"
+
+#define MY "mysql --defaults-file=/root/.my.cnf"
+#define MYDUMP "mysqldump --defaults-file=/root/.my.cnf --events --routines --triggers --single-transaction --databases"
+#define PG "runuser -u postgres -- psql -X -q"
+
+/* Shell text: "exists $db" succeeds when the database is there. */
+static const char *exists_fn(const struct answers *a)
+{
+	return steps_uses_pgsql(a)
+		? "exists() { [ \"$(" PG " -Atc \"SELECT 1 FROM pg_database WHERE datname = '$1'\")\" = 1 ]; }\n"
+		: "exists() { [ -n \"$(" MY " -Nse \"SHOW DATABASES LIKE '$1'\")\" ]; }\n";
+}
+
+/* Shell text: "dump $db > file" writes a plain SQL dump. */
+static const char *dump_fn(const struct answers *a)
+{
+	return steps_uses_pgsql(a)
+		? "dump() { runuser -u postgres -- pg_dump --clean --if-exists -- \"$1\"; }\n"
+		: "dump() { " MYDUMP " \"$1\"; }\n";
+}
+
+/* Dumps `dbs` into BACKUP/sub; with keep, a dump already there is kept (the
+ * target's state before mailshift touched it is saved once). */
+static void add_dumps(struct plan_step *ps, const struct answers *a, enum host h,
+                      const char *sub, int keep, const char *dbs, const char *note)
+{
+	plan_add(ps, h, 0, note,
+	         "set -o pipefail\n"
+	         "%s%s"
+	         "d=%q/%s\n"
+	         "mkdir -p -m 0700 -- \"$d\" && cd -- \"$d\" || exit 1\n"
+	         "for db in %s; do\n"
+	         "%s"
+	         "  exists \"$db\" || { echo \"$db: not on this host\"; continue; }\n"
+	         "  dump \"$db\" | bzip2 > \"$db.sql.bz2.part\" || { echo \"cannot dump $db\" >&2; exit 1; }\n"
+	         "  mv -- \"$db.sql.bz2.part\" \"$db.sql.bz2\"\n"
+	         "  echo \"$db: $(stat -c %%s -- \"$db.sql.bz2\") bytes in $d/$db.sql.bz2\"\n"
+	         "done",
+	         exists_fn(a), dump_fn(a), a->opt.backup_dir, sub, dbs,
+	         keep ? "  [ -e \"$db.sql.bz2\" ] && { echo \"$db: saved before\"; continue; }\n" : "");
+}
+
+void steps_copy_dumps(struct plan_step *ps, const struct answers *a)
+{
+	char *ssh = steps_ssh_cmd(a), *login = steps_target_login(a);
+	char *dump = xasprintf("%s/dump", a->opt.backup_dir);
+	char *dst = steps_target_path(a, dump);
+	char *mk = shell_fmt("mkdir -p -m 0700 -- %q", dump);
+
+	plan_add(ps, HOST_SOURCE, 0, "copies the dumps to the target",
+	         "%s %q %q && rsync -as -e %q -- %q/ %q", ssh, login, mk, ssh, dump, dst);
+	free(ssh);
+	free(login);
+	free(dump);
+	free(dst);
+	free(mk);
+}
+
+void steps_sql_move(struct plan_step *ps, const struct answers *a, const char *dbs)
+{
+	add_dumps(ps, a, HOST_SOURCE, "dump", 0, dbs, "dumps the databases on the source");
+	steps_copy_dumps(ps, a);
+	add_dumps(ps, a, HOST_TARGET, "target-before", 1, dbs, "saves the target's own copies first");
+	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, "replaces the target's databases with the source's",
+	         "set -o pipefail\n"
+	         "%s"
+	         "d=%q/dump\n"
+	         "for db in %s; do\n"
+	         "  [ -e \"$d/$db.sql.bz2\" ] || continue\n"
+	         "%s"
+	         "  bzcat -- \"$d/$db.sql.bz2\" | %s || { echo \"cannot restore $db\" >&2; exit 1; }\n"
+	         "  echo \"$db: restored\"\n"
+	         "done",
+	         exists_fn(a), a->opt.backup_dir, dbs,
+	         steps_uses_pgsql(a)
+	         ? "  exists \"$db\" || runuser -u postgres -- createdb -- \"$db\" || exit 1\n" : "",
+	         steps_uses_pgsql(a) ? PG " -v ON_ERROR_STOP=1 -d \"$db\"" : MY);
+}
+
+static void plan_databases(const struct answers *a, struct plan_step *ps)
+{
+	steps_sql_move(ps, a, OTHER_DBS);
+}
+
+const struct step step_databases = {
+	.id = "databases",
+	.title = "Move the databases",
+	.why = "iRedMail keeps its settings in databases: amavisd (spam and filter "
+	       "rules), iredadmin (the admin panel), iredapd (the policy daemon), "
+	       "roundcubemail (webmail preferences, address books, filters), and sogo, "
+	       "sa_bayes and fail2ban where installed. Each is dumped on the source (with "
+	       "the services stopped, so the dump is consistent), copied, and restored on "
+	       "the target after the target's own copy is saved. The mysql system "
+	       "database is never restored: it holds the target's own users and passwords.",
+	.flags = STEP_DOWNTIME,
+	.applies = steps_is_iredmail,
+	.plan = plan_databases,
+};
+
+char *steps_domains_cmd(const struct answers *a)
+{
+	if (steps_uses_ldap(a)) {
+		char *sfx = steps_ldap_suffix_cmd(a);
+		char *s = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" -a '(objectClass=mailDomain)' "
+		                    "2>/dev/null | sed -n 's/^domainName: //p'", sfx);
+		free(sfx);
+		return s;
+	}
+	if (steps_uses_pgsql(a))
+		return xstrdup(PG " -At -d vmail -c 'SELECT domain FROM domain'");
+	return xstrdup(MY " -Nse 'SELECT domain FROM vmail.domain'");
+}
+
+char *steps_ldap_suffix_cmd(const struct answers *a)
+{
+	struct buf b = {0};
+
+	buf_adds(&b, "conf=()\n"
+	             "for c in /etc/ldap/slapd.conf /etc/openldap/slapd.conf; do\n"
+	             "  [ -f \"$c\" ] && { conf=(-f \"$c\"); break; }\n"
+	             "done\n");
+	if (a->opt.ldap_suffix) {
+		char *s = shell_fmt("suffix=%q\n", a->opt.ldap_suffix);
+		buf_adds(&b, s);
+		free(s);
+	} else {
+		buf_adds(&b, "if [ ${#conf[@]} -gt 0 ]; then\n"
+		             "  suffix=$(sed -n \"s/^suffix[[:space:]]*//p\" \"${conf[1]}\" | tr -d \"\\\"\" | head -n 1)\n"
+		             "else\n"
+		             "  suffix=$(slapcat -n 0 2>/dev/null | sed -n \"s/^olcSuffix: //p\" | head -n 1)\n"
+		             "fi\n");
+	}
+	buf_adds(&b, "[ -n \"$suffix\" ] || { echo \"cannot find the LDAP suffix: set ldap_suffix in [options]\" >&2; exit 1; }\n");
+	return buf_steal(&b);
+}

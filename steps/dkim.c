@@ -1,0 +1,46 @@
+/* DKIM keys: the DNS already publishes the old keys, so they move as they are. */
+#include <stdlib.h>
+
+#include "core/shell.h"
+#include "core/xalloc.h"
+#include "steps/steps.h"
+
+static void plan_dkim(const struct answers *a, struct plan_step *ps)
+{
+	char *ssh = steps_ssh_cmd(a), *dst = steps_target_path(a, a->opt.dkim_dir);
+	const char *k = a->opt.dkim_dir, *bk = a->opt.backup_dir;
+
+	plan_add(ps, HOST_TARGET, 0, "saves the target's own keys first",
+	         "k=%q; b=%q\n"
+	         "mkdir -p -m 0700 -- \"$b/target-before\"\n"
+	         "if [ -e \"$b/target-before/dkim\" ]; then echo \"already saved in $b/target-before/dkim\"\n"
+	         "elif [ -d \"$k\" ]; then cp -a -- \"$k\" \"$b/target-before/dkim\" && echo \"saved in $b/target-before/dkim\"\n"
+	         "else echo 'the target has no DKIM keys yet'; fi",
+	         k, bk);
+	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, "copies the keys (a target key of the same name is replaced)",
+	         "ls -l -- %q/*.pem && rsync -as -e %q -- %q/ %q", k, ssh, k, dst);
+	plan_add(ps, HOST_TARGET, 0, "amavis owns the keys; directory 0700, keys 0400",
+	         "k=%q\n"
+	         "chown -R amavis:amavis -- \"$k\" && chmod 0700 -- \"$k\" && find \"$k\" -name '*.pem' -exec chmod 0400 {} +\n"
+	         "ls -l -- \"$k\"",
+	         k);
+	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "asks amavisd to check the keys against DNS",
+	         "if command -v amavisd >/dev/null; then amavisd testkeys\n"
+	         "elif command -v amavisd-new >/dev/null; then amavisd-new testkeys\n"
+	         "else echo 'amavisd is not installed here: the keys were not tested' >&2; exit 1; fi");
+	free(ssh);
+	free(dst);
+}
+
+const struct step step_dkim = {
+	.id = "dkim",
+	.title = "Move the DKIM keys",
+	.why = "Outgoing mail is signed with the private keys in the DKIM directory "
+	       "(/var/lib/dkim/<domain>.pem), and receivers check the signature against "
+	       "the public key published in your DNS. The new server must sign with the "
+	       "same keys or its mail fails DKIM. The target's own keys are saved first; "
+	       "the keys must belong to amavis, readable by it alone. 'amavisd testkeys' "
+	       "then checks them against DNS (it needs the DNS to be reachable).",
+	.applies = steps_is_iredmail,
+	.plan = plan_dkim,
+};

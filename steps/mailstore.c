@@ -1,0 +1,95 @@
+/* The mail store: a bulk copy while the old server is live, a final copy in
+ * the downtime window, and the owners the target's Dovecot expects. */
+#include <stdlib.h>
+
+#include "core/shell.h"
+#include "core/xalloc.h"
+#include "steps/steps.h"
+
+/* rsync from the source's mail store to the same path on the target. */
+static void add_sync(struct plan_step *ps, const struct answers *a, const char *note)
+{
+	char *ssh = steps_ssh_cmd(a), *dst = steps_target_path(a, a->opt.vmail_dir);
+
+	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, note,
+	         "rsync -aHs --numeric-ids --stats -e %q -- %q/ %q", ssh, a->opt.vmail_dir, dst);
+	free(ssh);
+	free(dst);
+}
+
+static int two_phase(const struct answers *a)
+{
+	return steps_is_iredmail(a) && a->opt.two_phase_sync;
+}
+
+static void plan_bulk(const struct answers *a, struct plan_step *ps)
+{
+	add_sync(ps, a, "copies every mailbox to the target (adds and updates, deletes nothing)");
+}
+
+const struct step step_mailstore_bulk = {
+	.id = "mailstore-bulk",
+	.title = "Copy the mail store while the old server is live",
+	.why = "Copying all the mail is the longest part of a migration (a day for a "
+	       "large server in the seed paper), so it runs first, while the old server "
+	       "still serves users. rsync copies the mail store to the same path on the "
+	       "target, keeping hard links and numeric owners; it deletes nothing. The "
+	       "final copy in the downtime window then only moves what changed, which "
+	       "takes minutes.",
+	.applies = two_phase,
+	.plan = plan_bulk,
+};
+
+static void plan_final(const struct answers *a, struct plan_step *ps)
+{
+	char *ssh = steps_ssh_cmd(a), *login = steps_target_login(a);
+
+	add_sync(ps, a, "copies what changed since the bulk copy");
+	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
+	         "removes from the target's mailboxes the messages deleted on the source meanwhile",
+	         "v=%q\n"
+	         "for n in \"$v\"/vmail[0-9]*; do\n"
+	         "  [ -d \"$n\" ] || continue\n"
+	         "  rsync -aHs --numeric-ids --delete-after --stats -e %q -- \"$n/\" %q:\"$n/\"\n"
+	         "done",
+	         a->opt.vmail_dir, ssh, login);
+	free(ssh);
+	free(login);
+}
+
+const struct step step_mailstore_final = {
+	.id = "mailstore-final",
+	.title = "Final copy of the mail store",
+	.why = "With the old server's mail services stopped, no message can arrive or "
+	       "change, so this copy is complete: it moves what changed since the bulk "
+	       "copy and, inside the mailbox folders (vmail1, ...), removes from the "
+	       "target what users deleted on the source meanwhile, so deleted mail does "
+	       "not come back. Nothing outside the mailbox folders is deleted.",
+	.flags = STEP_DOWNTIME,
+	.applies = steps_is_iredmail,
+	.plan = plan_final,
+};
+
+static void plan_chown(const struct answers *a, struct plan_step *ps)
+{
+	plan_add(ps, HOST_TARGET, 0, "vmail owns the mailboxes; modes as iRedMail sets them",
+	         "v=%q\n"
+	         "chown root:root -- \"$v\" && chmod 0755 -- \"$v\"\n"
+	         "for d in \"$v\"/vmail[0-9]* \"$v/sieve\" \"$v/public\"; do\n"
+	         "  [ -d \"$d\" ] || continue\n"
+	         "  chown -R vmail:vmail -- \"$d\" && chmod 0700 -- \"$d\" && echo \"vmail:vmail 0700 $d\"\n"
+	         "done",
+	         a->opt.vmail_dir);
+}
+
+const struct step step_chown = {
+	.id = "chown",
+	.title = "Give the mail to the vmail user",
+	.why = "Dovecot reads and writes the mail as the vmail user (uid 2000 in "
+	       "iRedMail). After the copy every mailbox, the sieve scripts and the "
+	       "public folders must belong to vmail:vmail with mode 0700, and the store "
+	       "itself to root with mode 0755, or users see empty or unreadable mailboxes.",
+	.flags = STEP_DOWNTIME,
+	.applies = steps_is_iredmail,
+	.plan = plan_chown,
+};

@@ -1,0 +1,142 @@
+/* Pre-flight: the checks that must pass before anything changes, and the
+ * iRedMail installer's missing files. */
+#include <stdlib.h>
+
+#include "core/shell.h"
+#include "core/xalloc.h"
+#include "steps/steps.h"
+
+/* The edition names /etc/iredmail-release may carry for a backend. */
+static const char *edition_pattern(enum backend b)
+{
+	switch (b) {
+	case BACKEND_OPENLDAP: return "*\" OPENLDAP \"*";
+	case BACKEND_PGSQL: return "*\" PGSQL \"*";
+	case BACKEND_MARIADB:
+	case BACKEND_MYSQL: return "*\" MARIADB \"*|*\" MYSQL \"*";
+	case BACKEND_NONE: break;
+	}
+	return "*";
+}
+
+static const char *edition_name(enum backend b)
+{
+	switch (b) {
+	case BACKEND_OPENLDAP: return "OPENLDAP";
+	case BACKEND_PGSQL: return "PGSQL";
+	default: return "MARIADB or MYSQL";
+	}
+}
+
+static void plan_host_checks(struct plan_step *ps, enum host h, const struct endpoint *e)
+{
+	const char *name = plan_host_name(h);
+	const char *sql = e->backend == BACKEND_PGSQL ? "pg_dump psql runuser" : "mysqldump mysql";
+	const char *ldap = e->backend == BACKEND_OPENLDAP ? " slapcat slapadd" : "";
+
+	plan_add(ps, h, 0, "runs iRedMail with the expected backend; root; bash",
+	         "[ \"$(id -u)\" = 0 ] || { echo 'mailshift runs its commands as root: set user = root' >&2; exit 1; }\n"
+	         "[ -n \"${BASH_VERSION:-}\" ] || { echo 'the login shell must be bash' >&2; exit 1; }\n"
+	         "release=$(head -n 1 /etc/iredmail-release) || exit 1\n"
+	         "echo \"%s: $release\"\n"
+	         "case \" $release \" in %s) ;; *) echo 'expected an iRedMail %s edition on the %s' >&2; exit 1 ;; esac",
+	         name, edition_pattern(e->backend), edition_name(e->backend), name);
+	plan_add(ps, h, 0, "has the tools the migration uses",
+	         "missing=0\n"
+	         "for t in rsync ssh bzip2 du df %s%s%s; do\n"
+	         "  command -v \"$t\" >/dev/null || { echo \"missing on the %s: $t\" >&2; missing=1; }\n"
+	         "done\n"
+	         "[ \"$missing\" = 0 ] && echo 'all tools present'",
+	         sql, ldap, h == HOST_TARGET ? " doveadm" : "", name);
+}
+
+static void plan_preflight(const struct answers *a, struct plan_step *ps)
+{
+	char *ssh = steps_ssh_cmd(a), *login = steps_target_login(a);
+	char *df = shell_fmt("df -P -B1 -- %q | awk \"NR == 2 {print \\$4}\"", a->opt.vmail_dir);
+	char *ids = xstrdup("echo \"$(id -u vmail):$(id -g vmail)\"");
+
+	plan_host_checks(ps, HOST_SOURCE, &a->source);
+	plan_host_checks(ps, HOST_TARGET, &a->target);
+	plan_add(ps, HOST_SOURCE, 0, "the source can log in to the target by SSH (the mail goes directly)",
+	         "%s %q true && echo 'the source logs in to the target over SSH'", ssh, login);
+	plan_add(ps, HOST_SOURCE, 0, "both run the same iRedMail version",
+	         "src=$(head -n 1 /etc/iredmail-release)\n"
+	         "dst=$(%s %q 'head -n 1 /etc/iredmail-release')\n"
+	         "echo \"source: $src\"; echo \"target: $dst\"\n"
+	         "[ \"${src%%%% *}\" = \"${dst%%%% *}\" ] || { echo \"iRedMail versions differ: upgrade the source "
+	         "to ${dst%%%% *} first, or install ${src%%%% *} on the target\" >&2; exit 1; }",
+	         ssh, login);
+	plan_add(ps, HOST_SOURCE, ACT_ADVISORY, "the vmail user has the same uid:gid on both",
+	         "src=$(%s)\n"
+	         "dst=$(%s %q %q)\n"
+	         "echo \"vmail uid:gid on the source $src, on the target $dst\"\n"
+	         "[ \"$src\" = \"$dst\" ] || { echo 'vmail ids differ: the copy keeps numbers, the chown step fixes "
+	         "owners; check mail_uid/mail_gid in the target dovecot.conf' >&2; exit 1; }",
+	         ids, ssh, login, ids);
+	plan_add(ps, HOST_SOURCE, 0, "the target has room for the mail",
+	         "need=$(du -sx -B1 -- %q | cut -f1)\n"
+	         "have=$(%s %q %q)\n"
+	         "echo \"mail on the source: $need bytes; free on the target: $have bytes\"\n"
+	         "[ \"$have\" -gt $((need + need / 10)) ] || { echo \"not enough room on the target: it needs "
+	         "$((need + need / 10)) bytes free (the mail plus 10%%)\" >&2; exit 1; }",
+	         a->opt.vmail_dir, ssh, login, df);
+	free(ssh);
+	free(login);
+	free(df);
+	free(ids);
+}
+
+const struct step step_preflight = {
+	.id = "preflight",
+	.title = "Pre-flight checks",
+	.why = "Before anything changes, mailshift checks both servers: the same iRedMail "
+	       "version with the same backend on each (a mismatch breaks the databases "
+	       "when they are restored), the tools the copy needs, that the source can log "
+	       "in to the target by SSH (mail is copied directly between them, set it up "
+	       "with ssh-keygen and ssh-copy-id on the source and check the host key "
+	       "fingerprint), and that the target has room for the mail. Nothing is "
+	       "changed by this step.",
+	.applies = steps_is_iredmail,
+	.plan = plan_preflight,
+};
+
+static int has_installer(const struct answers *a)
+{
+	return steps_is_iredmail(a) && a->opt.installer_dir;
+}
+
+static void plan_installer(const struct answers *a, struct plan_step *ps)
+{
+	plan_add(ps, HOST_SOURCE, ACT_ADVISORY, "lists the installer files that are missing or damaged",
+	         "d=%q\n"
+	         "cd -- \"$d/pkgs\" || exit 1\n"
+	         "if [ -f pkgs.sha256 ]; then list=pkgs.sha256 sum=sha256sum\n"
+	         "elif [ -f MD5.misc ]; then list=MD5.misc sum=md5sum\n"
+	         "else echo \"no pkgs/pkgs.sha256 or pkgs/MD5.misc in $d\" >&2; exit 1; fi\n"
+	         "bad=0\n"
+	         "while read -r want file; do\n"
+	         "  [ -n \"$file\" ] || continue\n"
+	         "  case $file in misc/*) ;; *) file=misc/$file ;; esac\n"
+	         "  if [ ! -f \"$file\" ]; then echo \"missing: $d/pkgs/$file\"; bad=$((bad + 1))\n"
+	         "  elif [ \"$($sum < \"$file\" | cut -d ' ' -f 1)\" != \"$want\" ]; then "
+	         "echo \"wrong checksum: $d/pkgs/$file\"; bad=$((bad + 1)); fi\n"
+	         "done < \"$list\"\n"
+	         "if [ \"$bad\" -gt 0 ]; then echo \"$bad file(s) to download by hand into $d/pkgs/misc/ "
+	         "before running the installer\" >&2; exit 1; fi\n"
+	         "echo \"every file in $list is present and intact\"",
+	         a->opt.installer_dir);
+}
+
+const struct step step_installer = {
+	.id = "installer",
+	.title = "Check the iRedMail installer's files",
+	.why = "To install the source's iRedMail version on the target, the installer "
+	       "(pkgs/get_all.sh) downloads the files listed in pkgs/pkgs.sha256 (older "
+	       "releases: pkgs/MD5.misc) into pkgs/misc/. For an older release some of them "
+	       "are no longer on the mirror. This step lists the missing or damaged files "
+	       "so you can fetch them by hand and put them in pkgs/misc/ before running "
+	       "the installer. It changes nothing; a missing file is a warning, not a stop.",
+	.applies = has_installer,
+	.plan = plan_installer,
+};

@@ -1,0 +1,67 @@
+/* The Roundcube upgrade on the source, so its database matches the version
+ * the target runs, with the seed paper's "chmod 777" done narrowly and undone
+ * exactly. */
+#include <stdlib.h>
+
+#include "core/shell.h"
+#include "core/xalloc.h"
+#include "steps/steps.h"
+
+static int has_release(const struct answers *a)
+{
+	return steps_is_iredmail(a) && a->opt.roundcube_release;
+}
+
+static void plan_roundcube(const struct answers *a, struct plan_step *ps)
+{
+	const char *rc = a->opt.roundcube_dir, *rel = a->opt.roundcube_release;
+	const char *bk = a->opt.backup_dir;
+
+	plan_add(ps, HOST_SOURCE, 0, "installto.sh, rsync and PHP with system() are there",
+	         "test -x %q/bin/installto.sh || { echo 'no executable bin/installto.sh in the new release' >&2; exit 1; }\n"
+	         "test -d %q || { echo 'no Roundcube installed at roundcube_dir' >&2; exit 1; }\n"
+	         "command -v rsync >/dev/null || { echo 'installto.sh needs rsync: install it' >&2; exit 1; }\n"
+	         "command -v php >/dev/null || { echo 'installto.sh needs the PHP command line (php-cli)' >&2; exit 1; }\n"
+	         "php -r 'exit(in_array(\"system\", array_map(\"trim\", explode(\",\", ini_get(\"disable_functions\")))) ? 1 : 0);' "
+	         "|| { echo 'PHP system() is disabled (disable_functions in php.ini): installto.sh needs it' >&2; exit 1; }\n"
+	         "echo 'ready to upgrade'",
+	         rel, rc);
+	plan_add(ps, HOST_SOURCE, 0, "saves the tree and its owners and modes",
+	         "b=%q; d=%q\n"
+	         "mkdir -p -m 0700 -- \"$b\"\n"
+	         "[ -e \"$b/roundcube-before-upgrade.tar.gz\" ] || "
+	         "tar -C \"$(dirname -- \"$d\")\" -czpf \"$b/roundcube-before-upgrade.tar.gz\" -- \"$(basename -- \"$d\")\"\n"
+	         "[ -e \"$b/roundcube-perms\" ] || find \"$d\" -printf '%%m %%u:%%g %%p\\0' > \"$b/roundcube-perms\"\n"
+	         "echo \"saved $(tr -cd '\\0' < \"$b/roundcube-perms\" | wc -c) owners and modes in $b/roundcube-perms\"",
+	         bk, rc);
+	plan_add(ps, HOST_SOURCE, 0, "lets the owner write the tree (not the world), for the upgrade only",
+	         "chmod -R u+rwX -- %q", rc);
+	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, "upgrades Roundcube in place (the old tree is saved)",
+	         "cd -- %q && echo y | ./bin/installto.sh %q", rel, rc);
+	plan_add(ps, HOST_SOURCE, 0, "puts back the exact owners and modes saved before",
+	         "f=%q/roundcube-perms\n"
+	         "n=0\n"
+	         "while IFS= read -r -d '' l; do\n"
+	         "  m=${l%%%% *}; r=${l#* }; o=${r%%%% *}; p=${r#* }\n"
+	         "  if [ -L \"$p\" ]; then chown -h -- \"$o\" \"$p\"\n"
+	         "  elif [ -e \"$p\" ]; then chown -- \"$o\" \"$p\" && chmod -- \"$m\" \"$p\"; fi\n"
+	         "  n=$((n + 1))\n"
+	         "done < \"$f\"\n"
+	         "mv -- \"$f\" \"$f.restored\"\n"
+	         "echo \"restored $n owners and modes\"",
+	         bk);
+}
+
+const struct step step_roundcube = {
+	.id = "roundcube",
+	.title = "Upgrade Roundcube on the source",
+	.why = "The Roundcube database is copied to the target, so it must match the "
+	       "Roundcube version the target runs: upgrade the old webmail first, with "
+	       "the new release's bin/installto.sh (it needs rsync and PHP's system()). "
+	       "The upgrade must be able to write the installed tree; instead of making "
+	       "everything world-writable (chmod 777), mailshift saves the tree and every "
+	       "owner and mode, lets the owner write for the upgrade, and then puts back "
+	       "exactly what was there.",
+	.applies = has_release,
+	.plan = plan_roundcube,
+};

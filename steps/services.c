@@ -1,0 +1,81 @@
+/* Stopping the mail daemons for the downtime window, and starting them on
+ * the target at its end. */
+#include <stdlib.h>
+
+#include "core/shell.h"
+#include "core/xalloc.h"
+#include "steps/steps.h"
+
+/* Daemons that receive or change mail, the MTA first.  Databases and slapd
+ * keep running: the dumps and restores need them. */
+#define MAIL_UNITS "postfix dovecot amavis iredapd sogo nginx apache2 httpd php-fpm php8.2-fpm php8.1-fpm php7.4-fpm"
+
+static const char stop_fmt[] =
+	"b=%q\n"
+	"mkdir -p -m 0700 -- \"$b\"\n"
+	"stopped=\n"
+	"for u in " MAIL_UNITS "; do\n"
+	"  systemctl cat \"$u.service\" >/dev/null 2>&1 || continue\n"
+	"  if systemctl is-active --quiet \"$u.service\"; then\n"
+	"    systemctl stop \"$u.service\" </dev/null >/dev/null 2>&1 || { echo \"cannot stop $u\" >&2; exit 1; }\n"
+	"    stopped=\"$stopped $u\"; echo \"stopped $u\"\n"
+	"  fi\n"
+	"done\n"
+	"[ -e \"$b/stopped-services\" ] || echo \"$stopped\" > \"$b/stopped-services\"\n"
+	"echo \"stopped:${stopped:- nothing was running}\"";
+
+static void plan_stop(const struct answers *a, struct plan_step *ps)
+{
+	plan_add(ps, HOST_SOURCE, 0, "stops the old server's mail daemons, the MTA first",
+	         stop_fmt, a->opt.backup_dir);
+	plan_add(ps, HOST_TARGET, 0, "stops the new server's mail daemons while it is restored",
+	         stop_fmt, a->opt.backup_dir);
+}
+
+const struct step step_stop_services = {
+	.id = "stop-services",
+	.title = "Stop the mail services (downtime starts)",
+	.why = "The final copy must see mail that cannot change. Stopping Postfix first "
+	       "means no message is accepted that would be missed: senders' servers keep "
+	       "new mail in their queues and retry for days (a secondary MX also holds "
+	       "it). Then Dovecot, the filters and the webmail stop. The databases keep "
+	       "running for the dumps. The new server's mail daemons stop too while its "
+	       "data is replaced. From here to 'Start' is the downtime window.",
+	.flags = STEP_DOWNTIME,
+	.applies = steps_is_iredmail,
+	.plan = plan_stop,
+};
+
+static void plan_start(const struct answers *a, struct plan_step *ps)
+{
+	plan_add(ps, HOST_TARGET, 0, "starts the databases, then the daemons stopped before, the MTA last",
+	         "b=%q\n"
+	         "for u in mariadb mysql postgresql slapd; do\n"
+	         "  systemctl cat \"$u.service\" >/dev/null 2>&1 || continue\n"
+	         "  systemctl is-enabled --quiet \"$u.service\" || continue\n"
+	         "  systemctl start \"$u.service\" </dev/null >/dev/null 2>&1 || { echo \"cannot start $u\" >&2; exit 1; }\n"
+	         "done\n"
+	         "read -r units < \"$b/stopped-services\" || units=\n"
+	         "rev=; for u in $units; do rev=\"$u $rev\"; done\n"
+	         "for u in $rev; do\n"
+	         "  systemctl start \"$u.service\" </dev/null >/dev/null 2>&1 || { echo \"cannot start $u\" >&2; exit 1; }\n"
+	         "  echo \"started $u\"\n"
+	         "done\n"
+	         "mv -- \"$b/stopped-services\" \"$b/stopped-services.done\"\n"
+	         "systemctl is-active postfix dovecot",
+	         a->opt.backup_dir);
+	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "recounts every mailbox's quota usage",
+	         "doveadm quota recalc -A && echo 'quota usage recalculated'");
+}
+
+const struct step step_start_services = {
+	.id = "start-services",
+	.title = "Start the mail services on the target (downtime ends)",
+	.why = "The target now holds the mail, the accounts and the databases. Its "
+	       "daemons start again, Dovecot's quota usage is recounted from the copied "
+	       "mail (doveadm quota recalc), and the new server can receive. The old "
+	       "server stays stopped: two live servers would split the mail.",
+	.flags = STEP_DOWNTIME,
+	.applies = steps_is_iredmail,
+	.plan = plan_start,
+};

@@ -1,0 +1,93 @@
+/* Verification before the switch: the target must hold what the source holds. */
+#include <stdlib.h>
+
+#include "core/shell.h"
+#include "core/xalloc.h"
+#include "steps/steps.h"
+
+#define MY "mysql --defaults-file=/root/.my.cnf -Nse"
+#define PG "runuser -u postgres -- psql -X -At"
+
+/* Shell text printing "db.table rows" for every table of the migrated SQL
+ * databases on the host it runs on. */
+static const char *row_counts(const struct answers *a)
+{
+	if (steps_uses_pgsql(a))
+		return "for db in vmail amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban; do "
+		       PG " -l | cut -d \"|\" -f 1 | grep -qxF -- \"$db\" || continue; "
+		       "for t in $(" PG " -d \"$db\" -c \"SELECT tablename FROM pg_tables WHERE schemaname = current_schema()\"); do "
+		       "echo \"$db.$t $(" PG " -d \"$db\" -c \"SELECT COUNT(*) FROM \\\"$t\\\"\")\"; done; done | LC_ALL=C sort";
+	return "for db in vmail amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban; do "
+	       MY " \"SHOW DATABASES\" | grep -qxF -- \"$db\" || continue; "
+	       "for t in $(" MY " \"SHOW TABLES\" \"$db\"); do "
+	       "echo \"$db.$t $(" MY " \"SELECT COUNT(*) FROM \\`$t\\`\" \"$db\")\"; done; done | LC_ALL=C sort";
+}
+
+/* Adds an action that runs `inventory` on the source and on the target and
+ * fails when a line of the source's is missing on the target. */
+static void add_compare(struct plan_step *ps, const struct answers *a, const char *what,
+                        const char *inventory)
+{
+	char *ssh = steps_ssh_cmd(a), *login = steps_target_login(a);
+
+	plan_add(ps, HOST_SOURCE, 0, what,
+	         "inv=%q\n"
+	         "here=$(eval \"$inv\") || exit 1\n"
+	         "there=$(%s %q \"$inv\") || exit 1\n"
+	         "echo \"source: $(printf '%%s\\n' \"$here\" | grep -c .) lines; target: $(printf '%%s\\n' \"$there\" | grep -c .) lines\"\n"
+	         "missing=$(comm -23 <(printf '%%s\\n' \"$here\") <(printf '%%s\\n' \"$there\"))\n"
+	         "[ -z \"$missing\" ] || { echo 'on the source but not the same on the target:' >&2; "
+	         "printf '%%s\\n' \"$missing\" | head -n 20 >&2; exit 1; }\n"
+	         "echo 'the target holds everything the source holds'",
+	         inventory, ssh, login);
+	free(ssh);
+	free(login);
+}
+
+static void plan_verify(const struct answers *a, struct plan_step *ps)
+{
+	char *mail = shell_fmt("cd -- %q && find . -type f \\( -path \"*/cur/*\" -o -path \"*/new/*\" \\) "
+	                       "-printf \"%%p %%s\\n\" | LC_ALL=C sort", a->opt.vmail_dir);
+	char *users;
+
+	add_compare(ps, a, "every message file is on the target, same name and size", mail);
+	if (steps_uses_ldap(a)) {
+		char *env = steps_ldap_suffix_cmd(a);
+		char *ldap = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" | sed -n \"s/^dn: //p\" | LC_ALL=C sort", env);
+		add_compare(ps, a, "every LDAP entry is on the target", ldap);
+		users = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" -a '(&(objectClass=mailUser)(accountStatus=active))' "
+		                  "| sed -n 's/^mail: //p'", env);
+		free(ldap);
+		free(env);
+	} else {
+		users = xstrdup(steps_uses_pgsql(a)
+		                ? PG " -d vmail -c 'SELECT username FROM mailbox WHERE active = 1'"
+		                : MY " 'SELECT username FROM vmail.mailbox WHERE active = 1'");
+	}
+	add_compare(ps, a, "every database table has the same number of rows", row_counts(a));
+	plan_add(ps, HOST_TARGET, 0, "Dovecot finds every active user and opens their INBOX",
+	         "users=$(%s) || exit 1\n"
+	         "n=0 bad=0\n"
+	         "for u in $users; do\n"
+	         "  n=$((n + 1))\n"
+	         "  doveadm mailbox status -u \"$u\" messages INBOX >/dev/null 2>&1 || { echo \"cannot open the INBOX of $u\" >&2; bad=$((bad + 1)); }\n"
+	         "done\n"
+	         "echo \"$((n - bad)) of $n users' mailboxes open\"\n"
+	         "[ \"$bad\" = 0 ] && [ \"$n\" -gt 0 ]",
+	         users);
+	free(mail);
+	free(users);
+}
+
+const struct step step_verify = {
+	.id = "verify",
+	.title = "Verify the target before the switch",
+	.why = "Before any mail goes to the new server, mailshift proves it holds what "
+	       "the old one holds: every message file with the same name (which carries "
+	       "its flags) and size, every account, every database table with the same "
+	       "number of rows, and Dovecot on the target opening every active user's "
+	       "INBOX through its own user lookup. A difference stops the run here, "
+	       "while the old server can still simply be started again.",
+	.applies = steps_is_iredmail,
+	.plan = plan_verify,
+};
