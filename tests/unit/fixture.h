@@ -1,0 +1,55 @@
+/* A small plan built from hand-written steps, for the runner, runbook and
+ * journal tests: two steps, the second in the downtime window with a
+ * destructive and an advisory action. */
+#ifndef MAILSHIFT_FIXTURE_H
+#define MAILSHIFT_FIXTURE_H
+
+#include "testutil.h"
+
+#include "core/answers.h"
+#include "core/plan.h"
+
+static void fx_plan_first(const struct answers *a, struct plan_step *ps)
+{
+	(void)a;
+	plan_add(ps, HOST_SOURCE, 0, "first check", "echo %q", "one");
+	plan_add(ps, HOST_TARGET, 0, "second check", "echo two; echo err >&2");
+}
+
+static void fx_plan_second(const struct answers *a, struct plan_step *ps)
+{
+	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, "overwrites", "rsync -a -- %q/ x", a->opt.vmail_dir);
+	plan_add(ps, HOST_SOURCE, ACT_ADVISORY, "may warn", "false");
+	plan_add(ps, HOST_LOCAL, 0, "last", "printf '%%s\\n' done");
+}
+
+static const struct step fx_steps[] = {
+	{ .id = "first-step", .title = "First", .why = "Because the first thing comes first.",
+	  .plan = fx_plan_first },
+	{ .id = "second", .title = "Second", .why = "Then the second, in the downtime.",
+	  .flags = STEP_DOWNTIME, .plan = fx_plan_second },
+};
+
+static const char fx_answers_text[] =
+	"[source]\nstack = iredmail\nbackend = mariadb\nhost = old.example.org\n"
+	"[target]\nstack = iredmail\nbackend = mariadb\nhost = new.example.org\nport = 2222\n"
+	"known_hosts = /etc/ssh/known hosts\n[options]\nvmail_dir = \"/var/my mail\"\n";
+
+/* Builds the fixture plan by hand (not from the catalogue). */
+static void fx_build(struct answers *a, struct plan *p)
+{
+	char err[256];
+	size_t i;
+
+	assert_int_equal(answers_parse(a, "fx.conf", fx_answers_text, err, sizeof err), 0);
+	memset(p, 0, sizeof *p);
+	p->answers = a;
+	p->n = p->cap = 2;
+	p->steps = xcalloc(2, sizeof *p->steps);
+	for (i = 0; i < 2; i++) {
+		p->steps[i].step = &fx_steps[i];
+		fx_steps[i].plan(a, &p->steps[i]);
+	}
+}
+
+#endif

@@ -1,0 +1,177 @@
+/* Answers files: good ones parse with defaults, bad ones name file:line and
+ * what was expected, and what is written reads back the same. */
+#include "testutil.h"
+
+#include "core/answers.h"
+
+static const char good[] =
+	"# comment\n"
+	"[source]\n"
+	"stack = iredmail\n"
+	"backend = mariadb   # inline comment\n"
+	"host = 10.0.0.2\n"
+	"identity = \"/root/keys/id #1\"\n"
+	"\n"
+	"[target]\n"
+	"stack = iredmail\n"
+	"backend = mysql\n"
+	"host = new.example.org\n"
+	"port = 2222\n"
+	"user = admin\n"
+	"known_hosts = /root/.ssh/known_hosts\n"
+	"[options]\n"
+	"vmail_dir = /srv/vmail\n"
+	"two_phase_sync = no\n";
+
+static void test_good(void **state)
+{
+	struct answers a;
+	char err[256] = "";
+	(void)state;
+
+	assert_int_equal(answers_parse(&a, "good.conf", good, err, sizeof err), 0);
+	assert_int_equal(a.source.stack, STACK_IREDMAIL);
+	assert_int_equal(a.source.backend, BACKEND_MARIADB);
+	assert_string_equal(a.source.host, "10.0.0.2");
+	assert_int_equal(a.source.port, 22);
+	assert_string_equal(a.source.user, "root");
+	assert_string_equal(a.source.identity, "/root/keys/id #1");
+	assert_null(a.source.known_hosts);
+	assert_int_equal(a.target.backend, BACKEND_MYSQL);
+	assert_int_equal(a.target.port, 2222);
+	assert_string_equal(a.target.user, "admin");
+	assert_string_equal(a.opt.vmail_dir, "/srv/vmail");
+	assert_string_equal(a.opt.dkim_dir, "/var/lib/dkim");
+	assert_string_equal(a.opt.backup_dir, "/var/backups/mailshift");
+	assert_null(a.opt.roundcube_release);
+	assert_int_equal(a.opt.two_phase_sync, 0);
+	assert_int_equal(a.opt.relay_during_cutover, 1);
+	assert_string_equal(answers_endpoint_kind(&a.source), "iredmail/mariadb");
+	answers_free(&a);
+}
+
+struct bad {
+	const char *text;
+	const char *err;
+};
+
+#define SRC "[source]\nstack = iredmail\nbackend = pgsql\nhost = a\n"
+#define DST "[target]\nstack = iredmail\nbackend = pgsql\nhost = b\n"
+
+static const struct bad bads[] = {
+	{ "stack = iredmail\n", "bad.conf:1: stack: expected a [source], [target] or [options] line first" },
+	{ SRC DST "[options\n", "bad.conf:9: expected \"[source]\", \"[target]\" or \"[options]\", got \"[options\"" },
+	{ SRC DST "[extra]\n", "bad.conf:9: unknown section [extra]: expected [source], [target] or [options]" },
+	{ SRC "colour = blue\n" DST, "bad.conf:5: unknown key \"colour\" in [source]" },
+	{ SRC DST "[options]\nhost = x\n", "bad.conf:10: unknown key \"host\" in [options]" },
+	{ SRC "just words\n", "bad.conf:5: expected \"key = value\" or \"[section]\", got \"just words\"" },
+	{ SRC "= value\n", "bad.conf:5: expected a key before '='" },
+	{ "[source]\nstack = exim\n", "bad.conf:2: stack: expected iredmail, postfix-dovecot or sendmail-mbox, got \"exim\"" },
+	{ "[source]\nbackend = oracle\n", "bad.conf:2: backend: expected openldap, mariadb, mysql or pgsql, got \"oracle\"" },
+	{ SRC "port = 0\n", "bad.conf:5: port: expected a number 1-65535, got \"0\"" },
+	{ SRC "port = 22x\n", "bad.conf:5: port: expected a number 1-65535, got \"22x\"" },
+	{ SRC "port = 70000\n", "bad.conf:5: port: expected a number 1-65535, got \"70000\"" },
+	{ SRC "host = -oProxyCommand=x\n", "bad.conf:5: host: expected a host name or address, got \"-oProxyCommand=x\"" },
+	{ SRC "host = a b\n", "bad.conf:5: host: expected a host name or address, got \"a b\"" },
+	{ SRC "identity = relative/key\n", "bad.conf:5: identity: expected an absolute path, got \"relative/key\"" },
+	{ SRC "identity = \"/open\n", "bad.conf:5: identity: expected a closing '\"'" },
+	{ SRC "identity = \"/a\" b\n", "bad.conf:5: identity: expected nothing after the closing '\"'" },
+	{ SRC "user =\n", "bad.conf:5: user: expected a value" },
+	{ SRC DST "[options]\ntwo_phase_sync = maybe\n", "bad.conf:10: two_phase_sync: expected yes or no, got \"maybe\"" },
+	{ SRC, "bad.conf: expected a [target] section" },
+	{ DST, "bad.conf: expected a [source] section" },
+	{ "[source]\nhost = a\n" DST, "bad.conf:1: [source] needs \"stack = iredmail | postfix-dovecot | sendmail-mbox\"" },
+	{ "[source]\nstack = iredmail\nhost = a\n" DST, "bad.conf:1: [source] is iredmail: it needs \"backend = openldap | mariadb | mysql | pgsql\"" },
+	{ "[source]\nstack = sendmail-mbox\nbackend = pgsql\nhost = a\n" DST,
+	  "bad.conf:1: [source]: backend applies to iredmail only; sendmail-mbox keeps accounts in system users" },
+	{ SRC "[target]\nstack = iredmail\nbackend = pgsql\n", "bad.conf:5: [target] needs \"host = NAME\"" },
+	{ NULL, NULL },
+};
+
+static void test_bad(void **state)
+{
+	size_t i;
+	(void)state;
+	for (i = 0; bads[i].text; i++) {
+		struct answers a;
+		char err[256] = "";
+		int rc = answers_parse(&a, "bad.conf", bads[i].text, err, sizeof err);
+		if (rc != -1 || strcmp(err, bads[i].err) != 0)
+			fail_msg("case %zu: rc %d, got  \"%s\"\n      want \"%s\"", i, rc, err, bads[i].err);
+		assert_null(a.source.host);
+		answers_free(&a);
+	}
+}
+
+static void test_roundtrip(void **state)
+{
+	struct answers a, b;
+	char err[256], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	(void)state;
+
+	assert_int_equal(answers_parse(&a, "good.conf", good, err, sizeof err), 0);
+	free(a.opt.ldap_suffix);
+	a.opt.ldap_suffix = xstrdup(" spaced; \"quoted\" #x ");
+	f = open_memstream(&text, &len);
+	answers_write(&a, f);
+	fclose(f);
+	assert_int_equal(answers_parse(&b, "written", text, err, sizeof err), 0);
+	assert_string_equal(b.opt.ldap_suffix, a.opt.ldap_suffix);
+	assert_string_equal(b.source.identity, a.source.identity);
+	assert_string_equal(b.target.host, a.target.host);
+	assert_int_equal(b.target.port, a.target.port);
+	assert_int_equal(b.opt.two_phase_sync, 0);
+	assert_int_equal(b.target.backend, BACKEND_MYSQL);
+	answers_free(&a);
+	answers_free(&b);
+	free(text);
+}
+
+static void test_template(void **state)
+{
+	struct answers a;
+	char err[256], *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	(void)state;
+
+	answers_template(f);
+	fclose(f);
+	assert_non_null(strstr(text, "# stack: iredmail | postfix-dovecot | sendmail-mbox"));
+	assert_non_null(strstr(text, "Passwords never go here"));
+	assert_int_equal(answers_parse(&a, "template", text, err, sizeof err), 0);
+	assert_int_equal(a.source.stack, STACK_IREDMAIL);
+	answers_free(&a);
+	free(text);
+}
+
+static void test_load(void **state)
+{
+	char *dir = tu_tmpdir(), *path = xasprintf("%s/a.conf", dir), err[256];
+	struct answers a;
+	(void)state;
+
+	assert_int_equal(answers_load(&a, path, err, sizeof err), -1);
+	assert_non_null(strstr(err, "a.conf: cannot read: No such file or directory"));
+	tu_write(path, SRC DST);
+	assert_int_equal(answers_load(&a, path, err, sizeof err), 0);
+	assert_int_equal(a.target.backend, BACKEND_PGSQL);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(path);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_template),
+		cmocka_unit_test(test_load),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

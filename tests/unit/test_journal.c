@@ -1,0 +1,118 @@
+/* The journal: 0600, resume points, other plans, malformed files, report. */
+#include "fixture.h"
+
+#include "core/journal.h"
+
+static void test_resume_points(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256];
+	struct journal *j;
+	size_t si = 9, ai = 9;
+	(void)state;
+
+	fx_build(&a, &p);
+	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_FRESH);
+	j = journal_open(jp, &p, err, sizeof err);
+	assert_non_null(j);
+	assert_int_equal(tu_mode(jp), 0600);
+	journal_step(j, 0, &p.steps[0]);
+	journal_action_start(j, 0, 0);
+	journal_action_end(j, 0, 0, JOURNAL_FAILED, 2);
+	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_FRESH);
+	journal_action_end(j, 0, 0, JOURNAL_OK, 0);
+	journal_action_end(j, 0, 1, JOURNAL_SKIPPED, 0);
+	journal_step_end(j, 0, &p.steps[0], "done");
+	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(si, 1);
+	assert_int_equal(ai, 0);
+	journal_action_end(j, 1, 0, JOURNAL_OK, 0);
+	journal_action_end(j, 1, 1, JOURNAL_WARNED, 1);
+	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(si, 1);
+	assert_int_equal(ai, 2);
+	journal_action_end(j, 1, 2, JOURNAL_OK, 0);
+	journal_finish(j, "done");
+	assert_int_equal(journal_close(j), 0);
+	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_COMPLETE);
+
+	/* a run of another plan makes the journal someone else's */
+	free(p.steps[0].act[0].cmd);
+	p.steps[0].act[0].cmd = xstrdup("echo changed");
+	j = journal_open(jp, &p, err, sizeof err);
+	journal_close(j);
+	free(p.steps[0].act[0].cmd);
+	p.steps[0].act[0].cmd = xstrdup("echo one");
+	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_OTHER);
+
+	/* a widened mode is tightened again */
+	chmod(jp, 0644);
+	j = journal_open(jp, &p, err, sizeof err);
+	journal_close(j);
+	assert_int_equal(tu_mode(jp), 0600);
+
+	tu_write(jp, "# mailshift journal 1\nrun\t1.0\tabc\nbogus line\n");
+	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_BAD);
+	assert_non_null(strstr(err, "/j:3: not a mailshift journal line"));
+
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(jp);
+	free(dir);
+}
+
+static void test_report(void **state)
+{
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	(void)state;
+
+	/* run 1: preflight 3 s, bulk 1 h, stop 10 s, final sync fails after 4 min;
+	 * run 2: final sync 6 min, start 20 s */
+	tu_write(jp,
+	         "# mailshift journal 1\n"
+	         "run\t1000.000\tfp\n"
+	         "step\t1000.000\t0\tpreflight\t-\n"
+	         "stepend\t1003.000\t0\tpreflight\tdone\n"
+	         "step\t1003.000\t1\tmailstore-bulk\t-\n"
+	         "stepend\t4603.000\t1\tmailstore-bulk\tdone\n"
+	         "step\t4603.000\t2\tstop-services\tdowntime\n"
+	         "stepend\t4613.000\t2\tstop-services\tdone\n"
+	         "step\t4613.000\t3\tmailstore-final\tdowntime\n"
+	         "end\t4853.000\t3\t0\tfailed\t23\n"
+	         "stepend\t4853.000\t3\tmailstore-final\tfailed\n"
+	         "finish\t4853.000\tfailed\n"
+	         "run\t5000.000\tfp\n"
+	         "step\t5000.000\t3\tmailstore-final\tdowntime\n"
+	         "stepend\t5360.000\t3\tmailstore-final\tdone\n"
+	         "step\t5360.000\t4\tstart-services\tdowntime\n"
+	         "stepend\t5380.000\t4\tstart-services\tdone\n");
+	f = open_memstream(&text, &len);
+	assert_int_equal(journal_report(jp, f, err, sizeof err), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "(2 runs)"));
+	assert_non_null(strstr(text, "preflight             0:00:03  done       live\n"));
+	assert_non_null(strstr(text, "mailstore-bulk        1:00:00  done       live\n"));
+	assert_non_null(strstr(text, "mailstore-final       0:10:00  done       downtime\n"));
+	/* 10 s + 4 min + 6 min + 20 s */
+	assert_non_null(strstr(text, "downtime window       0:10:30  (3 steps"));
+	assert_non_null(strstr(text, "all steps             1:10:33\n"));
+	free(text);
+	assert_int_equal(journal_report("/nonexistent/j", stdout, err, sizeof err), -1);
+	assert_string_equal(err, "/nonexistent/j: no such journal");
+	tu_rmrf(dir);
+	free(jp);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_resume_points),
+		cmocka_unit_test(test_report),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

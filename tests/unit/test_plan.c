@@ -1,0 +1,239 @@
+/* Plan selection: the steps for each pair, in order, with their real
+ * commands; pairs not built are refused with a message naming the pair. */
+#include "testutil.h"
+
+#include "core/answers.h"
+#include "core/plan.h"
+
+static char *conf(const char *sbackend, const char *tbackend, const char *options)
+{
+	return xasprintf("[source]\nstack = iredmail\nbackend = %s\nhost = old.example.org\n"
+	                 "[target]\nstack = iredmail\nbackend = %s\nhost = new.example.org\n"
+	                 "[options]\n%s", sbackend, tbackend, options);
+}
+
+static void build(struct answers *a, struct plan *p, const char *text)
+{
+	char err[512];
+	if (answers_parse(a, "t.conf", text, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	if (plan_build(p, a, err, sizeof err) < 0)
+		fail_msg("%s", err);
+}
+
+static char *ids(const struct plan *p)
+{
+	struct buf b = {0};
+	size_t i;
+	for (i = 0; i < p->n; i++)
+		buf_addf(&b, "%s%s", i ? " " : "", p->steps[i].step->id);
+	return buf_steal(&b);
+}
+
+/* All the commands of one step, joined. */
+static char *step_text(const struct plan *p, const char *id)
+{
+	struct buf b = {0};
+	int si = plan_find(p, id);
+	size_t i;
+
+	assert_true(si >= 0);
+	for (i = 0; i < p->steps[si].n; i++)
+		buf_addf(&b, "[%s] %s\n", plan_host_name(p->steps[si].act[i].on), p->steps[si].act[i].cmd);
+	return buf_steal(&b);
+}
+
+static const char full[] = "roundcube_release = /root/rc-1.7\ninstaller_dir = /root/iRedMail-1.8.1\n";
+static const char all_ids[] = "preflight installer roundcube mailstore-bulk dkim config stop-services "
+                              "mailstore-final chown databases accounts start-services verify cutover";
+
+static void test_mariadb(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *text = conf("mariadb", "mysql", full), *s, *t;
+	(void)state;
+
+	build(&a, &p, text);
+	s = ids(&p);
+	assert_string_equal(s, all_ids);
+	free(s);
+	t = step_text(&p, "accounts");
+	assert_non_null(strstr(t, "mysqldump --defaults-file=/root/.my.cnf"));
+	assert_non_null(strstr(t, "for db in vmail; do"));
+	assert_null(strstr(t, "slapadd"));
+	free(t);
+	t = step_text(&p, "databases");
+	assert_non_null(strstr(t, "amavisd iredadmin iredapd roundcubemail"));
+	/* never the mysql system database */
+	assert_non_null(strstr(t, "for db in amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban; do"));
+	free(t);
+	t = step_text(&p, "mailstore-final");
+	assert_non_null(strstr(t, "--delete-after"));
+	assert_non_null(strstr(t, "root@new.example.org:/var/vmail/"));
+	free(t);
+	assert_true(p.steps[plan_find(&p, "stop-services")].step->flags & STEP_DOWNTIME);
+	assert_false(p.steps[plan_find(&p, "mailstore-bulk")].step->flags & STEP_DOWNTIME);
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+}
+
+static void test_pgsql(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *text = conf("pgsql", "pgsql", ""), *s, *t;
+	(void)state;
+
+	build(&a, &p, text);
+	s = ids(&p);
+	/* no installer_dir and no roundcube_release: those steps are left out */
+	assert_string_equal(s, "preflight mailstore-bulk dkim config stop-services mailstore-final chown "
+	                       "databases accounts start-services verify cutover");
+	free(s);
+	t = step_text(&p, "accounts");
+	assert_non_null(strstr(t, "pg_dump --clean --if-exists"));
+	assert_non_null(strstr(t, "ON_ERROR_STOP=1"));
+	assert_null(strstr(t, "mysqldump"));
+	free(t);
+	t = step_text(&p, "preflight");
+	assert_non_null(strstr(t, "*\" PGSQL \"*"));
+	free(t);
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+}
+
+static void test_openldap(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *text = conf("openldap", "openldap", "two_phase_sync = no\nrelay_during_cutover = no\n"), *s, *t;
+	size_t i;
+	int ci;
+	(void)state;
+
+	build(&a, &p, text);
+	s = ids(&p);
+	assert_string_equal(s, "preflight dkim config stop-services mailstore-final chown databases accounts "
+	                       "start-services verify cutover");
+	free(s);
+	t = step_text(&p, "accounts");
+	assert_non_null(strstr(t, "slapcat"));
+	assert_non_null(strstr(t, "slapadd \"${conf[@]}\" -q -b \"$suffix\""));
+	assert_non_null(strstr(t, "mailshift-before"));
+	assert_null(strstr(t, "for db in vmail"));
+	free(t);
+	/* the other iRedMail databases live in MariaDB in the LDAP edition */
+	t = step_text(&p, "databases");
+	assert_non_null(strstr(t, "mysqldump"));
+	free(t);
+	/* relay off: the cutover only prints the checklist */
+	ci = plan_find(&p, "cutover");
+	for (i = 0; i < p.steps[ci].n; i++)
+		assert_false(p.steps[ci].act[i].flags & ACT_DESTRUCTIVE);
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+}
+
+static void refused(const char *text, const char *want)
+{
+	struct answers a;
+	struct plan p;
+	char err[512] = "";
+
+	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(plan_build(&p, &a, err, sizeof err), -1);
+	if (!strstr(err, want))
+		fail_msg("got \"%s\", want \"%s\"", err, want);
+	assert_int_equal(p.n, 0);
+	plan_free(&p);
+	answers_free(&a);
+}
+
+static void test_refused(void **state)
+{
+	char *t = conf("mariadb", "pgsql", "");
+	(void)state;
+	refused(t, "migrating iredmail/mariadb to iredmail/pgsql is not built yet");
+	free(t);
+	refused("[source]\nstack = postfix-dovecot\nhost = a\n[target]\nstack = postfix-dovecot\nhost = b\n",
+	        "migrating postfix-dovecot to postfix-dovecot is not built yet");
+	refused("[source]\nstack = sendmail-mbox\nhost = a\n[target]\nstack = postfix-dovecot\nhost = b\n",
+	        "migrating sendmail-mbox to postfix-dovecot is not built yet");
+	refused("[source]\nstack = iredmail\nbackend = openldap\nhost = a\n[target]\nstack = postfix-dovecot\nhost = b\n",
+	        "migrating iredmail/openldap to postfix-dovecot is not built yet");
+}
+
+/* Every action is valid bash, whatever the answers hold, and user text only
+ * ever appears quoted. */
+static void test_hostile_answers(void **state)
+{
+	static const char evil[] = "/var/v mail$(touch /tmp/mailshift-pwned)'\"`x`";
+	static const char evil_ini[] = "\"/var/v mail$(touch /tmp/mailshift-pwned)'\\\"`x`\"";
+	struct answers a;
+	struct plan p;
+	char *opts = xasprintf("vmail_dir = %s\nbackup_dir = %s\nroundcube_release = /r\ninstaller_dir = %s\n"
+	                       "ldap_suffix = \"dc=ex'ample\"\n", evil_ini, evil_ini, evil_ini);
+	char *text = conf("openldap", "openldap", opts);
+	size_t i, j;
+	(void)state;
+
+	build(&a, &p, text);
+	assert_string_equal(a.opt.vmail_dir, evil);
+	for (i = 0; i < p.n; i++)
+		for (j = 0; j < p.steps[i].n; j++) {
+			const char *cmd = p.steps[i].act[j].cmd;
+			char *const argv[] = { (char *)"bash", (char *)"-n", (char *)"-c", (char *)cmd, NULL };
+			struct buf out = {0};
+			if (tu_capture(argv, &out) != 0)
+				fail_msg("step %s action %zu is not valid bash:\n%s", p.steps[i].step->id, j, cmd);
+			buf_free(&out);
+			/* the raw value never appears unquoted */
+			assert_null(strstr(cmd, " /var/v mail$(touch"));
+		}
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+	free(opts);
+}
+
+static void test_fingerprint(void **state)
+{
+	struct answers a, b;
+	struct plan p, q;
+	char *t1 = conf("mariadb", "mariadb", ""), *t2 = conf("mariadb", "mariadb", "vmail_dir = /srv/mail\n");
+	char f1[17], f2[17], f3[17];
+	(void)state;
+
+	build(&a, &p, t1);
+	build(&b, &q, t2);
+	plan_fingerprint(&p, f1);
+	plan_fingerprint(&q, f2);
+	assert_string_not_equal(f1, f2);
+	plan_fingerprint(&p, f3);
+	assert_string_equal(f1, f3);
+	assert_int_equal(strlen(f1), 16);
+	plan_free(&p);
+	plan_free(&q);
+	answers_free(&a);
+	answers_free(&b);
+	free(t1);
+	free(t2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mariadb),
+		cmocka_unit_test(test_pgsql),
+		cmocka_unit_test(test_openldap),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_hostile_answers),
+		cmocka_unit_test(test_fingerprint),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

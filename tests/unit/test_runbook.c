@@ -1,0 +1,94 @@
+/* The runbook's text: header, functions with the why, actions as run,
+ * destructive confirmations, skipped actions commented out; valid bash. */
+#include "fixture.h"
+
+#include "core/runbook.h"
+
+static void test_text(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *dir = tu_tmpdir(), *rp = xasprintf("%s/rb.sh", dir), err[256], *text;
+	struct runbook *rb;
+	struct buf out = {0};
+	char *const syntax[] = { (char *)"bash", (char *)"-n", rp, NULL };
+	char *const dry[] = { (char *)"bash", rp, (char *)"--dry-run", NULL };
+	char *const only[] = { (char *)"bash", rp, (char *)"--dry-run", (char *)"--only", (char *)"second", NULL };
+	char *const nostep[] = { (char *)"bash", rp, (char *)"--from", (char *)"nope", NULL };
+	(void)state;
+
+	fx_build(&a, &p);
+	rb = runbook_open(rp, &p, 0, err, sizeof err);
+	assert_non_null(rb);
+	assert_int_equal(tu_mode(rp), 0700);
+	runbook_step(rb, 0);
+	runbook_action(rb, &p.steps[0].act[0], RUNBOOK_RAN, 0);
+	runbook_action(rb, &p.steps[0].act[1], RUNBOOK_SKIPPED, 0);
+	runbook_step_end(rb);
+	runbook_step(rb, 1);
+	runbook_action(rb, &p.steps[1].act[0], RUNBOOK_RAN, 0);
+	runbook_action(rb, &p.steps[1].act[1], RUNBOOK_RAN, 1);
+	runbook_action(rb, &p.steps[1].act[2], RUNBOOK_FAILED, 4);
+	assert_int_equal(runbook_close(rb, "Stopped early."), 0);
+	text = tu_read(rp);
+
+	assert_true(strncmp(text, "#!/usr/bin/env bash\n", 20) == 0);
+	assert_non_null(strstr(text, "set -Eeuo pipefail\n"));
+	assert_non_null(strstr(text, "# mailshift runbook: iredmail/mariadb root@old.example.org -> "
+	                             "iredmail/mariadb root@new.example.org\n"));
+	assert_non_null(strstr(text, "TARGET_SSH=(ssh -o BatchMode=yes -o StrictHostKeyChecking=yes "
+	                             "-o \"UserKnownHostsFile=/etc/ssh/known hosts\" -p 2222 root@new.example.org)\n"));
+	assert_non_null(strstr(text, "# --- first-step: First\n#\n# Because the first thing comes first.\nstep_first_step() {\n"));
+	assert_non_null(strstr(text, "# --- second: Second [downtime window]\n"));
+	assert_non_null(strstr(text, "  # skipped by the admin in this run:\n  # on_target \"echo two; echo err >&2\"\n"));
+	assert_non_null(strstr(text, "  destructive overwrites\n  on_target 'rsync -a -- \"/var/my mail\"/ x'\n"));
+	assert_non_null(strstr(text, "  advisory on_source false\n"));
+	assert_non_null(strstr(text, "  # the run stopped here: this action failed (exit 4)\n"));
+	assert_non_null(strstr(text, "STEPS=(first-step second)\n"));
+	assert_non_null(strstr(text, "# Stopped early.\n"));
+	assert_null(strstr(text, "password"));
+	free(text);
+
+	assert_int_equal(tu_capture(syntax, &out), 0);
+	buf_reset(&out);
+	assert_int_equal(tu_capture(dry, &out), 0);
+	assert_non_null(strstr(buf_cstr(&out), "== step first-step: First\n  [source] echo one\n"));
+	assert_non_null(strstr(buf_cstr(&out), "  DESTRUCTIVE: overwrites\n  [target] rsync -a -- \"/var/my mail\"/ x\n"));
+	assert_null(strstr(buf_cstr(&out), "echo two"));
+	buf_reset(&out);
+	assert_int_equal(tu_capture(only, &out), 0);
+	assert_null(strstr(buf_cstr(&out), "first-step"));
+	assert_non_null(strstr(buf_cstr(&out), "== step second: Second\n"));
+	buf_reset(&out);
+	assert_int_equal(tu_capture(nostep, &out), 2);
+	buf_free(&out);
+
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(rp);
+	free(dir);
+}
+
+static void test_unwritable(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char err[256];
+	(void)state;
+
+	fx_build(&a, &p);
+	assert_null(runbook_open("/nonexistent/dir/rb.sh", &p, 1, err, sizeof err));
+	assert_string_equal(err, "/nonexistent/dir/rb.sh: cannot write the runbook: No such file or directory");
+	plan_free(&p);
+	answers_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_unwritable),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,265 @@
+/* The runner with a fake transport and a scripted admin. */
+#include "fixture.h"
+
+#include "backends/transport.h"
+#include "core/journal.h"
+#include "core/runbook.h"
+#include "core/runner.h"
+
+/* The fake transport: exit statuses scripted per call, commands recorded. */
+struct fake {
+	struct transport t;
+	int status[32];
+	size_t calls;
+	struct buf log;
+};
+
+static int fake_run(struct transport *t, enum host h, const char *cmd, const struct sink *sink)
+{
+	struct fake *f = (struct fake *)t;
+	int st = f->status[f->calls++];
+	buf_addf(&f->log, "%s: %s\n", plan_host_name(h), cmd);
+	sink_emitf(sink, SINK_OUT, h, "output of call %zu", f->calls);
+	if (st == TRANSPORT_FAILED)
+		snprintf(t->err, sizeof t->err, "connection refused");
+	return st;
+}
+
+static void fake_free(struct transport *t)
+{
+	(void)t;
+}
+
+static const struct transport_ops fake_ops = { "fake", fake_run, fake_free };
+
+/* The scripted admin: answers taken in order from a string, one char each:
+ * g(o) s(kip) a(bort) r(etry). */
+struct admin {
+	const char *script;
+	size_t asked;
+	int skip_offered_for_destructive;
+};
+
+static enum runner_choice next(struct admin *ad)
+{
+	char c = ad->script[ad->asked];
+	if (c)
+		ad->asked++;
+	switch (c) {
+	case 'g': return RUNNER_GO;
+	case 's': return RUNNER_SKIP;
+	case 'r': return RUNNER_RETRY;
+	default: return RUNNER_ABORT;
+	}
+}
+
+static enum runner_choice ui_step(void *ctx, const struct plan_step *ps, size_t i, size_t n)
+{
+	(void)ps; (void)i; (void)n;
+	return next(ctx);
+}
+
+static enum runner_choice ui_destructive(void *ctx, const struct plan_step *ps, const struct action *a)
+{
+	(void)ps;
+	assert_true(a->flags & ACT_DESTRUCTIVE);
+	return next(ctx);
+}
+
+static enum runner_choice ui_failed(void *ctx, const struct plan_step *ps, const struct action *a,
+                                    int status, int can_skip)
+{
+	struct admin *ad = ctx;
+	(void)ps; (void)status;
+	if ((a->flags & ACT_DESTRUCTIVE) && can_skip)
+		ad->skip_offered_for_destructive = 1;
+	return next(ctx);
+}
+
+struct seen {
+	struct buf text;
+};
+
+static void collect(void *ctx, enum sink_kind k, enum host h, const char *text)
+{
+	struct seen *s = ctx;
+	buf_addf(&s->text, "%d %s %s\n", (int)k, plan_host_name(h), text);
+}
+
+struct world {
+	struct answers a;
+	struct plan p;
+	struct fake f;
+	struct admin ad;
+	struct runner_ui ui;
+	struct seen seen;
+	struct sink sink;
+	struct runner_report rep;
+};
+
+static void setup(struct world *w, const char *script, const int *statuses, size_t n)
+{
+	memset(w, 0, sizeof *w);
+	fx_build(&w->a, &w->p);
+	w->f.t.ops = &fake_ops;
+	memcpy(w->f.status, statuses, n * sizeof *statuses);
+	w->ad.script = script;
+	w->ui = (struct runner_ui){ ui_step, ui_destructive, ui_failed, &w->ad };
+	w->sink = (struct sink){ collect, &w->seen };
+}
+
+static void teardown(struct world *w)
+{
+	buf_free(&w->f.log);
+	buf_free(&w->seen.text);
+	plan_free(&w->p);
+	answers_free(&w->a);
+}
+
+static void test_all_good(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0, 0, 1, 0 };
+	struct runner_opts o = {0};
+	(void)state;
+
+	setup(&w, "ggg", st, 5);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(w.f.calls, 5);
+	assert_int_equal(w.ad.asked, 3); /* two steps and one destructive action */
+	assert_int_equal(w.rep.warnings, 1); /* the advisory "false" */
+	assert_non_null(strstr(buf_cstr(&w.f.log), "target: rsync -a -- \"/var/my mail\"/ x\n"));
+	assert_non_null(strstr(buf_cstr(&w.seen.text), "output of call 2"));
+	assert_non_null(strstr(buf_cstr(&w.seen.text), "advisory check failed (exit 1): may warn; going on"));
+	teardown(&w);
+}
+
+static void test_retry_then_skip(void **state)
+{
+	struct world w;
+	/* call 1 fails, retried (call 2) fails, skipped; the rest succeed */
+	static const int st[] = { 1, 1, 0, 0, 0, 0 };
+	struct runner_opts o = {0};
+	(void)state;
+
+	setup(&w, "grsgg", st, 6);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(w.f.calls, 6);
+	assert_int_equal(w.rep.skipped, 1);
+	teardown(&w);
+}
+
+static void test_destructive_failure_stops(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0, 23 };
+	struct runner_opts o = {0};
+	(void)state;
+
+	/* the admin asks to skip the failed destructive action: the run stops */
+	setup(&w, "gggs", st, 3);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(w.ad.skip_offered_for_destructive, 0);
+	assert_int_equal(w.f.calls, 3);
+	assert_int_equal(w.rep.step, 1);
+	assert_int_equal(w.rep.action, 0);
+	assert_int_equal(w.rep.status, 23);
+	teardown(&w);
+}
+
+static void test_yes_aborts_on_failure(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, TRANSPORT_FAILED };
+	struct runner_opts o = { .yes = 1 };
+	(void)state;
+
+	setup(&w, "", st, 2);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(w.ad.asked, 0);
+	assert_int_equal(w.f.calls, 2);
+	assert_non_null(strstr(buf_cstr(&w.seen.text), "cannot run on the target: connection refused"));
+	teardown(&w);
+}
+
+static void test_refused(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0 };
+	struct runner_opts o = {0};
+	(void)state;
+
+	/* step one runs, the destructive action of step two is refused */
+	setup(&w, "gga", st, 2);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_REFUSED);
+	assert_int_equal(w.f.calls, 2);
+	assert_int_equal(w.rep.step, 1);
+	teardown(&w);
+	/* skipping the first step runs none of its actions */
+	setup(&w, "sa", st, 2);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_REFUSED);
+	assert_int_equal(w.f.calls, 0);
+	assert_int_equal(w.rep.skipped, 2);
+	teardown(&w);
+}
+
+/* A failed run journaled, then resumed: the finished actions are not run
+ * again, and the runbook still lists them. */
+static void test_resume(void **state)
+{
+	struct world w;
+	static const int first[] = { 0, 0, 0, 1, 7 };
+	static const int second[] = { 0, 0 };
+	struct runner_opts o = { .yes = 1 };
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), *rp = xasprintf("%s/rb.sh", dir), err[256], *text;
+	struct journal *j;
+	struct runbook *rb;
+	size_t si = 9, ai = 9;
+	(void)state;
+
+	setup(&w, "", first, 5);
+	j = journal_open(jp, &w.p, err, sizeof err);
+	assert_non_null(j);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(journal_close(j), 0);
+	assert_int_equal(w.f.calls, 5);
+	assert_int_equal(journal_resume_point(jp, &w.p, &si, &ai, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(si, 1);
+	assert_int_equal(ai, 2); /* after the destructive action and the advisory warning */
+	teardown(&w);
+
+	setup(&w, "", second, 2);
+	o.resume_step = si;
+	o.resume_action = ai;
+	j = journal_open(jp, &w.p, err, sizeof err);
+	rb = runbook_open(rp, &w.p, 0, err, sizeof err);
+	assert_non_null(rb);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, rb, j, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(runbook_close(rb, NULL), 0);
+	assert_int_equal(journal_close(j), 0);
+	assert_int_equal(w.f.calls, 1);
+	assert_string_equal(buf_cstr(&w.f.log), "local: printf '%s\\n' done\n");
+	assert_int_equal(journal_resume_point(jp, &w.p, &si, &ai, err, sizeof err), JOURNAL_COMPLETE);
+	text = tu_read(rp);
+	assert_non_null(strstr(text, "  # first check (done in an earlier run)\n  on_source \"echo one\"\n"));
+	assert_non_null(strstr(text, "  # last\n  on_local 'printf '\\''%s\\n'\\'' done'\n"));
+	free(text);
+	teardown(&w);
+	tu_rmrf(dir);
+	free(jp);
+	free(rp);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all_good),
+		cmocka_unit_test(test_retry_then_skip),
+		cmocka_unit_test(test_destructive_failure_stops),
+		cmocka_unit_test(test_yes_aborts_on_failure),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_resume),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
