@@ -73,8 +73,14 @@ asan:
 		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BIN)
 	MAILSHIFT_NO_VALGRIND=1 MAILSHIFT_NO_LAB=1 tests/run.sh
 
-demo: all
-	$(Q)./tests/demo.sh
+deps:
+	bash .ci/deps
+
+# Installs what is missing, builds, brings up the lab and runs mailshift on it.
+demo:
+	$(Q)bash .ci/deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)lab/demo
 
 install: mailshift
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
@@ -84,5 +90,5 @@ install: mailshift
 clean:
 	rm -rf build mailshift
 
-.PHONY: all unit test check asan demo install clean
+.PHONY: all unit test check asan deps demo install clean
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The headless CLI, as an admin uses it: the real binary, real files, real
+# bash and shellcheck.  Prints "cli: N passed, N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+ms="$top/mailshift"
+work=$(mktemp -d /tmp/mailshift-cli.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+# check NAME CONDITION-COMMAND...
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$*"; fi; }
+
+cd "$work" || exit 1
+
+# --- help, version, usage errors -------------------------------------------
+out=$("$ms" --help); rc=$?
+check "help exits 0" test "$rc" = 0
+check "help lists the exit codes" grep -q 'Exit status: 0 done, 1 a step failed, 2 bad usage or input, 3 refused' <<<"$out"
+check "version" test "$("$ms" --version)" = "mailshift 0.1.0"
+"$ms" --frobnicate >/dev/null 2>err; rc=$?
+check "unknown option exits 2" test "$rc" = 2
+check "unknown option is named" grep -q '^mailshift: unknown option --frobnicate' err
+"$ms" --answers >/dev/null 2>err; rc=$?
+check "missing value exits 2" test "$rc" = 2
+check "missing value is named" grep -q '^mailshift: --answers needs a value' err
+"$ms" >/dev/null 2>err; rc=$?
+check "no answers exits 2 and says why" bash -c "test $rc = 2 && grep -q 'interactive wizard is not built yet' err"
+
+# --- the three examples: dry run, shellcheck, replayed dry run ----------------
+for b in mariadb pgsql openldap; do
+  ex="$top/examples/iredmail-$b.conf"
+  rm -f mailshift.journal mailshift.log
+  "$ms" --answers "$ex" --dry-run --runbook "$work/rb-$b.sh" >"list-$b" 2>err; rc=$?
+  check "$b: dry run exits 0" test "$rc" = 0
+  check "$b: dry run is silent on stderr" test ! -s err
+  check "$b: runbook is 0700" test "$(stat -c %a "rb-$b.sh")" = 700
+  check "$b: dry run touches no journal or log" test ! -e mailshift.journal -a ! -e mailshift.log
+  check "$b: shellcheck passes" shellcheck "rb-$b.sh"
+  bash "rb-$b.sh" --dry-run >"replay-$b" 2>err; rc=$?
+  check "$b: bash runbook --dry-run exits 0" test "$rc" = 0
+  steps=$(sed -n 's/^ *[0-9]*\. \([a-z-]*\) .*/\1/p' "list-$b")
+  check "$b: the plan has 14 steps" test "$(wc -l <<<"$steps")" = 14
+  missing=0
+  for s in $steps; do grep -q "^== step $s: " "replay-$b" || { missing=1; echo "     step $s not listed"; }; done
+  check "$b: the replayed dry run lists every step" test "$missing" = 0
+  check "$b: the replay prints commands" grep -q '^  \[source\] rsync -aHs --numeric-ids' "replay-$b"
+  check "$b: destructive actions are flagged" grep -q '^  DESTRUCTIVE: ' "replay-$b"
+done
+grep -qF 'slapadd "${conf[@]}"' rb-openldap.sh && ! grep -qF 'slapadd "${conf[@]}"' rb-mariadb.sh
+check "openldap runbook loads LDAP, mariadb's does not" test $? = 0
+check "pgsql runbook uses pg_dump" grep -q 'pg_dump --clean --if-exists' rb-pgsql.sh
+bash rb-mariadb.sh --dry-run --only dkim >only 2>&1
+check "runbook --only runs one step" test "$(grep -c '^== step' only)" = 1
+bash rb-mariadb.sh --dry-run --from verify >from 2>&1
+check "runbook --from starts there" test "$(grep '^== step' from | tr '\n' ' ')" = "== step verify: Verify the target before the switch == step cutover: Switch over: relay from the old server, then DNS "
+bash rb-mariadb.sh --from nosuch >/dev/null 2>&1; rc=$?
+check "runbook rejects an unknown step" test "$rc" = 2
+
+# --- malformed answers: one line naming file:line, exit 2, nothing runs -------
+good_src=$'[source]\nstack = iredmail\nbackend = mariadb\nhost = a.example\n'
+good_dst=$'[target]\nstack = iredmail\nbackend = mariadb\nhost = b.example\n'
+printf '%s%s[options]\nvmail_dir = var/vmail\n' "$good_src" "$good_dst" > bad1.conf
+printf '%scolour = blue\n%s' "$good_src" "$good_dst" > bad2.conf
+printf '[source]\nstack = iredmail\n' > bad3.conf
+printf '%s%s[weird]\n' "$good_src" "$good_dst" > bad4.conf
+want1='mailshift: bad1.conf:10: vmail_dir: expected an absolute path, got "var/vmail"'
+want2='mailshift: bad2.conf:5: unknown key "colour" in [source]'
+want3='mailshift: bad3.conf:1: [source] is iredmail: it needs "backend = openldap | mariadb | mysql | pgsql"'
+want4='mailshift: bad4.conf:9: unknown section [weird]: expected [source], [target] or [options]'
+for i in 1 2 3 4; do
+  rm -f rb.sh mailshift.journal mailshift.log
+  "$ms" --answers "bad$i.conf" --local --yes --runbook rb.sh >out 2>err; rc=$?
+  want=want$i
+  check "malformed $i exits 2" test "$rc" = 2
+  check "malformed $i: one line naming file:line" test "$(cat err)" = "${!want}"
+  check "malformed $i: nothing written" test ! -e rb.sh -a ! -e mailshift.journal -a ! -e mailshift.log -a ! -s out
+done
+"$ms" --answers /nonexistent.conf --dry-run 2>err; rc=$?
+check "missing answers file exits 2" bash -c "test $rc = 2 && grep -qx 'mailshift: /nonexistent.conf: cannot read: No such file or directory' err"
+
+# --- pairs not built yet are refused, naming the pair ---------------------------
+printf '[source]\nstack = sendmail-mbox\nhost = a\n[target]\nstack = postfix-dovecot\nhost = b\n' > pair.conf
+"$ms" --answers pair.conf --dry-run 2>err; rc=$?
+check "unbuilt pair exits 2" test "$rc" = 2
+check "unbuilt pair is named" grep -q 'migrating sendmail-mbox to postfix-dovecot is not built yet' err
+
+# --- the template reads back -----------------------------------------------------
+"$ms" --print-answers > template.conf
+check "template is a valid answers file" "$ms" -q --answers template.conf --dry-run --runbook tpl.sh
+
+# --- running: without SSH, --local; failure, journal, log, report, refusal ----
+"$ms" --answers "$top/examples/iredmail-mariadb.conf" --yes 2>err; rc=$?
+check "a real run without the SSH transport is refused" bash -c "test $rc = 2 && grep -q 'needs the SSH transport, which is not built yet' err"
+if [ -e /etc/iredmail-release ]; then
+  bad "local run" "this machine has /etc/iredmail-release: refusing to run the plan on it"
+else
+  rm -f mailshift.journal mailshift.log mailshift-runbook.sh
+  "$ms" --answers "$top/examples/iredmail-mariadb.conf" --local </dev/null >out 2>err; rc=$?
+  check "EOF at the first question refuses (exit 3)" test "$rc" = 3
+  check "refusal says where" grep -q 'stopped by the admin at step preflight' err
+  check "refusal ran nothing" bash -c "! grep -q '^start' mailshift.journal"
+  rm -f mailshift.journal
+  printf 'y\na\n' | "$ms" --answers "$top/examples/iredmail-mariadb.conf" --local >out 2>err; rc=$?
+  check "a failed step exits 1" test "$rc" = 1
+  check "the failure names the step and how to resume" grep -q 'stopped: step preflight failed (exit 1). Fix the cause, then run the same command again' err
+  check "the remote error reaches the admin" grep -q 'source! head: cannot open' out
+  check "journal is 0600" test "$(stat -c %a mailshift.journal)" = 600
+  check "log is 0600" test "$(stat -c %a mailshift.log)" = 600
+  check "journal records the failure" grep -qP '^end\t[0-9.]+\t0\t0\tfailed\t1$' mailshift.journal
+  check "log holds the exact command" grep -q 'cmd    source release=$(head -n 1 /etc/iredmail-release) || exit 1' mailshift.log
+  check "runbook marks where the run stopped" grep -q '# the run stopped here: this action failed (exit 1)' mailshift-runbook.sh
+  check "the partial runbook passes shellcheck" shellcheck mailshift-runbook.sh
+  "$ms" --report mailshift.journal >report; rc=$?
+  check "report exits 0" test "$rc" = 0
+  check "report lists the step" grep -qE '^preflight +0:00:0[0-9]  failed +live$' report
+  check "report sums the downtime window" grep -qE '^downtime window +0:00:00  \(0 steps' report
+  "$ms" --answers "$top/examples/iredmail-pgsql.conf" --local --yes >out 2>err; rc=$?
+  check "a journal of another plan is refused" bash -c "test $rc = 2 && grep -q 'records a different plan' err"
+  printf 'q\n' | "$ms" --answers "$top/examples/iredmail-pgsql.conf" --local --fresh >out 2>err; rc=$?
+  check "--fresh starts this plan anyway" test "$rc" = 3
+  "$ms" --report nosuch.journal 2>err; rc=$?
+  check "report of a missing journal exits 2" bash -c "test $rc = 2 && grep -qx 'mailshift: nosuch.journal: no such journal' err"
+fi
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Everything `make test` proves, tier by tier: unit tests (under valgrind),
+# the headless CLI, and the lab (two real mail hosts; needs root).  A tier
+# that cannot run fails loudly: nothing is skipped in silence.
+# MAILSHIFT_NO_LAB=1 leaves the lab out (`make check`, `make asan`).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+passed=0 failed=0 summary=()
+
+# tier NAME COMMAND...: runs it, reads its "N passed, N failed" line.
+tier() {
+  local name=$1 out line p f rc
+  shift
+  echo "=== $name"
+  out=$(mktemp)
+  "$@" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+  rm -f "$out"
+  if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+    p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+  else
+    p=0 f=1
+  fi
+  [ "$rc" = 0 ] || [ "$f" -gt 0 ] || f=1
+  passed=$((passed + p)) failed=$((failed + f))
+  summary+=("$name: $p passed, $f failed")
+}
+
+tier unit tests/unit/run.sh build/tests/test_*
+tier cli tests/cli/run.sh
+if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "tests/run.sh: the lab tests need root (run make test as root, or make check for the rest)" >&2
+    summary+=("lab: cannot run without root")
+    failed=$((failed + 1))
+  else
+    tier lab tests/lab/run.sh
+  fi
+fi
+
+echo
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
