@@ -28,7 +28,10 @@ tier() {
   summary+=("$name: $p passed, $f failed")
 }
 
-tier unit tests/unit/run.sh build/tests/test_*
+units=()
+for f in build/tests/test_*; do [ -x "$f" ] && units+=("$f"); done
+[ ${#units[@]} -gt 0 ] || { echo "tests/run.sh: no unit test binaries in build/tests (run make test)" >&2; exit 1; }
+tier unit tests/unit/run.sh "${units[@]}"
 tier cli tests/cli/run.sh
 if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
   if [ "$(id -u)" != 0 ]; then
