@@ -40,6 +40,37 @@ void buf_addf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+void buf_add_wrapped(struct buf *b, const char *prefix, const char *text, size_t width)
+{
+	size_t col = 0, plen = strlen(prefix);
+	const char *w = text;
+
+	for (;;) {
+		size_t len;
+		while (*w == ' ')
+			w++;
+		len = strcspn(w, " ");
+		if (!len)
+			break;
+		if (col && col + 1 + len > width) {
+			buf_addc(b, '\n');
+			col = 0;
+		}
+		if (col) {
+			buf_addc(b, ' ');
+			col++;
+		} else {
+			buf_adds(b, prefix);
+			col = plen;
+		}
+		buf_add(b, w, len);
+		col += len;
+		w += len;
+	}
+	if (col)
+		buf_addc(b, '\n');
+}
+
 const char *buf_cstr(const struct buf *b)
 {
 	return b->s ? b->s : "";

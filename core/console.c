@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/buf.h"
+
 int console_open_log(struct console *c, const char *path, char *err, size_t errlen)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -49,28 +51,11 @@ static void log_line(struct console *c, const char *tag, enum host h, const char
 /* Wraps text at 76 columns with an indent. */
 static void wrapped(FILE *f, const char *indent, const char *text)
 {
-	size_t col = 0;
-	const char *w = text;
+	struct buf b = {0};
 
-	while (*w) {
-		size_t len;
-		while (*w == ' ')
-			w++;
-		len = strcspn(w, " ");
-		if (!len)
-			break;
-		if (col && col + 1 + len > 76) {
-			fputc('\n', f);
-			col = 0;
-		}
-		fputs(col ? " " : indent, f);
-		col += col ? 1 : strlen(indent);
-		fwrite(w, 1, len, f);
-		col += len;
-		w += len;
-	}
-	if (col)
-		fputc('\n', f);
+	buf_add_wrapped(&b, indent, text, 76);
+	fputs(buf_cstr(&b), f);
+	buf_free(&b);
 }
 
 static void emit(void *ctx, enum sink_kind kind, enum host h, const char *text)

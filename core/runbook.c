@@ -25,33 +25,11 @@ struct runbook {
 /* Comment text wrapped at 76 columns, each line starting with prefix. */
 static void comment(FILE *f, const char *prefix, const char *text)
 {
-	size_t col = 0, plen = strlen(prefix);
-	const char *w = text;
+	struct buf b = {0};
 
-	while (*w) {
-		size_t len;
-		while (*w == ' ')
-			w++;
-		len = strcspn(w, " ");
-		if (!len)
-			break;
-		if (col && col + 1 + len > 76) {
-			fputc('\n', f);
-			col = 0;
-		}
-		if (!col) {
-			fputs(prefix, f);
-			col = plen;
-		} else {
-			fputc(' ', f);
-			col++;
-		}
-		fwrite(w, 1, len, f);
-		col += len;
-		w += len;
-	}
-	if (col)
-		fputc('\n', f);
+	buf_add_wrapped(&b, prefix, text, 76);
+	fputs(buf_cstr(&b), f);
+	buf_free(&b);
 }
 
 static void ssh_array(FILE *f, const char *name, const struct endpoint *e)
