@@ -56,21 +56,27 @@ build/tests/%: tests/unit/%.c build/libmailshift.a
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< build/libmailshift.a \
 		$$($(PKG_CONFIG) --cflags --libs cmocka) $(ALL_LDLIBS)
 
+build/tests/ssh_test: tests/ssh/ssh_test.c build/libmailshift.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< build/libmailshift.a \
+		$$($(PKG_CONFIG) --cflags --libs cmocka) $(ALL_LDLIBS)
+
 unit: $(UNIT_BIN)
 	$(Q)tests/unit/run.sh $(UNIT_BIN)
 
 # Everything CI must prove: unit tests under valgrind, the CLI tests, the lab.
-test: all $(UNIT_BIN)
+test: all $(UNIT_BIN) build/tests/ssh_test
 	$(Q)tests/run.sh
 
 # Fast tier only (no root, no lab): unit + CLI.
-check: all $(UNIT_BIN)
+check: all $(UNIT_BIN) build/tests/ssh_test
 	$(Q)MAILSHIFT_NO_LAB=1 tests/run.sh
 
 asan:
 	$(MAKE) clean
 	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BIN)
+		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BIN) build/tests/ssh_test
 	MAILSHIFT_NO_VALGRIND=1 MAILSHIFT_NO_LAB=1 tests/run.sh
 
 deps:

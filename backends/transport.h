@@ -2,8 +2,8 @@
  *
  * A transport runs one shell command on one host and streams its stdout and
  * stderr, line by line, to a sink.  Steps never reach a server any other
- * way.  Implementations: local (fork/exec bash on this machine), dry (runs
- * nothing), and in tests a fake.
+ * way.  Implementations: ssh (libssh2), local (fork/exec bash on this
+ * machine), dry (runs nothing), and in tests a fake.
  *
  * The caller owns the transport and frees it with transport_free(); the sink
  * and the command are borrowed for the duration of run(). */
@@ -56,6 +56,10 @@ void transport_free(struct transport *t);
 
 /* Runs every host's commands on this machine with bash -c. */
 struct transport *transport_local_new(void);
+/* Runs source and target commands over SSH (libssh2), checking host keys
+ * against the answers' known_hosts; local ones as transport_local_new().
+ * Connects on first use; the answers must outlive the transport. */
+struct transport *transport_ssh_new(const struct answers *a);
 /* Runs nothing and succeeds: the plan is only written down. */
 struct transport *transport_dry_new(void);
 

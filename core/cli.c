@@ -220,12 +220,6 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	char err[512];
 	int rc = CLI_OK;
 
-	if (!c->local) {
-		fputs("mailshift: running against the hosts needs the SSH transport, which is not built yet.\n"
-		      "  --dry-run writes the runbook of the whole plan without touching a host;\n"
-		      "  --local runs every action on this machine (rehearsals of the runner, tests).\n", stderr);
-		return CLI_USAGE;
-	}
 	if (resume_point(c, p, con, &o, &rc) < 0)
 		return rc;
 	if (console_open_log(con, c->log, err, sizeof err) < 0 ||
@@ -239,7 +233,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 		journal_close(j);
 		return CLI_USAGE;
 	}
-	t = transport_local_new();
+	t = c->local ? transport_local_new() : transport_ssh_new(p->answers);
 	r = runner_run(p, t, &ui, &sink, rb, j, &o, &rep);
 	transport_free(t);
 	journal_finish(j, r == RUNNER_DONE ? "done" : r == RUNNER_FAILED ? "failed" : "refused");

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything `make test` proves, tier by tier: unit tests (under valgrind),
-# the headless CLI, and the lab (two real mail hosts; needs root).  A tier
+# the headless CLI, the SSH transport against a real sshd, and the lab (two
+# real mail hosts); the last two need root.  A tier
 # that cannot run fails loudly: nothing is skipped in silence.
-# MAILSHIFT_NO_LAB=1 leaves the lab out (`make check`, `make asan`).
+# MAILSHIFT_NO_LAB=1 leaves the root tiers out (`make check`, `make asan`).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -35,10 +36,11 @@ tier unit tests/unit/run.sh "${units[@]}"
 tier cli tests/cli/run.sh
 if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
   if [ "$(id -u)" != 0 ]; then
-    echo "tests/run.sh: the lab tests need root (run make test as root, or make check for the rest)" >&2
-    summary+=("lab: cannot run without root")
+    echo "tests/run.sh: the ssh and lab tests need root (run make test as root, or make check for the rest)" >&2
+    summary+=("ssh, lab: cannot run without root")
     failed=$((failed + 1))
   else
+    tier ssh tests/ssh/run.sh
     tier lab tests/lab/run.sh
   fi
 fi

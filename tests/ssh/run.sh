@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The SSH transport against a real OpenSSH server on 127.0.0.1 (a private
+# sshd with its own host key and authorized key, stopped on exit), run
+# under valgrind; then mailshift itself over SSH.  Needs root (sshd).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "tests/ssh: needs root to run sshd"; echo "ssh: 0 passed, 1 failed"; exit 1; }
+[ -x /usr/sbin/sshd ] || { echo "tests/ssh: /usr/sbin/sshd is missing (apt-get install openssh-server)"; echo "ssh: 0 passed, 1 failed"; exit 1; }
+d=$(mktemp -d /tmp/mailshift-ssh.XXXXXX)
+chmod 0755 "$d"
+pid=
+cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null; rm -rf "$d"; }
+trap cleanup EXIT
+port=$((20000 + RANDOM % 20000))
+ssh-keygen -q -t ed25519 -N '' -f "$d/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$d/other_host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$d/id"
+ssh-keygen -q -t ed25519 -N '' -f "$d/other_id"
+cp "$d/id.pub" "$d/authorized_keys"
+mkdir -p /run/sshd
+cat > "$d/sshd_config" <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $d/host_key
+AuthorizedKeysFile $d/authorized_keys
+PidFile $d/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+CONF
+/usr/sbin/sshd -D -e -f "$d/sshd_config" 2>"$d/sshd.log" &
+pid=$!
+for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+key=$(cut -d ' ' -f 1-2 "$d/host_key.pub")
+printf '[127.0.0.1]:%s %s\n[localhost]:%s %s\n' "$port" "$key" "$port" "$key" > "$d/known_hosts"
+printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d ' ' -f 1-2 "$d/other_host_key.pub")" > "$d/wrong_known_hosts"
+: > "$d/empty_known_hosts"
+export SSH_PORT=$port SSH_KNOWN_HOSTS=$d/known_hosts SSH_WRONG_KNOWN_HOSTS=$d/wrong_known_hosts \
+  SSH_EMPTY_KNOWN_HOSTS=$d/empty_known_hosts SSH_IDENTITY=$d/id SSH_OTHER_IDENTITY=$d/other_id \
+  SSH_HOST_FP=$(ssh-keygen -lf "$d/host_key.pub" | cut -d ' ' -f 2)
+rm -f /tmp/mailshift-ssh-must-not-run
+
+passed=0 failed=0
+"$top/tests/unit/run.sh" "$top/build/tests/ssh_test" && passed=$((passed + 1)) || failed=$((failed + 1))
+
+# mailshift over SSH, end to end: the plan's first check fails on a machine
+# that is no iRedMail server, and the remote error reaches the admin.
+if [ -e /etc/iredmail-release ]; then
+  echo "FAIL this machine has /etc/iredmail-release: not running the plan on it"; failed=$((failed + 1))
+else
+  sed -e "s|^host = .*|host = 127.0.0.1|; s|^port = .*|port = $port|; s|^identity = .*|identity = $d/id|" \
+      -e "s|^known_hosts = .*|known_hosts = $d/known_hosts|" "$top/examples/iredmail-mariadb.conf" > "$d/a.conf"
+  (cd "$d" && "$top/mailshift" --answers a.conf --yes >out 2>err); rc=$?
+  if [ "$rc" = 1 ] && grep -q 'source! head: cannot open' "$d/out" && grep -q 'stopped: step preflight failed (exit 1)' "$d/err"; then
+    passed=$((passed + 1)); echo "ok   mailshift runs the plan over SSH and stops at the failed check"
+  else
+    failed=$((failed + 1)); echo "FAIL mailshift over SSH (exit $rc)"; cat "$d/out" "$d/err"
+  fi
+fi
+echo "ssh: $passed passed, $failed failed"
+[ "$failed" = 0 ]
