@@ -17,6 +17,12 @@
 
 enum host { HOST_SOURCE, HOST_TARGET, HOST_LOCAL };
 
+/* Every action runs after this line, by mailshift and by the runbook alike:
+ * a failing command inside an action fails the action, unset variables are
+ * errors, and what mailshift writes on a server is private unless an action
+ * says otherwise (umask 022 where a daemon must read the file). */
+#define PLAN_PREAMBLE "set -euo pipefail; umask 077"
+
 enum {
 	ACT_DESTRUCTIVE = 1 << 0, /* deletes or overwrites on a server: confirmed on its own */
 	ACT_ADVISORY = 1 << 1,    /* a failure is a warning and the run goes on */

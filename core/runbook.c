@@ -57,6 +57,8 @@ static void ssh_array(FILE *f, const char *name, const struct endpoint *e)
 }
 
 static const char helpers[] =
+	"# Every action runs after this line, as mailshift ran it.\n"
+	"PREAMBLE='" PLAN_PREAMBLE "'\n"
 	"DRY_RUN=0 YES=0 FROM='' ONLY=''\n"
 	"usage() {\n"
 	"  echo \"usage: $0 [--dry-run] [--yes] [--from STEP | --only STEP]\"\n"
@@ -71,9 +73,9 @@ static const char helpers[] =
 	"  fi\n"
 	"  printf '+ [%s] %s\\n' \"$where\" \"$cmd\" >&2\n"
 	"  case $where in\n"
-	"    source) \"${SOURCE_SSH[@]}\" \"$cmd\" </dev/null ;;\n"
-	"    target) \"${TARGET_SSH[@]}\" \"$cmd\" </dev/null ;;\n"
-	"    local) bash -c \"$cmd\" </dev/null ;;\n"
+	"    source) \"${SOURCE_SSH[@]}\" \"$PREAMBLE\"$'\\n'\"$cmd\" </dev/null ;;\n"
+	"    target) \"${TARGET_SSH[@]}\" \"$PREAMBLE\"$'\\n'\"$cmd\" </dev/null ;;\n"
+	"    local) bash -c \"$PREAMBLE\"$'\\n'\"$cmd\" </dev/null ;;\n"
 	"  esac\n"
 	"}\n"
 	"on_source() { run_on source \"$1\"; }\n"

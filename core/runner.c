@@ -1,6 +1,9 @@
 #include "core/runner.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/xalloc.h"
 
 static enum runner_choice ask_step(const struct runner_ui *ui, const struct runner_opts *o,
                                    const struct plan_step *ps, size_t i, size_t n)
@@ -37,12 +40,15 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 
 	for (;;) {
 		enum runner_choice c;
+		char *full;
 		int status;
 
 		sink_emit(sink, SINK_ACTION, a->on, a->note);
 		sink_emit(sink, SINK_COMMAND, a->on, a->cmd);
 		journal_action_start(j, si, ai);
-		status = transport_run(t, a->on, a->cmd, sink);
+		full = xasprintf("%s\n%s", PLAN_PREAMBLE, a->cmd);
+		status = transport_run(t, a->on, full, sink);
+		free(full);
 		if (status == 0) {
 			journal_action_end(j, si, ai, JOURNAL_OK, 0);
 			return RUNNER_GO;

@@ -48,11 +48,27 @@ static void plan_ldap(const struct answers *a, struct plan_step *ps)
 	         "mv -- \"$dir\" \"$keep\" && echo \"the target's database files are kept in $keep\"\n"
 	         "mkdir -m 0700 -- \"$dir\"\n"
 	         "[ ! -e \"$keep/DB_CONFIG\" ] || cp -p -- \"$keep/DB_CONFIG\" \"$dir/\"\n"
-	         "slapadd \"${conf[@]}\" -q -b \"$suffix\" -l \"$f\"\n"
+	         "# The services bind as cn=vmail and cn=vmailadmin with the target's own\n"
+	         "# passwords: those two entries keep the target's userPassword.\n"
+	         "awk -v keep=%q/target-before/ldap.ldif '\n"
+	         "  function dn_of(rec,  n, l, i) { n = split(rec, l, \"\\n\"); for (i = 1; i <= n; i++) if (l[i] ~ /^dn: /) return tolower(substr(l[i], 5)); return \"\" }\n"
+	         "  function pw_of(rec,  n, l, i, pw) { n = split(rec, l, \"\\n\"); pw = \"\"\n"
+	         "    for (i = 1; i <= n; i++) if (l[i] ~ /^userPassword::? /) { pw = l[i]; while (i < n && l[i + 1] ~ /^ /) pw = pw \"\\n\" l[++i] }\n"
+	         "    return pw }\n"
+	         "  BEGIN { RS = \"\"; while ((getline rec < keep) > 0) { d = dn_of(rec); p = pw_of(rec); if (d ~ /^cn=vmail(admin)?,/ && p != \"\") pw[d] = p } }\n"
+	         "  { d = dn_of($0); n = split($0, l, \"\\n\"); out = \"\"; skip = 0\n"
+	         "    for (i = 1; i <= n; i++) {\n"
+	         "      if (skip && l[i] ~ /^ /) continue\n"
+	         "      skip = 0\n"
+	         "      if ((d in pw) && l[i] ~ /^userPassword::? /) { out = out pw[d] \"\\n\"; skip = 1; kept++; continue }\n"
+	         "      out = out l[i] \"\\n\" }\n"
+	         "    printf \"%%s\\n\", out }\n"
+	         "  END { print kept + 0 \" service password(s) kept from the target\" > \"/dev/stderr\" }' \"$f\" > \"$f.import\"\n"
+	         "slapadd \"${conf[@]}\" -q -b \"$suffix\" -l \"$f.import\"\n"
 	         "chown -R \"$owner\" -- \"$dir\"\n"
 	         "systemctl start slapd </dev/null >/dev/null 2>&1\n"
 	         "echo \"imported $(grep -c '^dn:' \"$f\") entries under $suffix\"",
-	         env, bk);
+	         env, bk, bk);
 	free(env);
 }
 
@@ -74,7 +90,9 @@ const struct step step_accounts = {
 	       "is dumped and restored like the others. For LDAP the directory is exported "
 	       "with slapcat, slapd is stopped on the target, its database files are "
 	       "moved aside (kept, not deleted), the export is loaded with slapadd and "
-	       "given back to the LDAP user.",
+	       "given back to the LDAP user. The service accounts cn=vmail and "
+	       "cn=vmailadmin keep the target's passwords, which the target's Dovecot, "
+	       "Postfix and iRedAdmin use to bind.",
 	.flags = STEP_DOWNTIME,
 	.applies = steps_is_iredmail,
 	.plan = plan_accounts,

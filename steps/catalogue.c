@@ -18,12 +18,21 @@ const struct step *const steps_catalogue[] = {
 	&step_chown,
 	&step_databases,
 	&step_accounts,
-	&step_start_services,
-	/* before and at the switch */
 	&step_verify,
+	&step_start_services,
+	/* the new server runs: test it, then switch */
+	&step_test,
 	&step_cutover,
 	NULL,
 };
+
+const char steps_source_stopped_check[] =
+	"for u in postfix dovecot; do\n"
+	"  if systemctl is-active --quiet \"$u.service\"; then\n"
+	"    echo \"$u still runs on the source: run the stop-services step first\" >&2; exit 1\n"
+	"  fi\n"
+	"done\n"
+	"echo 'postfix and dovecot are stopped on the source'";
 
 static int same_family(enum backend a, enum backend b)
 {
@@ -68,7 +77,7 @@ int steps_uses_pgsql(const struct answers *a)
 
 char *steps_ssh_cmd(const struct answers *a)
 {
-	return xasprintf("ssh -o BatchMode=yes -p %u", a->target.port);
+	return xasprintf("ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -p %u", a->target.port);
 }
 
 char *steps_target_login(const struct answers *a)

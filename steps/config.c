@@ -33,7 +33,11 @@ static void plan_config(const struct answers *a, struct plan_step *ps)
 	         "mkdir -m 0700 -- \"$d\" && tar -C \"$d\" -xzpf \"$b/source-config.tar.gz\"\n"
 	         "ln -sfn -- \"$(basename -- \"$d\")\" \"$b/source-config\"\n"
 	         "cd -- \"$d\"\n"
-	         "for d in */*; do diff -rq -- \"$d\" \"/$d\"; done | sed 's/^/review: /'\n"
+	         "find . -type f | LC_ALL=C sort | while IFS= read -r f; do\n"
+	         "  f=${f#./}\n"
+	         "  if [ ! -e \"/$f\" ]; then echo \"review: /$f is not on the target\"\n"
+	         "  elif ! cmp -s -- \"$f\" \"/$f\"; then echo \"review: /$f differs (diff $d/$f /$f)\"; fi\n"
+	         "done\n"
 	         "echo \"the source's configuration is in $b/source-config: carry your own edits over by hand\"",
 	         bk);
 	free(ssh);

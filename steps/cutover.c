@@ -12,8 +12,9 @@ static void plan_cutover(const struct answers *a, struct plan_step *ps)
 	if (a->opt.relay_during_cutover)
 		plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
 		         "the old Postfix relays every domain to the new server (main.cf is saved first)",
-		         "set -e -o pipefail\n"
-		         "t=%q\n"
+		         "b=%q; t=%q\n"
+		         "[ -e \"$b/verified\" ] || { echo 'the verify step has not passed: run it first' >&2; exit 1; }\n"
+		         "umask 022\n"
 		         "cd /etc/postfix\n"
 		         "[ -e main.cf.mailshift-before ] || cp -p main.cf main.cf.mailshift-before\n"
 		         "{ %s; } | while read -r d; do [ -z \"$d\" ] || printf '%%s smtp:[%%s]:25\\n' \"$d\" \"$t\"; done > mailshift_transport.new\n"
@@ -22,13 +23,14 @@ static void plan_cutover(const struct answers *a, struct plan_step *ps)
 		         "cur=$(postconf -h transport_maps)\n"
 		         "case $cur in *mailshift_transport*) ;; "
 		         "*) postconf -e \"transport_maps = hash:/etc/postfix/mailshift_transport${cur:+, $cur}\" ;; esac\n"
-		         "for u in amavis iredapd postfix; do\n"
+		         "for u in amavis iredapd fail2ban postfix; do\n"
 		         "  systemctl cat \"$u.service\" >/dev/null 2>&1 || continue\n"
 		         "  systemctl start \"$u.service\" </dev/null >/dev/null 2>&1\n"
 		         "done\n"
+		         "postfix reload </dev/null >/dev/null 2>&1\n"
 		         "echo \"the old server relays mail for $(wc -l < mailshift_transport) domain(s) to $t; undo: "
 		         "cp -p /etc/postfix/main.cf.mailshift-before /etc/postfix/main.cf\"",
-		         a->target.host, domains);
+		         a->opt.backup_dir, a->target.host, domains);
 	plan_add(ps, HOST_LOCAL, 0, "the DNS checklist (by hand, at your DNS provider)",
 	         "t=%q\n"
 	         "printf '%%s\\n' 'Cutover checklist, at your DNS provider:' \\\n"
@@ -48,8 +50,12 @@ const struct step step_cutover = {
 	       "old address. The old Postfix is turned into a relay: it accepts mail for "
 	       "your domains and passes it to the new server (transport_maps, main.cf "
 	       "saved first), so nothing lands in a mailbox nobody reads. Dovecot stays "
-	       "stopped there. Then you change the DNS by hand; the checklist says what "
-	       "and in which order.",
+	       "stopped there; amavis, iRedAPD and fail2ban run again so the relay "
+	       "works and stays protected. The cutover refuses to run before the verify "
+	       "step passed. Then you change the DNS by hand; the checklist says what "
+	       "and in which order. Without the relay (relay_during_cutover = no) the "
+	       "old server stays stopped: senders retry until the DNS points to the new "
+	       "one.",
 	.applies = steps_is_iredmail,
 	.plan = plan_cutover,
 };

@@ -89,6 +89,8 @@ void steps_sql_move(struct plan_step *ps, const struct answers *a, const char *d
 
 static void plan_databases(const struct answers *a, struct plan_step *ps)
 {
+	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (the dumps are consistent)",
+	         "%s", steps_source_stopped_check);
 	steps_sql_move(ps, a, OTHER_DBS);
 }
 
@@ -112,13 +114,13 @@ char *steps_domains_cmd(const struct answers *a)
 	if (steps_uses_ldap(a)) {
 		char *sfx = steps_ldap_suffix_cmd(a);
 		char *s = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" -a '(objectClass=mailDomain)' "
-		                    "2>/dev/null | sed -n 's/^domainName: //p'", sfx);
+		                    "2>/dev/null | sed -n 's/^domainName: //p; s/^domainAliasName: //p'", sfx);
 		free(sfx);
 		return s;
 	}
 	if (steps_uses_pgsql(a))
-		return xstrdup(PG " -At -d vmail -c 'SELECT domain FROM domain'");
-	return xstrdup(MY " -Nse 'SELECT domain FROM vmail.domain'");
+		return xstrdup(PG " -At -d vmail -c 'SELECT domain FROM domain UNION SELECT alias_domain FROM alias_domain'");
+	return xstrdup(MY " -Nse 'SELECT domain FROM vmail.domain UNION SELECT alias_domain FROM vmail.alias_domain'");
 }
 
 char *steps_ldap_suffix_cmd(const struct answers *a)

@@ -18,10 +18,16 @@ static void plan_dkim(const struct answers *a, struct plan_step *ps)
 	         "else echo 'the target has no DKIM keys yet'; fi",
 	         k, bk);
 	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, "copies the keys (a target key of the same name is replaced)",
-	         "ls -l -- %q/*.pem && rsync -as -e %q -- %q/ %q", k, ssh, k, dst);
+	         "k=%q\n"
+	         "if ! compgen -G \"$k/*.pem\" >/dev/null; then echo \"no DKIM keys in $k on the source: nothing to copy\"; exit 0; fi\n"
+	         "ls -l -- \"$k\"/*.pem\n"
+	         "rsync -as -e %q -- \"$k/\" %q", k, ssh, dst);
 	plan_add(ps, HOST_TARGET, 0, "amavis owns the keys; directory 0700, keys 0400",
 	         "k=%q\n"
-	         "chown -R amavis:amavis -- \"$k\" && chmod 0700 -- \"$k\" && find \"$k\" -name '*.pem' -exec chmod 0400 {} +\n"
+	         "[ -d \"$k\" ] || { echo \"no $k on the target: nothing to set\"; exit 0; }\n"
+	         "chown -R amavis:amavis -- \"$k\"\n"
+	         "chmod 0700 -- \"$k\"\n"
+	         "find \"$k\" -name '*.pem' -exec chmod 0400 {} +\n"
 	         "ls -l -- \"$k\"",
 	         k);
 	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "asks amavisd to check the keys against DNS",
@@ -39,8 +45,10 @@ const struct step step_dkim = {
 	       "(/var/lib/dkim/<domain>.pem), and receivers check the signature against "
 	       "the public key published in your DNS. The new server must sign with the "
 	       "same keys or its mail fails DKIM. The target's own keys are saved first; "
-	       "the keys must belong to amavis, readable by it alone. 'amavisd testkeys' "
-	       "then checks them against DNS (it needs the DNS to be reachable).",
+	       "the keys must belong to amavis, readable by it alone. The dkim_key() "
+	       "lines of the source's amavisd configuration name the keys: the config "
+	       "step lists them if the target's differ. 'amavisd testkeys' then checks "
+	       "the keys against DNS (it needs the DNS to be reachable).",
 	.applies = steps_is_iredmail,
 	.plan = plan_dkim,
 };

@@ -6,13 +6,19 @@
 #include "core/xalloc.h"
 #include "steps/steps.h"
 
-/* rsync from the source's mail store to the same path on the target. */
-static void add_sync(struct plan_step *ps, const struct answers *a, const char *note)
+/* rsync from the source's mail store to the same path on the target.  While
+ * the server is live, Dovecot renames and expunges files under rsync's feet:
+ * exit 24 ("some files vanished") is expected then, and the final copy
+ * takes what the bulk copy missed. */
+static void add_sync(struct plan_step *ps, const struct answers *a, int live, const char *note)
 {
 	char *ssh = steps_ssh_cmd(a), *dst = steps_target_path(a, a->opt.vmail_dir);
 
 	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, note,
-	         "rsync -aHs --numeric-ids --stats -e %q -- %q/ %q", ssh, a->opt.vmail_dir, dst);
+	         "rsync -aHs --numeric-ids --stats -e %q -- %q/ %q%s", ssh, a->opt.vmail_dir, dst,
+	         live ? " || { rc=$?; [ \"$rc\" = 24 ] || exit \"$rc\"; "
+	                "echo 'some files vanished while copying (mail changes while live): the final copy takes them'; }"
+	              : "");
 	free(ssh);
 	free(dst);
 }
@@ -24,7 +30,7 @@ static int two_phase(const struct answers *a)
 
 static void plan_bulk(const struct answers *a, struct plan_step *ps)
 {
-	add_sync(ps, a, "copies every mailbox to the target (adds and updates, deletes nothing)");
+	add_sync(ps, a, 1, "copies every mailbox to the target (adds and updates, deletes nothing)");
 }
 
 const struct step step_mailstore_bulk = {
@@ -44,7 +50,9 @@ static void plan_final(const struct answers *a, struct plan_step *ps)
 {
 	char *ssh = steps_ssh_cmd(a), *login = steps_target_login(a);
 
-	add_sync(ps, a, "copies what changed since the bulk copy");
+	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (nothing can change)",
+	         "%s", steps_source_stopped_check);
+	add_sync(ps, a, 0, "copies what changed since the bulk copy");
 	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
 	         "removes from the target's mailboxes the messages deleted on the source meanwhile",
 	         "v=%q\n"

@@ -53,7 +53,9 @@ static void plan_host_checks(struct plan_step *ps, enum host h, const struct end
 static void plan_preflight(const struct answers *a, struct plan_step *ps)
 {
 	char *ssh = steps_ssh_cmd(a), *login = steps_target_login(a);
-	char *df = shell_fmt("df -P -B1 -- %q | awk \"NR == 2 {print \\$4}\"", a->opt.vmail_dir);
+	/* free space plus what an earlier bulk copy already put there */
+	char *df = shell_fmt("test -d %q && echo $(( $(df -P -B1 -- %q | awk \"NR == 2 {print \\$4}\") "
+	                     "+ $(du -sx -B1 -- %q | cut -f 1) ))", a->opt.vmail_dir, a->opt.vmail_dir, a->opt.vmail_dir);
 	char *ids = xstrdup("echo \"$(id -u vmail):$(id -g vmail)\"");
 
 	plan_host_checks(ps, HOST_SOURCE, &a->source);
@@ -76,8 +78,9 @@ static void plan_preflight(const struct answers *a, struct plan_step *ps)
 	         ids, ssh, login, ids);
 	plan_add(ps, HOST_SOURCE, 0, "the target has room for the mail",
 	         "need=$(du -sx -B1 -- %q | cut -f1)\n"
-	         "have=$(%s %q %q)\n"
-	         "echo \"mail on the source: $need bytes; free on the target: $have bytes\"\n"
+	         "have=$(%s %q %q) || { echo 'the target has no mail store directory yet: install iRedMail there first' >&2; exit 1; }\n"
+	         "case $need$have in *[!0-9]*|'') echo 'cannot measure the disk space' >&2; exit 1 ;; esac\n"
+	         "echo \"mail on the source: $need bytes; room for it on the target: $have bytes\"\n"
 	         "[ \"$have\" -gt $((need + need / 10)) ] || { echo \"not enough room on the target: it needs "
 	         "$((need + need / 10)) bytes free (the mail plus 10%%)\" >&2; exit 1; }",
 	         a->opt.vmail_dir, ssh, login, df);
@@ -96,7 +99,9 @@ const struct step step_preflight = {
 	       "in to the target by SSH (mail is copied directly between them, set it up "
 	       "with ssh-keygen and ssh-copy-id on the source and check the host key "
 	       "fingerprint), and that the target has room for the mail. Nothing is "
-	       "changed by this step.",
+	       "changed by this step. Do now what must be done ahead: lower the TTL of "
+	       "your MX and A records to 300 seconds at least a day before the switch, "
+	       "so senders follow the change within minutes.",
 	.applies = steps_is_iredmail,
 	.plan = plan_preflight,
 };

@@ -29,15 +29,20 @@ static void plan_roundcube(const struct answers *a, struct plan_step *ps)
 	plan_add(ps, HOST_SOURCE, 0, "saves the tree and its owners and modes",
 	         "b=%q; d=%q\n"
 	         "mkdir -p -m 0700 -- \"$b\"\n"
-	         "[ -e \"$b/roundcube-before-upgrade.tar.gz\" ] || "
-	         "tar -C \"$(dirname -- \"$d\")\" -czpf \"$b/roundcube-before-upgrade.tar.gz\" -- \"$(basename -- \"$d\")\"\n"
-	         "[ -e \"$b/roundcube-perms\" ] || find \"$d\" -printf '%%m %%u:%%g %%p\\0' > \"$b/roundcube-perms\"\n"
+	         "if [ ! -e \"$b/roundcube-before-upgrade.tar.gz\" ]; then\n"
+	         "  tar -C \"$(dirname -- \"$d\")\" -czpf \"$b/roundcube-before-upgrade.tar.gz.part\" -- \"$(basename -- \"$d\")\"\n"
+	         "  mv -- \"$b/roundcube-before-upgrade.tar.gz.part\" \"$b/roundcube-before-upgrade.tar.gz\"\n"
+	         "fi\n"
+	         "if [ ! -e \"$b/roundcube-perms\" ]; then\n"
+	         "  find \"$d\" -printf '%%m %%u:%%g %%p\\0' > \"$b/roundcube-perms.part\"\n"
+	         "  mv -- \"$b/roundcube-perms.part\" \"$b/roundcube-perms\"\n"
+	         "fi\n"
 	         "echo \"saved $(tr -cd '\\0' < \"$b/roundcube-perms\" | wc -c) owners and modes in $b/roundcube-perms\"",
 	         bk, rc);
 	plan_add(ps, HOST_SOURCE, 0, "lets the owner write the tree (not the world), for the upgrade only",
 	         "chmod -R u+rwX -- %q", rc);
 	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, "upgrades Roundcube in place (the old tree is saved)",
-	         "cd -- %q && echo y | ./bin/installto.sh %q", rel, rc);
+	         "cd -- %q\numask 022\necho y | ./bin/installto.sh %q", rel, rc);
 	plan_add(ps, HOST_SOURCE, 0, "puts back the exact owners and modes saved before",
 	         "f=%q/roundcube-perms\n"
 	         "n=0\n"

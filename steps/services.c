@@ -8,21 +8,24 @@
 
 /* Daemons that receive or change mail, the MTA first.  Databases and slapd
  * keep running: the dumps and restores need them. */
-#define MAIL_UNITS "postfix dovecot amavis iredapd sogo nginx apache2 httpd php-fpm php8.2-fpm php8.1-fpm php7.4-fpm"
+#define MAIL_UNITS "postfix dovecot amavis iredapd mlmmjadmin sogo nginx apache2 httpd php-fpm " \
+	"php8.4-fpm php8.3-fpm php8.2-fpm php8.1-fpm php7.4-fpm fail2ban cron crond"
 
+/* Each unit is recorded before it is stopped, so a retry after a failure
+ * still knows what to start again. */
 static const char stop_fmt[] =
 	"b=%q\n"
 	"mkdir -p -m 0700 -- \"$b\"\n"
-	"stopped=\n"
+	"touch -- \"$b/stopped-services\"\n"
+	"rm -f -- \"$b/verified\"\n"
 	"for u in " MAIL_UNITS "; do\n"
 	"  systemctl cat \"$u.service\" >/dev/null 2>&1 || continue\n"
-	"  if systemctl is-active --quiet \"$u.service\"; then\n"
-	"    systemctl stop \"$u.service\" </dev/null >/dev/null 2>&1 || { echo \"cannot stop $u\" >&2; exit 1; }\n"
-	"    stopped=\"$stopped $u\"; echo \"stopped $u\"\n"
-	"  fi\n"
+	"  systemctl is-active --quiet \"$u.service\" || continue\n"
+	"  grep -qx -- \"$u\" \"$b/stopped-services\" || echo \"$u\" >> \"$b/stopped-services\"\n"
+	"  systemctl stop \"$u.service\" </dev/null >/dev/null 2>&1 || { echo \"cannot stop $u\" >&2; exit 1; }\n"
+	"  echo \"stopped $u\"\n"
 	"done\n"
-	"[ -e \"$b/stopped-services\" ] || echo \"$stopped\" > \"$b/stopped-services\"\n"
-	"echo \"stopped:${stopped:- nothing was running}\"";
+	"echo \"stopped so far: $(tr '\\n' ' ' < \"$b/stopped-services\")\"";
 
 static void plan_stop(const struct answers *a, struct plan_step *ps)
 {
@@ -38,9 +41,10 @@ const struct step step_stop_services = {
 	.why = "The final copy must see mail that cannot change. Stopping Postfix first "
 	       "means no message is accepted that would be missed: senders' servers keep "
 	       "new mail in their queues and retry for days (a secondary MX also holds "
-	       "it). Then Dovecot, the filters and the webmail stop. The databases keep "
-	       "running for the dumps. The new server's mail daemons stop too while its "
-	       "data is replaced. From here to 'Start' is the downtime window.",
+	       "it). Then Dovecot, the filters, the webmail, fail2ban and cron (whose "
+	       "jobs write to the databases) stop. The databases keep running for the "
+	       "dumps. The new server's mail daemons stop too while its data is "
+	       "replaced. From here to 'Start' is the downtime window.",
 	.flags = STEP_DOWNTIME,
 	.applies = steps_is_iredmail,
 	.plan = plan_stop,
@@ -55,13 +59,13 @@ static void plan_start(const struct answers *a, struct plan_step *ps)
 	         "  systemctl is-enabled --quiet \"$u.service\" || continue\n"
 	         "  systemctl start \"$u.service\" </dev/null >/dev/null 2>&1 || { echo \"cannot start $u\" >&2; exit 1; }\n"
 	         "done\n"
-	         "read -r units < \"$b/stopped-services\" || units=\n"
+	         "[ -e \"$b/stopped-services\" ] || { echo 'no record of the stopped services: run stop-services first' >&2; exit 1; }\n"
+	         "units=$(cat -- \"$b/stopped-services\")\n"
 	         "rev=; for u in $units; do rev=\"$u $rev\"; done\n"
 	         "for u in $rev; do\n"
 	         "  systemctl start \"$u.service\" </dev/null >/dev/null 2>&1 || { echo \"cannot start $u\" >&2; exit 1; }\n"
 	         "  echo \"started $u\"\n"
 	         "done\n"
-	         "mv -- \"$b/stopped-services\" \"$b/stopped-services.done\"\n"
 	         "systemctl is-active postfix dovecot",
 	         a->opt.backup_dir);
 	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "recounts every mailbox's quota usage",

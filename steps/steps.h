@@ -16,7 +16,7 @@ extern const struct step *const steps_catalogue[];
 extern const struct step step_preflight, step_installer, step_roundcube,
 	step_mailstore_bulk, step_dkim, step_config, step_stop_services,
 	step_mailstore_final, step_chown, step_databases, step_accounts,
-	step_start_services, step_verify, step_cutover;
+	step_start_services, step_verify, step_test, step_cutover;
 
 /* 0 when mailshift has a plan for the answers' source x target pair; -1 and
  * a message naming the pair otherwise. */
@@ -34,6 +34,10 @@ char *steps_ssh_cmd(const struct answers *a);
 char *steps_target_login(const struct answers *a);
 /* "USER@HOST:PATH/" for rsync to the target. */
 char *steps_target_path(const struct answers *a, const char *path);
+
+/* Shell text: fails unless Postfix and Dovecot are stopped (on the source,
+ * before anything is copied in the downtime window). */
+extern const char steps_source_stopped_check[];
 
 /* Commands shared by the SQL steps (steps/databases.c): moves the named
  * databases (a shell word list, e.g. "vmail") from source to target, each one

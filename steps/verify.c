@@ -14,11 +14,11 @@ static const char *row_counts(const struct answers *a)
 {
 	if (steps_uses_pgsql(a))
 		return "for db in vmail amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban; do "
-		       PG " -l | cut -d \"|\" -f 1 | grep -qxF -- \"$db\" || continue; "
+		       PG " -l | cut -d \"|\" -f 1 | grep -xF -- \"$db\" >/dev/null || continue; "
 		       "for t in $(" PG " -d \"$db\" -c \"SELECT tablename FROM pg_tables WHERE schemaname = current_schema()\"); do "
 		       "echo \"$db.$t $(" PG " -d \"$db\" -c \"SELECT COUNT(*) FROM \\\"$t\\\"\")\"; done; done | LC_ALL=C sort";
 	return "for db in vmail amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban; do "
-	       MY " \"SHOW DATABASES\" | grep -qxF -- \"$db\" || continue; "
+	       MY " \"SHOW DATABASES\" | grep -xF -- \"$db\" >/dev/null || continue; "
 	       "for t in $(" MY " \"SHOW TABLES\" \"$db\"); do "
 	       "echo \"$db.$t $(" MY " \"SELECT COUNT(*) FROM \\`$t\\`\" \"$db\")\"; done; done | LC_ALL=C sort";
 }
@@ -48,25 +48,54 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 {
 	char *mail = shell_fmt("cd -- %q && find . -type f \\( -path \"*/cur/*\" -o -path \"*/new/*\" \\) "
 	                       "-printf \"%%p %%s\\n\" | LC_ALL=C sort", a->opt.vmail_dir);
-	char *users;
 
 	add_compare(ps, a, "every message file is on the target, same name and size", mail);
 	if (steps_uses_ldap(a)) {
 		char *env = steps_ldap_suffix_cmd(a);
 		char *ldap = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" | sed -n \"s/^dn: //p\" | LC_ALL=C sort", env);
 		add_compare(ps, a, "every LDAP entry is on the target", ldap);
+		free(ldap);
+		free(env);
+	}
+	add_compare(ps, a, "every database table has the same number of rows", row_counts(a));
+	plan_add(ps, HOST_SOURCE, 0, "records that the target passed (the cutover requires it)",
+	         "b=%q; mkdir -p -m 0700 -- \"$b\" && date -u > \"$b/verified\" && echo \"recorded in $b/verified\"",
+	         a->opt.backup_dir);
+	free(mail);
+}
+
+const struct step step_verify = {
+	.id = "verify",
+	.title = "Verify the target holds everything",
+	.why = "Before the new server starts, while nothing can change on either side, "
+	       "mailshift proves the target holds what the source holds: every message "
+	       "file with the same name (which carries its flags) and size, every LDAP "
+	       "entry, every database table with the same number of rows. A difference "
+	       "stops the run here, while the old server can still simply be started "
+	       "again; the cutover refuses to run until this step passed.",
+	.flags = STEP_DOWNTIME,
+	.applies = steps_is_iredmail,
+	.plan = plan_verify,
+};
+
+static void plan_test(const struct answers *a, struct plan_step *ps)
+{
+	char *users;
+
+	if (steps_uses_ldap(a)) {
+		char *env = steps_ldap_suffix_cmd(a);
 		users = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" -a '(&(objectClass=mailUser)(accountStatus=active))' "
 		                  "| sed -n 's/^mail: //p'", env);
-		free(ldap);
 		free(env);
 	} else {
 		users = xstrdup(steps_uses_pgsql(a)
 		                ? PG " -d vmail -c 'SELECT username FROM mailbox WHERE active = 1'"
 		                : MY " 'SELECT username FROM vmail.mailbox WHERE active = 1'");
 	}
-	add_compare(ps, a, "every database table has the same number of rows", row_counts(a));
+	plan_add(ps, HOST_TARGET, 0, "Postfix and Dovecot run on the target",
+	         "systemctl is-active postfix dovecot");
 	plan_add(ps, HOST_TARGET, 0, "Dovecot finds every active user and opens their INBOX",
-	         "users=$(%s) || exit 1\n"
+	         "users=$(%s)\n"
 	         "n=0 bad=0\n"
 	         "for u in $users; do\n"
 	         "  n=$((n + 1))\n"
@@ -75,19 +104,18 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 	         "echo \"$((n - bad)) of $n users' mailboxes open\"\n"
 	         "[ \"$bad\" = 0 ] && [ \"$n\" -gt 0 ]",
 	         users);
-	free(mail);
 	free(users);
 }
 
-const struct step step_verify = {
-	.id = "verify",
-	.title = "Verify the target before the switch",
-	.why = "Before any mail goes to the new server, mailshift proves it holds what "
-	       "the old one holds: every message file with the same name (which carries "
-	       "its flags) and size, every account, every database table with the same "
-	       "number of rows, and Dovecot on the target opening every active user's "
-	       "INBOX through its own user lookup. A difference stops the run here, "
-	       "while the old server can still simply be started again.",
+const struct step step_test = {
+	.id = "test",
+	.title = "Test the new server",
+	.why = "The new server runs now. mailshift checks that Postfix and Dovecot are "
+	       "up and that Dovecot, through its own user lookup (SQL or LDAP with the "
+	       "target's service passwords), finds every active user and opens their "
+	       "INBOX: wrong owners, paths or lookup passwords show here. Then log in "
+	       "yourself with a mail client or openssl s_client -connect NEW:993 before "
+	       "the switch.",
 	.applies = steps_is_iredmail,
-	.plan = plan_verify,
+	.plan = plan_test,
 };

@@ -45,7 +45,7 @@ static char *step_text(const struct plan *p, const char *id)
 
 static const char full[] = "roundcube_release = /root/rc-1.7\ninstaller_dir = /root/iRedMail-1.8.1\n";
 static const char all_ids[] = "preflight installer roundcube mailstore-bulk dkim config stop-services "
-                              "mailstore-final chown databases accounts start-services verify cutover";
+                              "mailstore-final chown databases accounts verify start-services test cutover";
 
 static void test_mariadb(void **state)
 {
@@ -90,7 +90,7 @@ static void test_pgsql(void **state)
 	s = ids(&p);
 	/* no installer_dir and no roundcube_release: those steps are left out */
 	assert_string_equal(s, "preflight mailstore-bulk dkim config stop-services mailstore-final chown "
-	                       "databases accounts start-services verify cutover");
+	                       "databases accounts verify start-services test cutover");
 	free(s);
 	t = step_text(&p, "accounts");
 	assert_non_null(strstr(t, "pg_dump --clean --if-exists"));
@@ -117,7 +117,7 @@ static void test_openldap(void **state)
 	build(&a, &p, text);
 	s = ids(&p);
 	assert_string_equal(s, "preflight dkim config stop-services mailstore-final chown databases accounts "
-	                       "start-services verify cutover");
+	                       "verify start-services test cutover");
 	free(s);
 	t = step_text(&p, "accounts");
 	assert_non_null(strstr(t, "slapcat"));

@@ -18,7 +18,10 @@ static int fake_run(struct transport *t, enum host h, const char *cmd, const str
 {
 	struct fake *f = (struct fake *)t;
 	int st = f->status[f->calls++];
-	buf_addf(&f->log, "%s: %s\n", plan_host_name(h), cmd);
+	size_t pre = strlen(PLAN_PREAMBLE "\n");
+	/* every action runs after the preamble */
+	assert_memory_equal(cmd, PLAN_PREAMBLE "\n", pre);
+	buf_addf(&f->log, "%s: %s\n", plan_host_name(h), cmd + pre);
 	sink_emitf(sink, SINK_OUT, h, "output of call %zu", f->calls);
 	if (st == TRANSPORT_FAILED)
 		snprintf(t->err, sizeof t->err, "connection refused");
