@@ -15,7 +15,7 @@
 
 static void child(const char *cmd, int out, int err)
 {
-	int null = open("/dev/null", O_RDONLY);
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);
@@ -26,7 +26,7 @@ static void child(const char *cmd, int out, int err)
 
 static int local_run(struct transport *t, enum host host, const char *cmd, const struct sink *sink)
 {
-	int out[2], err[2], status, open_fds = 2;
+	int out[2], err[2], status = 0, open_fds = 2, exited = 0;
 	struct line_splitter ls[2] = { { .kind = SINK_OUT, .host = host },
 	                               { .kind = SINK_ERR, .host = host } };
 	struct pollfd pfd[2];
@@ -50,12 +50,19 @@ static int local_run(struct transport *t, enum host host, const char *cmd, const
 	close(err[1]);
 	pfd[0] = (struct pollfd){ .fd = out[0], .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = err[0], .events = POLLIN };
+	/* Read until both pipes end.  A daemon started by the command may keep
+	 * them open after the command exits: once the command has exited, what
+	 * is already in the pipes is read and the rest is not waited for. */
 	while (open_fds > 0) {
-		int i;
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		int i, ready = poll(pfd, 2, exited ? 0 : 200);
+		if (ready < 0 && errno != EINTR)
 			break;
+		if (ready <= 0) {
+			if (exited)
+				break;
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				exited = 1;
+			continue;
 		}
 		for (i = 0; i < 2; i++) {
 			char chunk[4096];
@@ -75,9 +82,11 @@ static int local_run(struct transport *t, enum host host, const char *cmd, const
 			line_splitter_feed(&ls[i], chunk, (size_t)n, sink);
 		}
 	}
+	line_splitter_flush(&ls[0], sink);
+	line_splitter_flush(&ls[1], sink);
 	if (pfd[0].fd >= 0) close(pfd[0].fd);
 	if (pfd[1].fd >= 0) close(pfd[1].fd);
-	while (waitpid(pid, &status, 0) < 0)
+	while (!exited && waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			snprintf(t->err, sizeof t->err, "waitpid: %s", strerror(errno));
 			return TRANSPORT_FAILED;

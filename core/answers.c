@@ -5,11 +5,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/buf.h"
 #include "core/xalloc.h"
 
-enum key_type { K_STR, K_PATH, K_HOST, K_PORT, K_BOOL, K_STACK, K_BACKEND };
+enum key_type { K_STR, K_PATH, K_HOST, K_USER, K_PORT, K_BOOL, K_STACK, K_BACKEND };
 enum section { SEC_NONE, SEC_SOURCE, SEC_TARGET, SEC_OPTIONS };
 
 struct key {
@@ -28,7 +29,7 @@ static const struct key keys[] = {
 	{ SEC_NONE, "backend", K_BACKEND, EP(backend), "iRedMail only: openldap | mariadb | mysql | pgsql" },
 	{ SEC_NONE, "host", K_HOST, EP(host), "name or address mailshift connects to by SSH" },
 	{ SEC_NONE, "port", K_PORT, EP(port), "SSH port (default 22)" },
-	{ SEC_NONE, "user", K_STR, EP(user), "SSH user, root or one with sudo (default root)" },
+	{ SEC_NONE, "user", K_USER, EP(user), "SSH user; mailshift runs its commands as root (default root)" },
 	{ SEC_NONE, "identity", K_PATH, EP(identity), "private key file (default: ssh-agent)" },
 	{ SEC_NONE, "known_hosts", K_PATH, EP(known_hosts), "host keys are checked here (default ~/.ssh/known_hosts)" },
 	{ SEC_OPTIONS, "vmail_dir", K_PATH, OP(vmail_dir), "the mail store (default /var/vmail)" },
@@ -81,6 +82,8 @@ struct parser {
 	int line;
 	char *err;
 	size_t errlen;
+	unsigned long long seen[4]; /* per section: a bit per key, to refuse repeats */
+	int sec_line[4];            /* where each section began, to refuse repeats */
 };
 
 static int fail(struct parser *p, int line, const char *fmt, ...)
@@ -115,29 +118,69 @@ static int lookup(const char *const *names, size_t n, const char *v)
 	return -1;
 }
 
+/* A DNS name or an IPv4 address: what ssh, rsync and Postfix's [host]
+ * syntax all take the same way.  (IPv6 literals are not, yet.) */
 static int valid_host(const char *v)
 {
 	const char *s;
-	if (!*v || *v == '-' || strlen(v) > 253)
+	if (!*v || *v == '-' || *v == '.' || strlen(v) > 253)
 		return 0;
 	for (s = v; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr(".-:_[]", *s))
+		if (!isalnum((unsigned char)*s) && !strchr(".-_", *s))
 			return 0;
 	return 1;
 }
 
-static int set_value(struct parser *p, const struct key *k, void *base, const char *v)
+/* A POSIX user name: it becomes "user@host" for ssh and rsync. */
+static int valid_user(const char *v)
+{
+	const char *s;
+	if (!*v || !(isalpha((unsigned char)*v) || *v == '_') || strlen(v) > 32)
+		return 0;
+	for (s = v; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+			return 0;
+	return 1;
+}
+
+/* An absolute path that names a directory below / without "." or ".."
+ * parts; a trailing slash is dropped.  The mail steps copy, chown and
+ * delete inside these paths, so "/" itself is refused. */
+static const char *bad_path(char *v)
+{
+	size_t n = strlen(v);
+	const char *s;
+
+	if (v[0] != '/')
+		return "expected an absolute path";
+	while (n > 1 && v[n - 1] == '/')
+		v[--n] = '\0';
+	if (strcmp(v, "/") == 0)
+		return "expected a directory below /, not / itself";
+	for (s = v; *s; s++)
+		if (s[0] == '/' && s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3]))))
+			return "expected a path without . or .. parts";
+	return NULL;
+}
+
+static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 {
 	char **sp = (char **)((char *)base + k->off);
 	int *ip = (int *)((char *)base + k->off);
+	const char *why, *s;
 	char *end;
 	long n;
 	int e;
 
+	if (!*v)
+		return fail(p, p->line, "%s: expected a value", k->name);
+	for (s = v; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return fail(p, p->line, "%s: expected printable text, found a control character", k->name);
 	switch (k->type) {
 	case K_PATH:
-		if (v[0] != '/')
-			return fail(p, p->line, "%s: expected an absolute path, got \"%s\"", k->name, v);
+		if ((why = bad_path(v)) != NULL)
+			return fail(p, p->line, "%s: %s, got \"%s\"", k->name, why, v);
 		/* fallthrough */
 	case K_STR:
 		if (!*v)
@@ -147,7 +190,13 @@ static int set_value(struct parser *p, const struct key *k, void *base, const ch
 		return 0;
 	case K_HOST:
 		if (!valid_host(v))
-			return fail(p, p->line, "host: expected a host name or address, got \"%s\"", v);
+			return fail(p, p->line, "host: expected a host name or IPv4 address, got \"%s\"", v);
+		free(*sp);
+		*sp = xstrdup(v);
+		return 0;
+	case K_USER:
+		if (!valid_user(v))
+			return fail(p, p->line, "user: expected a user name (letters, digits, . _ -), got \"%s\"", v);
 		free(*sp);
 		*sp = xstrdup(v);
 		return 0;
@@ -247,6 +296,10 @@ static int parse_line(struct parser *p, struct answers *a, enum section *sec, ch
 		} else {
 			return fail(p, p->line, "unknown section [%s]: expected [source], [target] or [options]", s + 1);
 		}
+		if (p->sec_line[*sec])
+			return fail(p, p->line, "[%s] again: expected each section once (first at line %d)",
+			            s + 1, p->sec_line[*sec]);
+		p->sec_line[*sec] = p->line;
 		return 0;
 	}
 	if (split_line(p, s, &key, &val) < 0)
@@ -261,6 +314,9 @@ static int parse_line(struct parser *p, struct answers *a, enum section *sec, ch
 			continue;
 		base = *sec == SEC_SOURCE ? (void *)&a->source
 		     : *sec == SEC_TARGET ? (void *)&a->target : (void *)&a->opt;
+		if (p->seen[*sec] & (1ULL << i))
+			return fail(p, p->line, "%s again: expected each key once per section", key);
+		p->seen[*sec] |= 1ULL << i;
 		return set_value(p, k, base, val);
 	}
 	return fail(p, p->line, "unknown key \"%s\" in [%s]", key,
@@ -302,7 +358,7 @@ static void set_defaults(struct answers *a)
 int answers_parse(struct answers *a, const char *name, const char *text,
                   char *err, size_t errlen)
 {
-	struct parser p = { name, 0, err, errlen };
+	struct parser p = { .name = name, .err = err, .errlen = errlen };
 	enum section sec = SEC_NONE;
 	char *copy = xstrdup(text), *line = copy, *next, *s, *e;
 	int rc = 0;
@@ -328,6 +384,9 @@ int answers_parse(struct answers *a, const char *name, const char *text,
 		rc = check_endpoint(&p, &a->source, "source");
 	if (rc == 0)
 		rc = check_endpoint(&p, &a->target, "target");
+	if (rc == 0 && a->source.port == a->target.port && strcasecmp(a->source.host, a->target.host) == 0)
+		rc = fail(&p, a->target.line, "[target] is the same host as [source] (%s port %u): expected two servers",
+		          a->target.host, a->target.port);
 	if (rc == 0) {
 		default_str(&a->opt.vmail_dir, "/var/vmail");
 		default_str(&a->opt.dkim_dir, "/var/lib/dkim");
@@ -343,7 +402,7 @@ int answers_parse(struct answers *a, const char *name, const char *text,
 
 int answers_load(struct answers *a, const char *path, char *err, size_t errlen)
 {
-	struct parser p = { path, 0, err, errlen };
+	struct parser p = { .name = path, .err = err, .errlen = errlen };
 	struct buf b = {0};
 	char chunk[4096];
 	size_t n;
@@ -426,7 +485,7 @@ static void write_keys(FILE *out, enum section sec, const void *base, int help)
 		if (help)
 			fprintf(out, "# %s: %s\n", k->name, k->help);
 		switch (k->type) {
-		case K_STR: case K_PATH: case K_HOST:
+		case K_STR: case K_PATH: case K_HOST: case K_USER:
 			if (*(char *const *)p)
 				write_value(out, k->name, *(char *const *)p);
 			else if (help)

@@ -1,6 +1,7 @@
 #include "core/cli.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +35,14 @@ static const char help_text[] =
 	"  -a, --answers FILE   the two servers and the options (see --print-answers)\n"
 	"  -n, --dry-run        write the runbook of the whole plan; touch no host\n"
 	"  -y, --yes            ask nothing: run every step, stop at the first failure\n"
-	"  -r, --runbook PATH   where the runbook goes (default ./mailshift-runbook.sh)\n"
+	"  -r, --runbook PATH   where the runbook goes (default ./mailshift-runbook.sh,\n"
+	"                       with --dry-run ./mailshift-plan.sh)\n"
 	"  -j, --journal PATH   the progress record (default ./mailshift.journal);\n"
 	"                       a rerun resumes after the last finished action\n"
 	"  -l, --log PATH       every line of output, with the commands\n"
 	"                       (default ./mailshift.log)\n"
 	"      --fresh          ignore the journal's progress and start at step one\n"
-	"      --local          run every action on this machine instead of the hosts\n"
-	"                       (rehearsals of the runner and tests only)\n"
+
 	"  -q, --quiet          print only warnings and errors\n"
 	"  -v, --verbose        print each command before it runs\n"
 	"      --print-answers  write a commented answers template to stdout\n"
@@ -87,7 +88,15 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 		case 'q': c->quiet = 1; break;
 		case 'v': c->verbose = 1; break;
 		case OPT_FRESH: c->fresh = 1; break;
-		case OPT_LOCAL: c->local = 1; break;
+		case OPT_LOCAL:
+			if (!getenv("MAILSHIFT_TESTING") || !*getenv("MAILSHIFT_TESTING")) {
+				fputs("mailshift: --local runs every action on this machine; it is for mailshift's own "
+				      "tests and needs MAILSHIFT_TESTING=1\n", stderr);
+				*done = 1;
+				return CLI_USAGE;
+			}
+			c->local = 1;
+			break;
 		case OPT_REPORT: c->report = optarg; break;
 		case OPT_PRINT:
 			answers_template(stdout);
@@ -104,11 +113,17 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 			*done = 1;
 			return CLI_OK;
 		case ':':
-			fprintf(stderr, "mailshift: %s needs a value\n%s", argv[optind - 1], usage_text);
+			if (strncmp(argv[optind - 1], "--", 2) != 0)
+				fprintf(stderr, "mailshift: -%c needs a value\n%s", optopt, usage_text);
+			else
+				fprintf(stderr, "mailshift: %s needs a value\n%s", argv[optind - 1], usage_text);
 			*done = 1;
 			return CLI_USAGE;
 		default:
-			fprintf(stderr, "mailshift: unknown option %s\n%s", argv[optind - 1], usage_text);
+			if (strncmp(argv[optind - 1], "--", 2) != 0)
+				fprintf(stderr, "mailshift: unknown option -%c\n%s", optopt, usage_text);
+			else
+				fprintf(stderr, "mailshift: unknown option %s\n%s", argv[optind - 1], usage_text);
 			*done = 1;
 			return CLI_USAGE;
 		}
@@ -119,6 +134,27 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 		return CLI_USAGE;
 	}
 	return CLI_OK;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	runner_interrupted = 1;
+}
+
+/* SIGINT and SIGTERM end the run after the current action, with the
+ * journal and the runbook closed properly; a second one is the default. */
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 static size_t count_actions(const struct plan *p)
@@ -165,16 +201,18 @@ static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 	return CLI_OK;
 }
 
-/* Decides where the run starts.  Returns -1 to stop with *rc. */
+/* Decides where the run starts: fills *jp and sets o->resume when resuming,
+ * sets *fresh when the journal's progress must be voided.  Returns -1 to
+ * stop with *rc. */
 static int resume_point(struct cli *c, const struct plan *p, struct console *con,
-                        struct runner_opts *o, int *rc)
+                        struct runner_opts *o, struct journal_progress *jp, int *fresh, int *rc)
 {
 	char err[512], q[512];
-	size_t si = 0, ai = 0;
 
+	*fresh = c->fresh;
 	if (c->fresh)
 		return 0;
-	switch (journal_resume_point(c->journal, p, &si, &ai, err, sizeof err)) {
+	switch (journal_resume_point(c->journal, p, jp, err, sizeof err)) {
 	case JOURNAL_FRESH:
 		return 0;
 	case JOURNAL_BAD:
@@ -195,21 +233,23 @@ static int resume_point(struct cli *c, const struct plan *p, struct console *con
 		break;
 	}
 	snprintf(q, sizeof q, "mailshift: %s shows an unfinished run. Resume at step %s, action %zu of %zu?",
-	         c->journal, p->steps[si].step->id, ai + 1, p->steps[si].n);
+	         c->journal, p->steps[jp->step].step->id, jp->action + 1, p->steps[jp->step].n);
 	if (c->yes)
 		fprintf(con->out, "%s yes (--yes)\n", q);
 	else if (!console_ask_yes(con, q, 1)) {
 		fprintf(con->out, "mailshift: starting at step one\n");
+		journal_progress_free(jp);
+		*fresh = 1;
 		return 0;
 	}
-	o->resume_step = si;
-	o->resume_action = ai;
+	o->resume = jp;
 	return 0;
 }
 
 static int run(struct cli *c, const struct plan *p, struct console *con)
 {
 	struct runner_opts o = { .yes = c->yes };
+	struct journal_progress jp = {0};
 	struct runner_report rep;
 	struct runner_ui ui = console_ui(con);
 	struct sink sink = console_sink(con);
@@ -218,24 +258,25 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	struct runbook *rb;
 	enum runner_result r;
 	char err[512];
-	int rc = CLI_OK;
+	int rc = CLI_OK, fresh;
 
-	if (resume_point(c, p, con, &o, &rc) < 0)
+	if (resume_point(c, p, con, &o, &jp, &fresh, &rc) < 0)
 		return rc;
+	j = NULL;
+	rb = NULL;
 	if (console_open_log(con, c->log, err, sizeof err) < 0 ||
-	    !(j = journal_open(c->journal, p, err, sizeof err))) {
-		fprintf(stderr, "mailshift: %s\n", err);
-		return CLI_USAGE;
-	}
-	rb = runbook_open(c->runbook, p, 0, err, sizeof err);
-	if (!rb) {
+	    !(j = journal_open(c->journal, p, fresh, err, sizeof err)) ||
+	    !(rb = runbook_open(c->runbook, p, 0, err, sizeof err))) {
 		fprintf(stderr, "mailshift: %s\n", err);
 		journal_close(j);
+		journal_progress_free(&jp);
 		return CLI_USAGE;
 	}
+	install_signals();
 	t = c->local ? transport_local_new() : transport_ssh_new(p->answers);
 	r = runner_run(p, t, &ui, &sink, rb, j, &o, &rep);
 	transport_free(t);
+	journal_progress_free(&jp);
 	journal_finish(j, r == RUNNER_DONE ? "done" : r == RUNNER_FAILED ? "failed" : "refused");
 	if (journal_close(j) < 0)
 		fprintf(stderr, "mailshift: warning: %s: writing the journal failed\n", c->journal);
@@ -254,8 +295,8 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 		        p->steps[rep.step].step->id, rep.status, c->journal, c->log);
 		return CLI_FAILED;
 	case RUNNER_REFUSED:
-		fprintf(stderr, "mailshift: stopped by the admin at step %s; the same command resumes there.\n",
-		        p->steps[rep.step].step->id);
+		fprintf(stderr, "mailshift: %s at step %s; the same command resumes there.\n",
+		        runner_interrupted ? "interrupted" : "stopped by the admin", p->steps[rep.step].step->id);
 		return CLI_REFUSED;
 	}
 	return CLI_FAILED;
@@ -263,8 +304,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 
 int cli_main(int argc, char **argv)
 {
-	struct cli c = { .runbook = "mailshift-runbook.sh", .journal = "mailshift.journal",
-	                 .log = "mailshift.log" };
+	struct cli c = { .journal = "mailshift.journal", .log = "mailshift.log" };
 	struct console con = { .out = stdout, .err = stderr, .in = stdin };
 	struct answers a;
 	struct plan p;
@@ -285,6 +325,9 @@ int cli_main(int argc, char **argv)
 		        "answers file (mailshift --print-answers > answers.conf) and pass --answers FILE\n");
 		return CLI_USAGE;
 	}
+	if (!c.runbook)
+		c.runbook = c.dry_run ? "mailshift-plan.sh" : "mailshift-runbook.sh";
+	signal(SIGPIPE, SIG_IGN);
 	con.quiet = c.quiet;
 	con.verbose = c.verbose;
 	if (answers_load(&a, c.answers, err, sizeof err) < 0) {

@@ -11,7 +11,7 @@
 
 int console_open_log(struct console *c, const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 	if (fd < 0 || fchmod(fd, 0600) < 0 || !(c->log = fdopen(fd, "a"))) {
 		snprintf(err, errlen, "%s: cannot write the log: %s", path, strerror(errno));
@@ -118,6 +118,21 @@ struct sink console_sink(struct console *c)
 	return (struct sink){ emit, c };
 }
 
+/* Reads one line of the admin's answer into line (the rest of a longer
+ * line is read and dropped, so it cannot answer the next question). */
+static int read_line(struct console *c, char *line, size_t n)
+{
+	if (!fgets(line, (int)n, c->in))
+		return -1;
+	if (!strchr(line, '\n')) {
+		int ch;
+		while ((ch = fgetc(c->in)) != EOF && ch != '\n')
+			;
+	}
+	log_line(c, "answer", HOST_LOCAL, line);
+	return 0;
+}
+
 /* One line of the admin's answer, lowercased first letter; 0 on EOF. */
 static int answer(struct console *c, const char *prompt)
 {
@@ -125,11 +140,10 @@ static int answer(struct console *c, const char *prompt)
 
 	fputs(prompt, c->out);
 	fflush(c->out);
-	if (!fgets(line, sizeof line, c->in)) {
+	if (read_line(c, line, sizeof line) < 0) {
 		fputc('\n', c->out);
 		return 0;
 	}
-	log_line(c, "answer", HOST_LOCAL, line);
 	return line[0] == '\n' ? '\n' : (line[0] | 0x20);
 }
 
@@ -173,9 +187,8 @@ static enum runner_choice confirm_destructive(void *ctx, const struct plan_step 
 	fprintf(c->out, "   DESTRUCTIVE on the %s: %s\n   Type yes to run it, skip to skip the rest of "
 	        "this step, anything else to stop: ", plan_host_name(a->on), a->note);
 	fflush(c->out);
-	if (!fgets(line, sizeof line, c->in))
+	if (read_line(c, line, sizeof line) < 0)
 		return RUNNER_ABORT;
-	log_line(c, "answer", HOST_LOCAL, line);
 	if (strcmp(line, "yes\n") == 0)
 		return RUNNER_GO;
 	if (strcmp(line, "skip\n") == 0)

@@ -52,12 +52,12 @@ static void put(struct journal *j, const char *fmt, ...)
 	buf_free(&b);
 }
 
-struct journal *journal_open(const char *path, const struct plan *p, char *err, size_t errlen)
+struct journal *journal_open(const char *path, const struct plan *p, int fresh, char *err, size_t errlen)
 {
 	struct journal *j;
 	struct stat st;
 	char fp[17];
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 	if (fd < 0 || fstat(fd, &st) < 0 || fchmod(fd, 0600) < 0) {
 		snprintf(err, errlen, "%s: cannot write the journal: %s", path, strerror(errno));
@@ -70,7 +70,7 @@ struct journal *journal_open(const char *path, const struct plan *p, char *err, 
 	if (st.st_size == 0)
 		put(j, "# mailshift journal 1\n");
 	plan_fingerprint(p, fp);
-	put(j, "run\t%.3f\t%s\n", now(), fp);
+	put(j, "run\t%.3f\t%s%s\n", now(), fp, fresh ? "\tfresh" : "");
 	return j;
 }
 
@@ -147,6 +147,12 @@ static int read_records(const char *path, struct record **out, size_t *count, ch
 	}
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		buf_add(&b, chunk, n);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		buf_free(&b);
+		return -1;
+	}
 	fclose(f);
 	*text = buf_steal(&b);
 	for (line = *text; line && *line; line = next) {
@@ -174,34 +180,91 @@ static int want(const struct record *r, const char *kind, int fields)
 	return strcmp(r->f[0], kind) == 0 && r->n >= fields;
 }
 
+/* A plan index: digits only, below limit. */
+static int index_of(const char *s, size_t limit, size_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end || v >= limit)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void clear(unsigned char **done, unsigned char **skipped, const struct plan *p)
+{
+	size_t s;
+	for (s = 0; s < p->n; s++) {
+		memset(done[s], 0, p->steps[s].n ? p->steps[s].n : 1);
+		memset(skipped[s], 0, p->steps[s].n ? p->steps[s].n : 1);
+	}
+}
+
+static unsigned char **grid(const struct plan *p)
+{
+	unsigned char **g = xcalloc(p->n ? p->n : 1, sizeof *g);
+	size_t s;
+	for (s = 0; s < p->n; s++)
+		g[s] = xcalloc(p->steps[s].n ? p->steps[s].n : 1, 1);
+	return g;
+}
+
+static void grid_free(unsigned char **g, size_t n)
+{
+	size_t s;
+	if (!g)
+		return;
+	for (s = 0; s < n; s++)
+		free(g[s]);
+	free(g);
+}
+
+void journal_progress_free(struct journal_progress *progress)
+{
+	grid_free(progress->skipped, progress->nsteps);
+	memset(progress, 0, sizeof *progress);
+}
+
 enum journal_resume journal_resume_point(const char *path, const struct plan *p,
-                                         size_t *si, size_t *ai, char *err, size_t errlen)
+                                         struct journal_progress *progress, char *err, size_t errlen)
 {
 	struct record *rec;
 	size_t n, i, s, a;
 	char fp[17], *text;
-	unsigned char **done;
+	unsigned char **done, **skipped;
 	int mine = 0, last_mine = 0, any = 0, rc;
 	enum journal_resume result = JOURNAL_COMPLETE;
 
+	memset(progress, 0, sizeof *progress);
 	rc = read_records(path, &rec, &n, &text, err, errlen);
 	if (rc != 0) {
 		free(text);
 		return rc > 0 ? JOURNAL_FRESH : JOURNAL_BAD;
 	}
 	plan_fingerprint(p, fp);
-	done = xcalloc(p->n ? p->n : 1, sizeof *done);
-	for (s = 0; s < p->n; s++)
-		done[s] = xcalloc(p->steps[s].n ? p->steps[s].n : 1, 1);
+	done = grid(p);
+	skipped = grid(p);
 	for (i = 0; i < n; i++) {
 		struct record *r = &rec[i];
 		if (want(r, "run", 3)) {
 			mine = last_mine = strcmp(r->f[2], fp) == 0;
-		} else if (want(r, "end", 6) && mine && strcmp(r->f[4], "failed") != 0) {
-			s = strtoul(r->f[2], NULL, 10);
-			a = strtoul(r->f[3], NULL, 10);
-			if (s < p->n && a < p->steps[s].n) {
+			if (mine && r->n >= 4 && strcmp(r->f[3], "fresh") == 0) {
+				clear(done, skipped, p);
+				any = 0;
+			}
+		} else if (want(r, "end", 6) && mine) {
+			if (index_of(r->f[2], p->n, &s) < 0 || index_of(r->f[3], p->steps[s].n, &a) < 0) {
+				snprintf(err, errlen, "%s:%d: not an action of this plan", path, r->line);
+				result = JOURNAL_BAD;
+				goto out;
+			}
+			if (strcmp(r->f[4], "failed") != 0) {
 				done[s][a] = 1;
+				skipped[s][a] = strcmp(r->f[4], "skipped") == 0;
 				any = 1;
 			}
 		} else if (r->n < 2 || (!want(r, "run", 3) && !want(r, "step", 5) && !want(r, "start", 4) &&
@@ -215,21 +278,24 @@ enum journal_resume journal_resume_point(const char *path, const struct plan *p,
 		result = JOURNAL_OTHER;
 		goto out;
 	}
-	*si = *ai = 0;
 	for (s = 0; s < p->n && result == JOURNAL_COMPLETE; s++)
 		for (a = 0; a < p->steps[s].n; a++)
 			if (!done[s][a]) {
-				*si = s;
-				*ai = a;
+				progress->step = s;
+				progress->action = a;
 				result = JOURNAL_PARTIAL;
 				break;
 			}
-	if (!any || (result == JOURNAL_PARTIAL && *si == 0 && *ai == 0))
+	if (!any || (result == JOURNAL_PARTIAL && progress->step == 0 && progress->action == 0))
 		result = JOURNAL_FRESH;
+	if (result == JOURNAL_PARTIAL) {
+		progress->skipped = skipped;
+		progress->nsteps = p->n;
+		skipped = NULL;
+	}
 out:
-	for (s = 0; s < p->n; s++)
-		free(done[s]);
-	free(done);
+	grid_free(done, p->n);
+	grid_free(skipped, p->n);
 	free(rec);
 	free(text);
 	return result;

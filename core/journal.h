@@ -2,7 +2,8 @@
  *
  * One text line per event, tab-separated, written and flushed to disk as it
  * happens, in a file of mode 0600:
- *   run T FINGERPRINT            a run of the plan with that fingerprint begins
+ *   run T FINGERPRINT [fresh]    a run of the plan with that fingerprint begins;
+ *                                "fresh": it started over, earlier progress is void
  *   step T STEP ID FLAGS         a step begins (FLAGS: "downtime" or "-")
  *   start T STEP ACTION          an action begins
  *   end T STEP ACTION RESULT RC  ok | failed | warned | skipped, exit status
@@ -25,8 +26,9 @@ enum journal_result { JOURNAL_OK, JOURNAL_FAILED, JOURNAL_WARNED, JOURNAL_SKIPPE
 struct journal;
 
 /* Opens (creating with mode 0600, or tightening an existing file to 0600)
- * and appends a "run" line.  NULL with a message in err on failure. */
-struct journal *journal_open(const char *path, const struct plan *p, char *err, size_t errlen);
+ * and appends a "run" line; fresh marks a start from step one, which voids
+ * the progress recorded before.  NULL with a message in err on failure. */
+struct journal *journal_open(const char *path, const struct plan *p, int fresh, char *err, size_t errlen);
 void journal_step(struct journal *j, size_t si, const struct plan_step *ps);
 void journal_action_start(struct journal *j, size_t si, size_t ai);
 void journal_action_end(struct journal *j, size_t si, size_t ai, enum journal_result r, int status);
@@ -37,14 +39,23 @@ int journal_close(struct journal *j);
 
 enum journal_resume {
 	JOURNAL_FRESH,    /* no journal, or nothing of this plan finished */
-	JOURNAL_PARTIAL,  /* si, ai: the first action not finished */
+	JOURNAL_PARTIAL,  /* progress->step/action: the first action not finished */
 	JOURNAL_COMPLETE, /* every action finished */
 	JOURNAL_OTHER,    /* the journal's last run was of another plan */
 	JOURNAL_BAD,      /* unreadable or malformed: message in err */
 };
 
+/* Where a run of this plan stopped.  The caller owns `skipped` and frees it
+ * with journal_progress_free(). */
+struct journal_progress {
+	size_t step, action;     /* the first action not finished */
+	unsigned char **skipped; /* [step][action]: 1 when the admin skipped it */
+	size_t nsteps;
+};
+
 enum journal_resume journal_resume_point(const char *path, const struct plan *p,
-                                         size_t *si, size_t *ai, char *err, size_t errlen);
+                                         struct journal_progress *progress, char *err, size_t errlen);
+void journal_progress_free(struct journal_progress *progress);
 
 /* Prints per-step durations and the downtime window's sum.  0, or -1 with a
  * message in err. */

@@ -124,12 +124,14 @@ static const char main_text[] =
 	"  [ -z \"$ONLY\" ] || [ \"$s\" = \"$ONLY\" ] || continue\n"
 	"  printf '== step %s: %s\\n' \"$s\" \"${TITLES[$i]}\"\n"
 	"  if [ \"$DRY_RUN\" = 0 ] && [ \"$YES\" = 0 ]; then\n"
-	"    read -r -p \"Run step $s? [y/N/q] \" reply\n"
-	"    case $reply in\n"
-	"      y|Y|yes) ;;\n"
-	"      q|Q) echo 'stopped by the admin' >&2; exit 3 ;;\n"
-	"      *) echo \"skipped $s\"; continue ;;\n"
-	"    esac\n"
+	"    while :; do\n"
+	"      read -r -p \"Run step $s? [y]es, [s]kip, [q]uit: \" reply || { echo 'no answer: stopping' >&2; exit 3; }\n"
+	"      case $reply in\n"
+	"        y|Y|yes) break ;;\n"
+	"        s|S|skip) echo \"skipped $s\"; continue 2 ;;\n"
+	"        q|Q|quit) echo 'stopped by the admin' >&2; exit 3 ;;\n"
+	"      esac\n"
+	"    done\n"
 	"  fi\n"
 	"  \"step_${s//-/_}\"\n"
 	"done\n";
@@ -142,7 +144,7 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	char stamp[64];
 	time_t t = time(NULL);
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0700);
 
 	if (fd < 0 || fchmod(fd, 0700) < 0) {
 		snprintf(err, errlen, "%s: cannot write the runbook: %s", path, strerror(errno));
@@ -207,7 +209,7 @@ void runbook_step(struct runbook *rb, size_t si)
 	free(fn);
 }
 
-void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mark mark, int status)
+void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mark mark)
 {
 	char *q = shell_quote(a->cmd);
 	const char *fn = a->on == HOST_SOURCE ? "on_source" : a->on == HOST_TARGET ? "on_target" : "on_local";
@@ -216,8 +218,6 @@ void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mar
 	fprintf(rb->f, "  # %s%s\n", a->note, mark == RUNBOOK_EARLIER ? " (done in an earlier run)" : "");
 	if (mark == RUNBOOK_SKIPPED)
 		fputs("  # skipped by the admin in this run:\n", rb->f);
-	if (mark == RUNBOOK_FAILED)
-		fprintf(rb->f, "  # the run stopped here: this action failed (exit %d)\n", status);
 	if (a->flags & ACT_DESTRUCTIVE) {
 		char *n = shell_quote(a->note);
 		fprintf(rb->f, "%sdestructive %s\n", lead, n);
@@ -239,6 +239,12 @@ void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mar
 	}
 	fflush(rb->f);
 	free(q);
+}
+
+void runbook_note(struct runbook *rb, const char *text)
+{
+	fprintf(rb->f, "  # %s\n", text);
+	fflush(rb->f);
 }
 
 void runbook_step_end(struct runbook *rb)

@@ -19,7 +19,6 @@ enum runbook_mark {
 	RUNBOOK_EARLIER, /* finished in an earlier run, per the journal */
 	RUNBOOK_PLANNED, /* a dry run: nothing ran */
 	RUNBOOK_SKIPPED, /* the admin skipped it: written commented out */
-	RUNBOOK_FAILED,  /* the run stopped here: written so a replay retries it */
 };
 
 struct runbook;
@@ -27,7 +26,10 @@ struct runbook;
 struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run,
                              char *err, size_t errlen);
 void runbook_step(struct runbook *rb, size_t si);
-void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mark mark, int status);
+/* Writes an action; mailshift writes it just before running it. */
+void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mark mark);
+/* A comment line about what just happened ("the action above failed"). */
+void runbook_note(struct runbook *rb, const char *text);
 void runbook_step_end(struct runbook *rb);
 /* Writes the step list and main; note (may be NULL) is a closing comment.
  * Returns 0, or -1 when any write failed. */

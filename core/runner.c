@@ -5,12 +5,29 @@
 
 #include "core/xalloc.h"
 
+volatile sig_atomic_t runner_interrupted;
+
 static enum runner_choice ask_step(const struct runner_ui *ui, const struct runner_opts *o,
                                    const struct plan_step *ps, size_t i, size_t n)
 {
-	if (o->yes || o->dry_run || !ui->confirm_step)
+	if (o->yes || o->dry_run || !ui || !ui->confirm_step)
 		return RUNNER_GO;
 	return ui->confirm_step(ui->ctx, ps, i, n);
+}
+
+/* True when action ai of step si finished in an earlier run. */
+static int earlier(const struct runner_opts *o, size_t si, size_t ai)
+{
+	const struct journal_progress *r = o->resume;
+	return r && (si < r->step || (si == r->step && ai < r->action));
+}
+
+static void write_earlier(struct runbook *rb, const struct runner_opts *o, size_t si, size_t ai,
+                          const struct action *a)
+{
+	int skipped = o->resume->skipped && o->resume->skipped[si][ai];
+	if (rb)
+		runbook_action(rb, a, skipped ? RUNBOOK_SKIPPED : RUNBOOK_EARLIER);
 }
 
 /* Marks the rest of a step, from action `from`, as skipped. */
@@ -21,15 +38,15 @@ static void skip_rest(const struct plan_step *ps, size_t si, size_t from, struct
 
 	for (ai = from; ai < ps->n; ai++) {
 		if (rb)
-			runbook_action(rb, &ps->act[ai], RUNBOOK_SKIPPED, 0);
+			runbook_action(rb, &ps->act[ai], RUNBOOK_SKIPPED);
 		journal_action_end(j, si, ai, JOURNAL_SKIPPED, 0);
 		rep->skipped++;
 	}
 }
 
 /* Runs one action until it succeeds, is skipped, or the run must stop.
- * Returns RUNNER_GO (go on), RUNNER_SKIP (skipped) or RUNNER_ABORT with
- * rep->status set. */
+ * Returns RUNNER_GO (go on), RUNNER_SKIP (skipped after failing) or
+ * RUNNER_ABORT with rep->status set. */
 static enum runner_choice run_action(const struct plan_step *ps, size_t si, size_t ai,
                                      struct transport *t, const struct runner_ui *ui,
                                      const struct sink *sink, struct journal *j,
@@ -56,7 +73,7 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 		if (status == TRANSPORT_FAILED)
 			sink_emitf(sink, SINK_ERROR, a->on, "cannot run on the %s: %s",
 			           plan_host_name(a->on), transport_error(t));
-		if (a->flags & ACT_ADVISORY) {
+		if ((a->flags & ACT_ADVISORY) && !runner_interrupted) {
 			sink_emitf(sink, SINK_WARN, a->on, "advisory check failed (exit %d): %s; going on",
 			           status, a->note);
 			journal_action_end(j, si, ai, JOURNAL_WARNED, status);
@@ -64,10 +81,14 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 			return RUNNER_GO;
 		}
 		journal_action_end(j, si, ai, JOURNAL_FAILED, status);
+		rep->status = status;
+		if (runner_interrupted) {
+			sink_emitf(sink, SINK_ERROR, a->on, "interrupted during step %s", ps->step->id);
+			return RUNNER_ABORT;
+		}
 		sink_emitf(sink, SINK_ERROR, a->on, "step %s failed on the %s (exit %d): %s",
 		           ps->step->id, plan_host_name(a->on), status, a->note);
-		rep->status = status;
-		if (o->yes || !ui->failed)
+		if (o->yes || !ui || !ui->failed)
 			return RUNNER_ABORT;
 		c = ui->failed(ui->ctx, ps, a, status, can_skip);
 		if (c == RUNNER_RETRY)
@@ -78,100 +99,110 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 	}
 }
 
+/* Runs the actions of one step.  Returns RUNNER_DONE, or the result that
+ * ends the run with rep->step/action set. */
+static enum runner_result run_step(const struct plan_step *ps, size_t si, struct transport *t,
+                                   const struct runner_ui *ui, const struct sink *sink,
+                                   struct runbook *rb, struct journal *j,
+                                   const struct runner_opts *o, struct runner_report *rep)
+{
+	const char *outcome = "done";
+	enum runner_choice c;
+	size_t ai;
+	char note[128];
+
+	for (ai = 0; ai < ps->n; ai++) {
+		const struct action *a = &ps->act[ai];
+
+		if (earlier(o, si, ai)) {
+			write_earlier(rb, o, si, ai, a);
+			continue;
+		}
+		if (o->dry_run) {
+			if (rb)
+				runbook_action(rb, a, RUNBOOK_PLANNED);
+			continue;
+		}
+		rep->step = si;
+		rep->action = ai;
+		if (runner_interrupted) {
+			journal_step_end(j, si, ps, "interrupted");
+			return RUNNER_REFUSED;
+		}
+		if ((a->flags & ACT_DESTRUCTIVE) && !o->yes && ui && ui->confirm_destructive) {
+			c = ui->confirm_destructive(ui->ctx, ps, a);
+			if (c == RUNNER_ABORT) {
+				journal_step_end(j, si, ps, "refused");
+				return RUNNER_REFUSED;
+			}
+			if (c == RUNNER_SKIP) {
+				skip_rest(ps, si, ai, rb, j, rep);
+				sink_emitf(sink, SINK_INFO, HOST_LOCAL, "skipped the rest of step %s", ps->step->id);
+				outcome = "partial";
+				break;
+			}
+		}
+		if (rb)
+			runbook_action(rb, a, RUNBOOK_RAN);
+		c = run_action(ps, si, ai, t, ui, sink, j, o, rep);
+		if (c == RUNNER_ABORT) {
+			snprintf(note, sizeof note, "the run stopped here: the action above failed (exit %d)", rep->status);
+			if (rb)
+				runbook_note(rb, note);
+			journal_step_end(j, si, ps, "failed");
+			return runner_interrupted ? RUNNER_REFUSED : RUNNER_FAILED;
+		}
+		if (c == RUNNER_SKIP) {
+			snprintf(note, sizeof note, "the action above failed (exit %d) and the admin skipped it", rep->status);
+			if (rb)
+				runbook_note(rb, note);
+			journal_action_end(j, si, ai, JOURNAL_SKIPPED, rep->status);
+			rep->skipped++;
+			outcome = "partial";
+		}
+	}
+	journal_step_end(j, si, ps, outcome);
+	return RUNNER_DONE;
+}
+
 enum runner_result runner_run(const struct plan *p, struct transport *t, const struct runner_ui *ui,
                               const struct sink *sink, struct runbook *rb, struct journal *j,
                               const struct runner_opts *o, struct runner_report *rep)
 {
+	enum runner_result r = RUNNER_DONE;
 	size_t si, ai;
 
 	memset(rep, 0, sizeof *rep);
-	for (si = 0; si < p->n; si++) {
+	for (si = 0; si < p->n && r == RUNNER_DONE; si++) {
 		const struct plan_step *ps = &p->steps[si];
-		int earlier = si < o->resume_step;
 		enum runner_choice c;
 
 		if (rb)
 			runbook_step(rb, si);
-		if (earlier) {
+		if (earlier(o, si, ps->n ? ps->n - 1 : 0)) {
 			for (ai = 0; ai < ps->n; ai++)
-				if (rb)
-					runbook_action(rb, &ps->act[ai], RUNBOOK_EARLIER, 0);
-			if (rb)
-				runbook_step_end(rb);
-			continue;
-		}
-		sink_emitf(sink, SINK_STEP, HOST_LOCAL, "[%zu/%zu] %s", si + 1, p->n, ps->step->title);
-		sink_emit(sink, SINK_WHY, HOST_LOCAL, ps->step->why);
-		c = ask_step(ui, o, ps, si, p->n);
-		if (c == RUNNER_ABORT) {
+				write_earlier(rb, o, si, ai, &ps->act[ai]);
+		} else {
+			sink_emitf(sink, SINK_STEP, HOST_LOCAL, "[%zu/%zu] %s", si + 1, p->n, ps->step->title);
+			sink_emit(sink, SINK_WHY, HOST_LOCAL, ps->step->why);
+			c = runner_interrupted ? RUNNER_ABORT : ask_step(ui, o, ps, si, p->n);
 			rep->step = si;
-			if (rb)
-				runbook_step_end(rb);
-			return RUNNER_REFUSED;
-		}
-		journal_step(j, si, ps);
-		if (c == RUNNER_SKIP) {
-			sink_emitf(sink, SINK_INFO, HOST_LOCAL, "skipped step %s", ps->step->id);
-			skip_rest(ps, si, 0, rb, j, rep);
-			journal_step_end(j, si, ps, "skipped");
-			if (rb)
-				runbook_step_end(rb);
-			continue;
-		}
-		for (ai = 0; ai < ps->n; ai++) {
-			const struct action *a = &ps->act[ai];
-
-			if (si == o->resume_step && ai < o->resume_action) {
-				if (rb)
-					runbook_action(rb, a, RUNBOOK_EARLIER, 0);
-				continue;
-			}
-			if (o->dry_run) {
-				if (rb)
-					runbook_action(rb, a, RUNBOOK_PLANNED, 0);
-				continue;
-			}
-			if ((a->flags & ACT_DESTRUCTIVE) && !o->yes && ui->confirm_destructive) {
-				c = ui->confirm_destructive(ui->ctx, ps, a);
-				if (c == RUNNER_ABORT) {
-					rep->step = si;
-					rep->action = ai;
-					journal_step_end(j, si, ps, "refused");
-					if (rb)
-						runbook_step_end(rb);
-					return RUNNER_REFUSED;
-				}
-				if (c == RUNNER_SKIP) {
-					skip_rest(ps, si, ai, rb, j, rep);
-					sink_emitf(sink, SINK_INFO, HOST_LOCAL,
-					           "skipped the rest of step %s", ps->step->id);
-					break;
-				}
-			}
-			c = run_action(ps, si, ai, t, ui, sink, j, o, rep);
+			rep->action = 0;
 			if (c == RUNNER_ABORT) {
-				rep->step = si;
-				rep->action = ai;
-				if (rb) {
-					runbook_action(rb, a, RUNBOOK_FAILED, rep->status);
-					runbook_step_end(rb);
-				}
-				journal_step_end(j, si, ps, "failed");
-				return RUNNER_FAILED;
+				r = RUNNER_REFUSED;
+			} else if (c == RUNNER_SKIP) {
+				journal_step(j, si, ps);
+				sink_emitf(sink, SINK_INFO, HOST_LOCAL, "skipped step %s", ps->step->id);
+				skip_rest(ps, si, 0, rb, j, rep);
+				journal_step_end(j, si, ps, "skipped");
+			} else {
+				if (!o->dry_run)
+					journal_step(j, si, ps);
+				r = run_step(ps, si, t, ui, sink, rb, j, o, rep);
 			}
-			if (c == RUNNER_SKIP) {
-				if (rb)
-					runbook_action(rb, a, RUNBOOK_SKIPPED, 0);
-				journal_action_end(j, si, ai, JOURNAL_SKIPPED, rep->status);
-				rep->skipped++;
-				continue;
-			}
-			if (rb)
-				runbook_action(rb, a, RUNBOOK_RAN, 0);
 		}
-		journal_step_end(j, si, ps, "done");
 		if (rb)
 			runbook_step_end(rb);
 	}
-	return RUNNER_DONE;
+	return r;
 }

@@ -11,6 +11,7 @@
 #ifndef MAILSHIFT_RUNNER_H
 #define MAILSHIFT_RUNNER_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "backends/transport.h"
@@ -34,13 +35,13 @@ struct runner_ui {
 struct runner_opts {
 	int yes;      /* ask nothing; abort on the first failure */
 	int dry_run;  /* run nothing; write the runbook as planned */
-	size_t resume_step, resume_action; /* actions before this ran earlier */
+	const struct journal_progress *resume; /* NULL, or where an earlier run stopped */
 };
 
 enum runner_result {
 	RUNNER_DONE = 0,    /* every step ran or was skipped by the admin */
 	RUNNER_FAILED = 1,  /* an action failed and the run stopped */
-	RUNNER_REFUSED = 3, /* the admin stopped the run */
+	RUNNER_REFUSED = 3, /* the admin stopped the run (or interrupted it) */
 };
 
 struct runner_report {
@@ -49,6 +50,9 @@ struct runner_report {
 	size_t warnings;     /* advisory checks that failed */
 	size_t skipped;      /* actions the admin skipped */
 };
+
+/* Set from a signal handler: the run stops after the current action. */
+extern volatile sig_atomic_t runner_interrupted;
 
 enum runner_result runner_run(const struct plan *p, struct transport *t, const struct runner_ui *ui,
                               const struct sink *sink, struct runbook *rb, struct journal *j,

@@ -14,6 +14,7 @@ bad() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "$*"; fi; }
 
 cd "$work" || exit 1
+export MAILSHIFT_TESTING=1  # lets --local run: it executes the plan on this machine
 
 # --- help, version, usage errors -------------------------------------------
 out=$("$ms" --help); rc=$?
@@ -87,12 +88,19 @@ printf '[source]\nstack = sendmail-mbox\nhost = a\n[target]\nstack = postfix-dov
 check "unbuilt pair exits 2" test "$rc" = 2
 check "unbuilt pair is named" grep -q 'migrating sendmail-mbox to postfix-dovecot is not built yet' err
 
+MAILSHIFT_TESTING= "$ms" --answers "$top/examples/iredmail-mariadb.conf" --local 2>err; rc=$?
+check "--local needs MAILSHIFT_TESTING" bash -c "test $rc = 2 && grep -q 'needs MAILSHIFT_TESTING=1' err"
+rm -f mailshift-plan.sh
+"$ms" -q --answers "$top/examples/iredmail-pgsql.conf" --dry-run
+check "a dry run writes mailshift-plan.sh by default" test -x mailshift-plan.sh -a ! -e mailshift-runbook.sh
+
 # --- the template reads back -----------------------------------------------------
 "$ms" --print-answers > template.conf
 check "template is a valid answers file" "$ms" -q --answers template.conf --dry-run --runbook tpl.sh
 
 # --- running: without SSH, --local; failure, journal, log, report, refusal ----
-sed 's/^host = .*/host = 127.0.0.1/; s/^port = .*/port = 1/' "$top/examples/iredmail-mariadb.conf" > closed.conf
+sed 's/^host = mail-old.*/host = 127.0.0.1/; s/^host = mail-new.*/host = 127.0.0.2/; s/^port = .*/port = 1/' \
+  "$top/examples/iredmail-mariadb.conf" > closed.conf
 "$ms" --answers closed.conf --yes --journal closed.journal >out 2>err; rc=$?
 check "an unreachable host fails the step (exit 1)" test "$rc" = 1
 check "and says why" grep -q 'cannot run on the source: cannot connect to 127.0.0.1 port 1: Connection refused' err
@@ -113,7 +121,7 @@ else
   check "log is 0600" test "$(stat -c %a mailshift.log)" = 600
   check "journal records the failure" grep -qP '^end\t[0-9.]+\t0\t0\tfailed\t1$' mailshift.journal
   check "log holds the exact command" grep -q 'cmd    source release=$(head -n 1 /etc/iredmail-release) || exit 1' mailshift.log
-  check "runbook marks where the run stopped" grep -q '# the run stopped here: this action failed (exit 1)' mailshift-runbook.sh
+  check "runbook marks where the run stopped" grep -q '# the run stopped here: the action above failed (exit 1)' mailshift-runbook.sh
   check "the partial runbook passes shellcheck" shellcheck mailshift-runbook.sh
   "$ms" --report mailshift.journal >report; rc=$?
   check "report exits 0" test "$rc" = 0

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # (helpers are invoked through check())
 # tests/lab/run.sh [SCENARIO...] : lab end-to-end checks (default: every scenario).
 # For each scenario: lab/up; every seeded user logs in over IMAP on the source and sees
 # the seeded count per folder (and doveadm agrees); mail sent over SMTP is delivered;
@@ -108,6 +109,7 @@ for sc in "${scenarios[@]}"; do
         check "$sc: SMTP to $first_user is delivered" smtp_delivers "$first_user" "$first_pw"
     fi
     vout=$("$lab/verify" source 2>&1) || true
+    # shellcheck disable=SC2016 # awk program
     check "$sc: lab/verify source: every IMAP count equals the file count" \
         awk '/^imap / {n++; split($4, a, "="); split($5, b, "="); if (a[2] != b[2]) bad++}
              END {exit !(n > 0 && bad == 0)}' <<<"$vout"

@@ -50,7 +50,8 @@ passed=0 failed=0
 if [ -e /etc/iredmail-release ]; then
   echo "FAIL this machine has /etc/iredmail-release: not running the plan on it"; failed=$((failed + 1))
 else
-  sed -e "s|^host = .*|host = 127.0.0.1|; s|^port = .*|port = $port|; s|^identity = .*|identity = $d/id|" \
+  sed -e "s|^host = mail-old.*|host = 127.0.0.1|; s|^host = mail-new.*|host = localhost|" \
+      -e "s|^port = .*|port = $port|; s|^identity = .*|identity = $d/id|" \
       -e "s|^known_hosts = .*|known_hosts = $d/known_hosts|" "$top/examples/iredmail-mariadb.conf" > "$d/a.conf"
   (cd "$d" && "$top/mailshift" --answers a.conf --yes >out 2>err); rc=$?
   if [ "$rc" = 1 ] && grep -q 'source! head: cannot open' "$d/out" && grep -q 'stopped: step preflight failed (exit 1)' "$d/err"; then

@@ -20,7 +20,7 @@ static const char good[] =
 	"user = admin\n"
 	"known_hosts = /root/.ssh/known_hosts\n"
 	"[options]\n"
-	"vmail_dir = /srv/vmail\n"
+	"vmail_dir = /srv/vmail/\n"
 	"two_phase_sync = no\n";
 
 static void test_good(void **state)
@@ -40,7 +40,7 @@ static void test_good(void **state)
 	assert_int_equal(a.target.backend, BACKEND_MYSQL);
 	assert_int_equal(a.target.port, 2222);
 	assert_string_equal(a.target.user, "admin");
-	assert_string_equal(a.opt.vmail_dir, "/srv/vmail");
+	assert_string_equal(a.opt.vmail_dir, "/srv/vmail"); /* the trailing slash is dropped */
 	assert_string_equal(a.opt.dkim_dir, "/var/lib/dkim");
 	assert_string_equal(a.opt.backup_dir, "/var/backups/mailshift");
 	assert_null(a.opt.roundcube_release);
@@ -71,8 +71,19 @@ static const struct bad bads[] = {
 	{ SRC "port = 0\n", "bad.conf:5: port: expected a number 1-65535, got \"0\"" },
 	{ SRC "port = 22x\n", "bad.conf:5: port: expected a number 1-65535, got \"22x\"" },
 	{ SRC "port = 70000\n", "bad.conf:5: port: expected a number 1-65535, got \"70000\"" },
-	{ SRC "host = -oProxyCommand=x\n", "bad.conf:5: host: expected a host name or address, got \"-oProxyCommand=x\"" },
-	{ SRC "host = a b\n", "bad.conf:5: host: expected a host name or address, got \"a b\"" },
+	{ SRC "port = 22\nport = 23\n", "bad.conf:6: port again: expected each key once per section" },
+	{ SRC DST "[source]\n", "bad.conf:9: [source] again: expected each section once (first at line 1)" },
+	{ "[source]\nstack = iredmail\nbackend = pgsql\nhost = A\n[target]\nstack = iredmail\nbackend = pgsql\nhost = a\n",
+	  "bad.conf:5: [target] is the same host as [source] (a port 22): expected two servers" },
+	{ "[source]\nhost = -oProxyCommand=x\n", "bad.conf:2: host: expected a host name or IPv4 address, got \"-oProxyCommand=x\"" },
+	{ "[source]\nhost = a b\n", "bad.conf:2: host: expected a host name or IPv4 address, got \"a b\"" },
+	{ "[source]\nhost = ::1\n", "bad.conf:2: host: expected a host name or IPv4 address, got \"::1\"" },
+	{ SRC "user = -oProxyCommand=touch\n", "bad.conf:5: user: expected a user name (letters, digits, . _ -), got \"-oProxyCommand=touch\"" },
+	{ SRC "user = root@evil\n", "bad.conf:5: user: expected a user name (letters, digits, . _ -), got \"root@evil\"" },
+	{ SRC DST "[options]\nvmail_dir = /\n", "bad.conf:10: vmail_dir: expected a directory below /, not / itself, got \"/\"" },
+	{ SRC DST "[options]\nvmail_dir = ///\n", "bad.conf:10: vmail_dir: expected a directory below /, not / itself, got \"/\"" },
+	{ SRC DST "[options]\nvmail_dir = /var/../etc\n", "bad.conf:10: vmail_dir: expected a path without . or .. parts, got \"/var/../etc\"" },
+	{ SRC DST "[options]\nvmail_dir = \"/var/v\tmail\"\n", "bad.conf:10: vmail_dir: expected printable text, found a control character" },
 	{ SRC "identity = relative/key\n", "bad.conf:5: identity: expected an absolute path, got \"relative/key\"" },
 	{ SRC "identity = \"/open\n", "bad.conf:5: identity: expected a closing '\"'" },
 	{ SRC "identity = \"/a\" b\n", "bad.conf:5: identity: expected nothing after the closing '\"'" },

@@ -7,59 +7,90 @@ static void test_resume_points(void **state)
 {
 	struct answers a;
 	struct plan p;
-	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256];
+	char *dir = tu_tmpdir(), *path = xasprintf("%s/j", dir), err[256];
 	struct journal *j;
-	size_t si = 9, ai = 9;
+	struct journal_progress jp;
 	(void)state;
 
 	fx_build(&a, &p);
-	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_FRESH);
-	j = journal_open(jp, &p, err, sizeof err);
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_FRESH);
+	j = journal_open(path, &p, 0, err, sizeof err);
 	assert_non_null(j);
-	assert_int_equal(tu_mode(jp), 0600);
+	assert_int_equal(tu_mode(path), 0600);
 	journal_step(j, 0, &p.steps[0]);
 	journal_action_start(j, 0, 0);
 	journal_action_end(j, 0, 0, JOURNAL_FAILED, 2);
-	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_FRESH);
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_FRESH);
 	journal_action_end(j, 0, 0, JOURNAL_OK, 0);
 	journal_action_end(j, 0, 1, JOURNAL_SKIPPED, 0);
 	journal_step_end(j, 0, &p.steps[0], "done");
-	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_PARTIAL);
-	assert_int_equal(si, 1);
-	assert_int_equal(ai, 0);
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(jp.step, 1);
+	assert_int_equal(jp.action, 0);
+	assert_int_equal(jp.skipped[0][0], 0);
+	assert_int_equal(jp.skipped[0][1], 1);
+	journal_progress_free(&jp);
 	journal_action_end(j, 1, 0, JOURNAL_OK, 0);
 	journal_action_end(j, 1, 1, JOURNAL_WARNED, 1);
-	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_PARTIAL);
-	assert_int_equal(si, 1);
-	assert_int_equal(ai, 2);
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(jp.step, 1);
+	assert_int_equal(jp.action, 2);
+	journal_progress_free(&jp);
 	journal_action_end(j, 1, 2, JOURNAL_OK, 0);
 	journal_finish(j, "done");
 	assert_int_equal(journal_close(j), 0);
-	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_COMPLETE);
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_COMPLETE);
+
+	/* a fresh start voids what came before */
+	j = journal_open(path, &p, 1, err, sizeof err);
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_FRESH);
+	journal_action_end(j, 0, 0, JOURNAL_OK, 0);
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(jp.step, 0);
+	assert_int_equal(jp.action, 1);
+	journal_progress_free(&jp);
+	journal_close(j);
 
 	/* a run of another plan makes the journal someone else's */
 	free(p.steps[0].act[0].cmd);
 	p.steps[0].act[0].cmd = xstrdup("echo changed");
-	j = journal_open(jp, &p, err, sizeof err);
+	j = journal_open(path, &p, 0, err, sizeof err);
 	journal_close(j);
 	free(p.steps[0].act[0].cmd);
 	p.steps[0].act[0].cmd = xstrdup("echo one");
-	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_OTHER);
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_OTHER);
 
 	/* a widened mode is tightened again */
-	chmod(jp, 0644);
-	j = journal_open(jp, &p, err, sizeof err);
+	chmod(path, 0644);
+	j = journal_open(path, &p, 0, err, sizeof err);
 	journal_close(j);
-	assert_int_equal(tu_mode(jp), 0600);
+	assert_int_equal(tu_mode(path), 0600);
 
-	tu_write(jp, "# mailshift journal 1\nrun\t1.0\tabc\nbogus line\n");
-	assert_int_equal(journal_resume_point(jp, &p, &si, &ai, err, sizeof err), JOURNAL_BAD);
+	tu_write(path, "# mailshift journal 1\nrun\t1.0\tabc\nbogus line\n");
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_BAD);
 	assert_non_null(strstr(err, "/j:3: not a mailshift journal line"));
+	{
+		char fp[17], *text;
+		plan_fingerprint(&p, fp);
+		text = xasprintf("run\t1.0\t%s\nend\t2.0\tx\tjunk\tok\t0\n", fp);
+		tu_write(path, text);
+		assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_BAD);
+		assert_non_null(strstr(err, "/j:2: not an action of this plan"));
+		free(text);
+	}
+	/* a link is not followed */
+	{
+		char *link = xasprintf("%s/link", dir);
+		assert_int_equal(symlink(path, link), 0);
+		assert_null(journal_open(link, &p, 0, err, sizeof err));
+		assert_non_null(strstr(err, "cannot write the journal"));
+		free(link);
+	}
 
 	plan_free(&p);
 	answers_free(&a);
 	tu_rmrf(dir);
-	free(jp);
+	free(path);
 	free(dir);
 }
 

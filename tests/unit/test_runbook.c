@@ -22,13 +22,14 @@ static void test_text(void **state)
 	assert_non_null(rb);
 	assert_int_equal(tu_mode(rp), 0700);
 	runbook_step(rb, 0);
-	runbook_action(rb, &p.steps[0].act[0], RUNBOOK_RAN, 0);
-	runbook_action(rb, &p.steps[0].act[1], RUNBOOK_SKIPPED, 0);
+	runbook_action(rb, &p.steps[0].act[0], RUNBOOK_RAN);
+	runbook_action(rb, &p.steps[0].act[1], RUNBOOK_SKIPPED);
 	runbook_step_end(rb);
 	runbook_step(rb, 1);
-	runbook_action(rb, &p.steps[1].act[0], RUNBOOK_RAN, 0);
-	runbook_action(rb, &p.steps[1].act[1], RUNBOOK_RAN, 1);
-	runbook_action(rb, &p.steps[1].act[2], RUNBOOK_FAILED, 4);
+	runbook_action(rb, &p.steps[1].act[0], RUNBOOK_RAN);
+	runbook_action(rb, &p.steps[1].act[1], RUNBOOK_RAN);
+	runbook_action(rb, &p.steps[1].act[2], RUNBOOK_RAN);
+	runbook_note(rb, "the run stopped here: the action above failed (exit 4)");
 	assert_int_equal(runbook_close(rb, "Stopped early."), 0);
 	text = tu_read(rp);
 
@@ -43,7 +44,8 @@ static void test_text(void **state)
 	assert_non_null(strstr(text, "  # skipped by the admin in this run:\n  # on_target \"echo two; echo err >&2\"\n"));
 	assert_non_null(strstr(text, "  destructive overwrites\n  on_target 'rsync -a -- \"/var/my mail\"/ x'\n"));
 	assert_non_null(strstr(text, "  advisory on_source false\n"));
-	assert_non_null(strstr(text, "  # the run stopped here: this action failed (exit 4)\n"));
+	assert_non_null(strstr(text, "done'\n  # the run stopped here: the action above failed (exit 4)\n"));
+	assert_non_null(strstr(text, "PREAMBLE='set -euo pipefail; umask 077'\n"));
 	assert_non_null(strstr(text, "STEPS=(first-step second)\n"));
 	assert_non_null(strstr(text, "# Stopped early.\n"));
 	assert_null(strstr(text, "password"));

@@ -217,24 +217,23 @@ static void test_resume(void **state)
 	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), *rp = xasprintf("%s/rb.sh", dir), err[256], *text;
 	struct journal *j;
 	struct runbook *rb;
-	size_t si = 9, ai = 9;
+	struct journal_progress progress;
 	(void)state;
 
 	setup(&w, "", first, 5);
-	j = journal_open(jp, &w.p, err, sizeof err);
+	j = journal_open(jp, &w.p, 0, err, sizeof err);
 	assert_non_null(j);
 	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_FAILED);
 	assert_int_equal(journal_close(j), 0);
 	assert_int_equal(w.f.calls, 5);
-	assert_int_equal(journal_resume_point(jp, &w.p, &si, &ai, err, sizeof err), JOURNAL_PARTIAL);
-	assert_int_equal(si, 1);
-	assert_int_equal(ai, 2); /* after the destructive action and the advisory warning */
+	assert_int_equal(journal_resume_point(jp, &w.p, &progress, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(progress.step, 1);
+	assert_int_equal(progress.action, 2); /* after the destructive action and the advisory warning */
 	teardown(&w);
 
 	setup(&w, "", second, 2);
-	o.resume_step = si;
-	o.resume_action = ai;
-	j = journal_open(jp, &w.p, err, sizeof err);
+	o.resume = &progress;
+	j = journal_open(jp, &w.p, 0, err, sizeof err);
 	rb = runbook_open(rp, &w.p, 0, err, sizeof err);
 	assert_non_null(rb);
 	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, rb, j, &o, &w.rep), RUNNER_DONE);
@@ -242,7 +241,8 @@ static void test_resume(void **state)
 	assert_int_equal(journal_close(j), 0);
 	assert_int_equal(w.f.calls, 1);
 	assert_string_equal(buf_cstr(&w.f.log), "local: printf '%s\\n' done\n");
-	assert_int_equal(journal_resume_point(jp, &w.p, &si, &ai, err, sizeof err), JOURNAL_COMPLETE);
+	journal_progress_free(&progress);
+	assert_int_equal(journal_resume_point(jp, &w.p, &progress, err, sizeof err), JOURNAL_COMPLETE);
 	text = tu_read(rp);
 	assert_non_null(strstr(text, "  # first check (done in an earlier run)\n  on_source \"echo one\"\n"));
 	assert_non_null(strstr(text, "  # last\n  on_local 'printf '\\''%s\\n'\\'' done'\n"));

@@ -1,6 +1,8 @@
 /* The local transport and the line splitter. */
 #include "testutil.h"
 
+#include <time.h>
+
 #include "backends/transport.h"
 
 struct seen {
@@ -34,6 +36,23 @@ static void test_local(void **state)
 	/* stdin is /dev/null: a command that reads does not hang */
 	assert_int_equal(transport_run(t, HOST_SOURCE, "read -r x || echo eof", &sink), 0);
 	assert_non_null(strstr(buf_cstr(&s.text), "source out|eof\n"));
+	buf_free(&s.text);
+	transport_free(t);
+}
+
+/* A daemon started by the command keeps the pipes open: the transport
+ * returns when the command exits, not when the daemon does. */
+static void test_daemon_keeps_pipes(void **state)
+{
+	struct transport *t = transport_local_new();
+	struct seen s = {0};
+	struct sink sink = { collect, &s };
+	time_t start = time(NULL);
+	(void)state;
+
+	assert_int_equal(transport_run(t, HOST_TARGET, "sleep 60 & echo started; exit 3", &sink), 3);
+	assert_true(time(NULL) - start < 30);
+	assert_non_null(strstr(buf_cstr(&s.text), "target out|started\n"));
 	buf_free(&s.text);
 	transport_free(t);
 }
@@ -87,6 +106,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_local),
 		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_daemon_keeps_pipes),
 		cmocka_unit_test(test_splitter),
 		cmocka_unit_test(test_dry),
 	};
