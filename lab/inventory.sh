@@ -3,6 +3,7 @@
 # one fact per line, no timestamps. lab/verify sorts it and adds the IMAP checks.
 set -uo pipefail
 export LC_ALL=C
+cd /
 
 [ -f /etc/iredmail-release ] && echo "release $(head -n1 /etc/iredmail-release)"
 
@@ -31,7 +32,8 @@ done
 
 # System users (uid >= 1000) for the non-iRedMail stacks.
 awk -F: '$3 >= 1000 && $3 < 60000 {print "user " $1 " uid=" $3 " gid=" $4 " home=" $6}' /etc/passwd
-for u in $(awk -F: '$3 >= 1000 && $3 < 60000 {print $1}' /etc/passwd); do
+awk -F: '$3 >= 1000 && $3 < 60000 {print $1}' /etc/passwd | while read -r u; do
+    # shellcheck disable=SC2016 # literal crypt prefixes
     case $(awk -F: -v u="$u" '$1 == u {print $2}' /etc/shadow) in
         '$y$'*) h=yescrypt ;; '$6$'*) h=sha512crypt ;; '$5$'*) h=sha256crypt ;;
         '!'*|'*'*|'') h=locked ;; *) h=other ;;
@@ -80,23 +82,22 @@ for m in /home/*/mail; do
     done < <(find "$m" -type f ! -name '.*' | sort)
 done
 
-# Database row counts.
+# Database row counts (one query per server / database).
 if systemctl -q is-active mariadb 2>/dev/null; then
-    mysql -N -B -e "SELECT table_schema, table_name FROM information_schema.tables
-        WHERE table_type = 'BASE TABLE' AND table_schema NOT IN
-        ('mysql', 'information_schema', 'performance_schema', 'sys')" |
-    while read -r db t; do
-        echo "db mysql $db.$t rows $(mysql -N -B -e "SELECT COUNT(*) FROM \`$db\`.\`$t\`")"
-    done
+    q=$(mysql -N -B -e "SELECT CONCAT('SELECT ''', table_schema, '.', table_name,
+            ''', COUNT(*) FROM \`', table_schema, '\`.\`', table_name, '\`')
+        FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema
+        NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')" |
+        paste -sd'|' | sed 's/|/ UNION ALL /g')
+    [ -z "$q" ] || mysql -N -B -e "$q" | awk '{print "db mysql " $1 " rows " $2}'
 fi
 if systemctl -q is-active 'postgresql@*' 2>/dev/null; then
-    for db in $(runuser -u postgres -- psql -At -c \
-            "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres'"); do
-        runuser -u postgres -- psql -At -d "$db" -c \
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'" |
-        while read -r t; do
-            echo "db pgsql $db.$t rows $(runuser -u postgres -- psql -At -d "$db" -c "SELECT COUNT(*) FROM \"$t\"")"
-        done
+    pg() { runuser -u postgres -- psql -X -At -F ' ' "$@"; }
+    for db in $(pg -c "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres'"); do
+        q=$(pg -d "$db" -c "SELECT 'SELECT ''' || table_name || ''', COUNT(*) FROM \"' || table_name || '\"'
+            FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'" |
+            paste -sd'|' | sed 's/|/ UNION ALL /g')
+        [ -z "$q" ] || pg -d "$db" -c "$q" | awk -v d="$db" '{print "db pgsql " d "." $1 " rows " $2}'
     done
 fi
 

@@ -232,6 +232,7 @@ dbname = vmail"
     fi
     chmod 0640 "$dir"/*.cf
     chgrp -R postfix "$dir" 2>/dev/null || chgrp -R "$(stat -c %g /etc/postfix/main.cf)" "$dir"
+    # shellcheck disable=SC2016 # $myhostname is for Postfix
     postconf -c "$root/etc/postfix" -e \
         "myhostname = $(cat "$root/etc/hostname").lab.test" \
         'mydestination = $myhostname, localhost' 'inet_interfaces = all' \
@@ -551,7 +552,7 @@ set -euo pipefail
 cd $IRM_LIB
 v=\$(ls /etc/postgresql | sort -V | tail -n1)
 systemctl start "postgresql@\$v-main"
-pg() { runuser -u postgres -- psql -q -X -v ON_ERROR_STOP=1 "\$@" >/dev/null; }
+pg() { (cd / && runuser -u postgres -- psql -q -X -v ON_ERROR_STOP=1 "\$@" >/dev/null); }
 pg <roles.sql
 for db in $dbs; do
     case \$db in vmail) o=vmailadmin ;; roundcubemail) o=roundcube ;; *) o=\$db ;; esac
@@ -572,7 +573,7 @@ SH
         install -d -m 0700 "$root/var/lib/ldap/iredmail"
         irm_ldif "${pws[vmail]}" "${pws[vmailadmin]}" "$([ "$h" = source ] && echo yes || echo no)" \
             >"$lib/init.ldif"
-        chroot "$root" slapadd -q -f /etc/ldap/slapd.conf -l "$IRM_LIB/init.ldif"
+        chroot "$root" slapadd -q -f /etc/ldap/slapd.conf -b "$IRM_LDAP_SUFFIX" -l "$IRM_LIB/init.ldif"
         chroot "$root" chown -R openldap:openldap /var/lib/ldap /etc/ldap/slapd.conf
         chmod 0640 "$root/etc/ldap/slapd.conf"
     fi

@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the LAB_* settings are used by the scripts that source this file.)
 # Shared helpers for the mailshift lab, sourced by lab/* scripts.
 # Two hosts (source 10.200.0.2, target 10.200.0.3), each an overlay of / booted with
 # systemd-nspawn in its own network namespace, joined by a bridge (10.200.0.1/24).
@@ -91,19 +92,41 @@ lab_net_down() {
 
 # pids of nspawn processes booting a lab root (running or stale).
 lab_nspawn_pids() {
-    local p cmd
-    for p in /proc/[0-9]*; do
-        cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
-        case "$cmd" in
-            *systemd-nspawn*"-D $LAB_VAR/"*) echo "${p#/proc/}" ;;
-        esac
-    done
+    pgrep -f -- "^systemd-nspawn .* -D $LAB_VAR/(source|target)/root\$" || true
 }
 
+# lab_host_mount HOST [LAYER] : the host's root = overlay of /. An optional cached
+# layer (an upper dir built by lab_layer, e.g. sendmail in place of postfix) is copied
+# into the fresh upper dir first, whiteouts and all (layers nested inside / cannot be
+# stacked as lower dirs).
 lab_host_mount() {
     local h=$1 d=$LAB_VAR/$1
     mkdir -p "$d/upper" "$d/work" "$d/root"
+    [ -z "${2:-}" ] || cp -a "$2/." "$d/upper/"
     mount -t overlay overlay -o "lowerdir=/,upperdir=$d/upper,workdir=$d/work" "$d/root"
+}
+
+# lab_layer NAME FUNC : a cached overlay layer built once by FUNC ROOT (run with /proc
+# mounted and the machine's policy-rc.d in place); rebuilt when the machine's package
+# set or the lab's .deb files change. Prints the layer directory.
+lab_layer() {
+    local name=$1 fn=$2 d=$LAB_VAR/cache/$1 stamp
+    stamp=$( { md5sum /var/lib/dpkg/status; ls -l "$LAB_DEBS" 2>/dev/null; declare -f "$fn"; } | md5sum | cut -c1-32)
+    if [ "$(cat "$d/stamp" 2>/dev/null)" != "$stamp" ]; then
+        lab_log "building cached layer '$name' (once)"
+        rm -rf "$d"
+        mkdir -p "$d/upper" "$d/work" "$d/root"
+        mount -t overlay overlay -o "lowerdir=/,upperdir=$d/upper,workdir=$d/work" "$d/root"
+        mount -t proc proc "$d/root/proc"
+        local rc=0
+        "$fn" "$d/root" || rc=$?
+        umount "$d/root/proc"
+        umount "$d/root"
+        rm -rf "$d/work" "$d/root"
+        [ "$rc" -eq 0 ] || { rm -rf "$d"; lab_die "building layer '$name' failed"; }
+        echo "$stamp" >"$d/stamp"
+    fi
+    echo "$d/upper"
 }
 
 lab_host_boot() {
@@ -117,27 +140,6 @@ lab_host_boot() {
     echo $! >"$LAB_RUN/$h.pid"
 }
 
-# Stop one host: clean halt via SIGTERM to nspawn, then force.
-lab_host_stop() {
-    local h=$1 pid="" i p
-    [ -f "$LAB_RUN/$h.pid" ] && pid=$(cat "$LAB_RUN/$h.pid")
-    if [ -n "$pid" ] && grep -qa "systemd-nspawn" "/proc/$pid/cmdline" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 100; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$LAB_RUN/$h.pid"
-    # Anything still living in the host's network namespace belongs to the host.
-    if [ -e "/run/netns/${LAB_NS[$h]}" ]; then
-        for p in $(ip netns pids "${LAB_NS[$h]}" 2>/dev/null); do
-            kill -KILL "$p" 2>/dev/null || true
-        done
-    fi
-}
-
 lab_unmount_all() {
     local m i
     for ((i = 0; i < 20; i++)); do
@@ -148,17 +150,27 @@ lab_unmount_all() {
     lab_die "could not unmount $m"
 }
 
-# Full teardown; safe to call at any time, also after a crashed run.
+# Full teardown; safe to call at any time, also after a crashed run. Both hosts get
+# SIGTERM at once (nspawn then halts the container cleanly), stragglers get SIGKILL.
 lab_teardown() {
-    local h p i
-    for h in "${LAB_HOSTS[@]}"; do lab_host_stop "$h"; done
-    for ((i = 0; i < 30; i++)); do
-        p=$(lab_nspawn_pids)
-        [ -n "$p" ] || break
-        # shellcheck disable=SC2086
-        kill -TERM $p 2>/dev/null || true
-        sleep 0.2
-        [ "$i" -gt 20 ] && { kill -KILL $p 2>/dev/null || true; }
+    local h p pids i
+    pids=$(lab_nspawn_pids)
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do
+        [ -n "$(lab_nspawn_pids)" ] || break
+        sleep 0.1
+    done
+    pids=$(lab_nspawn_pids)
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+    for h in "${LAB_HOSTS[@]}"; do
+        rm -f "$LAB_RUN/$h.pid"
+        # Anything still living in a host's network namespace belongs to that host.
+        [ -e "/run/netns/${LAB_NS[$h]}" ] || continue
+        for p in $(ip netns pids "${LAB_NS[$h]}" 2>/dev/null); do
+            kill -KILL "$p" 2>/dev/null || true
+        done
     done
     lab_unmount_all
     lab_net_down
@@ -203,6 +215,9 @@ lab_host_base() {
 10.200.0.2 source.lab.test source
 10.200.0.3 target.lab.test target
 EOF
+    # No DNS on the lab network: an unreachable nameserver only makes daemons wait.
+    rm -f "$root/etc/resolv.conf"
+    echo '# mailshift lab: no DNS; names come from /etc/hosts' >"$root/etc/resolv.conf"
     rm -f "$root/usr/sbin/policy-rc.d" "$root"/etc/ssh/ssh_host_*
     ssh-keygen -q -A -f "$root" >/dev/null
     mkdir -p "$root/etc/ssh/sshd_config.d"
@@ -219,8 +234,14 @@ EOF
         -keyout "$root/etc/lab-tls/key.pem" -out "$root/etc/lab-tls/cert.pem" 2>/dev/null
     chmod 0600 "$root/etc/lab-tls/key.pem"
     cp "$root/etc/lab-tls/cert.pem" "$LAB_RUN/$h-cert.pem"
+    # Debian's dovecot conf.d/10-ssl.conf names these (the image has no cert of its own).
+    install -d -m 0700 "$root/etc/dovecot/private"
+    install -m 0644 "$root/etc/lab-tls/cert.pem" "$root/etc/dovecot/private/dovecot.pem"
+    install -m 0600 "$root/etc/lab-tls/key.pem" "$root/etc/dovecot/private/dovecot.key"
+    # No per-login systemd user manager: every lab/ssh call would wait for it.
+    sed -i '/pam_systemd\.so/d' "$root/etc/pam.d/common-session"
     # The machine's own accounts (uid 1000-59999) are not part of a lab host.
-    for u in $(awk -F: '$3 >= 1000 && $3 < 60000 {print $1}' "$root/etc/passwd"); do
+    awk -F: '$3 >= 1000 && $3 < 60000 {print $1}' "$root/etc/passwd" | while read -r u; do
         chroot "$root" userdel -r -f "$u" >/dev/null 2>&1 || true
     done
     # Quiet, fast boot: no timers or units the lab does not use.
@@ -265,7 +286,9 @@ LAB_FOLDERS=(INBOX Sent Trash Archive/2024)
 
 lab_check_seed() {
     [[ "$LAB_SEED" =~ ^[0-9]+$ ]] || lab_die "LAB_SEED must be a non-negative integer"
-    [[ "$LAB_USERS" =~ ^[0-9]+$ ]] && [ "$LAB_USERS" -ge 1 ] || lab_die "LAB_USERS must be >= 1"
+    if ! [[ "$LAB_USERS" =~ ^[0-9]+$ ]] || [ "$LAB_USERS" -lt 1 ]; then
+        lab_die "LAB_USERS must be >= 1"
+    fi
     [[ "$LAB_MESSAGES" =~ ^[0-9]+$ ]] || lab_die "LAB_MESSAGES must be >= 0"
     [[ "$LAB_LARGE" =~ ^[0-9]+$ ]] || lab_die "LAB_LARGE must be >= 0"
 }

@@ -9,8 +9,10 @@
 /* iRedMail's databases besides the account backend, where present. */
 #define OTHER_DBS "amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban"
 
-#define MY "mysql --defaults-file=/root/.my.cnf"
-#define MYDUMP "mysqldump --defaults-file=/root/.my.cnf --events --routines --triggers --single-transaction --databases"
+/* As root (HOME=/root) mysql and mysqldump read iRedMail's credentials from
+ * /root/.my.cnf by themselves; with unix-socket auth they need none. */
+#define MY "mysql"
+#define MYDUMP "mysqldump --events --routines --triggers --single-transaction --databases"
 #define PG "runuser -u postgres -- psql -X -q"
 
 /* Shell text: "exists $db" succeeds when the database is there. */

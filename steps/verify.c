@@ -5,7 +5,7 @@
 #include "core/xalloc.h"
 #include "steps/steps.h"
 
-#define MY "mysql --defaults-file=/root/.my.cnf -Nse"
+#define MY "mysql -Nse"
 #define PG "runuser -u postgres -- psql -X -At"
 
 /* Shell text printing "db.table rows" for every table of the migrated SQL

@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the SC_* settings are read by lab/up.)
 # Scenario iredmail-mariadb: iRedMail 1.8.1 MARIADB edition on both hosts; the source
 # holds the seeded users and mail, the target is freshly installed (no users, no mail).
 SC_STACK=iredmail

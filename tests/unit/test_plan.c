@@ -59,7 +59,7 @@ static void test_mariadb(void **state)
 	assert_string_equal(s, all_ids);
 	free(s);
 	t = step_text(&p, "accounts");
-	assert_non_null(strstr(t, "mysqldump --defaults-file=/root/.my.cnf"));
+	assert_non_null(strstr(t, "mysqldump --events --routines --triggers --single-transaction --databases"));
 	assert_non_null(strstr(t, "for db in vmail; do"));
 	assert_null(strstr(t, "slapadd"));
 	free(t);
