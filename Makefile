@@ -62,6 +62,15 @@ build/tests/ssh_test: tests/ssh/ssh_test.c build/libmailshift.a
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< build/libmailshift.a \
 		$$($(PKG_CONFIG) --cflags --libs cmocka) $(ALL_LDLIBS)
 
+build/bench/%: bench/%.c build/libmailshift.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< build/libmailshift.a $(ALL_LDLIBS)
+
+# Benchmarks: figures, not tests (see bench/run.sh).
+bench: all build/bench/stream
+	$(Q)bench/run.sh
+
 unit: $(UNIT_BIN)
 	$(Q)tests/unit/run.sh $(UNIT_BIN)
 
@@ -96,5 +105,5 @@ install: mailshift
 clean:
 	rm -rf build mailshift
 
-.PHONY: all unit test check asan deps demo install clean
+.PHONY: all unit test check asan deps demo install clean bench
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
