@@ -34,6 +34,13 @@ lab_shared() {
     lab_die "cannot find shared/iredmail-1.8.1 (set LAB_SHARED)"
 }
 
+# Serialize lab/up and lab/down (fd 9 stays open for the calling script's lifetime).
+lab_lock() {
+    mkdir -p "$LAB_VAR"
+    exec 9>"$LAB_VAR/lock"
+    flock -w 600 9 || lab_die "another lab/up or lab/down kept $LAB_VAR/lock for 10 minutes"
+}
+
 lab_need_tools() {
     local t
     for t in "$@"; do
@@ -136,7 +143,7 @@ lab_host_boot() {
         systemd-nspawn --boot --register=no --keep-unit --console=passive \
         -M "ms-$h" --hostname="$h" \
         --network-namespace-path="/run/netns/${LAB_NS[$h]}" -D "$root" \
-        </dev/null >"$LAB_RUN/$h.console" 2>&1 &
+        </dev/null >"$LAB_RUN/$h.console" 2>&1 9>&- &
     echo $! >"$LAB_RUN/$h.pid"
 }
 
@@ -261,8 +268,9 @@ lab_host_trust() {
     for h in "${LAB_HOSTS[@]}"; do
         root=$(lab_root "$h")
         for k in "$root"/etc/ssh/ssh_host_*_key.pub; do
-            echo "${LAB_IP[$h]},$h,$h.lab.test $(cut -d' ' -f1,2 "$k")" >>"$LAB_RUN/known_hosts"
-        done
+            echo "${LAB_IP[$h]} $(cut -d' ' -f1,2 "$k")"
+            echo "$h,$h.lab.test $(cut -d' ' -f1,2 "$k")"
+        done >>"$LAB_RUN/known_hosts"
     done
     for h in "${LAB_HOSTS[@]}"; do
         peer=source; [ "$h" = source ] && peer=target

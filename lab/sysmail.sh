@@ -80,6 +80,7 @@ sys_postfix() { # root
         "mydestination = \$myhostname, $h, localhost.localdomain, localhost" \
         'inet_interfaces = all' 'inet_protocols = ipv4' \
         'mynetworks = 127.0.0.0/8 10.200.0.0/24' 'relayhost =' 'home_mailbox = Maildir/' \
+        'mailbox_command =' \
         'smtpd_tls_cert_file = /etc/lab-tls/cert.pem' 'smtpd_tls_key_file = /etc/lab-tls/key.pem'
     chroot "$root" newaliases
 }
@@ -155,7 +156,9 @@ sys_sendmail() { # root
     local root=$1 h
     h=$(cat "$root/etc/hostname")
     sed -i -e "/^DAEMON_OPTIONS(\`Family=inet,  *Name=MTA-v4/c DAEMON_OPTIONS(\`Family=inet, Name=MTA-v4, Port=smtp')dnl" \
-        -e '/Family=inet6/d' -e '/Name=MSP-v4/d' "$root/etc/mail/sendmail.mc"
+        -e '/Family=inet6/d' -e '/Name=MSP-v4/d' \
+        -e "0,/^MAILER(/s//FEATURE(\`accept_unresolvable_domains')dnl\nMAILER(/" \
+        "$root/etc/mail/sendmail.mc"
     printf '%s.lab.test\n%s\nlab.test\nlocalhost\n' "$h" "$h" >"$root/etc/mail/local-host-names"
     chroot "$root" sh -c 'cd /etc/mail && m4 sendmail.mc >sendmail.cf && newaliases' >/dev/null 2>&1
 }

@@ -35,7 +35,7 @@ static void add_compare(struct plan_step *ps, const struct answers *a, const cha
 	         "here=$(eval \"$inv\") || exit 1\n"
 	         "there=$(%s %q \"$inv\") || exit 1\n"
 	         "echo \"source: $(printf '%%s\\n' \"$here\" | grep -c .) lines; target: $(printf '%%s\\n' \"$there\" | grep -c .) lines\"\n"
-	         "missing=$(comm -23 <(printf '%%s\\n' \"$here\") <(printf '%%s\\n' \"$there\"))\n"
+	         "missing=$(LC_ALL=C comm -23 <(printf '%%s\\n' \"$here\") <(printf '%%s\\n' \"$there\"))\n"
 	         "[ -z \"$missing\" ] || { echo 'on the source but not the same on the target:' >&2; "
 	         "printf '%%s\\n' \"$missing\" | head -n 20 >&2; exit 1; }\n"
 	         "echo 'the target holds everything the source holds'",

@@ -13,6 +13,7 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   - $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+quiet() { "$@" >/dev/null; }
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -23,6 +24,7 @@ if ! "$lab/install-deps"; then
     bad "lab/install-deps"
     finish
 fi
+# shellcheck source=lab/lib.sh
 # shellcheck source=lab/lib.sh
 . "$lab/lib.sh"
 
@@ -49,6 +51,11 @@ imap_count() { # host user password folder -> MESSAGES
 doveadm_count() { # user folder
     "$lab/ssh" source "doveadm mailbox status -u '$1' messages '$2'" </dev/null |
         sed -n 's/.*messages=\([0-9]*\).*/\1/p'
+}
+
+pop3_count() { # user password -> number of messages in LIST
+    curl -sS --max-time 20 --cacert "$LAB_RUN/source-cert.pem" --user "$1:$2" \
+        "pop3s://${LAB_IP[source]}/" 2>/dev/null | grep -c '^[0-9]'
 }
 
 smtp_delivers() { # user password
@@ -106,6 +113,9 @@ for sc in "${scenarios[@]}"; do
     unset login_ok
 
     if [ -n "$first_user" ]; then
+        inbox=$(awk -F'\t' -v u="$first_user" '$1 == u && $4 == "INBOX" {print $5}' "$LAB_RUN/seed.txt")
+        pop=$(pop3_count "$first_user" "$first_pw") || true
+        check "$sc: POP3 $first_user lists $inbox messages (saw ${pop:-none})" test "$pop" = "$inbox"
         check "$sc: SMTP to $first_user is delivered" smtp_delivers "$first_user" "$first_pw"
     fi
     vout=$("$lab/verify" source 2>&1) || true
@@ -115,7 +125,7 @@ for sc in "${scenarios[@]}"; do
              END {exit !(n > 0 && bad == 0)}' <<<"$vout"
     check "$sc: lab/verify source reports services" grep -q '^service dovecot active' <<<"$vout"
 
-    check "$sc: lab/down" "$lab/down"
+    check "$sc: lab/down" quiet "$lab/down"
     left=$(lab_leftovers)
     check "$sc: nothing left after down${left:+ ($(echo "$left" | tr '\n' ' '))}" test -z "$left"
 done
