@@ -75,6 +75,24 @@ smtp_delivers() { # user password
     return 1
 }
 
+# Infrastructure: a lab whose hosts were killed (no clean halt, mounts and netns left)
+# is cleaned up by the next lab/up; two lab/up in a row work; lab/down leaves nothing.
+echo "# infrastructure (scenario base)"
+if "$lab/up" base >/dev/null 2>&1; then
+    ok "base: lab/up"
+    pids=$(lab_nspawn_pids)
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -KILL $pids
+    check "base: lab/up after the hosts were killed" quiet "$lab/up" base
+    check "base: lab/up over a running lab" quiet "$lab/up" base
+    check "base: target reaches source over ssh" quiet "$lab/ssh" target "ssh -o BatchMode=yes root@${LAB_IP[source]} hostname"
+else
+    bad "base: lab/up"
+fi
+check "base: lab/down" quiet "$lab/down"
+left=$(lab_leftovers)
+check "base: nothing left after down${left:+ ($(echo "$left" | tr '\n' ' '))}" test -z "$left"
+
 for sc in "${scenarios[@]}"; do
     echo "# scenario $sc"
     if ! out=$("$lab/up" "$sc" 2>&1); then
@@ -113,6 +131,9 @@ for sc in "${scenarios[@]}"; do
     unset login_ok
 
     if [ -n "$first_user" ]; then
+        check "$sc: IMAP on port 143 (plain login) works for $first_user" \
+            test -n "$(curl -sS --max-time 20 --user "$first_user:$first_pw" \
+                "imap://${LAB_IP[source]}/" -X 'STATUS INBOX (MESSAGES)' 2>/dev/null)"
         inbox=$(awk -F'\t' -v u="$first_user" '$1 == u && $4 == "INBOX" {print $5}' "$LAB_RUN/seed.txt")
         pop=$(pop3_count "$first_user" "$first_pw") || true
         check "$sc: POP3 $first_user lists $inbox messages (saw ${pop:-none})" test "$pop" = "$inbox"
