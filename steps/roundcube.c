@@ -27,7 +27,7 @@ static void plan_roundcube(const struct answers *a, struct plan_step *ps)
 	         "echo 'ready to upgrade'",
 	         rel, rc);
 	plan_add(ps, HOST_SOURCE, 0, "saves the tree and its owners and modes",
-	         "b=%q; d=%q\n"
+	         "b=%q; d=$(readlink -f -- %q)\n"
 	         "mkdir -p -m 0700 -- \"$b\"\n"
 	         "if [ ! -e \"$b/roundcube-before-upgrade.tar.gz\" ]; then\n"
 	         "  tar -C \"$(dirname -- \"$d\")\" -czpf \"$b/roundcube-before-upgrade.tar.gz.part\" -- \"$(basename -- \"$d\")\"\n"
@@ -39,8 +39,14 @@ static void plan_roundcube(const struct answers *a, struct plan_step *ps)
 	         "fi\n"
 	         "echo \"saved $(tr -cd '\\0' < \"$b/roundcube-perms\" | wc -c) owners and modes in $b/roundcube-perms\"",
 	         bk, rc);
-	plan_add(ps, HOST_SOURCE, 0, "lets the owner write the tree (not the world), for the upgrade only",
-	         "chmod -R u+rwX -- %q", rc);
+	plan_add(ps, HOST_SOURCE, 0, "lets the web server user write the tree (not the world), for the upgrade only",
+	         "d=$(readlink -f -- %q)\n"
+	         "w=\n"
+	         "for u in www-data nginx apache; do id -u \"$u\" >/dev/null 2>&1 && { w=$u; break; }; done\n"
+	         "[ -n \"$w\" ] || { echo 'no web server user (www-data, nginx, apache) on this host' >&2; exit 1; }\n"
+	         "chown -R -- \"$w\" \"$d\"\n"
+	         "chmod -R u+rwX -- \"$d\"\n"
+	         "echo \"$w may write $d until the upgrade is done\"", rc);
 	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, "upgrades Roundcube in place (the old tree is saved)",
 	         "cd -- %q\numask 022\necho y | ./bin/installto.sh %q", rel, rc);
 	plan_add(ps, HOST_SOURCE, 0, "puts back the exact owners and modes saved before",
@@ -63,10 +69,11 @@ const struct step step_roundcube = {
 	.why = "The Roundcube database is copied to the target, so it must match the "
 	       "Roundcube version the target runs: upgrade the old webmail first, with "
 	       "the new release's bin/installto.sh (it needs rsync and PHP's system()). "
-	       "The upgrade must be able to write the installed tree; instead of making "
-	       "everything world-writable (chmod 777), mailshift saves the tree and every "
-	       "owner and mode, lets the owner write for the upgrade, and then puts back "
-	       "exactly what was there.",
+	       "The upgrade must be able to write the installed tree as the web server "
+	       "user; instead of making everything world-writable (the seed paper's chmod "
+	       "777), mailshift saves the tree and every owner and mode, gives the tree to "
+	       "the web server user (www-data) for the upgrade alone, and then puts back "
+	       "exactly the owners and modes that were there.",
 	.applies = has_release,
 	.plan = plan_roundcube,
 };
