@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything `make test` proves, tier by tier: unit tests (under valgrind),
-# the headless CLI, the SSH transport against a real sshd, and the lab (two
-# real mail hosts); the last two need root.  A tier
+# the headless CLI, the SSH transport against a real sshd, the lab (two
+# real mail hosts, every scenario), and migrations on the lab (mailshift
+# over SSH, then the runbook replayed); the last three need root.  A tier
 # that cannot run fails loudly: nothing is skipped in silence.
 # MAILSHIFT_NO_LAB=1 leaves the root tiers out (`make check`, `make asan`).
 set -uo pipefail
@@ -42,6 +43,7 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
   else
     tier ssh tests/ssh/run.sh
     tier lab tests/lab/run.sh
+    tier migrate tests/lab/migrate.sh
   fi
 fi
 
