@@ -51,13 +51,24 @@ static void plan_roundcube(const struct answers *a, struct plan_step *ps)
 	         "cd -- %q\numask 022\necho y | ./bin/installto.sh %q", rel, rc);
 	plan_add(ps, HOST_SOURCE, 0, "puts back the exact owners and modes saved before",
 	         "f=%q/roundcube-perms\n"
+	         "t=$(mktemp -d)\n"
+	         "declare -A key=()\n"
 	         "n=0\n"
+	         "# group the paths by owner and mode, then one chown/chmod per group\n"
 	         "while IFS= read -r -d '' l; do\n"
 	         "  m=${l%%%% *}; r=${l#* }; o=${r%%%% *}; p=${r#* }\n"
-	         "  if [ -L \"$p\" ]; then chown -h -- \"$o\" \"$p\"\n"
-	         "  elif [ -e \"$p\" ]; then chown -- \"$o\" \"$p\" && chmod -- \"$m\" \"$p\"; fi\n"
+	         "  if [ -L \"$p\" ]; then m=L; elif [ ! -e \"$p\" ]; then continue; fi\n"
+	         "  s=\"$m $o\"\n"
+	         "  [ -n \"${key[$s]:-}\" ] || key[$s]=${#key[@]}\n"
+	         "  printf '%%s\\0' \"$p\" >> \"$t/${key[$s]}\"\n"
 	         "  n=$((n + 1))\n"
 	         "done < \"$f\"\n"
+	         "for k in \"${!key[@]}\"; do\n"
+	         "  m=${k%%%% *}; o=${k#* }\n"
+	         "  xargs -0 -r chown -h -- \"$o\" < \"$t/${key[$k]}\"\n"
+	         "  [ \"$m\" = L ] || xargs -0 -r chmod -- \"$m\" < \"$t/${key[$k]}\"\n"
+	         "done\n"
+	         "rm -rf -- \"$t\"\n"
 	         "mv -- \"$f\" \"$f.restored\"\n"
 	         "echo \"restored $n owners and modes\"",
 	         bk);
