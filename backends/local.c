@@ -1,5 +1,6 @@
 /* The local transport: every host's command runs on this machine under
- * bash -c, stdin from /dev/null, stdout and stderr read through poll(). */
+ * bash -c, stdin from /dev/null or a pipe carrying the input, stdout and
+ * stderr read through poll(). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,25 +14,53 @@
 #include "backends/transport.h"
 #include "core/xalloc.h"
 
-static void child(const char *cmd, int out, int err)
+static void child(const char *cmd, int in, int out, int err)
 {
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+	if (in < 0)
+		in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);
 	signal(SIGPIPE, SIG_DFL);
 	execl("/bin/bash", "bash", "-c", cmd, (char *)NULL);
 	_exit(127);
 }
 
-static int local_run(struct transport *t, enum host host, const char *cmd, const struct sink *sink)
+/* The input is at most TRANSPORT_INPUT_MAX bytes, which a pipe holds
+ * (Linux pipes take 64 KiB), so it is written whole before reading. */
+static int input_pipe(const char *input)
 {
-	int out[2], err[2], status = 0, open_fds = 2, exited = 0;
+	int in[2];
+	size_t len = strlen(input), off = 0;
+
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -1;
+	fcntl(in[1], F_SETFL, O_NONBLOCK); /* a small pipe fails, never hangs */
+	while (off < len) {
+		ssize_t n = write(in[1], input + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(in[0]);
+			close(in[1]);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	close(in[1]);
+	return in[0];
+}
+
+static int local_run(struct transport *t, enum host host, const char *cmd, const char *input,
+                     const struct sink *sink)
+{
+	int out[2], err[2], status = 0, open_fds = 2, exited = 0, in = -1;
 	struct line_splitter ls[2] = { { .kind = SINK_OUT, .host = host },
 	                               { .kind = SINK_ERR, .host = host } };
 	struct pollfd pfd[2];
 	pid_t pid;
 
+	if (input && (in = input_pipe(input)) < 0)
+		goto fail;
 	if (pipe2(out, O_CLOEXEC) < 0)
 		goto fail;
 	if (pipe2(err, O_CLOEXEC) < 0) {
@@ -45,7 +74,9 @@ static int local_run(struct transport *t, enum host host, const char *cmd, const
 		goto fail;
 	}
 	if (pid == 0)
-		child(cmd, out[1], err[1]);
+		child(cmd, in, out[1], err[1]);
+	if (in >= 0)
+		close(in);
 	close(out[1]);
 	close(err[1]);
 	pfd[0] = (struct pollfd){ .fd = out[0], .events = POLLIN };
@@ -96,6 +127,8 @@ static int local_run(struct transport *t, enum host host, const char *cmd, const
 	return 128 + WTERMSIG(status);
 fail:
 	snprintf(t->err, sizeof t->err, "cannot start bash: %s", strerror(errno));
+	if (in >= 0)
+		close(in);
 	return TRANSPORT_FAILED;
 }
 
@@ -117,9 +150,10 @@ struct transport *transport_local_new(void)
 	return t;
 }
 
-static int dry_run(struct transport *t, enum host host, const char *cmd, const struct sink *sink)
+static int dry_run(struct transport *t, enum host host, const char *cmd, const char *input,
+                   const struct sink *sink)
 {
-	(void)t; (void)host; (void)cmd; (void)sink;
+	(void)t; (void)host; (void)cmd; (void)input; (void)sink;
 	return 0;
 }
 

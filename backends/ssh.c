@@ -16,6 +16,7 @@
 
 #include <libssh2.h>
 
+#include "backends/ssh.h"
 #include "backends/transport.h"
 #include "core/xalloc.h"
 
@@ -27,6 +28,7 @@ struct conn {
 
 struct ssh {
 	struct transport t;
+	const struct ssh_options *opt;
 	struct conn conn[2]; /* HOST_SOURCE, HOST_TARGET */
 	struct transport *local;
 };
@@ -284,7 +286,7 @@ static void wait_socket(struct conn *c)
 }
 
 static int exec_on(struct transport *t, struct conn *c, enum host host, const char *cmd,
-                   const struct sink *sink)
+                   const char *input, const struct sink *sink)
 {
 	struct line_splitter ls[2] = { { .kind = SINK_OUT, .host = host }, { .kind = SINK_ERR, .host = host } };
 	LIBSSH2_CHANNEL *ch;
@@ -298,6 +300,10 @@ static int exec_on(struct transport *t, struct conn *c, enum host host, const ch
 	if (libssh2_channel_exec(ch, cmd) != 0) {
 		libssh2_channel_free(ch);
 		return fail(t, "%s: cannot run the command: %s", c->ep->host, ssh_error(c->session));
+	}
+	if (input && libssh2_channel_write(ch, input, strlen(input)) != (ssize_t)strlen(input)) {
+		libssh2_channel_free(ch);
+		return fail(t, "%s: cannot send the command its input: %s", c->ep->host, ssh_error(c->session));
 	}
 	libssh2_channel_send_eof(ch);
 	libssh2_session_set_blocking(c->session, 0);
@@ -336,14 +342,29 @@ static int exec_on(struct transport *t, struct conn *c, enum host host, const ch
 	return status;
 }
 
-static int ssh_run(struct transport *t, enum host host, const char *cmd, const struct sink *sink)
+LIBSSH2_SESSION *transport_ssh_session(struct transport *t, enum host host, int *sock)
+{
+	struct ssh *s = (struct ssh *)t;
+	struct conn *c = &s->conn[host == HOST_TARGET];
+
+	t->err[0] = '\0';
+	if (!c->session && open_conn(t, c) < 0) {
+		close_conn(c);
+		return NULL;
+	}
+	*sock = c->sock;
+	return c->session;
+}
+
+static int ssh_run(struct transport *t, enum host host, const char *cmd, const char *input,
+                   const struct sink *sink)
 {
 	struct ssh *s = (struct ssh *)t;
 	struct conn *c;
 	int rc;
 
 	if (host == HOST_LOCAL) {
-		rc = transport_run(s->local, host, cmd, sink);
+		rc = transport_run_input(s->local, host, cmd, input, sink);
 		if (rc == TRANSPORT_FAILED)
 			snprintf(t->err, sizeof t->err, "%s", transport_error(s->local));
 		return rc;
@@ -353,7 +374,7 @@ static int ssh_run(struct transport *t, enum host host, const char *cmd, const s
 		close_conn(c);
 		return TRANSPORT_FAILED;
 	}
-	rc = exec_on(t, c, host, cmd, sink);
+	rc = exec_on(t, c, host, cmd, input, sink);
 	if (rc == TRANSPORT_FAILED)
 		close_conn(c); /* the next try reconnects */
 	return rc;
@@ -376,10 +397,12 @@ static const struct transport_ops ssh_ops = {
 	.free = ssh_free,
 };
 
-struct transport *transport_ssh_new(const struct answers *a)
+struct transport *transport_ssh_new(const struct answers *a, const struct ssh_options *o)
 {
 	struct ssh *s = xcalloc(1, sizeof *s);
+	static const struct ssh_options none;
 
+	s->opt = o ? o : &none;
 	libssh2_init(0);
 	s->t.ops = &ssh_ops;
 	s->conn[0] = (struct conn){ &a->source, -1, NULL };

@@ -1,6 +1,7 @@
 #include "backends/transport.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,8 +27,18 @@ void sink_emitf(const struct sink *s, enum sink_kind kind, enum host host, const
 
 int transport_run(struct transport *t, enum host host, const char *cmd, const struct sink *sink)
 {
+	return transport_run_input(t, host, cmd, NULL, sink);
+}
+
+int transport_run_input(struct transport *t, enum host host, const char *cmd, const char *input,
+                        const struct sink *sink)
+{
 	t->err[0] = '\0';
-	return t->ops->run(t, host, cmd, sink);
+	if (input && strlen(input) > TRANSPORT_INPUT_MAX) {
+		snprintf(t->err, sizeof t->err, "the input of a command is limited to %d bytes", TRANSPORT_INPUT_MAX);
+		return TRANSPORT_FAILED;
+	}
+	return t->ops->run(t, host, cmd, input, sink);
 }
 
 const char *transport_error(const struct transport *t)

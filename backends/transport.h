@@ -39,9 +39,11 @@ struct transport;
 
 struct transport_ops {
 	const char *name;
-	/* Runs cmd on host; returns its exit status (0-255; 128+N for signal N)
-	 * or TRANSPORT_FAILED, with the reason in transport_error(). */
-	int (*run)(struct transport *t, enum host host, const char *cmd, const struct sink *sink);
+	/* Runs cmd on host with input (NULL: none) on its stdin; returns its
+	 * exit status (0-255; 128+N for signal N) or TRANSPORT_FAILED, with the
+	 * reason in transport_error(). */
+	int (*run)(struct transport *t, enum host host, const char *cmd, const char *input,
+	           const struct sink *sink);
 	void (*free)(struct transport *t);
 };
 
@@ -50,16 +52,34 @@ struct transport {
 	char err[256];
 };
 
+/* stdin is empty (EOF at once). */
 int transport_run(struct transport *t, enum host host, const char *cmd, const struct sink *sink);
+/* stdin is the text `input` (at most TRANSPORT_INPUT_MAX bytes: a key, a
+ * list), then EOF. */
+#define TRANSPORT_INPUT_MAX 65536
+int transport_run_input(struct transport *t, enum host host, const char *cmd, const char *input,
+                        const struct sink *sink);
 const char *transport_error(const struct transport *t);
 void transport_free(struct transport *t);
 
 /* Runs every host's commands on this machine with bash -c. */
 struct transport *transport_local_new(void);
+/* How the SSH transport may ask the admin.  Both callbacks may be NULL
+ * (nobody to ask: headless). */
+struct ssh_options {
+	int accept_new_host_key; /* record an unknown host key instead of refusing */
+	/* a yes/no question: 1 yes, 0 no */
+	int (*confirm)(void *ctx, const char *question);
+	/* reads a secret (no echo) into buf; 0, or -1 when it cannot be asked */
+	int (*secret)(void *ctx, const char *prompt, char *buf, size_t n);
+	void *ctx;
+};
+
 /* Runs source and target commands over SSH (libssh2), checking host keys
  * against the answers' known_hosts; local ones as transport_local_new().
- * Connects on first use; the answers must outlive the transport. */
-struct transport *transport_ssh_new(const struct answers *a);
+ * Connects on first use; the answers and options (NULL: none) must outlive
+ * the transport. */
+struct transport *transport_ssh_new(const struct answers *a, const struct ssh_options *o);
 /* Runs nothing and succeeds: the plan is only written down. */
 struct transport *transport_dry_new(void);
 

@@ -273,7 +273,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 		return CLI_USAGE;
 	}
 	install_signals();
-	t = c->local ? transport_local_new() : transport_ssh_new(p->answers);
+	t = c->local ? transport_local_new() : transport_ssh_new(p->answers, NULL);
 	r = runner_run(p, t, &ui, &sink, rb, j, &o, &rep);
 	transport_free(t);
 	journal_progress_free(&jp);

@@ -45,7 +45,7 @@ static void test_runs(void **state)
 	(void)state;
 
 	load(&a, env("SSH_KNOWN_HOSTS"), env("SSH_IDENTITY"));
-	t = transport_ssh_new(&a);
+	t = transport_ssh_new(&a, NULL);
 	assert_int_equal(transport_run(t, HOST_SOURCE, "echo \"hello $((6 * 7))\"; echo oops >&2", &sink), 0);
 	assert_non_null(strstr(buf_cstr(&s.text), "source out|hello 42\n"));
 	assert_non_null(strstr(buf_cstr(&s.text), "source err|oops\n"));
@@ -75,7 +75,7 @@ static void test_host_keys(void **state)
 	(void)state;
 
 	load(&a, env("SSH_WRONG_KNOWN_HOSTS"), env("SSH_IDENTITY"));
-	t = transport_ssh_new(&a);
+	t = transport_ssh_new(&a, NULL);
 	assert_int_equal(transport_run(t, HOST_SOURCE, "touch /tmp/mailshift-ssh-must-not-run", &sink), TRANSPORT_FAILED);
 	assert_non_null(strstr(transport_error(t), "127.0.0.1: HOST KEY MISMATCH: the server's key SHA256:"));
 	assert_int_equal(access("/tmp/mailshift-ssh-must-not-run", F_OK), -1);
@@ -83,7 +83,7 @@ static void test_host_keys(void **state)
 	answers_free(&a);
 
 	load(&a, env("SSH_EMPTY_KNOWN_HOSTS"), env("SSH_IDENTITY"));
-	t = transport_ssh_new(&a);
+	t = transport_ssh_new(&a, NULL);
 	assert_int_equal(transport_run(t, HOST_SOURCE, "true", &sink), TRANSPORT_FAILED);
 	assert_non_null(strstr(transport_error(t), "127.0.0.1: unknown host key SHA256:"));
 	assert_non_null(strstr(transport_error(t), env("SSH_HOST_FP")));
@@ -102,7 +102,7 @@ static void test_auth_and_connect(void **state)
 	(void)state;
 
 	load(&a, env("SSH_KNOWN_HOSTS"), env("SSH_OTHER_IDENTITY"));
-	t = transport_ssh_new(&a);
+	t = transport_ssh_new(&a, NULL);
 	assert_int_equal(transport_run(t, HOST_SOURCE, "true", &sink), TRANSPORT_FAILED);
 	assert_non_null(strstr(transport_error(t), "root@ cannot log in with the key"));
 	transport_free(t);
@@ -111,7 +111,7 @@ static void test_auth_and_connect(void **state)
 	text = xasprintf("[source]\nstack = iredmail\nbackend = pgsql\nhost = 127.0.0.1\nport = 1\n"
 	                 "[target]\nstack = iredmail\nbackend = pgsql\nhost = 127.0.0.1\n");
 	assert_int_equal(answers_parse(&a, "x", text, err, sizeof err), 0);
-	t = transport_ssh_new(&a);
+	t = transport_ssh_new(&a, NULL);
 	assert_int_equal(transport_run(t, HOST_SOURCE, "true", &sink), TRANSPORT_FAILED);
 	assert_string_equal(transport_error(t), "cannot connect to 127.0.0.1 port 1: Connection refused");
 	transport_free(t);

@@ -14,9 +14,11 @@ struct fake {
 	struct buf log;
 };
 
-static int fake_run(struct transport *t, enum host h, const char *cmd, const struct sink *sink)
+static int fake_run(struct transport *t, enum host h, const char *cmd, const char *input,
+                    const struct sink *sink)
 {
 	struct fake *f = (struct fake *)t;
+	(void)input;
 	int st = f->status[f->calls++];
 	size_t pre = strlen(PLAN_PREAMBLE "\n");
 	/* every action runs after the preamble */
