@@ -1,24 +1,32 @@
 /* The SSH transport (libssh2): one session per host, opened on first use.
- * The host key is checked against the answers' known_hosts file (never
- * accepted blindly), the user logs in with the identity file or the agent,
- * and each command runs in its own exec channel, stdout and stderr read
- * until both end.  HOST_LOCAL actions run through the local transport. */
+ * The host key is checked (backends/ssh_hostkey.c), the login done
+ * (backends/ssh_auth.c), and each command runs in its own exec channel,
+ * non-blocking: stdout and stderr are read as they come, and the command is
+ * over when its exit status arrives, even if a daemon it started still holds
+ * the channel.  HOST_LOCAL actions run through the local transport. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <libssh2.h>
-
 #include "backends/ssh.h"
-#include "backends/transport.h"
+#include "backends/ssh_int.h"
 #include "core/xalloc.h"
+
+#define CONNECT_TIMEOUT_MS 10000
+#define SESSION_TIMEOUT_MS 30000 /* handshake, login, opening a channel */
+#define KEEPALIVE_S 15
+#define DRAIN_MS 200 /* after the exit status: how long output may still come */
 
 struct conn {
 	const struct endpoint *ep;
@@ -31,11 +39,10 @@ struct ssh {
 	const struct ssh_options *opt;
 	struct conn conn[2]; /* HOST_SOURCE, HOST_TARGET */
 	struct transport *local;
+	char token[40]; /* marks the exit status line on stderr */
 };
 
-static int fail(struct transport *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(struct transport *t, const char *fmt, ...)
+int ssh_fail(struct transport *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -44,14 +51,25 @@ static int fail(struct transport *t, const char *fmt, ...)
 	return TRANSPORT_FAILED;
 }
 
-static const char *ssh_error(LIBSSH2_SESSION *s)
+const char *ssh_last_error(LIBSSH2_SESSION *s)
 {
 	char *msg = NULL;
 	libssh2_session_last_error(s, &msg, NULL, 0);
 	return msg && *msg ? msg : "unknown error";
 }
 
-/* A TCP connection with a 10 s timeout. */
+/* The kernel notices a peer that vanished without a word (power cut, a
+ * dropped route) after about a minute and a half of silence. */
+static void tcp_keepalive(int fd)
+{
+	int on = 1, idle = 30, intvl = 10, cnt = 6;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+}
+
 static int dial(struct transport *t, const struct endpoint *ep)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *ai;
@@ -61,7 +79,7 @@ static int dial(struct transport *t, const struct endpoint *ep)
 	snprintf(port, sizeof port, "%u", ep->port);
 	rc = getaddrinfo(ep->host, port, &hints, &res);
 	if (rc != 0)
-		return fail(t, "%s: %s", ep->host, gai_strerror(rc));
+		return ssh_fail(t, "%s: %s", ep->host, gai_strerror(rc));
 	for (ai = res; ai; ai = ai->ai_next) {
 		struct pollfd p;
 		socklen_t len = sizeof err;
@@ -73,7 +91,8 @@ static int dial(struct transport *t, const struct endpoint *ep)
 		err = errno;
 		if (errno == EINPROGRESS) {
 			p = (struct pollfd){ .fd = fd, .events = POLLOUT };
-			if (poll(&p, 1, 10000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err)
+			if (poll(&p, 1, CONNECT_TIMEOUT_MS) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+			    !err)
 				break;
 			if (!err)
 				err = ETIMEDOUT;
@@ -83,180 +102,39 @@ static int dial(struct transport *t, const struct endpoint *ep)
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		return fail(t, "cannot connect to %s port %u: %s", ep->host, ep->port, strerror(err));
+		return ssh_fail(t, "cannot connect to %s port %u: %s", ep->host, ep->port, strerror(err));
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	tcp_keepalive(fd);
 	return fd;
 }
 
-static const char *method_for(int keybit)
+static int open_conn(struct ssh *s, struct conn *c, const struct sink *sink)
 {
-	switch (keybit) {
-	case LIBSSH2_KNOWNHOST_KEY_ED25519: return "ssh-ed25519";
-	case LIBSSH2_KNOWNHOST_KEY_ECDSA_256: return "ecdsa-sha2-nistp256";
-	case LIBSSH2_KNOWNHOST_KEY_ECDSA_384: return "ecdsa-sha2-nistp384";
-	case LIBSSH2_KNOWNHOST_KEY_ECDSA_521: return "ecdsa-sha2-nistp521";
-	case LIBSSH2_KNOWNHOST_KEY_SSHRSA: return "rsa-sha2-512,rsa-sha2-256,ssh-rsa";
-	case LIBSSH2_KNOWNHOST_KEY_SSHDSS: return "ssh-dss";
-	}
-	return NULL;
-}
-
-static int keybit_for(int hostkey_type)
-{
-	switch (hostkey_type) {
-	case LIBSSH2_HOSTKEY_TYPE_RSA: return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
-	case LIBSSH2_HOSTKEY_TYPE_DSS: return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256: return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384: return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
-	case LIBSSH2_HOSTKEY_TYPE_ED25519: return LIBSSH2_KNOWNHOST_KEY_ED25519;
-	}
-	return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
-}
-
-/* Asks the server for the key type known_hosts holds for it (plain entries),
- * so a file with one key type does not look like a mismatch. */
-static void prefer_stored_type(LIBSSH2_SESSION *s, LIBSSH2_KNOWNHOSTS *kh, const struct endpoint *ep)
-{
-	struct libssh2_knownhost *store = NULL, *prev = NULL;
-	char bracketed[300];
-
-	snprintf(bracketed, sizeof bracketed, "[%s]:%u", ep->host, ep->port);
-	while (libssh2_knownhost_get(kh, &store, prev) == 0) {
-		const char *m;
-		prev = store;
-		if (!store->name)
-			continue;
-		if (ep->port == 22 ? strcmp(store->name, ep->host) : strcmp(store->name, bracketed))
-			continue;
-		m = method_for(store->typemask & LIBSSH2_KNOWNHOST_KEY_MASK);
-		if (m)
-			libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, m);
-		return;
-	}
-}
-
-/* "SHA256:base64" of the server's key, as ssh-keygen -l prints it. */
-static void fingerprint(LIBSSH2_SESSION *s, char *out, size_t n)
-{
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *h = (const unsigned char *)libssh2_hostkey_hash(s, LIBSSH2_HOSTKEY_HASH_SHA256);
-	size_t i, o = 0;
-
-	if (!h || n < 52) {
-		snprintf(out, n, "(unknown)");
-		return;
-	}
-	o = (size_t)snprintf(out, n, "SHA256:");
-	for (i = 0; i < 32; i += 3) {
-		unsigned v = (unsigned)h[i] << 16 | (i + 1 < 32 ? (unsigned)h[i + 1] << 8 : 0) |
-		             (i + 2 < 32 ? h[i + 2] : 0);
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		if (i + 1 < 32)
-			out[o++] = b64[v >> 6 & 63];
-		if (i + 2 < 32)
-			out[o++] = b64[v & 63];
-	}
-	out[o] = '\0';
-}
-
-static int check_host_key(struct transport *t, LIBSSH2_SESSION *s, LIBSSH2_KNOWNHOSTS *kh,
-                          const struct endpoint *ep, const char *khfile)
-{
-	struct libssh2_knownhost *found = NULL;
-	size_t len;
-	int type, rc;
-	const char *key = libssh2_session_hostkey(s, &len, &type);
-	char fp[64];
-
-	fingerprint(s, fp, sizeof fp);
-	if (!key)
-		return fail(t, "%s: the server sent no host key", ep->host);
-	rc = libssh2_knownhost_checkp(kh, ep->host, (int)ep->port, key, len,
-	                              LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | keybit_for(type),
-	                              &found);
-	switch (rc) {
-	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
-		return 0;
-	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
-		return fail(t, "%s: HOST KEY MISMATCH: the server's key %s is not the one in %s; someone may be "
-		            "intercepting, or the server was reinstalled (check with its admin, then fix %s)",
-		            ep->host, fp, khfile, khfile);
-	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
-		return fail(t, "%s: unknown host key %s: it is not in %s; verify it on the server "
-		            "(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and add it (ssh-keyscan)",
-		            ep->host, fp, khfile);
-	}
-	return fail(t, "%s: cannot check the host key against %s", ep->host, khfile);
-}
-
-static int authenticate(struct transport *t, LIBSSH2_SESSION *s, const struct endpoint *ep)
-{
-	LIBSSH2_AGENT *agent;
-	struct libssh2_agent_publickey *id = NULL, *prev = NULL;
-	int ok = 0;
-
-	if (ep->identity) {
-		if (libssh2_userauth_publickey_fromfile(s, ep->user, NULL, ep->identity, NULL) == 0)
-			return 0;
-		return fail(t, "%s: %s@ cannot log in with the key %s: %s", ep->host, ep->user, ep->identity,
-		            ssh_error(s));
-	}
-	agent = libssh2_agent_init(s);
-	if (agent && libssh2_agent_connect(agent) == 0 && libssh2_agent_list_identities(agent) == 0) {
-		while (!ok && libssh2_agent_get_identity(agent, &id, prev) == 0) {
-			prev = id;
-			ok = libssh2_agent_userauth(agent, ep->user, id) == 0;
-		}
-		libssh2_agent_disconnect(agent);
-	}
-	if (agent)
-		libssh2_agent_free(agent);
-	if (ok)
-		return 0;
-	return fail(t, "%s: %s@ cannot log in: no identity in the answers and no key of the ssh-agent works",
-	            ep->host, ep->user);
-}
-
-static int open_conn(struct transport *t, struct conn *c)
-{
+	struct transport *t = &s->t;
 	const struct endpoint *ep = c->ep;
-	const char *khfile = ep->known_hosts ? ep->known_hosts : NULL;
-	char defkh[512];
-	LIBSSH2_KNOWNHOSTS *kh;
+	struct ssh_known k = {0};
 	int rc;
 
-	if (!khfile) {
-		const char *home = getenv("HOME");
-		snprintf(defkh, sizeof defkh, "%s/.ssh/known_hosts", home ? home : "/root");
-		khfile = defkh;
-	}
 	c->sock = dial(t, ep);
 	if (c->sock < 0)
 		return TRANSPORT_FAILED;
 	c->session = libssh2_session_init();
 	if (!c->session)
-		return fail(t, "%s: cannot start an SSH session", ep->host);
+		return ssh_fail(t, "%s: cannot start an SSH session", ep->host);
 	libssh2_session_set_blocking(c->session, 1);
-	libssh2_session_set_timeout(c->session, 30000);
-	kh = libssh2_knownhost_init(c->session);
-	if (!kh)
-		return fail(t, "%s: cannot start the known_hosts check", ep->host);
-	if (libssh2_knownhost_readfile(kh, khfile, LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
-		libssh2_knownhost_free(kh);
-		return fail(t, "%s: cannot read the known_hosts file %s", ep->host, khfile);
-	}
-	prefer_stored_type(c->session, kh, ep);
-	if (libssh2_session_handshake(c->session, c->sock) != 0) {
-		libssh2_knownhost_free(kh);
-		return fail(t, "%s port %u: SSH handshake failed: %s", ep->host, ep->port, ssh_error(c->session));
-	}
-	rc = check_host_key(t, c->session, kh, ep, khfile);
-	libssh2_knownhost_free(kh);
-	if (rc < 0)
-		return rc;
-	return authenticate(t, c->session, ep);
+	libssh2_session_set_timeout(c->session, SESSION_TIMEOUT_MS);
+	rc = ssh_hostkey_load(t, c->session, ep, &k);
+	if (rc == 0 && libssh2_session_handshake(c->session, c->sock) != 0)
+		rc = ssh_fail(t, "%s port %u: SSH handshake failed: %s", ep->host, ep->port,
+		              ssh_last_error(c->session));
+	if (rc == 0)
+		rc = ssh_hostkey_check(t, c->session, ep, &k, s->opt, sink);
+	ssh_hostkey_free(&k);
+	if (rc == 0)
+		rc = ssh_auth(t, c->session, ep, s->opt);
+	if (rc == 0)
+		libssh2_keepalive_config(c->session, 1, KEEPALIVE_S);
+	return rc;
 }
 
 static void close_conn(struct conn *c)
@@ -271,10 +149,11 @@ static void close_conn(struct conn *c)
 	c->sock = -1;
 }
 
-static void wait_socket(struct conn *c)
+static void wait_socket(struct conn *c, int ms)
 {
 	int dir = libssh2_session_block_directions(c->session);
 	struct pollfd p = { .fd = c->sock, .events = 0 };
+	int next = 0;
 
 	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
 		p.events |= POLLIN;
@@ -282,59 +161,143 @@ static void wait_socket(struct conn *c)
 		p.events |= POLLOUT;
 	if (!p.events)
 		p.events = POLLIN;
-	poll(&p, 1, 1000);
+	libssh2_keepalive_send(c->session, &next);
+	if (next > 0 && next * 1000 < ms)
+		ms = next * 1000;
+	poll(&p, 1, ms);
 }
 
-static int exec_on(struct transport *t, struct conn *c, enum host host, const char *cmd,
-                   const char *input, const struct sink *sink)
-{
-	struct line_splitter ls[2] = { { .kind = SINK_OUT, .host = host }, { .kind = SINK_ERR, .host = host } };
-	LIBSSH2_CHANNEL *ch;
-	char buf[16384], *sig = NULL;
-	int status, i;
+/* The stderr sink sees every line first: the line carrying the token is the
+ * wrapper's report of the exit status, not the command's output. */
+struct watch {
+	const struct sink *sink;
+	const char *token;
+	int status; /* -1 until the exit status line came */
+};
 
-	libssh2_session_set_blocking(c->session, 1);
-	ch = libssh2_channel_open_session(c->session);
-	if (!ch)
-		return fail(t, "%s: cannot open a channel: %s", c->ep->host, ssh_error(c->session));
-	if (libssh2_channel_exec(ch, cmd) != 0) {
-		libssh2_channel_free(ch);
-		return fail(t, "%s: cannot run the command: %s", c->ep->host, ssh_error(c->session));
+static void watch_emit(void *ctx, enum sink_kind kind, enum host h, const char *text)
+{
+	struct watch *w = ctx;
+	const char *p = kind == SINK_ERR ? strstr(text, w->token) : NULL;
+
+	if (!p) {
+		sink_emit(w->sink, kind, h, text);
+		return;
 	}
-	if (input && libssh2_channel_write(ch, input, strlen(input)) != (ssize_t)strlen(input)) {
-		libssh2_channel_free(ch);
-		return fail(t, "%s: cannot send the command its input: %s", c->ep->host, ssh_error(c->session));
+	if (p > text) {
+		char *head = xasprintf("%.*s", (int)(p - text), text);
+		sink_emit(w->sink, kind, h, head);
+		free(head);
 	}
-	libssh2_channel_send_eof(ch);
-	libssh2_session_set_blocking(c->session, 0);
+	w->status = atoi(p + strlen(w->token));
+}
+
+static int lost(struct transport *t, struct conn *c, LIBSSH2_CHANNEL *ch, int rc)
+{
+	ssh_fail(t, "%s: the connection was lost while the command ran (%s); whether it finished "
+	         "on the server is unknown: check there before going on", c->ep->host,
+	         rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_DISCONNECT ||
+	         rc == LIBSSH2_ERROR_SOCKET_SEND ? "the server closed it or the network failed"
+	                                         : ssh_last_error(c->session));
+	libssh2_channel_free(ch);
+	return TRANSPORT_FAILED;
+}
+
+/* Reads both streams until the command's exit status arrives (then what is
+ * still coming, for a moment) or the channel ends. */
+static int pump(struct transport *t, struct conn *c, LIBSSH2_CHANNEL *ch, struct line_splitter ls[2],
+                struct watch *w, const struct sink *sink)
+{
+	char buf[16384];
+	int i, quiet_ms = 0;
+
 	for (;;) {
-		int progress = 0, ended = 0;
+		int progress = 0;
 		for (i = 0; i < 2; i++) {
 			ssize_t n;
 			while ((n = libssh2_channel_read_ex(ch, i ? SSH_EXTENDED_DATA_STDERR : 0, buf, sizeof buf)) > 0) {
 				line_splitter_feed(&ls[i], buf, (size_t)n, sink);
 				progress = 1;
 			}
-			if (n < 0 && n != LIBSSH2_ERROR_EAGAIN) {
-				libssh2_session_set_blocking(c->session, 1);
-				libssh2_channel_free(ch);
-				return fail(t, "%s: reading the output failed: %s", c->ep->host, ssh_error(c->session));
-			}
+			if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
+				return lost(t, c, ch, (int)n);
 		}
-		ended = libssh2_channel_eof(ch);
-		if (ended)
-			break;
-		if (!progress)
-			wait_socket(c);
+		if (libssh2_channel_eof(ch))
+			return 0;
+		if (w->status >= 0) {
+			quiet_ms = progress ? 0 : quiet_ms + 20;
+			if (quiet_ms >= DRAIN_MS)
+				return 0;
+			if (!progress)
+				wait_socket(c, 20);
+		} else if (!progress) {
+			wait_socket(c, 1000);
+		}
 	}
+}
+
+/* SSH sends a signal's name; a shell reports 128 + its number. */
+static int signal_number(const char *name)
+{
+	static const struct { const char *name; int n; } sigs[] = {
+		{ "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "ILL", 4 }, { "ABRT", 6 }, { "FPE", 8 },
+		{ "KILL", 9 }, { "USR1", 10 }, { "SEGV", 11 }, { "USR2", 12 }, { "PIPE", 13 }, { "ALRM", 14 },
+		{ "TERM", 15 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		if (!strcmp(name, sigs[i].name))
+			return sigs[i].n;
+	return 127; /* 255 in all: an unknown signal */
+}
+
+static int exec_on(struct ssh *s, struct conn *c, enum host host, const char *cmd, const char *input,
+                   const struct sink *sink)
+{
+	struct transport *t = &s->t;
+	struct watch w = { sink, s->token, -1 };
+	struct sink ws = { watch_emit, &w };
+	struct line_splitter ls[2] = { { .kind = SINK_OUT, .host = host }, { .kind = SINK_ERR, .host = host } };
+	LIBSSH2_CHANNEL *ch;
+	char *wrapped, *sig = NULL;
+	int status, rc;
+
 	libssh2_session_set_blocking(c->session, 1);
-	line_splitter_flush(&ls[0], sink);
-	line_splitter_flush(&ls[1], sink);
+	ch = libssh2_channel_open_session(c->session);
+	if (!ch)
+		return ssh_fail(t, "%s: cannot open a channel: %s", c->ep->host, ssh_last_error(c->session));
+	/* The command runs in a subshell; the login shell then reports its
+	 * exit status on stderr, marked with this run's token. */
+	wrapped = xasprintf("(\n%s\n); printf '%%s %%d\\n' %s \"$?\" >&2", cmd, s->token);
+	rc = libssh2_channel_exec(ch, wrapped);
+	free(wrapped);
+	if (rc != 0) {
+		libssh2_channel_free(ch);
+		return ssh_fail(t, "%s: cannot run the command: %s", c->ep->host, ssh_last_error(c->session));
+	}
+	if (input && libssh2_channel_write(ch, input, strlen(input)) != (ssize_t)strlen(input)) {
+		libssh2_channel_free(ch);
+		return ssh_fail(t, "%s: cannot send the command its input: %s", c->ep->host,
+		                ssh_last_error(c->session));
+	}
+	libssh2_channel_send_eof(ch);
+	libssh2_session_set_blocking(c->session, 0);
+	rc = pump(t, c, ch, ls, &w, &ws);
+	libssh2_session_set_blocking(c->session, 1);
+	if (rc < 0)
+		return rc;
+	line_splitter_flush(&ls[0], &ws);
+	line_splitter_flush(&ls[1], &ws);
 	libssh2_channel_close(ch);
-	libssh2_channel_wait_closed(ch);
-	status = libssh2_channel_get_exit_status(ch);
-	if (libssh2_channel_get_exit_signal(ch, &sig, NULL, NULL, NULL, NULL, NULL) == 0 && sig) {
-		sink_emitf(sink, SINK_ERR, host, "killed by signal %s", sig);
+	if (w.status < 0)
+		libssh2_channel_wait_closed(ch);
+	status = w.status >= 0 ? w.status : libssh2_channel_get_exit_status(ch);
+	if (w.status < 0 && libssh2_channel_get_exit_signal(ch, &sig, NULL, NULL, NULL, NULL, NULL) == 0 && sig) {
+		sink_emitf(sink, SINK_ERR, host, "the command was killed by signal SIG%s", sig);
+		status = 128 + signal_number(sig);
+	} else if (w.status < 0 && status == 0) {
+		sink_emitf(sink, SINK_ERR, host, "the command ended without an exit status");
 		status = 255;
 	}
 	libssh2_free(c->session, sig);
@@ -348,7 +311,7 @@ LIBSSH2_SESSION *transport_ssh_session(struct transport *t, enum host host, int 
 	struct conn *c = &s->conn[host == HOST_TARGET];
 
 	t->err[0] = '\0';
-	if (!c->session && open_conn(t, c) < 0) {
+	if (!c->session && open_conn(s, c, NULL) < 0) {
 		close_conn(c);
 		return NULL;
 	}
@@ -370,11 +333,11 @@ static int ssh_run(struct transport *t, enum host host, const char *cmd, const c
 		return rc;
 	}
 	c = &s->conn[host == HOST_TARGET];
-	if (!c->session && open_conn(t, c) < 0) {
+	if (!c->session && open_conn(s, c, sink) < 0) {
 		close_conn(c);
 		return TRANSPORT_FAILED;
 	}
-	rc = exec_on(t, c, host, cmd, input, sink);
+	rc = exec_on(s, c, host, cmd, input, sink);
 	if (rc == TRANSPORT_FAILED)
 		close_conn(c); /* the next try reconnects */
 	return rc;
@@ -399,14 +362,22 @@ static const struct transport_ops ssh_ops = {
 
 struct transport *transport_ssh_new(const struct answers *a, const struct ssh_options *o)
 {
-	struct ssh *s = xcalloc(1, sizeof *s);
 	static const struct ssh_options none;
+	struct ssh *s = xcalloc(1, sizeof *s);
+	unsigned char r[12];
+	size_t i;
 
-	s->opt = o ? o : &none;
 	libssh2_init(0);
 	s->t.ops = &ssh_ops;
+	s->opt = o ? o : &none;
 	s->conn[0] = (struct conn){ &a->source, -1, NULL };
 	s->conn[1] = (struct conn){ &a->target, -1, NULL };
 	s->local = transport_local_new();
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		for (i = 0; i < sizeof r; i++)
+			r[i] = (unsigned char)(rand() ^ (int)time(NULL) >> (i % 8));
+	memcpy(s->token, "mailshift-exit-", 15);
+	for (i = 0; i < sizeof r; i++)
+		snprintf(s->token + 15 + 2 * i, 3, "%02x", r[i]);
 	return &s->t;
 }

@@ -1,6 +1,5 @@
-/* ssh — what the SSH transport lends to the tunnels (backends/tunnel.c).
- *
- * Only for a transport made by transport_ssh_new(). */
+/* ssh — what the SSH transport lends to the tunnels (backends/tunnel.c),
+ * and how it reads ~/.ssh/config. */
 #ifndef MAILSHIFT_SSH_H
 #define MAILSHIFT_SSH_H
 
@@ -16,5 +15,11 @@
  * one of its commands fails.  It is in blocking mode when lent and must be
  * given back so; nothing else may use it while a tunnel pumps through it. */
 LIBSSH2_SESSION *transport_ssh_session(struct transport *t, enum host host, int *sock);
+
+/* Fills the endpoint from an OpenSSH client config file (~/.ssh/config) as
+ * ssh would for its host: HostName replaces the host; Port, User and
+ * IdentityFile apply where the answers gave none.  A missing file is no
+ * error; -1 with "path:line: ..." in err for a bad value. */
+int ssh_config_apply(struct endpoint *e, const char *path, char *err, size_t errlen);
 
 #endif

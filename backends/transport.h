@@ -49,7 +49,7 @@ struct transport_ops {
 
 struct transport {
 	const struct transport_ops *ops;
-	char err[256];
+	char err[1024]; /* may hold several lines (a host key warning) */
 };
 
 /* stdin is empty (EOF at once). */

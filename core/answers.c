@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "core/buf.h"
 #include "core/xalloc.h"
 
-enum key_type { K_STR, K_PATH, K_HOST, K_USER, K_PORT, K_BOOL, K_STACK, K_BACKEND };
+enum key_type { K_STR, K_PATH, K_HOST, K_USER, K_PORT, K_BOOL, K_STACK, K_BACKEND, K_SECRET };
 enum section { SEC_NONE, SEC_SOURCE, SEC_TARGET, SEC_OPTIONS };
 
 struct key {
@@ -32,6 +33,7 @@ static const struct key keys[] = {
 	{ SEC_NONE, "user", K_USER, EP(user), "SSH user; mailshift runs its commands as root (default root)" },
 	{ SEC_NONE, "identity", K_PATH, EP(identity), "private key file (default: ssh-agent)" },
 	{ SEC_NONE, "known_hosts", K_PATH, EP(known_hosts), "host keys are checked here (default ~/.ssh/known_hosts)" },
+	{ SEC_NONE, "password", K_SECRET, EP(password), "SSH password, if the server takes no key; better left out: mailshift asks for it (the file must be mode 0600; never written back)" },
 	{ SEC_OPTIONS, "vmail_dir", K_PATH, OP(vmail_dir), "the mail store (default /var/vmail)" },
 	{ SEC_OPTIONS, "dkim_dir", K_PATH, OP(dkim_dir), "DKIM keys (default /var/lib/dkim)" },
 	{ SEC_OPTIONS, "roundcube_dir", K_PATH, OP(roundcube_dir), "installed Roundcube (default /opt/www/roundcubemail)" },
@@ -188,6 +190,12 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 		free(*sp);
 		*sp = xstrdup(v);
 		return 0;
+	case K_SECRET:
+		if (!*v)
+			return fail(p, p->line, "%s: expected a value", k->name);
+		xfree_secret(*sp);
+		*sp = xstrdup(v);
+		return 0;
 	case K_HOST:
 		if (!valid_host(v))
 			return fail(p, p->line, "host: expected a host name or IPv4 address, got \"%s\"", v);
@@ -206,6 +214,7 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 		if (errno || *end || end == v || n < 1 || n > 65535)
 			return fail(p, p->line, "port: expected a number 1-65535, got \"%s\"", v);
 		*(unsigned *)((char *)base + k->off) = (unsigned)n;
+		((struct endpoint *)base)->port_set = 1;
 		return 0;
 	case K_BOOL:
 		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
@@ -338,6 +347,7 @@ static int check_endpoint(struct parser *p, struct endpoint *e, const char *sec)
 		return fail(p, e->line, "[%s] needs \"host = NAME\"", sec);
 	if (!e->port)
 		e->port = 22;
+	e->user_set = e->user != NULL;
 	if (!e->user)
 		e->user = xstrdup("root");
 	return 0;
@@ -360,6 +370,7 @@ int answers_parse(struct answers *a, const char *name, const char *text,
 {
 	struct parser p = { .name = name, .err = err, .errlen = errlen };
 	enum section sec = SEC_NONE;
+	size_t len = strlen(text);
 	char *copy = xstrdup(text), *line = copy, *next, *s, *e;
 	int rc = 0;
 
@@ -379,6 +390,7 @@ int answers_parse(struct answers *a, const char *name, const char *text,
 			continue;
 		rc = parse_line(&p, a, &sec, s);
 	}
+	explicit_bzero(copy, len); /* it may hold a password */
 	free(copy);
 	if (rc == 0)
 		rc = check_endpoint(&p, &a->source, "source");
@@ -406,6 +418,7 @@ int answers_load(struct answers *a, const char *path, char *err, size_t errlen)
 	struct buf b = {0};
 	char chunk[4096];
 	size_t n;
+	struct stat st;
 	FILE *f = fopen(path, "r");
 	int rc;
 
@@ -419,13 +432,23 @@ int answers_load(struct answers *a, const char *path, char *err, size_t errlen)
 		buf_free(&b);
 		return fail(&p, 0, "cannot read: %s", strerror(errno));
 	}
-	fclose(f);
 	if (memchr(buf_cstr(&b), '\0', b.len)) {
+		fclose(f);
 		buf_free(&b);
 		return fail(&p, 0, "expected a text file, found a NUL byte");
 	}
 	rc = answers_parse(a, path, buf_cstr(&b), err, errlen);
+	if (b.s)
+		explicit_bzero(b.s, b.len);
 	buf_free(&b);
+	if (rc == 0 && (a->source.password || a->target.password) &&
+	    (fstat(fileno(f), &st) < 0 || (st.st_mode & 077))) {
+		answers_free(a);
+		set_defaults(a);
+		rc = fail(&p, 0, "holds a password, and other users can read the file: chmod 600 %s "
+		          "(or leave the password out: mailshift asks for it)", path);
+	}
+	fclose(f);
 	return rc;
 }
 
@@ -435,6 +458,7 @@ static void free_endpoint(struct endpoint *e)
 	free(e->user);
 	free(e->identity);
 	free(e->known_hosts);
+	xfree_secret(e->password);
 }
 
 void answers_free(struct answers *a)
@@ -485,6 +509,10 @@ static void write_keys(FILE *out, enum section sec, const void *base, int help)
 		if (help)
 			fprintf(out, "# %s: %s\n", k->name, k->help);
 		switch (k->type) {
+		case K_SECRET: /* never written: it is asked for, or put back by hand */
+			if (help)
+				fprintf(out, "#%s =\n", k->name);
+			break;
 		case K_STR: case K_PATH: case K_HOST: case K_USER:
 			if (*(char *const *)p)
 				write_value(out, k->name, *(char *const *)p);
@@ -540,8 +568,9 @@ void answers_template(FILE *out)
 	      "# Edit, then run: mailshift --answers THIS_FILE --dry-run\n"
 	      "# Lines starting with # are comments; \"key = value\"; quote a value\n"
 	      "# with \"...\" when it holds # or ; or outer spaces.\n"
-	      "# Passwords never go here: credentials stay on the servers\n"
-	      "# (/root/.my.cnf, the postgres user, slapd's own config).\n\n", out);
+	      "# Database and LDAP credentials never go here: mailshift reads them on\n"
+	      "# the servers (/root/.my.cnf, the postgres user, slapd's own config).\n"
+	      "# An SSH password may, but is better typed when mailshift asks.\n\n", out);
 	write_all(&a, out, 1);
 	answers_free(&a);
 }

@@ -34,6 +34,8 @@ struct endpoint {
 	char *user;
 	char *identity;    /* private key file; NULL: ssh-agent or defaults */
 	char *known_hosts; /* file checked for the host key */
+	char *password;    /* SSH password, or NULL (asked when needed); wiped when freed */
+	int port_set, user_set; /* given in the file, not defaults (~/.ssh/config fills the rest) */
 	int line;          /* line of the section header, for messages */
 };
 

@@ -1,5 +1,6 @@
 #include "core/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backends/ssh.h"
 #include "backends/transport.h"
 #include "core/answers.h"
 #include "core/console.h"
@@ -14,15 +16,17 @@
 #include "core/plan.h"
 #include "core/runbook.h"
 #include "core/runner.h"
+#include "core/xalloc.h"
 
 struct cli {
-	const char *answers, *runbook, *journal, *log, *report;
-	int yes, dry_run, fresh, local, quiet, verbose;
+	const char *answers, *runbook, *journal, *log, *report, *ssh_config;
+	int yes, dry_run, fresh, local, quiet, verbose, accept_new_host_key;
 };
 
 static const char usage_text[] =
 	"usage: mailshift --answers FILE [--dry-run] [--yes] [--runbook PATH]\n"
 	"                 [--journal PATH] [--log PATH] [--fresh] [--quiet|--verbose]\n"
+	"                 [--accept-new-host-key] [--ssh-config FILE]\n"
 	"       mailshift --print-answers\n"
 	"       mailshift --report JOURNAL\n"
 	"       mailshift --help | --version\n";
@@ -42,7 +46,12 @@ static const char help_text[] =
 	"  -l, --log PATH       every line of output, with the commands\n"
 	"                       (default ./mailshift.log)\n"
 	"      --fresh          ignore the journal's progress and start at step one\n"
-
+	"      --accept-new-host-key\n"
+	"                       record a server's host key that known_hosts lacks\n"
+	"                       (without it: asked, or with --yes refused); a changed\n"
+	"                       key is always refused\n"
+	"      --ssh-config FILE  Host, HostName, User, Port, IdentityFile from this\n"
+	"                       OpenSSH config (default ~/.ssh/config)\n"
 	"  -q, --quiet          print only warnings and errors\n"
 	"  -v, --verbose        print each command before it runs\n"
 	"      --print-answers  write a commented answers template to stdout\n"
@@ -52,7 +61,7 @@ static const char help_text[] =
 	"Exit status: 0 done, 1 a step failed, 2 bad usage or input, 3 refused by the admin.\n"
 	"See mailshift(1).\n";
 
-enum { OPT_FRESH = 256, OPT_LOCAL, OPT_PRINT, OPT_REPORT };
+enum { OPT_FRESH = 256, OPT_LOCAL, OPT_PRINT, OPT_REPORT, OPT_ACCEPT, OPT_SSH_CONFIG };
 
 static int parse(struct cli *c, int argc, char **argv, int *done)
 {
@@ -66,6 +75,8 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "fresh", no_argument, NULL, OPT_FRESH },
+		{ "accept-new-host-key", no_argument, NULL, OPT_ACCEPT },
+		{ "ssh-config", required_argument, NULL, OPT_SSH_CONFIG },
 		{ "local", no_argument, NULL, OPT_LOCAL },
 		{ "print-answers", no_argument, NULL, OPT_PRINT },
 		{ "report", required_argument, NULL, OPT_REPORT },
@@ -88,6 +99,8 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 		case 'q': c->quiet = 1; break;
 		case 'v': c->verbose = 1; break;
 		case OPT_FRESH: c->fresh = 1; break;
+		case OPT_ACCEPT: c->accept_new_host_key = 1; break;
+		case OPT_SSH_CONFIG: c->ssh_config = optarg; break;
 		case OPT_LOCAL:
 			if (!getenv("MAILSHIFT_TESTING") || !*getenv("MAILSHIFT_TESTING")) {
 				fputs("mailshift: --local runs every action on this machine; it is for mailshift's own "
@@ -256,6 +269,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	struct transport *t;
 	struct journal *j;
 	struct runbook *rb;
+	struct ssh_options sopt;
 	enum runner_result r;
 	char err[512];
 	int rc = CLI_OK, fresh;
@@ -273,7 +287,9 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 		return CLI_USAGE;
 	}
 	install_signals();
-	t = c->local ? transport_local_new() : transport_ssh_new(p->answers, NULL);
+	/* --yes asks nothing, host keys included: those need --accept-new-host-key */
+	sopt = (struct ssh_options){ c->accept_new_host_key, c->yes ? NULL : console_confirm, console_secret, con };
+	t = c->local ? transport_local_new() : transport_ssh_new(p->answers, &sopt);
 	r = runner_run(p, t, &ui, &sink, rb, j, &o, &rep);
 	transport_free(t);
 	journal_progress_free(&jp);
@@ -300,6 +316,29 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 		return CLI_REFUSED;
 	}
 	return CLI_FAILED;
+}
+
+/* The answers say where; ~/.ssh/config may say more (HostName, Port...). */
+static int apply_ssh_config(const struct cli *c, struct answers *a)
+{
+	char err[512], *def = NULL;
+	const char *home = getenv("HOME"), *path = c->ssh_config;
+	int rc;
+
+	if (!path) {
+		def = xasprintf("%s/.ssh/config", home && *home ? home : "/root");
+		path = def;
+	} else if (access(path, R_OK) < 0) {
+		fprintf(stderr, "mailshift: --ssh-config %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	rc = ssh_config_apply(&a->source, path, err, sizeof err);
+	if (rc == 0)
+		rc = ssh_config_apply(&a->target, path, err, sizeof err);
+	if (rc < 0)
+		fprintf(stderr, "mailshift: %s\n", err);
+	free(def);
+	return rc;
 }
 
 int cli_main(int argc, char **argv)
@@ -332,6 +371,10 @@ int cli_main(int argc, char **argv)
 	con.verbose = c.verbose;
 	if (answers_load(&a, c.answers, err, sizeof err) < 0) {
 		fprintf(stderr, "mailshift: %s\n", err);
+		return CLI_USAGE;
+	}
+	if (!c.local && apply_ssh_config(&c, &a) < 0) {
+		answers_free(&a);
 		return CLI_USAGE;
 	}
 	if (plan_build(&p, &a, err, sizeof err) < 0) {

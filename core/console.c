@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -157,6 +158,52 @@ int console_ask_yes(struct console *c, const char *question, int def)
 	if (a == '\n')
 		return def;
 	return a == 'y';
+}
+
+int console_confirm(void *ctx, const char *question)
+{
+	struct console *c = ctx;
+
+	fprintf(c->out, "%s\n", question);
+	return console_ask_yes(c, "Answer", 0);
+}
+
+/* Reads a line with echo off from the terminal (/dev/tty), or, with no
+ * terminal, from stdin when that is no terminal either (a pipe).  The line
+ * is never logged. */
+int console_secret(void *ctx, const char *prompt, char *buf, size_t n)
+{
+	struct console *c = ctx;
+	struct termios old, quiet;
+	FILE *tty = fopen("/dev/tty", "r+e");
+	FILE *in = tty ? tty : c->in, *out = tty ? tty : c->err;
+	int echo_off = 0, ok;
+	size_t len;
+
+	if (!tty && isatty(fileno(c->in)))
+		return -1;
+	if (tty && tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		echo_off = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
+	}
+	fputs(prompt, out);
+	fflush(out);
+	ok = fgets(buf, (int)n, in) != NULL;
+	if (echo_off) {
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		fputc('\n', out);
+	}
+	if (tty)
+		fclose(tty);
+	if (!ok) {
+		explicit_bzero(buf, n);
+		return -1;
+	}
+	len = strlen(buf);
+	if (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	return 0;
 }
 
 static enum runner_choice confirm_step(void *ctx, const struct plan_step *ps, size_t i, size_t n)

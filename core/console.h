@@ -25,5 +25,10 @@ struct sink console_sink(struct console *c);
 struct runner_ui console_ui(struct console *c);
 /* Asks a yes/no question; def is the answer to an empty line.  EOF is no. */
 int console_ask_yes(struct console *c, const char *question, int def);
+/* For struct ssh_options (ctx is the console): a multi-line question, no
+ * by default; and a secret read without echo from the terminal, or from a
+ * piped stdin (-1 when neither can be read).  Secrets are never logged. */
+int console_confirm(void *ctx, const char *question);
+int console_secret(void *ctx, const char *prompt, char *buf, size_t n);
 
 #endif

@@ -9,7 +9,10 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 d=$(mktemp -d /tmp/mailshift-ssh.XXXXXX)
 chmod 0755 "$d"
 pid=
-cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null; rm -rf "$d"; }
+# a user who logs in with a password (root keeps key-only logins)
+pw_user=mailshift-sshtest
+pw="planted-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null; userdel "$pw_user" 2>/dev/null; rm -rf "$d"; }
 trap cleanup EXIT
 port=$((20000 + RANDOM % 20000))
 ssh-keygen -q -t ed25519 -N '' -f "$d/host_key"
@@ -17,6 +20,8 @@ ssh-keygen -q -t ed25519 -N '' -f "$d/other_host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$d/id"
 ssh-keygen -q -t ed25519 -N '' -f "$d/other_id"
 cp "$d/id.pub" "$d/authorized_keys"
+id "$pw_user" >/dev/null 2>&1 || useradd -M -N -d /tmp -s /bin/bash "$pw_user"
+printf '%s:%s\n' "$pw_user" "$pw" | chpasswd
 mkdir -p /run/sshd
 cat > "$d/sshd_config" <<CONF
 Port $port
@@ -25,7 +30,7 @@ HostKey $d/host_key
 AuthorizedKeysFile $d/authorized_keys
 PidFile $d/sshd.pid
 PermitRootLogin prohibit-password
-PasswordAuthentication no
+PasswordAuthentication yes
 KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
@@ -39,11 +44,17 @@ printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d ' ' -f 1-2 "$d/other_host_key.pub
 : > "$d/empty_known_hosts"
 export SSH_PORT=$port SSH_KNOWN_HOSTS=$d/known_hosts SSH_WRONG_KNOWN_HOSTS=$d/wrong_known_hosts \
   SSH_EMPTY_KNOWN_HOSTS=$d/empty_known_hosts SSH_IDENTITY=$d/id SSH_OTHER_IDENTITY=$d/other_id \
-  SSH_HOST_FP=$(ssh-keygen -lf "$d/host_key.pub" | cut -d ' ' -f 2)
+  SSH_HOST_FP=$(ssh-keygen -lf "$d/host_key.pub" | cut -d ' ' -f 2) SSH_PW_USER=$pw_user SSH_PW=$pw
 rm -f /tmp/mailshift-ssh-must-not-run
 
 passed=0 failed=0
 "$top/tests/unit/run.sh" "$top/build/tests/ssh_test" && passed=$((passed + 1)) || failed=$((failed + 1))
+# 100 MB through one channel, memory measured (so not under valgrind)
+if out=$("$top/build/tests/ssh_test" stream 2>&1); then
+  passed=$((passed + 1)); echo "ok   $(grep '^stream:' <<<"$out")"
+else
+  failed=$((failed + 1)); echo "FAIL 100 MB stream"; sed 's/^/     /' <<<"$out"
+fi
 
 # mailshift over SSH, end to end: the plan's first check fails on a machine
 # that is no iRedMail server, and the remote error reaches the admin.

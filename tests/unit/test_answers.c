@@ -1,5 +1,7 @@
 /* Answers files: good ones parse with defaults, bad ones name file:line and
  * what was expected, and what is written reads back the same. */
+#include <sys/stat.h>
+
 #include "testutil.h"
 
 #include "core/answers.h"
@@ -151,7 +153,8 @@ static void test_template(void **state)
 	answers_template(f);
 	fclose(f);
 	assert_non_null(strstr(text, "# stack: iredmail | postfix-dovecot | sendmail-mbox"));
-	assert_non_null(strstr(text, "Passwords never go here"));
+	assert_non_null(strstr(text, "Database and LDAP credentials never go here"));
+	assert_non_null(strstr(text, "#password =\n"));
 	assert_int_equal(answers_parse(&a, "template", text, err, sizeof err), 0);
 	assert_int_equal(a.source.stack, STACK_IREDMAIL);
 	answers_free(&a);
@@ -169,6 +172,30 @@ static void test_load(void **state)
 	tu_write(path, SRC DST);
 	assert_int_equal(answers_load(&a, path, err, sizeof err), 0);
 	assert_int_equal(a.target.backend, BACKEND_PGSQL);
+	assert_false(a.source.port_set || a.source.user_set);
+	answers_free(&a);
+
+	/* a password: only in a file nobody else can read, never written back */
+	tu_write(path, SRC "password = \"pl anted#pw\"\nport = 2222\nuser = admin\n" DST);
+	chmod(path, 0644);
+	assert_int_equal(answers_load(&a, path, err, sizeof err), -1);
+	assert_non_null(strstr(err, "holds a password, and other users can read the file: chmod 600"));
+	assert_null(strstr(err, "pl anted"));
+	chmod(path, 0600);
+	assert_int_equal(answers_load(&a, path, err, sizeof err), 0);
+	assert_string_equal(a.source.password, "pl anted#pw");
+	assert_null(a.target.password);
+	assert_true(a.source.port_set && a.source.user_set);
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		answers_write(&a, f);
+		fclose(f);
+		assert_null(strstr(text, "pl anted"));
+		assert_null(strstr(text, "password"));
+		free(text);
+	}
 	answers_free(&a);
 	tu_rmrf(dir);
 	free(path);
