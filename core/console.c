@@ -190,10 +190,10 @@ int console_secret(void *ctx, const char *prompt, char *buf, size_t n)
 	fputs(prompt, out);
 	fflush(out);
 	ok = fgets(buf, (int)n, in) != NULL;
-	if (echo_off) {
+	if (echo_off)
 		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	if (echo_off || !tty) /* the Enter was not echoed */
 		fputc('\n', out);
-	}
 	if (tty)
 		fclose(tty);
 	if (!ok) {
