@@ -50,6 +50,8 @@ void plan_free(struct plan *p)
 		for (j = 0; j < p->steps[i].n; j++) {
 			free(p->steps[i].act[j].cmd);
 			free(p->steps[i].act[j].note);
+			free(p->steps[i].act[j].capture);
+			free(p->steps[i].act[j].input);
 		}
 		free(p->steps[i].act);
 	}
@@ -57,20 +59,86 @@ void plan_free(struct plan *p)
 	memset(p, 0, sizeof *p);
 }
 
+static struct action *vadd(struct plan_step *ps, enum host on, unsigned flags, const char *note,
+                           const char *fmt, va_list ap)
+{
+	struct action *act;
+
+	ps->act = xgrow(ps->act, &ps->cap, ps->n + 1, sizeof *ps->act);
+	act = &ps->act[ps->n++];
+	memset(act, 0, sizeof *act);
+	act->on = on;
+	act->flags = flags;
+	act->note = xstrdup(note);
+	act->cmd = shell_vfmt(fmt, ap);
+	return act;
+}
+
 void plan_add(struct plan_step *ps, enum host on, unsigned flags, const char *note,
               const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(ps, on, flags, note, fmt, ap);
+	va_end(ap);
+}
+
+/* A value's name becomes a shell variable of the runbook: a bad one is a bug. */
+static void check_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > PLAN_NAME_MAX || name[0] < 'a' || name[0] > 'z' ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
+		fprintf(stderr, "mailshift: bug: \"%s\" is not a value name\n", name);
+		abort();
+	}
+}
+
+void plan_capture(struct plan_step *ps, enum host on, unsigned flags, const char *name,
+                  const char *note, const char *fmt, ...)
 {
 	struct action *act;
 	va_list ap;
 
-	ps->act = xgrow(ps->act, &ps->cap, ps->n + 1, sizeof *ps->act);
-	act = &ps->act[ps->n++];
-	act->on = on;
-	act->flags = flags;
-	act->note = xstrdup(note);
+	check_name(name);
 	va_start(ap, fmt);
-	act->cmd = shell_vfmt(fmt, ap);
+	act = vadd(ps, on, flags, note, fmt, ap);
 	va_end(ap);
+	act->capture = xstrdup(name);
+}
+
+void plan_feed(struct plan_step *ps, enum host on, unsigned flags, const char *name,
+               const char *note, const char *fmt, ...)
+{
+	struct action *act;
+	va_list ap;
+	size_t i;
+
+	check_name(name);
+	for (i = 0; i < ps->n; i++)
+		if (ps->act[i].capture && strcmp(ps->act[i].capture, name) == 0)
+			break;
+	if (i == ps->n) {
+		fprintf(stderr, "mailshift: bug: no earlier action of step %s captures \"%s\"\n",
+		        ps->step ? ps->step->id : "?", name);
+		abort();
+	}
+	va_start(ap, fmt);
+	act = vadd(ps, on, flags, note, fmt, ap);
+	va_end(ap);
+	act->input = xstrdup(name);
+}
+
+int plan_step_captures(const struct plan_step *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		if (ps->act[i].capture)
+			return 1;
+	return 0;
 }
 
 int plan_find(const struct plan *p, const char *id)
@@ -106,6 +174,15 @@ void plan_fingerprint(const struct plan *p, char out[17])
 			                          (unsigned char)ps->act[j].flags };
 			h = fnv(h, meta, sizeof meta);
 			h = fnv(h, ps->act[j].cmd, strlen(ps->act[j].cmd) + 1);
+			/* only where present: plans without values keep their fingerprint */
+			if (ps->act[j].capture) {
+				h = fnv(h, ">", 1);
+				h = fnv(h, ps->act[j].capture, strlen(ps->act[j].capture) + 1);
+			}
+			if (ps->act[j].input) {
+				h = fnv(h, "<", 1);
+				h = fnv(h, ps->act[j].input, strlen(ps->act[j].input) + 1);
+			}
 		}
 	}
 	snprintf(out, 17, "%016llx", h);

@@ -5,6 +5,10 @@
  * append its actions.  An action is one shell command for one host: the only
  * way mailshift changes a server.
  *
+ * An action may capture its stdout as a named value that later actions of
+ * the same step read on their stdin (plan_capture, plan_feed): how a public
+ * key or a list travels from one server to the other through mailshift.
+ *
  * The plan owns its steps' action arrays and every action's strings;
  * plan_free() releases them.  It keeps a pointer to the answers it was built
  * from: they must outlive the plan. */
@@ -35,8 +39,10 @@ enum {
 struct action {
 	enum host on;
 	unsigned flags;
-	char *cmd;  /* exactly what runs, and what the runbook shows */
-	char *note; /* one line for the admin (what this action does) */
+	char *cmd;     /* exactly what runs, and what the runbook shows */
+	char *note;    /* one line for the admin (what this action does) */
+	char *capture; /* NULL, or the name its stdout is kept under (plan_capture) */
+	char *input;   /* NULL, or the name of the value it reads on stdin (plan_feed) */
 };
 
 struct plan_step;
@@ -71,6 +77,31 @@ void plan_free(struct plan *p);
  * %s is verbatim).  note is copied. */
 void plan_add(struct plan_step *ps, enum host on, unsigned flags, const char *note,
               const char *fmt, ...);
+
+/* Values between actions.
+ *
+ * plan_capture() appends an action whose stdout becomes the value `name`;
+ * plan_feed() appends one that reads the value `name` on its stdin (the
+ * text exactly as captured: every line the action printed, each ending in
+ * a newline).  A name is [a-z][a-z0-9_]*, at most PLAN_NAME_MAX bytes: the
+ * runbook keeps the value in a shell variable of that name.  plan_feed()
+ * aborts when no earlier action of the step captures `name` (a bug in a
+ * step, caught by the unit tests).
+ *
+ * The runner (core/runner) keeps a value for the rest of its step only, and
+ * at most TRANSPORT_INPUT_MAX bytes of it (backends/transport.h): more fails
+ * the capturing action.  An action whose value is missing (the capturing
+ * action failed or was skipped) fails without running.  A run resumed in
+ * the middle of a step that captures starts that step over, so such steps
+ * must be safe to repeat.  Values are what servers print (public keys,
+ * names, sizes): never a secret, and never spliced into a command's text. */
+#define PLAN_NAME_MAX 32
+void plan_capture(struct plan_step *ps, enum host on, unsigned flags, const char *name,
+                  const char *note, const char *fmt, ...);
+void plan_feed(struct plan_step *ps, enum host on, unsigned flags, const char *name,
+               const char *note, const char *fmt, ...);
+/* 1 when an action of the step captures a value. */
+int plan_step_captures(const struct plan_step *ps);
 
 /* Index of the step with this id, or -1. */
 int plan_find(const struct plan *p, const char *id);

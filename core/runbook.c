@@ -65,22 +65,32 @@ static const char helpers[] =
 	"  echo \"steps: ${STEPS[*]}\"\n"
 	"}\n"
 	"\n"
-	"run_on() { # run_on WHERE COMMAND\n"
-	"  local where=$1 cmd=$2\n"
+	"# The dry run prints on fd 3 (this script's stdout), also from inside NAME=$(...).\n"
+	"exec 3>&1\n"
+	"\n"
+	"run_on() { # run_on WHERE [--stdin] COMMAND: stdin is empty unless --stdin\n"
+	"  local where=$1 fed=0 cmd\n"
+	"  shift\n"
+	"  if [ \"$1\" = --stdin ]; then fed=1; shift; fi\n"
+	"  cmd=$1\n"
 	"  if [ \"$DRY_RUN\" = 1 ]; then\n"
-	"    printf '  [%s] %s\\n' \"$where\" \"${cmd//$'\\n'/$'\\n'         }\"\n"
+	"    printf '  [%s] %s\\n' \"$where\" \"${cmd//$'\\n'/$'\\n'         }\" >&3\n"
+	"    [ \"$fed\" = 0 ] || printf '         (reads on stdin a value captured above)\\n' >&3\n"
 	"    return 0\n"
 	"  fi\n"
 	"  printf '+ [%s] %s\\n' \"$where\" \"$cmd\" >&2\n"
-	"  case $where in\n"
-	"    source) \"${SOURCE_SSH[@]}\" \"$PREAMBLE\"$'\\n'\"$cmd\" </dev/null ;;\n"
-	"    target) \"${TARGET_SSH[@]}\" \"$PREAMBLE\"$'\\n'\"$cmd\" </dev/null ;;\n"
-	"    local) bash -c \"$PREAMBLE\"$'\\n'\"$cmd\" </dev/null ;;\n"
+	"  if [ \"$fed\" = 1 ]; then run_there \"$where\" \"$cmd\"; else run_there \"$where\" \"$cmd\" </dev/null; fi\n"
+	"}\n"
+	"run_there() { # run_there WHERE COMMAND\n"
+	"  case $1 in\n"
+	"    source) \"${SOURCE_SSH[@]}\" \"$PREAMBLE\"$'\\n'\"$2\" ;;\n"
+	"    target) \"${TARGET_SSH[@]}\" \"$PREAMBLE\"$'\\n'\"$2\" ;;\n"
+	"    local) bash -c \"$PREAMBLE\"$'\\n'\"$2\" ;;\n"
 	"  esac\n"
 	"}\n"
-	"on_source() { run_on source \"$1\"; }\n"
-	"on_target() { run_on target \"$1\"; }\n"
-	"on_local() { run_on local \"$1\"; }\n"
+	"on_source() { run_on source \"$@\"; }\n"
+	"on_target() { run_on target \"$@\"; }\n"
+	"on_local() { run_on local \"$@\"; }\n"
 	"\n"
 	"# An advisory check may fail: the replay warns and goes on.\n"
 	"advisory() {\n"
@@ -209,10 +219,32 @@ void runbook_step(struct runbook *rb, size_t si)
 	free(fn);
 }
 
+/* One action as a shell line: "[advisory ]on_WHERE 'CMD'", with a value it
+ * captures as "[local NAME && ]NAME=$(...)" and one it reads as
+ * "on_WHERE --stdin ... <<<\"$NAME\"". */
+static char *action_line(const struct action *a, int declare)
+{
+	const char *fn = a->on == HOST_SOURCE ? "on_source" : a->on == HOST_TARGET ? "on_target" : "on_local";
+	struct buf b = {0};
+
+	if (a->capture && declare)
+		buf_addf(&b, "local %s && ", a->capture);
+	if (a->capture)
+		buf_addf(&b, "%s=$(", a->capture);
+	if (a->flags & ACT_ADVISORY)
+		buf_adds(&b, "advisory ");
+	buf_addf(&b, "%s%s ", fn, a->input ? " --stdin" : "");
+	shell_quote_into(&b, a->cmd);
+	if (a->capture)
+		buf_addc(&b, ')');
+	if (a->input)
+		buf_addf(&b, " <<<\"$%s\"", a->input);
+	return buf_steal(&b);
+}
+
 void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mark mark)
 {
-	char *q = shell_quote(a->cmd);
-	const char *fn = a->on == HOST_SOURCE ? "on_source" : a->on == HOST_TARGET ? "on_target" : "on_local";
+	char *line = action_line(a, mark != RUNBOOK_SKIPPED);
 	const char *lead = mark == RUNBOOK_SKIPPED ? "  # " : "  ";
 
 	fprintf(rb->f, "  # %s%s\n", a->note, mark == RUNBOOK_EARLIER ? " (done in an earlier run)" : "");
@@ -223,22 +255,24 @@ void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mar
 		fprintf(rb->f, "%sdestructive %s\n", lead, n);
 		free(n);
 	}
+	if (a->capture && mark != RUNBOOK_SKIPPED)
+		fputs("  # shellcheck disable=SC2034 # (read below, unless the run stopped first)\n", rb->f);
 	if (mark == RUNBOOK_SKIPPED) {
 		/* a multi-line command stays commented on every line */
 		struct buf b = {0};
 		const char *c;
-		for (c = q; *c; c++) {
+		for (c = line; *c; c++) {
 			buf_addc(&b, *c);
 			if (*c == '\n')
 				buf_adds(&b, "  # ");
 		}
-		fprintf(rb->f, "%s%s%s %s\n", lead, a->flags & ACT_ADVISORY ? "advisory " : "", fn, buf_cstr(&b));
+		fprintf(rb->f, "%s%s\n", lead, buf_cstr(&b));
 		buf_free(&b);
 	} else {
-		fprintf(rb->f, "%s%s%s %s\n", lead, a->flags & ACT_ADVISORY ? "advisory " : "", fn, q);
+		fprintf(rb->f, "%s%s\n", lead, line);
 	}
 	fflush(rb->f);
-	free(q);
+	free(line);
 }
 
 void runbook_note(struct runbook *rb, const char *text)

@@ -2,7 +2,11 @@
  *
  * Written while the plan runs: the header and helpers when opened, each step
  * as a function with its why as comments, each action exactly as it ran,
- * and the step list and main loop when closed.  The script takes --yes,
+ * and the step list and main loop when closed.  An action that captures a
+ * value (core/plan.h) is written "local NAME && NAME=$(on_WHERE '...')", one
+ * that reads it "on_WHERE --stdin '...' <<<\"$NAME\"": values live in the
+ * step's function, so --from and --only replay whole steps, as mailshift
+ * resumes them.  The script takes --yes,
  * --from STEP, --only STEP and --dry-run.  It holds no secret: credentials
  * stay on the servers.  Mode 0700.
  *

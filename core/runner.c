@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/xalloc.h"
 
 volatile sig_atomic_t runner_interrupted;
@@ -15,11 +16,16 @@ static enum runner_choice ask_step(const struct runner_ui *ui, const struct runn
 	return ui->confirm_step(ui->ctx, ps, i, n);
 }
 
-/* True when action ai of step si finished in an earlier run. */
-static int earlier(const struct runner_opts *o, size_t si, size_t ai)
+/* True when action ai of step si finished in an earlier run.  A step that
+ * captures values starts over when the run resumes inside it: its values
+ * went with the run that captured them. */
+static int earlier(const struct runner_opts *o, const struct plan_step *ps, size_t si, size_t ai)
 {
 	const struct journal_progress *r = o->resume;
-	return r && (si < r->step || (si == r->step && ai < r->action));
+
+	if (!r || (si == r->step && plan_step_captures(ps)))
+		return 0;
+	return si < r->step || (si == r->step && ai < r->action);
 }
 
 static void write_earlier(struct runbook *rb, const struct runner_opts *o, size_t si, size_t ai,
@@ -44,36 +50,147 @@ static void skip_rest(const struct plan_step *ps, size_t si, size_t from, struct
 	}
 }
 
+/* The values captured so far in the current step: names borrowed from the
+ * plan, texts owned here. */
+struct values {
+	struct value {
+		const char *name;
+		char *text;
+	} *v;
+	size_t n, cap;
+};
+
+static const char *value_get(const struct values *vs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		if (strcmp(vs->v[i].name, name) == 0)
+			return vs->v[i].text;
+	return NULL;
+}
+
+/* Sets (text NULL: forgets) a value; takes text. */
+static void value_set(struct values *vs, const char *name, char *text)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n && strcmp(vs->v[i].name, name) != 0; i++)
+		;
+	if (i == vs->n) {
+		if (!text)
+			return;
+		vs->v = xgrow(vs->v, &vs->cap, vs->n + 1, sizeof *vs->v);
+		vs->v[vs->n++].name = name;
+	} else {
+		free(vs->v[i].text);
+	}
+	vs->v[i].text = text;
+}
+
+static void values_free(struct values *vs)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		free(vs->v[i].text);
+	free(vs->v);
+	memset(vs, 0, sizeof *vs);
+}
+
+/* A sink that keeps an action's stdout lines (up to TRANSPORT_INPUT_MAX
+ * bytes) and passes everything on. */
+struct tee {
+	const struct sink *to;
+	struct buf text;
+	int overflow;
+};
+
+static void tee_emit(void *ctx, enum sink_kind kind, enum host host, const char *text)
+{
+	struct tee *t = ctx;
+
+	if (kind == SINK_OUT && !t->overflow) {
+		size_t n = strlen(text);
+		if (t->text.len + n + 1 > TRANSPORT_INPUT_MAX) {
+			t->overflow = 1;
+		} else {
+			buf_add(&t->text, text, n);
+			buf_addc(&t->text, '\n');
+		}
+	}
+	sink_emit(t->to, kind, host, text);
+}
+
+/* Runs an action once, its input taken from and its output kept in vals.
+ * Returns its exit status, or TRANSPORT_FAILED; *said is set when the
+ * runner itself has told the admin why. */
+static int run_once(const struct plan_step *ps, const struct action *a, struct transport *t,
+                    const struct sink *sink, struct values *vals, int *said)
+{
+	struct tee tee = { sink, {0}, 0 };
+	const struct sink keep = { tee_emit, &tee };
+	const char *input = NULL;
+	char *full;
+	int status;
+
+	*said = 0;
+	if (a->capture)
+		value_set(vals, a->capture, NULL);
+	if (a->input && !(input = value_get(vals, a->input))) {
+		sink_emitf(sink, SINK_ERROR, a->on, "nothing to read: the value \"%s\" was not captured in this "
+		           "run (the action of step %s that captures it failed or was skipped); run the whole step again",
+		           a->input, ps->step->id);
+		*said = 1;
+		return TRANSPORT_FAILED;
+	}
+	full = xasprintf("%s\n%s", PLAN_PREAMBLE, a->cmd);
+	status = transport_run_input(t, a->on, full, input, a->capture ? &keep : sink);
+	free(full);
+	if (a->capture && status == 0) {
+		if (tee.overflow) {
+			sink_emitf(sink, SINK_ERROR, a->on, "the action printed more than %d bytes: too much to keep as \"%s\"",
+			           TRANSPORT_INPUT_MAX, a->capture);
+			*said = 1;
+			status = TRANSPORT_FAILED;
+		} else {
+			value_set(vals, a->capture, buf_steal(&tee.text));
+		}
+	}
+	buf_free(&tee.text);
+	return status;
+}
+
 /* Runs one action until it succeeds, is skipped, or the run must stop.
  * Returns RUNNER_GO (go on), RUNNER_SKIP (skipped after failing) or
  * RUNNER_ABORT with rep->status set. */
 static enum runner_choice run_action(const struct plan_step *ps, size_t si, size_t ai,
                                      struct transport *t, const struct runner_ui *ui,
                                      const struct sink *sink, struct journal *j,
-                                     const struct runner_opts *o, struct runner_report *rep)
+                                     const struct runner_opts *o, struct runner_report *rep,
+                                     struct values *vals)
 {
 	const struct action *a = &ps->act[ai];
 	int can_skip = !(a->flags & ACT_DESTRUCTIVE);
 
 	for (;;) {
 		enum runner_choice c;
-		char *full;
-		int status;
+		int status, said;
 
 		sink_emit(sink, SINK_ACTION, a->on, a->note);
 		sink_emit(sink, SINK_COMMAND, a->on, a->cmd);
 		journal_action_start(j, si, ai);
-		full = xasprintf("%s\n%s", PLAN_PREAMBLE, a->cmd);
-		status = transport_run(t, a->on, full, sink);
-		free(full);
+		status = run_once(ps, a, t, sink, vals, &said);
 		if (status == 0) {
 			journal_action_end(j, si, ai, JOURNAL_OK, 0);
 			return RUNNER_GO;
 		}
-		if (status == TRANSPORT_FAILED)
+		if (status == TRANSPORT_FAILED && !said)
 			sink_emitf(sink, SINK_ERROR, a->on, "cannot run on the %s: %s",
 			           plan_host_name(a->on), transport_error(t));
-		if ((a->flags & ACT_ADVISORY) && !runner_interrupted) {
+		/* an advisory check that could not run at all is no warning: the
+		 * connection is gone, and nothing after it may run */
+		if ((a->flags & ACT_ADVISORY) && status != TRANSPORT_FAILED && !runner_interrupted) {
 			sink_emitf(sink, SINK_WARN, a->on, "advisory check failed (exit %d): %s; going on",
 			           status, a->note);
 			journal_action_end(j, si, ai, JOURNAL_WARNED, status);
@@ -101,10 +218,11 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 
 /* Runs the actions of one step.  Returns RUNNER_DONE, or the result that
  * ends the run with rep->step/action set. */
-static enum runner_result run_step(const struct plan_step *ps, size_t si, struct transport *t,
-                                   const struct runner_ui *ui, const struct sink *sink,
-                                   struct runbook *rb, struct journal *j,
-                                   const struct runner_opts *o, struct runner_report *rep)
+static enum runner_result run_actions(const struct plan_step *ps, size_t si, struct transport *t,
+                                      const struct runner_ui *ui, const struct sink *sink,
+                                      struct runbook *rb, struct journal *j,
+                                      const struct runner_opts *o, struct runner_report *rep,
+                                      struct values *vals)
 {
 	const char *outcome = "done";
 	enum runner_choice c;
@@ -114,7 +232,7 @@ static enum runner_result run_step(const struct plan_step *ps, size_t si, struct
 	for (ai = 0; ai < ps->n; ai++) {
 		const struct action *a = &ps->act[ai];
 
-		if (earlier(o, si, ai)) {
+		if (earlier(o, ps, si, ai)) {
 			write_earlier(rb, o, si, ai, a);
 			continue;
 		}
@@ -144,7 +262,7 @@ static enum runner_result run_step(const struct plan_step *ps, size_t si, struct
 		}
 		if (rb)
 			runbook_action(rb, a, RUNBOOK_RAN);
-		c = run_action(ps, si, ai, t, ui, sink, j, o, rep);
+		c = run_action(ps, si, ai, t, ui, sink, j, o, rep, vals);
 		if (c == RUNNER_ABORT) {
 			snprintf(note, sizeof note, "the run stopped here: the action above failed (exit %d)", rep->status);
 			if (rb)
@@ -165,6 +283,19 @@ static enum runner_result run_step(const struct plan_step *ps, size_t si, struct
 	return RUNNER_DONE;
 }
 
+/* run_actions with the step's values, which end with the step. */
+static enum runner_result run_step(const struct plan_step *ps, size_t si, struct transport *t,
+                                   const struct runner_ui *ui, const struct sink *sink,
+                                   struct runbook *rb, struct journal *j,
+                                   const struct runner_opts *o, struct runner_report *rep)
+{
+	struct values vals = {0};
+	enum runner_result r = run_actions(ps, si, t, ui, sink, rb, j, o, rep, &vals);
+
+	values_free(&vals);
+	return r;
+}
+
 enum runner_result runner_run(const struct plan *p, struct transport *t, const struct runner_ui *ui,
                               const struct sink *sink, struct runbook *rb, struct journal *j,
                               const struct runner_opts *o, struct runner_report *rep)
@@ -179,7 +310,7 @@ enum runner_result runner_run(const struct plan *p, struct transport *t, const s
 
 		if (rb)
 			runbook_step(rb, si);
-		if (earlier(o, si, ps->n ? ps->n - 1 : 0)) {
+		if (earlier(o, ps, si, ps->n ? ps->n - 1 : 0)) {
 			for (ai = 0; ai < ps->n; ai++)
 				write_earlier(rb, o, si, ai, &ps->act[ai]);
 		} else {

@@ -7,6 +7,12 @@
  * ADVISORY action's failure is a warning.  With opts.yes nothing is asked:
  * every step and destructive action runs, and the first failure aborts.
  *
+ * Values (see plan_capture in core/plan.h): an action that captures has its
+ * stdout lines kept (and still streamed to the sink) for the rest of its
+ * step; an action that reads a value gets it on stdin, and fails without
+ * running when the value is missing.  A run resumed inside a step that
+ * captures runs that step again from its first action.
+ *
  * Everything is borrowed; rb and j may be NULL. */
 #ifndef MAILSHIFT_RUNNER_H
 #define MAILSHIFT_RUNNER_H

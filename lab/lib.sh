@@ -230,7 +230,8 @@ EOF
     mkdir -p "$root/etc/ssh/sshd_config.d"
     printf 'PasswordAuthentication no\nPermitRootLogin prohibit-password\nUseDNS no\n' \
         >"$root/etc/ssh/sshd_config.d/lab.conf"
-    # Root's own key for host-to-host ssh/rsync.
+    # Root's own key, as a real server has one; the other host does not trust it
+    # (mailshift brings its own one-off key for the copies).
     install -d -m 0700 "$root/root/.ssh"
     ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$root/root/.ssh/id_ed25519"
     # TLS cert (self-signed, SAN = IP and name), kept also in run/ for curl --cacert.
@@ -261,9 +262,11 @@ EOF
     done
 }
 
-# After both hosts have keys: authorized_keys and known_hosts, inside and in run/.
+# After both hosts have keys: run/known_hosts for the admin, and the admin's key
+# authorized on both.  The hosts do not trust each other: no peer key in
+# authorized_keys, no known_hosts inside (mailshift sets up its own link).
 lab_host_trust() {
-    local h peer root proot
+    local h root
     : >"$LAB_RUN/known_hosts"
     for h in "${LAB_HOSTS[@]}"; do
         root=$(lab_root "$h")
@@ -273,12 +276,10 @@ lab_host_trust() {
         done >>"$LAB_RUN/known_hosts"
     done
     for h in "${LAB_HOSTS[@]}"; do
-        peer=source; [ "$h" = source ] && peer=target
-        root=$(lab_root "$h"); proot=$(lab_root "$peer")
-        { cat "$LAB_RUN/id_ed25519.pub"; cat "$proot/root/.ssh/id_ed25519.pub"; } \
-            >"$root/root/.ssh/authorized_keys"
-        cp "$LAB_RUN/known_hosts" "$root/root/.ssh/known_hosts"
-        chmod 0600 "$root/root/.ssh/authorized_keys" "$root/root/.ssh/known_hosts"
+        root=$(lab_root "$h")
+        cat "$LAB_RUN/id_ed25519.pub" >"$root/root/.ssh/authorized_keys"
+        rm -f "$root/root/.ssh/known_hosts"
+        chmod 0600 "$root/root/.ssh/authorized_keys"
     done
 }
 

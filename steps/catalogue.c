@@ -7,6 +7,7 @@
 const struct step *const steps_catalogue[] = {
 	/* while the old server is live */
 	&step_preflight,
+	&step_migration_key,
 	&step_installer,
 	&step_roundcube,
 	&step_mailstore_bulk,
@@ -23,6 +24,8 @@ const struct step *const steps_catalogue[] = {
 	/* the new server runs: test it, then switch */
 	&step_test,
 	&step_cutover,
+	/* the target no longer needs the source */
+	&step_remove_key,
 	NULL,
 };
 
@@ -77,15 +80,17 @@ int steps_uses_pgsql(const struct answers *a)
 
 char *steps_ssh_cmd(const struct answers *a)
 {
-	return xasprintf("ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -p %u", a->target.port);
+	return xasprintf("ssh -i " STEPS_KEY " -o IdentitiesOnly=yes -o BatchMode=yes "
+	                 "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=" STEPS_KNOWN_HOSTS " -p %u",
+	                 a->source.port);
 }
 
-char *steps_target_login(const struct answers *a)
+char *steps_source_login(const struct answers *a)
 {
-	return xasprintf("%s@%s", a->target.user, a->target.host);
+	return xasprintf("%s@%s", a->source.user, a->source.host);
 }
 
-char *steps_target_path(const struct answers *a, const char *path)
+char *steps_source_path(const struct answers *a, const char *path)
 {
-	return xasprintf("%s@%s:%s/", a->target.user, a->target.host, path);
+	return xasprintf("%s@%s:%s", a->source.user, a->source.host, path);
 }

@@ -8,9 +8,7 @@
 
 static void plan_config(const struct answers *a, struct plan_step *ps)
 {
-	char *ssh = steps_ssh_cmd(a), *login = steps_target_login(a);
-	char *dst = steps_target_path(a, a->opt.backup_dir);
-	char *mk = shell_fmt("mkdir -p -m 0700 -- %q", a->opt.backup_dir);
+	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, a->opt.backup_dir);
 	const char *bk = a->opt.backup_dir;
 
 	plan_add(ps, HOST_SOURCE, 0, "archives the mail configuration of the source",
@@ -24,9 +22,11 @@ static void plan_config(const struct answers *a, struct plan_step *ps)
 	         "done\n"
 	         "tar -C / -czpf \"$b/source-config.tar.gz\" -- \"$@\" && echo \"archived: $*\"",
 	         bk);
-	plan_add(ps, HOST_SOURCE, 0, "copies the archive to the target's backup directory",
-	         "%s %q %q && rsync -as -e %q -- %q/source-config.tar.gz %q",
-	         ssh, login, mk, ssh, bk, dst);
+	plan_add(ps, HOST_TARGET, 0, "fetches the archive into the target's backup directory",
+	         "b=%q\n"
+	         "mkdir -p -m 0700 -- \"$b\"\n"
+	         "rsync -as -e %q -- %q/source-config.tar.gz \"$b/\"",
+	         bk, ssh, src);
 	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "unpacks it beside the live config and lists what differs",
 	         "b=%q\n"
 	         "d=\"$b/source-config.$(date +%%Y%%m%%d-%%H%%M%%S)\"\n"
@@ -41,9 +41,7 @@ static void plan_config(const struct answers *a, struct plan_step *ps)
 	         "echo \"the source's configuration is in $b/source-config: carry your own edits over by hand\"",
 	         bk);
 	free(ssh);
-	free(login);
-	free(dst);
-	free(mk);
+	free(src);
 }
 
 const struct step step_config = {

@@ -54,18 +54,17 @@ static void add_dumps(struct plan_step *ps, const struct answers *a, enum host h
 
 void steps_copy_dumps(struct plan_step *ps, const struct answers *a)
 {
-	char *ssh = steps_ssh_cmd(a), *login = steps_target_login(a);
 	char *dump = xasprintf("%s/dump", a->opt.backup_dir);
-	char *dst = steps_target_path(a, dump);
-	char *mk = shell_fmt("mkdir -p -m 0700 -- %q", dump);
+	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, dump);
 
-	plan_add(ps, HOST_SOURCE, 0, "copies the dumps to the target",
-	         "%s %q %q && rsync -as -e %q -- %q/ %q", ssh, login, mk, ssh, dump, dst);
+	plan_add(ps, HOST_TARGET, 0, "fetches the dumps from the source",
+	         "d=%q\n"
+	         "mkdir -p -m 0700 -- \"$d\"\n"
+	         "rsync -as -e %q -- %q/ \"$d/\"",
+	         dump, ssh, src);
 	free(ssh);
-	free(login);
 	free(dump);
-	free(dst);
-	free(mk);
+	free(src);
 }
 
 void steps_sql_move(struct plan_step *ps, const struct answers *a, const char *dbs)

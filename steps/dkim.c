@@ -7,7 +7,7 @@
 
 static void plan_dkim(const struct answers *a, struct plan_step *ps)
 {
-	char *ssh = steps_ssh_cmd(a), *dst = steps_target_path(a, a->opt.dkim_dir);
+	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, a->opt.dkim_dir);
 	const char *k = a->opt.dkim_dir, *bk = a->opt.backup_dir;
 
 	plan_add(ps, HOST_TARGET, 0, "saves the target's own keys first",
@@ -17,11 +17,17 @@ static void plan_dkim(const struct answers *a, struct plan_step *ps)
 	         "elif [ -d \"$k\" ]; then cp -a -- \"$k\" \"$b/target-before/dkim\" && echo \"saved in $b/target-before/dkim\"\n"
 	         "else echo 'the target has no DKIM keys yet'; fi",
 	         k, bk);
-	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, "copies the keys (a target key of the same name is replaced)",
-	         "k=%q\n"
-	         "if ! compgen -G \"$k/*.pem\" >/dev/null; then echo \"no DKIM keys in $k on the source: nothing to copy\"; exit 0; fi\n"
-	         "ls -l -- \"$k\"/*.pem\n"
-	         "rsync -as -e %q -- \"$k/\" %q", k, ssh, dst);
+	plan_capture(ps, HOST_SOURCE, 0, "keys", "lists the source's keys",
+	             "cd -- %q 2>/dev/null || exit 0\n"
+	             "compgen -G '*.pem' || true",
+	             k);
+	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "keys", "copies the keys (a target key of the same name is replaced)",
+	          "k=%q\n"
+	          "keys=$(cat)\n"
+	          "[ -n \"$keys\" ] || { echo \"no DKIM keys in $k on the source: nothing to copy\"; exit 0; }\n"
+	          "rsync -as -e %q -- %q/ \"$k/\"\n"
+	          "ls -l -- \"$k\"",
+	          k, ssh, src);
 	plan_add(ps, HOST_TARGET, 0, "amavis owns the keys; directory 0700, keys 0400",
 	         "k=%q\n"
 	         "[ -d \"$k\" ] || { echo \"no $k on the target: nothing to set\"; exit 0; }\n"
@@ -35,7 +41,7 @@ static void plan_dkim(const struct answers *a, struct plan_step *ps)
 	         "elif command -v amavisd-new >/dev/null; then amavisd-new testkeys\n"
 	         "else echo 'amavisd is not installed here: the keys were not tested' >&2; exit 1; fi");
 	free(ssh);
-	free(dst);
+	free(src);
 }
 
 const struct step step_dkim = {

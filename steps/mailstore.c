@@ -6,21 +6,21 @@
 #include "core/xalloc.h"
 #include "steps/steps.h"
 
-/* rsync from the source's mail store to the same path on the target.  While
- * the server is live, Dovecot renames and expunges files under rsync's feet:
+/* The target pulls the source's mail store into the same path.  While the
+ * server is live, Dovecot renames and expunges files under rsync's feet:
  * exit 24 ("some files vanished") is expected then, and the final copy
  * takes what the bulk copy missed. */
 static void add_sync(struct plan_step *ps, const struct answers *a, int live, const char *note)
 {
-	char *ssh = steps_ssh_cmd(a), *dst = steps_target_path(a, a->opt.vmail_dir);
+	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, a->opt.vmail_dir);
 
-	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, note,
-	         "rsync -aHs --numeric-ids --stats -e %q -- %q/ %q%s", ssh, a->opt.vmail_dir, dst,
+	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, note,
+	         "rsync -aHs --numeric-ids --stats -e %q -- %q/ %q/%s", ssh, src, a->opt.vmail_dir,
 	         live ? " || { rc=$?; [ \"$rc\" = 24 ] || exit \"$rc\"; "
 	                "echo 'some files vanished while copying (mail changes while live): the final copy takes them'; }"
 	              : "");
 	free(ssh);
-	free(dst);
+	free(src);
 }
 
 static int two_phase(const struct answers *a)
@@ -38,8 +38,9 @@ const struct step step_mailstore_bulk = {
 	.title = "Copy the mail store while the old server is live",
 	.why = "Copying all the mail is the longest part of a migration (a day for a "
 	       "large server in the seed paper), so it runs first, while the old server "
-	       "still serves users. rsync copies the mail store to the same path on the "
-	       "target, keeping hard links and numeric owners; it deletes nothing. The "
+	       "still serves users. The target pulls the mail store from the source with "
+	       "rsync (directly, with the one-off key) into the same path, keeping hard "
+	       "links and numeric owners; it deletes nothing. The "
 	       "final copy in the downtime window then only moves what changed, which "
 	       "takes minutes.",
 	.applies = two_phase,
@@ -48,21 +49,33 @@ const struct step step_mailstore_bulk = {
 
 static void plan_final(const struct answers *a, struct plan_step *ps)
 {
-	char *ssh = steps_ssh_cmd(a), *login = steps_target_login(a);
+	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, a->opt.vmail_dir);
 
 	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (nothing can change)",
 	         "%s", steps_source_stopped_check);
 	add_sync(ps, a, 0, "copies what changed since the bulk copy");
-	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
-	         "removes from the target's mailboxes the messages deleted on the source meanwhile",
-	         "v=%q\n"
-	         "for n in \"$v\"/vmail[0-9]*; do\n"
-	         "  [ -d \"$n\" ] || continue\n"
-	         "  rsync -aHs --numeric-ids --delete-after --stats -e %q -- \"$n/\" %q:\"$n/\"\n"
-	         "done",
-	         a->opt.vmail_dir, ssh, login);
+	/* The mailbox folders to prune are the source's: a folder only the
+	 * target has is left alone, as before the migration. */
+	plan_capture(ps, HOST_SOURCE, 0, "folders", "lists the source's mailbox folders (vmail1, ...)",
+	             "cd -- %q\n"
+	             "for n in vmail[0-9]*; do\n"
+	             "  if [ -d \"$n\" ]; then printf '%%s\\n' \"$n\"; fi\n"
+	             "done",
+	             a->opt.vmail_dir);
+	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "folders",
+	          "removes from the target's mailboxes the messages deleted on the source meanwhile",
+	          "v=%q\n"
+	          "n=0\n"
+	          "while IFS= read -r d; do\n"
+	          "  case $d in vmail[0-9]*) ;; *) continue ;; esac\n"
+	          "  case $d in */*) echo \"not a folder name: $d\" >&2; exit 1 ;; esac\n"
+	          "  rsync -aHs --numeric-ids --delete-after --stats -e %q -- %q/\"$d/\" \"$v/$d/\"\n"
+	          "  n=$((n + 1))\n"
+	          "done\n"
+	          "echo \"$n mailbox folder(s) now as on the source\"",
+	          a->opt.vmail_dir, ssh, src);
 	free(ssh);
-	free(login);
+	free(src);
 }
 
 const struct step step_mailstore_final = {

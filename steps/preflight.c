@@ -43,51 +43,57 @@ static void plan_host_checks(struct plan_step *ps, enum host h, const struct end
 	         name, edition_pattern(e->backend), edition_name(e->backend), name);
 	plan_add(ps, h, 0, "has the tools the migration uses",
 	         "missing=0\n"
-	         "for t in rsync ssh bzip2 du df %s%s%s; do\n"
+	         "for t in rsync bzip2 du df %s%s%s; do\n"
 	         "  command -v \"$t\" >/dev/null || { echo \"missing on the %s: $t\" >&2; missing=1; }\n"
 	         "done\n"
 	         "[ \"$missing\" = 0 ] && echo 'all tools present'",
-	         sql, ldap, h == HOST_TARGET ? " doveadm" : "", name);
+	         sql, ldap, h == HOST_TARGET ? " doveadm ssh ssh-keygen" : "", name);
+}
+
+/* The checks that compare the two servers.  No server reaches the other
+ * yet (step migration-key comes after): what the source says travels
+ * through mailshift as a captured value, and the target compares. */
+static void plan_compare(const struct answers *a, struct plan_step *ps)
+{
+	/* free space plus what an earlier bulk copy already put there */
+	char *df = shell_fmt("test -d %q && echo $(( $(df -P -B1 -- %q | awk \"NR == 2 {print \\$4}\") "
+	                     "+ $(du -sx -B1 -- %q | cut -f 1) ))", a->opt.vmail_dir, a->opt.vmail_dir, a->opt.vmail_dir);
+	const char *ids = "echo \"$(id -u vmail):$(id -g vmail)\"";
+
+	plan_capture(ps, HOST_SOURCE, 0, "release", "reads the source's iRedMail version",
+	             "head -n 1 /etc/iredmail-release");
+	plan_feed(ps, HOST_TARGET, 0, "release", "both run the same iRedMail version",
+	          "src=$(cat)\n"
+	          "dst=$(head -n 1 /etc/iredmail-release)\n"
+	          "echo \"source: $src\"; echo \"target: $dst\"\n"
+	          "[ \"${src%%%% *}\" = \"${dst%%%% *}\" ] || { echo \"iRedMail versions differ: upgrade the source "
+	          "to ${dst%%%% *} first, or install ${src%%%% *} on the target\" >&2; exit 1; }");
+	plan_capture(ps, HOST_SOURCE, 0, "vmail_ids", "reads the source's vmail uid:gid", "%s", ids);
+	plan_feed(ps, HOST_TARGET, ACT_ADVISORY, "vmail_ids", "the vmail user has the same uid:gid on both",
+	          "src=$(cat)\n"
+	          "dst=$(%s)\n"
+	          "echo \"vmail uid:gid on the source $src, on the target $dst\"\n"
+	          "[ \"$src\" = \"$dst\" ] || { echo 'vmail ids differ: the copy keeps numbers, the chown step fixes "
+	          "owners; check mail_uid/mail_gid in the target dovecot.conf' >&2; exit 1; }",
+	          ids);
+	plan_capture(ps, HOST_SOURCE, 0, "mail_bytes", "measures the source's mail",
+	             "du -sx -B1 -- %q | cut -f 1", a->opt.vmail_dir);
+	plan_feed(ps, HOST_TARGET, 0, "mail_bytes", "the target has room for the mail",
+	          "need=$(cat)\n"
+	          "have=$(%s) || { echo 'the target has no mail store directory yet: install iRedMail there first' >&2; exit 1; }\n"
+	          "case $need$have in *[!0-9]*|'') echo 'cannot measure the disk space' >&2; exit 1 ;; esac\n"
+	          "echo \"mail on the source: $need bytes; room for it on the target: $have bytes\"\n"
+	          "[ \"$have\" -gt $((need + need / 10)) ] || { echo \"not enough room on the target: it needs "
+	          "$((need + need / 10)) bytes free (the mail plus 10%%)\" >&2; exit 1; }",
+	          df);
+	free(df);
 }
 
 static void plan_preflight(const struct answers *a, struct plan_step *ps)
 {
-	char *ssh = steps_ssh_cmd(a), *login = steps_target_login(a);
-	/* free space plus what an earlier bulk copy already put there */
-	char *df = shell_fmt("test -d %q && echo $(( $(df -P -B1 -- %q | awk \"NR == 2 {print \\$4}\") "
-	                     "+ $(du -sx -B1 -- %q | cut -f 1) ))", a->opt.vmail_dir, a->opt.vmail_dir, a->opt.vmail_dir);
-	char *ids = xstrdup("echo \"$(id -u vmail):$(id -g vmail)\"");
-
 	plan_host_checks(ps, HOST_SOURCE, &a->source);
 	plan_host_checks(ps, HOST_TARGET, &a->target);
-	plan_add(ps, HOST_SOURCE, 0, "the source can log in to the target by SSH (the mail goes directly)",
-	         "%s %q true && echo 'the source logs in to the target over SSH'", ssh, login);
-	plan_add(ps, HOST_SOURCE, 0, "both run the same iRedMail version",
-	         "src=$(head -n 1 /etc/iredmail-release)\n"
-	         "dst=$(%s %q 'head -n 1 /etc/iredmail-release')\n"
-	         "echo \"source: $src\"; echo \"target: $dst\"\n"
-	         "[ \"${src%%%% *}\" = \"${dst%%%% *}\" ] || { echo \"iRedMail versions differ: upgrade the source "
-	         "to ${dst%%%% *} first, or install ${src%%%% *} on the target\" >&2; exit 1; }",
-	         ssh, login);
-	plan_add(ps, HOST_SOURCE, ACT_ADVISORY, "the vmail user has the same uid:gid on both",
-	         "src=$(%s)\n"
-	         "dst=$(%s %q %q)\n"
-	         "echo \"vmail uid:gid on the source $src, on the target $dst\"\n"
-	         "[ \"$src\" = \"$dst\" ] || { echo 'vmail ids differ: the copy keeps numbers, the chown step fixes "
-	         "owners; check mail_uid/mail_gid in the target dovecot.conf' >&2; exit 1; }",
-	         ids, ssh, login, ids);
-	plan_add(ps, HOST_SOURCE, 0, "the target has room for the mail",
-	         "need=$(du -sx -B1 -- %q | cut -f1)\n"
-	         "have=$(%s %q %q) || { echo 'the target has no mail store directory yet: install iRedMail there first' >&2; exit 1; }\n"
-	         "case $need$have in *[!0-9]*|'') echo 'cannot measure the disk space' >&2; exit 1 ;; esac\n"
-	         "echo \"mail on the source: $need bytes; room for it on the target: $have bytes\"\n"
-	         "[ \"$have\" -gt $((need + need / 10)) ] || { echo \"not enough room on the target: it needs "
-	         "$((need + need / 10)) bytes free (the mail plus 10%%)\" >&2; exit 1; }",
-	         a->opt.vmail_dir, ssh, login, df);
-	free(ssh);
-	free(login);
-	free(df);
-	free(ids);
+	plan_compare(a, ps);
 }
 
 const struct step step_preflight = {
@@ -95,13 +101,12 @@ const struct step step_preflight = {
 	.title = "Pre-flight checks",
 	.why = "Before anything changes, mailshift checks both servers: the same iRedMail "
 	       "version with the same backend on each (a mismatch breaks the databases "
-	       "when they are restored), the tools the copy needs, that the source can log "
-	       "in to the target by SSH (mail is copied directly between them, set it up "
-	       "with ssh-keygen and ssh-copy-id on the source and check the host key "
-	       "fingerprint), and that the target has room for the mail. Nothing is "
-	       "changed by this step. Do now what must be done ahead: lower the TTL of "
-	       "your MX and A records to 300 seconds at least a day before the switch, "
-	       "so senders follow the change within minutes.",
+	       "when they are restored), the tools the copy needs, the vmail user's ids, "
+	       "and that the target has room for the mail. What the source reports goes "
+	       "to the target through mailshift, which compares; the servers do not "
+	       "reach each other yet. Nothing is changed by this step. Do now what must "
+	       "be done ahead: lower the TTL of your MX and A records to 300 seconds at "
+	       "least a day before the switch, so senders follow the change within minutes.",
 	.applies = steps_is_iredmail,
 	.plan = plan_preflight,
 };

@@ -13,10 +13,10 @@
 /* NULL-terminated, in the order a migration runs. */
 extern const struct step *const steps_catalogue[];
 
-extern const struct step step_preflight, step_installer, step_roundcube,
+extern const struct step step_preflight, step_migration_key, step_installer, step_roundcube,
 	step_mailstore_bulk, step_dkim, step_config, step_stop_services,
 	step_mailstore_final, step_chown, step_databases, step_accounts,
-	step_start_services, step_verify, step_test, step_cutover;
+	step_start_services, step_verify, step_test, step_cutover, step_remove_key;
 
 /* 0 when mailshift has a plan for the answers' source x target pair; -1 and
  * a message naming the pair otherwise. */
@@ -27,13 +27,22 @@ int steps_is_iredmail(const struct answers *a);
 int steps_uses_ldap(const struct answers *a);
 int steps_uses_pgsql(const struct answers *a);
 
-/* "ssh -o BatchMode=yes -p PORT": how the source reaches the target (only
- * safe characters: usable verbatim with %s, or quoted with %q). */
+/* Server to server, the TARGET pulls from the SOURCE, never the other way and
+ * never through the admin's machine.  It logs in with a one-off key that
+ * step migration-key (steps/sshkey.c) creates on the target and authorizes
+ * on the source, and checks the source's host key in a file of its own;
+ * step remove-key takes both away. */
+#define STEPS_KEY "/root/.ssh/mailshift-migration"
+#define STEPS_KNOWN_HOSTS "/root/.ssh/mailshift-known_hosts"
+
+/* "ssh -i KEY ... -p PORT": how the target reaches the source (only safe
+ * characters: usable verbatim with %s, or quoted with %q, e.g. rsync -e). */
 char *steps_ssh_cmd(const struct answers *a);
-/* "USER@HOST", the target's login for ssh and rsync. */
-char *steps_target_login(const struct answers *a);
-/* "USER@HOST:PATH/" for rsync to the target. */
-char *steps_target_path(const struct answers *a, const char *path);
+/* "USER@HOST", the source's login for ssh. */
+char *steps_source_login(const struct answers *a);
+/* "USER@HOST:PATH" for rsync from the source (append "/" for a directory's
+ * contents; rsync -s keeps PATH one word on the source). */
+char *steps_source_path(const struct answers *a, const char *path);
 
 /* Shell text: fails unless Postfix and Dovecot are stopped (on the source,
  * before anything is copied in the downtime window). */
@@ -43,7 +52,7 @@ extern const char steps_source_stopped_check[];
  * databases (a shell word list, e.g. "vmail") from source to target, each one
  * backed up on the target before it is overwritten. */
 void steps_sql_move(struct plan_step *ps, const struct answers *a, const char *dbs);
-/* Copies the source's dump directory to the target's. */
+/* The target pulls the source's dump directory into its own. */
 void steps_copy_dumps(struct plan_step *ps, const struct answers *a);
 /* Shell text that prints the source's mail domains, one a line. */
 char *steps_domains_cmd(const struct answers *a);

@@ -23,19 +23,21 @@ static const char *row_counts(const struct answers *a)
 	       "echo \"$db.$t $(" MY " \"SELECT COUNT(*) FROM \\`$t\\`\" \"$db\")\"; done; done | LC_ALL=C sort";
 }
 
-/* Adds an action that runs `inventory` on the source and on the target and
- * fails when a line of the source's is missing on the target. */
+/* Adds an action that runs `inventory` on the target and, over the target's
+ * SSH to the source, on the source, and fails when a line of the source's
+ * is missing on the target.  (An inventory may be far larger than a value
+ * can carry through mailshift.) */
 static void add_compare(struct plan_step *ps, const struct answers *a, const char *what,
                         const char *inventory)
 {
-	char *ssh = steps_ssh_cmd(a), *login = steps_target_login(a);
+	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a);
 
-	plan_add(ps, HOST_SOURCE, 0, what,
+	plan_add(ps, HOST_TARGET, 0, what,
 	         "inv=%q\n"
-	         "here=$(eval \"$inv\") || exit 1\n"
-	         "there=$(%s %q \"$inv\") || exit 1\n"
-	         "echo \"source: $(printf '%%s\\n' \"$here\" | grep -c .) lines; target: $(printf '%%s\\n' \"$there\" | grep -c .) lines\"\n"
-	         "missing=$(LC_ALL=C comm -23 <(printf '%%s\\n' \"$here\") <(printf '%%s\\n' \"$there\"))\n"
+	         "src=$(%s %q \"$inv\") || exit 1\n"
+	         "dst=$(eval \"$inv\") || exit 1\n"
+	         "echo \"source: $(printf '%%s\\n' \"$src\" | grep -c .) lines; target: $(printf '%%s\\n' \"$dst\" | grep -c .) lines\"\n"
+	         "missing=$(LC_ALL=C comm -23 <(printf '%%s\\n' \"$src\") <(printf '%%s\\n' \"$dst\"))\n"
 	         "[ -z \"$missing\" ] || { echo 'on the source but not the same on the target:' >&2; "
 	         "printf '%%s\\n' \"$missing\" | head -n 20 >&2; exit 1; }\n"
 	         "echo 'the target holds everything the source holds'",

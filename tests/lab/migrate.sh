@@ -2,8 +2,9 @@
 # End to end, on the lab's two real hosts: for each iRedMail scenario,
 # migrate with mailshift over SSH (--yes), check the target holds what the
 # source held (IMAP logins with the seeded passwords see the seeded counts,
-# mailboxes, database rows, LDAP entries, DKIM keys, owners), then reset the
-# lab (same seed) and replay the runbook mailshift wrote, and check again.
+# mailboxes, database rows, LDAP entries, DKIM keys, owners) and that the
+# one-off key is gone (authorized_keys as before, byte for byte), then reset
+# the lab (same seed) and replay the runbook mailshift wrote, and check again.
 # Prints "migrate: N passed, N failed".  Needs root.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,12 +45,35 @@ check_target() { # LABEL SOURCE-INVENTORY
   check "$label: vmail owns the mailboxes (0700)" grep -qx 'path /var/vmail/vmail1 vmail:vmail 700 directory' "$tgt"
 }
 
+# root's authorized_keys on a host, byte for byte, after a line with its mode,
+# owner and inode (mailshift must leave the file itself as it found it).
+keys_snapshot() { # HOST > FILE
+  "$lab/ssh" "$1" 'stat -c "%a %U:%G inode %i" /root/.ssh/authorized_keys && cat /root/.ssh/authorized_keys' </dev/null
+}
+
+# After a migration: the one-off key is gone from both hosts, and nothing
+# else in authorized_keys changed.
+check_key_gone() { # LABEL SNAPSHOT-PREFIX
+  local label=$1 before=$2 h left
+  for h in source target; do
+    keys_snapshot "$h" > "$before.$h.after" 2>&1
+    check "$label: the $h's authorized_keys is as before the run (bytes, mode, owner)" \
+      cmp -s "$before.$h" "$before.$h.after"
+  done
+  check "$label: no mailshift-migration line in the source's authorized_keys" \
+    bash -c "! grep -q mailshift-migration '$before.source.after'"
+  left=$("$lab/ssh" target 'ls -d /root/.ssh/mailshift-migration* /root/.ssh/mailshift-known_hosts* 2>/dev/null; true' </dev/null)
+  check "$label: the target has no mailshift key or known_hosts left${left:+ ($(echo "$left" | tr '\n' ' '))}" \
+    test -z "$left"
+}
+
 for sc in "${scenarios[@]}"; do
   echo "=== $sc"
   if ! "$lab/up" "$sc" > "$work/up.$sc" 2>&1; then
     bad "$sc: lab/up"; tail -n 20 "$work/up.$sc" | sed 's/^/     /'; continue
   fi
   "$lab/verify" source > "$work/source.$sc" 2>&1
+  for h in source target; do keys_snapshot "$h" > "$work/keys.$sc.$h" 2>&1; done
   check "$sc: the source serves the seeded mail over IMAP" \
     bash -c "! grep -q 'imap=FAIL' '$work/source.$sc' && grep -q '^imap ' '$work/source.$sc'"
   run="$work/run.$sc"
@@ -59,6 +83,7 @@ for sc in "${scenarios[@]}"; do
   [ "$rc" = 0 ] || { tail -n 30 "$run/out" "$run/err" | sed 's/^/     /'; }
   check "$sc: no step was skipped and the journal says done" grep -q $'^finish\t[0-9.]*\tdone$' "$run/mailshift.journal"
   check_target "$sc" "$work/source.$sc"
+  check_key_gone "$sc" "$work/keys.$sc"
   check "$sc: the runbook passes shellcheck" shellcheck "$run/mailshift-runbook.sh"
   "$top/mailshift" --report "$run/mailshift.journal" > "$run/report"
   check "$sc: the report sums the downtime window" grep -qE '^downtime window +[0-9]+:[0-9]{2}:[0-9]{2}  \(7 steps' "$run/report"
@@ -66,10 +91,12 @@ for sc in "${scenarios[@]}"; do
   # the same migration again, from the runbook, on a fresh lab
   if ! "$lab/reset" > "$work/reset.$sc" 2>&1; then bad "$sc: lab/reset"; continue; fi
   "$lab/verify" source > "$work/source2.$sc" 2>&1
+  for h in source target; do keys_snapshot "$h" > "$work/keys2.$sc.$h" 2>&1; done
   (cd "$run" && bash mailshift-runbook.sh --yes > replay.out 2>&1); rc=$?
   check "$sc: the runbook replays the migration (exit $rc)" test "$rc" = 0
   [ "$rc" = 0 ] || tail -n 30 "$run/replay.out" | sed 's/^/     /'
   check_target "$sc replayed" "$work/source2.$sc"
+  check_key_gone "$sc replayed" "$work/keys2.$sc"
   "$lab/down" > /dev/null 2>&1
 done
 echo "migrate: $passed passed, $failed failed"

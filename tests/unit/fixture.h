@@ -52,4 +52,42 @@ static void fx_build(struct answers *a, struct plan *p)
 	}
 }
 
+/* A plan whose actions pass values: a key read on the target and fed to
+ * the source, and the same on this machine (which a runbook can replay). */
+static void fx_plan_values(const struct answers *a, struct plan_step *ps)
+{
+	(void)a;
+	plan_capture(ps, HOST_TARGET, 0, "pubkey", "reads the key", "cat -- %q", "/root/my key.pub");
+	plan_feed(ps, HOST_SOURCE, 0, "pubkey", "authorizes it", "read -r k; echo \"got $k\"");
+}
+
+static void fx_plan_local_values(const struct answers *a, struct plan_step *ps)
+{
+	(void)a;
+	plan_capture(ps, HOST_LOCAL, 0, "word", "says a word", "echo %q; echo %q", "hello world", "it's me");
+	plan_feed(ps, HOST_LOCAL, ACT_ADVISORY, "word", "reads it", "while read -r w; do echo \"local got $w\"; done");
+}
+
+static const struct step fx_value_steps[] = {
+	{ .id = "values", .title = "Values", .why = "A value goes from one host to the other.",
+	  .plan = fx_plan_values },
+	{ .id = "local-values", .title = "Local values", .why = "And here.", .plan = fx_plan_local_values },
+};
+
+static void fx_build_values(struct answers *a, struct plan *p)
+{
+	char err[256];
+	size_t i;
+
+	assert_int_equal(answers_parse(a, "fx.conf", fx_answers_text, err, sizeof err), 0);
+	memset(p, 0, sizeof *p);
+	p->answers = a;
+	p->n = p->cap = 2;
+	p->steps = xcalloc(2, sizeof *p->steps);
+	for (i = 0; i < 2; i++) {
+		p->steps[i].step = &fx_value_steps[i];
+		fx_value_steps[i].plan(a, &p->steps[i]);
+	}
+}
+
 #endif

@@ -44,8 +44,8 @@ static char *step_text(const struct plan *p, const char *id)
 }
 
 static const char full[] = "roundcube_release = /root/rc-1.7\ninstaller_dir = /root/iRedMail-1.8.1\n";
-static const char all_ids[] = "preflight installer roundcube mailstore-bulk dkim config stop-services "
-                              "mailstore-final chown databases accounts verify start-services test cutover";
+static const char all_ids[] = "preflight migration-key installer roundcube mailstore-bulk dkim config stop-services "
+                              "mailstore-final chown databases accounts verify start-services test cutover remove-key";
 
 static void test_mariadb(void **state)
 {
@@ -70,7 +70,9 @@ static void test_mariadb(void **state)
 	free(t);
 	t = step_text(&p, "mailstore-final");
 	assert_non_null(strstr(t, "--delete-after"));
-	assert_non_null(strstr(t, "root@new.example.org:/var/vmail/"));
+	/* the target pulls, from the source's own list of mailbox folders */
+	assert_non_null(strstr(t, "[target] rsync -aHs --numeric-ids --stats -e \"ssh -i /root/.ssh/mailshift-migration"));
+	assert_non_null(strstr(t, "-- root@old.example.org:/var/vmail/\"$d/\" \"$v/$d/\""));
 	free(t);
 	assert_true(p.steps[plan_find(&p, "stop-services")].step->flags & STEP_DOWNTIME);
 	assert_false(p.steps[plan_find(&p, "mailstore-bulk")].step->flags & STEP_DOWNTIME);
@@ -89,8 +91,8 @@ static void test_pgsql(void **state)
 	build(&a, &p, text);
 	s = ids(&p);
 	/* no installer_dir and no roundcube_release: those steps are left out */
-	assert_string_equal(s, "preflight mailstore-bulk dkim config stop-services mailstore-final chown "
-	                       "databases accounts verify start-services test cutover");
+	assert_string_equal(s, "preflight migration-key mailstore-bulk dkim config stop-services mailstore-final chown "
+	                       "databases accounts verify start-services test cutover remove-key");
 	free(s);
 	t = step_text(&p, "accounts");
 	assert_non_null(strstr(t, "pg_dump --clean --if-exists"));
@@ -116,8 +118,8 @@ static void test_openldap(void **state)
 
 	build(&a, &p, text);
 	s = ids(&p);
-	assert_string_equal(s, "preflight dkim config stop-services mailstore-final chown databases accounts "
-	                       "verify start-services test cutover");
+	assert_string_equal(s, "preflight migration-key dkim config stop-services mailstore-final chown databases "
+	                       "accounts verify start-services test cutover remove-key");
 	free(s);
 	t = step_text(&p, "accounts");
 	assert_non_null(strstr(t, "slapcat"));
@@ -133,6 +135,59 @@ static void test_openldap(void **state)
 	ci = plan_find(&p, "cutover");
 	for (i = 0; i < p.steps[ci].n; i++)
 		assert_false(p.steps[ci].act[i].flags & ACT_DESTRUCTIVE);
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+}
+
+/* The copies are pulls by the target with the one-off key; the key step
+ * comes before any copy and the removal last. */
+static void test_key(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *text = xasprintf("[source]\nstack = iredmail\nbackend = mariadb\nhost = old.example.org\nport = 2200\n"
+	                       "[target]\nstack = iredmail\nbackend = mariadb\nhost = new.example.org\n[options]\n");
+	char *t;
+	size_t i, j;
+	int si;
+	(void)state;
+
+	build(&a, &p, text);
+	assert_int_equal(plan_find(&p, "migration-key"), 1);
+	assert_int_equal(plan_find(&p, "remove-key"), (int)p.n - 1);
+	t = step_text(&p, "migration-key");
+	assert_non_null(strstr(t, "[target] k=/root/.ssh/mailshift-migration\n"));
+	assert_non_null(strstr(t, "ssh-keygen -q -t ed25519 -N \"\" -C \"mailshift-migration root@new.example.org\""));
+	assert_non_null(strstr(t, "[source] m=\"mailshift-migration root@new.example.org\"\n"));
+	assert_non_null(strstr(t, "line=\"no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-pty $type $blob $m\"\n"));
+	assert_non_null(strstr(t, "[source] cat /etc/ssh/ssh_host_*_key.pub\n"));
+	/* the source's name as the target dials it off port 22 */
+	assert_non_null(strstr(t, "[target] n=\"[old.example.org]:2200\"; f=/root/.ssh/mailshift-known_hosts\n"));
+	assert_non_null(strstr(t, "[target] ssh -i /root/.ssh/mailshift-migration -o IdentitiesOnly=yes -o BatchMode=yes "
+	                          "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=/root/.ssh/mailshift-known_hosts "
+	                          "-p 2200 root@old.example.org true"));
+	free(t);
+	si = plan_find(&p, "migration-key");
+	assert_string_equal(p.steps[si].act[1].capture, "pubkey");
+	assert_string_equal(p.steps[si].act[2].input, "pubkey");
+	assert_int_equal(p.steps[si].act[2].on, HOST_SOURCE);
+	t = step_text(&p, "remove-key");
+	assert_non_null(strstr(t, "[source] m=\"mailshift-migration root@new.example.org\"\n"));
+	assert_non_null(strstr(t, "rm -f -- \"$f\""));
+	free(t);
+	si = plan_find(&p, "remove-key");
+	assert_true(p.steps[si].act[0].flags & ACT_DESTRUCTIVE);
+	assert_true(p.steps[si].act[p.steps[si].n - 1].flags & ACT_DESTRUCTIVE);
+	/* no server reaches the other except the target with the one-off key */
+	for (i = 0; i < p.n; i++)
+		for (j = 0; j < p.steps[i].n; j++) {
+			const struct action *act = &p.steps[i].act[j];
+			if (act->on == HOST_SOURCE && (strstr(act->cmd, "ssh ") || strstr(act->cmd, "rsync -")))
+				fail_msg("step %s action %zu reaches out from the source:\n%s", p.steps[i].step->id, j, act->cmd);
+			if (strstr(act->cmd, "ssh -") && !strstr(act->cmd, "ssh -i /root/.ssh/mailshift-migration"))
+				fail_msg("step %s action %zu uses another ssh:\n%s", p.steps[i].step->id, j, act->cmd);
+		}
 	plan_free(&p);
 	answers_free(&a);
 	free(text);
@@ -231,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_mariadb),
 		cmocka_unit_test(test_pgsql),
 		cmocka_unit_test(test_openldap),
+		cmocka_unit_test(test_key),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_hostile_answers),
 		cmocka_unit_test(test_fingerprint),

@@ -72,6 +72,66 @@ static void test_text(void **state)
 	free(dir);
 }
 
+/* A captured value is a step-local variable; the action that reads it gets
+ * it on stdin.  Valid bash, shellcheck-clean, and it replays. */
+static void test_values(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *dir = tu_tmpdir(), *rp = xasprintf("%s/rb.sh", dir), err[256], *text;
+	struct runbook *rb;
+	struct buf out = {0};
+	char *const syntax[] = { (char *)"bash", (char *)"-n", rp, NULL };
+	char *const check[] = { (char *)"shellcheck", rp, NULL };
+	char *const dry[] = { (char *)"bash", rp, (char *)"--dry-run", NULL };
+	char *const local[] = { (char *)"bash", rp, (char *)"--yes", (char *)"--only", (char *)"local-values", NULL };
+	int rc;
+	(void)state;
+
+	fx_build_values(&a, &p);
+	rb = runbook_open(rp, &p, 0, err, sizeof err);
+	assert_non_null(rb);
+	runbook_step(rb, 0);
+	runbook_action(rb, &p.steps[0].act[0], RUNBOOK_RAN);
+	runbook_action(rb, &p.steps[0].act[1], RUNBOOK_SKIPPED);
+	runbook_step_end(rb);
+	runbook_step(rb, 1);
+	runbook_action(rb, &p.steps[1].act[0], RUNBOOK_RAN);
+	runbook_action(rb, &p.steps[1].act[1], RUNBOOK_RAN);
+	assert_int_equal(runbook_close(rb, NULL), 0);
+	text = tu_read(rp);
+	assert_non_null(strstr(text, "  # reads the key\n"
+	                             "  # shellcheck disable=SC2034 # (read below, unless the run stopped first)\n"
+	                             "  local pubkey && pubkey=$(on_target 'cat -- \"/root/my key.pub\"')\n"));
+	assert_non_null(strstr(text, "  # skipped by the admin in this run:\n"
+	                             "  # on_source --stdin 'read -r k; echo \"got $k\"' <<<\"$pubkey\"\n"));
+	assert_non_null(strstr(text, "  local word && word=$(on_local "));
+	assert_non_null(strstr(text, "  advisory on_local --stdin 'while read -r w; do echo \"local got $w\"; done' <<<\"$word\"\n"));
+	free(text);
+
+	assert_int_equal(tu_capture(syntax, &out), 0);
+	buf_reset(&out);
+	rc = tu_capture(check, &out);
+	if (rc != 127) /* shellcheck is not installed */
+		assert_int_equal(rc, 0);
+	buf_reset(&out);
+	/* the dry run shows the captured command too (it prints on fd 3) */
+	assert_int_equal(tu_capture(dry, &out), 0);
+	assert_non_null(strstr(buf_cstr(&out), "== step values: Values\n  [target] cat -- \"/root/my key.pub\"\n"));
+	assert_non_null(strstr(buf_cstr(&out), "  [local] while read -r w; do echo \"local got $w\"; done\n"
+	                                       "         (reads on stdin a value captured above)\n"));
+	buf_reset(&out);
+	assert_int_equal(tu_capture(local, &out), 0);
+	assert_non_null(strstr(buf_cstr(&out), "local got hello world\nlocal got it's me\n"));
+	buf_free(&out);
+
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(rp);
+	free(dir);
+}
+
 static void test_unwritable(void **state)
 {
 	struct answers a;
@@ -90,6 +150,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_unwritable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

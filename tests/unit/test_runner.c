@@ -6,25 +6,38 @@
 #include "core/runbook.h"
 #include "core/runner.h"
 
-/* The fake transport: exit statuses scripted per call, commands recorded. */
+/* The fake transport: exit statuses scripted per call, commands and inputs
+ * recorded; with `big`, a call prints more than a value may hold. */
 struct fake {
 	struct transport t;
 	int status[32];
+	char *input[32];
 	size_t calls;
 	struct buf log;
+	int big;
 };
 
 static int fake_run(struct transport *t, enum host h, const char *cmd, const char *input,
                     const struct sink *sink)
 {
 	struct fake *f = (struct fake *)t;
-	(void)input;
-	int st = f->status[f->calls++];
 	size_t pre = strlen(PLAN_PREAMBLE "\n");
+	int st;
+
+	f->input[f->calls] = input ? xstrdup(input) : NULL;
+	st = f->status[f->calls++];
 	/* every action runs after the preamble */
 	assert_memory_equal(cmd, PLAN_PREAMBLE "\n", pre);
 	buf_addf(&f->log, "%s: %s\n", plan_host_name(h), cmd + pre);
 	sink_emitf(sink, SINK_OUT, h, "output of call %zu", f->calls);
+	if (f->big) {
+		char *line = xcalloc(1, 4097);
+		size_t i;
+		memset(line, 'x', 4096);
+		for (i = 0; i < TRANSPORT_INPUT_MAX / 4096; i++)
+			sink_emit(sink, SINK_OUT, h, line);
+		free(line);
+	}
 	if (st == TRANSPORT_FAILED)
 		snprintf(t->err, sizeof t->err, "connection refused");
 	return st;
@@ -102,10 +115,11 @@ struct world {
 	struct runner_report rep;
 };
 
-static void setup(struct world *w, const char *script, const int *statuses, size_t n)
+static void setup_plan(struct world *w, void (*build)(struct answers *, struct plan *),
+                       const char *script, const int *statuses, size_t n)
 {
 	memset(w, 0, sizeof *w);
-	fx_build(&w->a, &w->p);
+	build(&w->a, &w->p);
 	w->f.t.ops = &fake_ops;
 	memcpy(w->f.status, statuses, n * sizeof *statuses);
 	w->ad.script = script;
@@ -113,8 +127,17 @@ static void setup(struct world *w, const char *script, const int *statuses, size
 	w->sink = (struct sink){ collect, &w->seen };
 }
 
+static void setup(struct world *w, const char *script, const int *statuses, size_t n)
+{
+	setup_plan(w, fx_build, script, statuses, n);
+}
+
 static void teardown(struct world *w)
 {
+	size_t i;
+
+	for (i = 0; i < w->f.calls; i++)
+		free(w->f.input[i]);
 	buf_free(&w->f.log);
 	buf_free(&w->seen.text);
 	plan_free(&w->p);
@@ -256,6 +279,81 @@ static void test_resume(void **state)
 	free(dir);
 }
 
+/* A captured value reaches the later action's stdin, line by line. */
+static void test_value_flows(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0, 0, 0 };
+	struct runner_opts o = { .yes = 1 };
+	(void)state;
+
+	setup_plan(&w, fx_build_values, "", st, 4);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(w.f.calls, 4);
+	assert_null(w.f.input[0]);
+	assert_string_equal(w.f.input[1], "output of call 1\n");
+	assert_null(w.f.input[2]);
+	assert_string_equal(w.f.input[3], "output of call 3\n");
+	/* the captured output is still shown */
+	assert_non_null(strstr(buf_cstr(&w.seen.text), "output of call 1"));
+	assert_non_null(strstr(buf_cstr(&w.f.log), "source: read -r k; echo \"got $k\"\n"));
+	teardown(&w);
+}
+
+/* The capturing action failed and was skipped: the reading action fails
+ * without running, and says why. */
+static void test_value_missing(void **state)
+{
+	struct world w;
+	static const int st[] = { 5 };
+	struct runner_opts o = {0};
+	(void)state;
+
+	setup_plan(&w, fx_build_values, "gsa", st, 1);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(w.f.calls, 1);
+	assert_int_equal(w.rep.step, 0);
+	assert_int_equal(w.rep.action, 1);
+	assert_int_equal(w.rep.status, TRANSPORT_FAILED);
+	assert_non_null(strstr(buf_cstr(&w.seen.text), "nothing to read: the value \"pubkey\" was not captured in this run"));
+	assert_null(strstr(buf_cstr(&w.seen.text), "cannot run on the source"));
+	teardown(&w);
+}
+
+/* More output than a value holds fails the capturing action. */
+static void test_value_too_big(void **state)
+{
+	struct world w;
+	static const int st[] = { 0 };
+	struct runner_opts o = { .yes = 1 };
+	(void)state;
+
+	setup_plan(&w, fx_build_values, "", st, 1);
+	w.f.big = 1;
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(w.f.calls, 1);
+	assert_non_null(strstr(buf_cstr(&w.seen.text), "too much to keep as \"pubkey\""));
+	teardown(&w);
+}
+
+/* A run resumed inside a step that captures runs the whole step again. */
+static void test_value_resume(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0, 0, 0 };
+	struct runner_opts o = { .yes = 1 };
+	unsigned char s0[2] = {0}, s1[2] = {0}, *rows[2] = { s0, s1 };
+	struct journal_progress progress = { .step = 0, .action = 1, .skipped = rows, .nsteps = 2 };
+	(void)state;
+
+	setup_plan(&w, fx_build_values, "", st, 4);
+	o.resume = &progress;
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(w.f.calls, 4);
+	assert_string_equal(w.f.input[1], "output of call 1\n");
+	teardown(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +363,10 @@ int main(void)
 		cmocka_unit_test(test_yes_aborts_on_failure),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_resume),
+		cmocka_unit_test(test_value_flows),
+		cmocka_unit_test(test_value_missing),
+		cmocka_unit_test(test_value_too_big),
+		cmocka_unit_test(test_value_resume),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
