@@ -18,9 +18,9 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 LDAP_LIBS  := $(shell $(PKG_CONFIG) --libs ldap 2>/dev/null || echo -lldap -llber)
 
-ALL_CFLAGS  = -std=c11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -DMAILSHIFT_VERSION='"$(VERSION)"' \
+ALL_CFLAGS  = -std=c11 -pthread $(WARN) $(CFLAGS) -D_GNU_SOURCE -DMAILSHIFT_VERSION='"$(VERSION)"' \
               -I. $(PKG_CFLAGS) -MMD -MP
-ALL_LDLIBS  = $(PKG_LIBS) $(LDAP_LIBS) $(LDLIBS)
+ALL_LDLIBS  = $(PKG_LIBS) $(LDAP_LIBS) $(LDLIBS) -pthread
 
 ifeq ($(V),1)
 Q :=
@@ -62,6 +62,11 @@ build/tests/ssh_test: tests/ssh/ssh_test.c build/libmailshift.a
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< build/libmailshift.a \
 		$$($(PKG_CONFIG) --cflags --libs cmocka) $(ALL_LDLIBS)
 
+build/tests/probe_test: tests/lab/probe_test.c build/libmailshift.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< build/libmailshift.a $(ALL_LDLIBS)
+
 build/bench/%: bench/%.c build/libmailshift.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
@@ -75,7 +80,7 @@ unit: $(UNIT_BIN)
 	$(Q)tests/unit/run.sh $(UNIT_BIN)
 
 # Everything CI must prove: unit tests under valgrind, the CLI tests, the lab.
-test: all $(UNIT_BIN) build/tests/ssh_test
+test: all $(UNIT_BIN) build/tests/ssh_test build/tests/probe_test
 	$(Q)tests/run.sh
 
 # Fast tier only (no root, no lab): unit + CLI.

@@ -12,6 +12,7 @@
 #include "backends/transport.h"
 #include "core/answers.h"
 #include "core/console.h"
+#include "core/inspect.h"
 #include "core/journal.h"
 #include "core/plan.h"
 #include "core/runbook.h"
@@ -259,6 +260,16 @@ static int resume_point(struct cli *c, const struct plan *p, struct console *con
 	return 0;
 }
 
+/* Native actions (core/plan.h) through mailshift's own connections. */
+static int native(void *ctx, enum native what, enum host on, struct transport *t, const struct sink *sink)
+{
+	const struct answers *a = ctx;
+
+	if (what == NATIVE_LOOK)
+		return inspect_look(a, t, on, sink);
+	return inspect_compare(a, t, sink);
+}
+
 static int run(struct cli *c, const struct plan *p, struct console *con)
 {
 	struct runner_opts o = { .yes = c->yes };
@@ -290,6 +301,10 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	/* --yes asks nothing, host keys included: those need --accept-new-host-key */
 	sopt = (struct ssh_options){ c->accept_new_host_key, c->yes ? NULL : console_confirm, console_secret, con };
 	t = c->local ? transport_local_new() : transport_ssh_new(p->answers, &sopt);
+	if (!c->local) { /* the probes need SSH tunnels; --local runs the shell equivalents */
+		o.native = native;
+		o.native_ctx = (void *)p->answers;
+	}
 	r = runner_run(p, t, &ui, &sink, rb, j, &o, &rep);
 	transport_free(t);
 	journal_progress_free(&jp);

@@ -84,6 +84,18 @@ void plan_add(struct plan_step *ps, enum host on, unsigned flags, const char *no
 	va_end(ap);
 }
 
+void plan_native(struct plan_step *ps, enum host on, unsigned flags, enum native what, const char *note,
+                 const char *fmt, ...)
+{
+	struct action *act;
+	va_list ap;
+
+	va_start(ap, fmt);
+	act = vadd(ps, on, flags, note, fmt, ap);
+	va_end(ap);
+	act->native = what;
+}
+
 /* A value's name becomes a shell variable of the runbook: a bad one is a bug. */
 static void check_name(const char *name)
 {

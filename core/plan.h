@@ -36,6 +36,16 @@ enum {
 	STEP_DOWNTIME = 1 << 0, /* runs in the downtime window: counted in the estimate */
 };
 
+/* Checks mailshift makes itself, through its own connections to a server's
+ * databases and directory (core/inspect), where a shell command could only
+ * do less: the action's cmd is the shell equivalent the runbook runs (and
+ * mailshift too, when it has no such connection: --local). */
+enum native {
+	NATIVE_NONE,
+	NATIVE_LOOK,    /* read the host's databases/directory: versions, sizes, accounts */
+	NATIVE_COMPARE, /* source and target inventories agree (rows, entries, accounts, domains) */
+};
+
 struct action {
 	enum host on;
 	unsigned flags;
@@ -43,6 +53,7 @@ struct action {
 	char *note;    /* one line for the admin (what this action does) */
 	char *capture; /* NULL, or the name its stdout is kept under (plan_capture) */
 	char *input;   /* NULL, or the name of the value it reads on stdin (plan_feed) */
+	enum native native; /* NATIVE_NONE, or what mailshift does itself instead of cmd */
 };
 
 struct plan_step;
@@ -100,6 +111,10 @@ void plan_capture(struct plan_step *ps, enum host on, unsigned flags, const char
                   const char *note, const char *fmt, ...);
 void plan_feed(struct plan_step *ps, enum host on, unsigned flags, const char *name,
                const char *note, const char *fmt, ...);
+/* Appends an action that mailshift carries out itself (enum native) on
+ * host; cmd is the shell equivalent, as plan_add's. */
+void plan_native(struct plan_step *ps, enum host on, unsigned flags, enum native what, const char *note,
+                 const char *fmt, ...);
 /* 1 when an action of the step captures a value. */
 int plan_step_captures(const struct plan_step *ps);
 

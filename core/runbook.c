@@ -248,6 +248,9 @@ void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mar
 	const char *lead = mark == RUNBOOK_SKIPPED ? "  # " : "  ";
 
 	fprintf(rb->f, "  # %s%s\n", a->note, mark == RUNBOOK_EARLIER ? " (done in an earlier run)" : "");
+	if (a->native)
+		fputs("  # (mailshift reads this through its own database and LDAP connections;\n"
+		      "  # the runbook checks it with the servers' own tools)\n", rb->f);
 	if (mark == RUNBOOK_SKIPPED)
 		fputs("  # skipped by the admin in this run:\n", rb->f);
 	if (a->flags & ACT_DESTRUCTIVE) {

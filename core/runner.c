@@ -126,7 +126,7 @@ static void tee_emit(void *ctx, enum sink_kind kind, enum host host, const char 
  * Returns its exit status, or TRANSPORT_FAILED; *said is set when the
  * runner itself has told the admin why. */
 static int run_once(const struct plan_step *ps, const struct action *a, struct transport *t,
-                    const struct sink *sink, struct values *vals, int *said)
+                    const struct sink *sink, struct values *vals, const struct runner_opts *o, int *said)
 {
 	struct tee tee = { sink, {0}, 0 };
 	const struct sink keep = { tee_emit, &tee };
@@ -144,6 +144,8 @@ static int run_once(const struct plan_step *ps, const struct action *a, struct t
 		*said = 1;
 		return TRANSPORT_FAILED;
 	}
+	if (a->native && o->native)
+		return o->native(o->native_ctx, a->native, a->on, t, sink);
 	full = xasprintf("%s\n%s", PLAN_PREAMBLE, a->cmd);
 	status = transport_run_input(t, a->on, full, input, a->capture ? &keep : sink);
 	free(full);
@@ -180,7 +182,7 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 		sink_emit(sink, SINK_ACTION, a->on, a->note);
 		sink_emit(sink, SINK_COMMAND, a->on, a->cmd);
 		journal_action_start(j, si, ai);
-		status = run_once(ps, a, t, sink, vals, &said);
+		status = run_once(ps, a, t, sink, vals, o, &said);
 		if (status == 0) {
 			journal_action_end(j, si, ai, JOURNAL_OK, 0);
 			return RUNNER_GO;

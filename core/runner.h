@@ -42,6 +42,10 @@ struct runner_opts {
 	int yes;      /* ask nothing; abort on the first failure */
 	int dry_run;  /* run nothing; write the runbook as planned */
 	const struct journal_progress *resume; /* NULL, or where an earlier run stopped */
+	/* Carries out a native action (core/plan.h) on its host: an exit
+	 * status.  NULL: native actions run their shell equivalent. */
+	int (*native)(void *ctx, enum native what, enum host on, struct transport *t, const struct sink *sink);
+	void *native_ctx;
 };
 
 enum runner_result {

@@ -313,7 +313,7 @@ irm_prep() {
     src=$(lab_shared)/iredmail-1.8.1
     lib=$root$IRM_LIB
     local -A pws=()
-    for pw in vmail vmailadmin amavisd iredadmin iredapd roundcube root ldaproot; do
+    for pw in vmail vmailadmin amavisd iredadmin iredapd roundcube root ldaproot postgres; do
         pws[$pw]=$(irm_pw)
     done
 
@@ -395,6 +395,7 @@ SH
             for u in vmail vmailadmin amavisd iredadmin iredapd roundcube; do
                 echo "CREATE ROLE $u LOGIN PASSWORD '${pws[$u]}';"
             done
+            echo "ALTER ROLE postgres PASSWORD '${pws[postgres]}';"
         } >"$lib/roles.sql"
         cat >"$lib/setup.sh" <<SH
 #!/bin/bash
@@ -405,6 +406,10 @@ v=\$(ls /etc/postgresql | sort -V | tail -n1)
 systemctl start "postgresql@\$v-main"
 pg() { (cd / && runuser -u postgres -- psql -q -X -v ON_ERROR_STOP=1 "\$@" >/dev/null); }
 pg <roles.sql
+# As iRedMail does: postgres also has a password (roles.sql), kept in ~postgres/.pgpass.
+d=\$(getent passwd postgres | cut -d: -f6)
+install -m 0600 -o postgres -g postgres /dev/null "\$d/.pgpass"
+printf '*:*:*:postgres:%s\n' '${pws[postgres]}' >"\$d/.pgpass"
 for db in $dbs; do
     case \$db in vmail) o=vmailadmin ;; roundcubemail) o=roundcube ;; *) o=\$db ;; esac
     pg -c "CREATE DATABASE \$db OWNER \$o ENCODING 'UTF8' TEMPLATE template0"

@@ -230,6 +230,10 @@ EOF
     mkdir -p "$root/etc/ssh/sshd_config.d"
     printf 'PasswordAuthentication no\nPermitRootLogin prohibit-password\nUseDNS no\n' \
         >"$root/etc/ssh/sshd_config.d/lab.conf"
+    # Root's shell starts as on a fresh Debian server, not as on this machine (whose
+    # ~/.bashrc may run tools like pyenv, which wait on locks of this machine's files).
+    cp /etc/skel/.bashrc /etc/skel/.profile "$root/root/"
+    rm -f "$root/root/.bash_profile" "$root/root/.bash_login"
     # Root's own key, as a real server has one; the other host does not trust it
     # (mailshift brings its own one-off key for the copies).
     install -d -m 0700 "$root/root/.ssh"

@@ -89,11 +89,40 @@ static void plan_compare(const struct answers *a, struct plan_step *ps)
 	free(df);
 }
 
+/* mailshift reads the host's databases (and directory) itself; the
+ * runbook asks the servers' own clients for the version and the accounts. */
+static void plan_look(const struct answers *a, struct plan_step *ps, enum host h, const struct endpoint *e)
+{
+	char *ldap = NULL;
+
+	if (e->backend == BACKEND_OPENLDAP) {
+		char *env = steps_ldap_suffix_cmd(a);
+		ldap = xasprintf("%secho \"LDAP accounts: $(slapcat \"${conf[@]}\" -b \"$suffix\" "
+		                 "-a '(objectClass=mailUser)' | grep -c '^dn:')\"\n", env);
+		free(env);
+	}
+	if (e->backend == BACKEND_PGSQL)
+		plan_native(ps, h, 0, NATIVE_LOOK, "its databases answer: versions, sizes, accounts",
+		            "pg='runuser -u postgres -- psql -X -At'\n"
+		            "echo \"PostgreSQL $($pg -c 'SHOW server_version')\"\n"
+		            "echo \"accounts: $($pg -d vmail -c 'SELECT COUNT(*) FROM mailbox')\"");
+	else
+		plan_native(ps, h, 0, NATIVE_LOOK,
+		            ldap ? "its directory and databases answer: versions, sizes, accounts"
+		                 : "its databases answer: versions, sizes, accounts",
+		            "echo \"MariaDB $(mysql -Nse 'SELECT VERSION()')\"\n"
+		            "%s",
+		            ldap ? ldap : "echo \"accounts: $(mysql -Nse 'SELECT COUNT(*) FROM vmail.mailbox')\"");
+	free(ldap);
+}
+
 static void plan_preflight(const struct answers *a, struct plan_step *ps)
 {
 	plan_host_checks(ps, HOST_SOURCE, &a->source);
 	plan_host_checks(ps, HOST_TARGET, &a->target);
 	plan_compare(a, ps);
+	plan_look(a, ps, HOST_SOURCE, &a->source);
+	plan_look(a, ps, HOST_TARGET, &a->target);
 }
 
 const struct step step_preflight = {
@@ -104,7 +133,10 @@ const struct step step_preflight = {
 	       "when they are restored), the tools the copy needs, the vmail user's ids, "
 	       "and that the target has room for the mail. What the source reports goes "
 	       "to the target through mailshift, which compares; the servers do not "
-	       "reach each other yet. Nothing is changed by this step. Do now what must "
+	       "reach each other yet. Then mailshift reads each server's databases (and "
+	       "directory) itself, through SSH tunnels with the server's own credentials: "
+	       "versions, sizes, tables and rows, accounts and domains. Nothing is "
+	       "changed by this step. Do now what must "
 	       "be done ahead: lower the TTL of your MX and A records to 300 seconds at "
 	       "least a day before the switch, so senders follow the change within minutes.",
 	.applies = steps_is_iredmail,

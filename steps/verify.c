@@ -28,11 +28,11 @@ static const char *row_counts(const struct answers *a)
  * is missing on the target.  (An inventory may be far larger than a value
  * can carry through mailshift.) */
 static void add_compare(struct plan_step *ps, const struct answers *a, const char *what,
-                        const char *inventory)
+                        const char *inventory, enum native native)
 {
 	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a);
 
-	plan_add(ps, HOST_TARGET, 0, what,
+	plan_native(ps, HOST_TARGET, 0, native, what,
 	         "inv=%q\n"
 	         "src=$(%s %q \"$inv\") || exit 1\n"
 	         "dst=$(eval \"$inv\") || exit 1\n"
@@ -51,15 +51,18 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 	char *mail = shell_fmt("cd -- %q && find . -type f \\( -path \"*/cur/*\" -o -path \"*/new/*\" \\) "
 	                       "-printf \"%%p %%s\\n\" | LC_ALL=C sort", a->opt.vmail_dir);
 
-	add_compare(ps, a, "every message file is on the target, same name and size", mail);
+	add_compare(ps, a, "every message file is on the target, same name and size", mail, NATIVE_NONE);
 	if (steps_uses_ldap(a)) {
 		char *env = steps_ldap_suffix_cmd(a);
 		char *ldap = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" | sed -n \"s/^dn: //p\" | LC_ALL=C sort", env);
-		add_compare(ps, a, "every LDAP entry is on the target", ldap);
+		add_compare(ps, a, "every LDAP entry is on the target", ldap, NATIVE_NONE);
 		free(ldap);
 		free(env);
 	}
-	add_compare(ps, a, "every database table has the same number of rows", row_counts(a));
+	/* mailshift compares through its own connections: rows, LDAP entries,
+	 * accounts with their maildirs, domains */
+	add_compare(ps, a, "every table has the same rows; every account (with its maildir) and domain is there",
+	            row_counts(a), NATIVE_COMPARE);
 	plan_add(ps, HOST_SOURCE, 0, "records that the target passed (the cutover requires it)",
 	         "b=%q; mkdir -p -m 0700 -- \"$b\" && date -u > \"$b/verified\" && echo \"recorded in $b/verified\"",
 	         a->opt.backup_dir);
@@ -72,7 +75,9 @@ const struct step step_verify = {
 	.why = "Before the new server starts, while nothing can change on either side, "
 	       "mailshift proves the target holds what the source holds: every message "
 	       "file with the same name (which carries its flags) and size, every LDAP "
-	       "entry, every database table with the same number of rows. A difference "
+	       "entry, and, read through its own connections to both servers' databases "
+	       "and directory, every table with the same number of rows, every account "
+	       "with the same maildir, every domain. A difference "
 	       "stops the run here, while the old server can still simply be started "
 	       "again; the cutover refuses to run until this step passed.",
 	.flags = STEP_DOWNTIME,

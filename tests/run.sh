@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything `make test` proves, tier by tier: unit tests (under valgrind),
 # the headless CLI, the SSH transport against a real sshd, the lab (two
-# real mail hosts, every scenario), and migrations on the lab (mailshift
-# over SSH, then the runbook replayed); the last three need root.  A tier
+# real mail hosts, every scenario), the read-only database/LDAP probes
+# through SSH tunnels, and migrations on the lab (mailshift over SSH, then
+# the runbook replayed); the last four need root.  A tier
 # that cannot run fails loudly: nothing is skipped in silence.
 # MAILSHIFT_NO_LAB=1 leaves the root tiers out (`make check`, `make asan`).
 set -uo pipefail
@@ -43,6 +44,7 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
   else
     tier ssh tests/ssh/run.sh
     tier lab tests/lab/run.sh
+    tier probe tests/lab/probe.sh
     tier migrate tests/lab/migrate.sh
   fi
 fi
