@@ -87,6 +87,20 @@ for sc in "${scenarios[@]}"; do
   check "$sc: the runbook passes shellcheck" shellcheck "$run/mailshift-runbook.sh"
   "$top/mailshift" --report "$run/mailshift.journal" > "$run/report"
   check "$sc: the report sums the downtime window" grep -qE '^downtime window +[0-9]+:[0-9]{2}:[0-9]{2}  \(7 steps' "$run/report"
+  # pre-flight read both databases itself; verify compared the inventories
+  check "$sc: pre-flight read each host's databases through its own connections" \
+    bash -c "grep -q '^   source| [0-9]* mail accounts in [0-9]* domains' '$run/out' && grep -q '^   target| [0-9]* tables, ' '$run/out'"
+  check "$sc: verify found source and target in agreement" grep -q 'local| source and target agree: ' "$run/out"
+  # ... and finds a difference: a table only the target has
+  if [ "$sc" = iredmail-pgsql ]; then
+    extra="runuser -u postgres -- psql -X -q -d iredadmin -c 'CREATE TABLE mailshift_extra (x int)'"
+  else
+    extra="mysql -e 'CREATE TABLE iredadmin.mailshift_extra (x INT)'"
+  fi
+  "$lab/ssh" target "$extra" </dev/null >/dev/null 2>&1
+  "$top/build/tests/probe_test" "$lab/run/answers.conf" compare > "$run/compare" 2>&1; rc=$?
+  check "$sc: the comparison reports a table only the target has (exit $rc)" \
+    bash -c "[ $rc = 1 ] && grep -q 'differs: table iredadmin.*mailshift_extra.*only on the target' '$run/compare'"
 
   # the same migration again, from the runbook, on a fresh lab
   if ! "$lab/reset" > "$work/reset.$sc" 2>&1; then bad "$sc: lab/reset"; continue; fi
