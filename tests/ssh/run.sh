@@ -20,7 +20,9 @@ ssh-keygen -q -t ed25519 -N '' -f "$d/host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$d/other_host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$d/id"
 ssh-keygen -q -t ed25519 -N '' -f "$d/other_id"
-cp "$d/id.pub" "$d/authorized_keys.root"  # root only: the password user has no key
+pp="pass-$RANDOM-$RANDOM"
+ssh-keygen -q -t ed25519 -N "$pp" -f "$d/pp_id"
+cat "$d/id.pub" "$d/pp_id.pub" > "$d/authorized_keys.root"  # root only: the password user has no key
 id "$pw_user" >/dev/null 2>&1 || useradd -M -N -d /tmp -s /bin/bash "$pw_user"
 printf '%s:%s\n' "$pw_user" "$pw" | chpasswd
 mkdir -p /run/sshd
@@ -45,7 +47,8 @@ printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d ' ' -f 1-2 "$d/other_host_key.pub
 : > "$d/empty_known_hosts"
 export SSH_PORT=$port SSH_KNOWN_HOSTS=$d/known_hosts SSH_WRONG_KNOWN_HOSTS=$d/wrong_known_hosts \
   SSH_EMPTY_KNOWN_HOSTS=$d/empty_known_hosts SSH_IDENTITY=$d/id SSH_OTHER_IDENTITY=$d/other_id \
-  SSH_HOST_FP=$(ssh-keygen -lf "$d/host_key.pub" | cut -d ' ' -f 2) SSH_PW_USER=$pw_user SSH_PW=$pw
+  SSH_HOST_FP=$(ssh-keygen -lf "$d/host_key.pub" | cut -d ' ' -f 2) SSH_PW_USER=$pw_user SSH_PW=$pw \
+  SSH_PP_IDENTITY=$d/pp_id SSH_PP=$pp
 rm -f /tmp/mailshift-ssh-must-not-run
 
 passed=0 failed=0
@@ -77,6 +80,12 @@ else
   ms --answers ../a.conf --yes
   check "mailshift runs the plan over SSH and stops at the failed check" \
     eval '[ "$rc" = 1 ] && grep -q "source! head: cannot open" "$d/run/out" && grep -q "stopped: step preflight failed (exit 1)" "$d/run/err"'
+
+  # nobody listens: one clear error, nothing ran
+  sed "s|^port = $port|port = 1|" "$d/a.conf" > "$d/closed.conf"
+  ms --answers ../closed.conf --yes
+  check "an unreachable host: exit 1, one clear error, no action ran" \
+    eval '[ "$rc" = 1 ] && said "cannot connect to 127.0.0.1 port 1: Connection refused" && ! grep -q "source[|!]" "$d/run/out"'
 
   # an unknown host key with --yes: refused, nothing runs; then recorded
   : > "$d/new_known_hosts"

@@ -281,6 +281,36 @@ static void test_auth_and_connect(void **state)
 	free(text);
 }
 
+static int passphrase(void *ctx, const char *prompt, char *buf, size_t n)
+{
+	(*(int *)ctx)++;
+	assert_non_null(strstr(prompt, "Passphrase for the key "));
+	snprintf(buf, n, "%s", env("SSH_PP"));
+	return 0;
+}
+
+/* A key with a passphrase: asked for; with nobody to ask, a clear refusal. */
+static void test_passphrase(void **state)
+{
+	struct answers a;
+	struct transport *t;
+	struct sink sink = { NULL, NULL };
+	int asked = 0;
+	struct ssh_options o = { 0, NULL, passphrase, &asked };
+	(void)state;
+
+	load(&a, env("SSH_KNOWN_HOSTS"), env("SSH_PP_IDENTITY"));
+	t = transport_ssh_new(&a, &o);
+	assert_int_equal(transport_run(t, HOST_SOURCE, "true", &sink), 0);
+	assert_int_equal(asked, 1);
+	transport_free(t);
+	t = transport_ssh_new(&a, NULL);
+	assert_int_equal(transport_run(t, HOST_SOURCE, "true", &sink), TRANSPORT_FAILED);
+	assert_non_null(strstr(transport_error(t), "cannot read it, or wrong passphrase"));
+	transport_free(t);
+	answers_free(&a);
+}
+
 /* ~/.ssh/config: an alias with HostName, Port and IdentityFile. */
 static void test_ssh_config(void **state)
 {
@@ -372,6 +402,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_host_keys),
 		cmocka_unit_test(test_auth_and_connect),
 		cmocka_unit_test(test_ssh_config),
+		cmocka_unit_test(test_passphrase),
 	};
 	const struct CMUnitTest stream[] = {
 		cmocka_unit_test(test_stream),
