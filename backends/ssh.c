@@ -149,11 +149,10 @@ static void close_conn(struct conn *c)
 	c->sock = -1;
 }
 
-static void wait_socket(struct conn *c, int ms)
+void ssh_wait(LIBSSH2_SESSION *s, int sock, int ms)
 {
-	int dir = libssh2_session_block_directions(c->session);
-	struct pollfd p = { .fd = c->sock, .events = 0 };
-	int next = 0;
+	int dir = libssh2_session_block_directions(s);
+	struct pollfd p = { .fd = sock, .events = 0 };
 
 	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
 		p.events |= POLLIN;
@@ -161,10 +160,18 @@ static void wait_socket(struct conn *c, int ms)
 		p.events |= POLLOUT;
 	if (!p.events)
 		p.events = POLLIN;
+	poll(&p, 1, ms);
+}
+
+/* Waits for the socket, sending a keepalive when one is due. */
+static void wait_socket(struct conn *c, int ms)
+{
+	int next = 0;
+
 	libssh2_keepalive_send(c->session, &next);
 	if (next > 0 && next * 1000 < ms)
 		ms = next * 1000;
-	poll(&p, 1, ms);
+	ssh_wait(c->session, c->sock, ms);
 }
 
 /* The stderr sink sees every line first: the line carrying the token is the

@@ -16,6 +16,10 @@
  * given back so; nothing else may use it while a tunnel pumps through it. */
 LIBSSH2_SESSION *transport_ssh_session(struct transport *t, enum host host, int *sock);
 
+/* Waits at most ms until the socket can go the way libssh2 needs next (a
+ * non-blocking session's call returned LIBSSH2_ERROR_EAGAIN). */
+void ssh_wait(LIBSSH2_SESSION *s, int sock, int ms);
+
 /* Fills the endpoint from an OpenSSH client config file (~/.ssh/config) as
  * ssh would for its host: HostName replaces the host; Port, User and
  * IdentityFile apply where the answers gave none.  A missing file is no

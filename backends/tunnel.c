@@ -82,16 +82,7 @@ static long long now_ms(void)
 /* Waits (at most ms) until the SSH socket can go the way libssh2 needs. */
 static void wait_session(struct tunnel *tun, int ms)
 {
-	int dir = libssh2_session_block_directions(tun->s);
-	struct pollfd p = { .fd = tun->sock, .events = 0 };
-
-	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
-		p.events |= POLLIN;
-	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
-		p.events |= POLLOUT;
-	if (!p.events)
-		p.events = POLLIN;
-	poll(&p, 1, ms);
+	ssh_wait(tun->s, tun->sock, ms);
 }
 
 static LIBSSH2_CHANNEL *open_channel(struct tunnel *tun)

@@ -36,7 +36,7 @@ static const char fx_answers_text[] =
 	"known_hosts = /etc/ssh/known hosts\n[options]\nvmail_dir = \"/var/my mail\"\n";
 
 /* Builds the fixture plan by hand (not from the catalogue). */
-static void fx_build(struct answers *a, struct plan *p)
+static inline void fx_build_from(struct answers *a, struct plan *p, const struct step *steps)
 {
 	char err[256];
 	size_t i;
@@ -47,9 +47,14 @@ static void fx_build(struct answers *a, struct plan *p)
 	p->n = p->cap = 2;
 	p->steps = xcalloc(2, sizeof *p->steps);
 	for (i = 0; i < 2; i++) {
-		p->steps[i].step = &fx_steps[i];
-		fx_steps[i].plan(a, &p->steps[i]);
+		p->steps[i].step = &steps[i];
+		steps[i].plan(a, &p->steps[i]);
 	}
+}
+
+static inline void fx_build(struct answers *a, struct plan *p)
+{
+	fx_build_from(a, p, fx_steps);
 }
 
 /* A plan whose actions pass values: a key read on the target and fed to
@@ -74,20 +79,9 @@ static const struct step fx_value_steps[] = {
 	{ .id = "local-values", .title = "Local values", .why = "And here.", .plan = fx_plan_local_values },
 };
 
-static void fx_build_values(struct answers *a, struct plan *p)
+static inline void fx_build_values(struct answers *a, struct plan *p)
 {
-	char err[256];
-	size_t i;
-
-	assert_int_equal(answers_parse(a, "fx.conf", fx_answers_text, err, sizeof err), 0);
-	memset(p, 0, sizeof *p);
-	p->answers = a;
-	p->n = p->cap = 2;
-	p->steps = xcalloc(2, sizeof *p->steps);
-	for (i = 0; i < 2; i++) {
-		p->steps[i].step = &fx_value_steps[i];
-		fx_value_steps[i].plan(a, &p->steps[i]);
-	}
+	fx_build_from(a, p, fx_value_steps);
 }
 
 #endif
