@@ -8,7 +8,9 @@
  * credentials are read from the server over the transport (MariaDB:
  * /root/.my.cnf; PostgreSQL: ~postgres/.pgpass, else Dovecot's connect
  * line; LDAP: Dovecot's dn/dnpass, else Postfix's bind_dn/bind_pw), kept in
- * memory only and wiped after use: never in argv, a log or a message.
+ * memory only, mailshift's own copies wiped after use (the client libraries
+ * and libssh2 keep theirs until they free them): never in argv, a log or a
+ * message.
  *
  * The transport must be an SSH one (transport_ssh_new); while a probe runs
  * nothing else may use it.  The caller owns the inventory: zero it, let

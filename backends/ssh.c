@@ -26,7 +26,7 @@
 #define CONNECT_TIMEOUT_MS 10000
 #define SESSION_TIMEOUT_MS 30000 /* handshake, login, opening a channel */
 #define KEEPALIVE_S 15
-#define DRAIN_MS 200 /* after the exit status: how long output may still come */
+#define DRAIN_MS 2000 /* after the exit status: how long the rest of the output may take */
 
 struct conn {
 	const struct endpoint *ep;
@@ -180,23 +180,40 @@ struct watch {
 	const struct sink *sink;
 	const char *token;
 	int status; /* -1 until the exit status line came */
+	int held;   /* empty stderr lines not passed on yet: the last may be the
+	             * wrapper's newline before its status line */
 };
 
+static void watch_release(struct watch *w, enum host h, int n)
+{
+	for (; w->held > 0 && n > 0; w->held--, n--)
+		sink_emit(w->sink, SINK_ERR, h, "");
+}
+
+/* The wrapper prints "\nTOKEN STATUS\n" on stderr: the status line always
+ * starts a line of its own, after an empty line when the command's stderr
+ * ended with a newline. */
 static void watch_emit(void *ctx, enum sink_kind kind, enum host h, const char *text)
 {
 	struct watch *w = ctx;
-	const char *p = kind == SINK_ERR ? strstr(text, w->token) : NULL;
+	size_t n = strlen(w->token);
 
-	if (!p) {
+	if (kind != SINK_ERR || w->status >= 0) {
 		sink_emit(w->sink, kind, h, text);
 		return;
 	}
-	if (p > text) {
-		char *head = xasprintf("%.*s", (int)(p - text), text);
-		sink_emit(w->sink, kind, h, head);
-		free(head);
+	if (!*text) {
+		w->held++;
+		return;
 	}
-	w->status = atoi(p + strlen(w->token));
+	if (strncmp(text, w->token, n) == 0 && text[n] == ' ') {
+		watch_release(w, h, w->held - 1);
+		w->held = 0;
+		w->status = atoi(text + n + 1);
+		return;
+	}
+	watch_release(w, h, w->held);
+	sink_emit(w->sink, kind, h, text);
 }
 
 static int lost(struct transport *t, struct conn *c, LIBSSH2_CHANNEL *ch, int rc)
@@ -210,13 +227,23 @@ static int lost(struct transport *t, struct conn *c, LIBSSH2_CHANNEL *ch, int rc
 	return TRANSPORT_FAILED;
 }
 
-/* Reads both streams until the command's exit status arrives (then what is
- * still coming, for a moment) or the channel ends. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads both streams until the channel ends, or, once the command's exit
+ * status has come, DRAIN_MS later at most (a daemon the command started may
+ * hold the channel open for ever).  The buffer is wiped: it may have held
+ * a credential a probe read. */
 static int pump(struct transport *t, struct conn *c, LIBSSH2_CHANNEL *ch, struct line_splitter ls[2],
                 struct watch *w, const struct sink *sink)
 {
 	char buf[16384];
-	int i, quiet_ms = 0;
+	int i, rc = 0;
+	long long until = -1;
 
 	for (;;) {
 		int progress = 0;
@@ -226,21 +253,23 @@ static int pump(struct transport *t, struct conn *c, LIBSSH2_CHANNEL *ch, struct
 				line_splitter_feed(&ls[i], buf, (size_t)n, sink);
 				progress = 1;
 			}
-			if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
-				return lost(t, c, ch, (int)n);
+			if (n < 0 && n != LIBSSH2_ERROR_EAGAIN) {
+				rc = lost(t, c, ch, (int)n);
+				goto out;
+			}
 		}
 		if (libssh2_channel_eof(ch))
-			return 0;
-		if (w->status >= 0) {
-			quiet_ms = progress ? 0 : quiet_ms + 20;
-			if (quiet_ms >= DRAIN_MS)
-				return 0;
-			if (!progress)
-				wait_socket(c, 20);
-		} else if (!progress) {
-			wait_socket(c, 1000);
-		}
+			goto out;
+		if (w->status >= 0 && until < 0)
+			until = now_ms() + DRAIN_MS;
+		if (until >= 0 && now_ms() >= until)
+			goto out;
+		if (!progress)
+			wait_socket(c, until >= 0 ? 50 : 1000);
 	}
+out:
+	explicit_bzero(buf, sizeof buf);
+	return rc;
 }
 
 /* SSH sends a signal's name; a shell reports 128 + its number. */
@@ -259,11 +288,35 @@ static int signal_number(const char *name)
 	return 127; /* 255 in all: an unknown signal */
 }
 
+/* Writes all of it (a blocking write sends one packet at most), then the
+ * end marker the wrapper checks. */
+static int write_all(LIBSSH2_CHANNEL *ch, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = libssh2_channel_write(ch, p, n);
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int send_input(LIBSSH2_CHANNEL *ch, const char *input, const char *token)
+{
+	size_t n = strlen(input);
+	char *end = xasprintf("%s%s-end\n", n && input[n - 1] != '\n' ? "\n" : "", token);
+	int rc = write_all(ch, input, n) < 0 || write_all(ch, end, strlen(end)) < 0 ? -1 : 0;
+
+	free(end);
+	return rc;
+}
+
 static int exec_on(struct ssh *s, struct conn *c, enum host host, const char *cmd, const char *input,
                    const struct sink *sink)
 {
 	struct transport *t = &s->t;
-	struct watch w = { sink, s->token, -1 };
+	struct watch w = { sink, s->token, -1, 0 };
 	struct sink ws = { watch_emit, &w };
 	struct line_splitter ls[2] = { { .kind = SINK_OUT, .host = host }, { .kind = SINK_ERR, .host = host } };
 	LIBSSH2_CHANNEL *ch;
@@ -275,27 +328,39 @@ static int exec_on(struct ssh *s, struct conn *c, enum host host, const char *cm
 	if (!ch)
 		return ssh_fail(t, "%s: cannot open a channel: %s", c->ep->host, ssh_last_error(c->session));
 	/* The command runs in a subshell; the login shell then reports its
-	 * exit status on stderr, marked with this run's token. */
-	wrapped = xasprintf("(\n%s\n); printf '%%s %%d\\n' %s \"$?\" >&2", cmd, s->token);
+	 * exit status on stderr, marked with this run's token.  Input goes to
+	 * a file first, ended by a marker line: the command runs with all of
+	 * it, or not at all when the connection broke while it was sent. */
+	if (input)
+		wrapped = xasprintf("mailshift_in=$(mktemp) && cat > \"$mailshift_in\" && [ \"$(tail -n 1 \"$mailshift_in\")\" = %s-end ] && "
+		                    "sed -i '$d' \"$mailshift_in\" || { rm -f \"$mailshift_in\"; echo 'the input did not arrive whole: the "
+		                    "command did not run' >&2; printf '\\n%%s 255\\n' %s >&2; exit 255; }\n"
+		                    "(\n%s\n) < \"$mailshift_in\"; mailshift_rc=$?; rm -f \"$mailshift_in\"; printf '\\n%%s %%d\\n' %s \"$mailshift_rc\" >&2",
+		                    s->token, s->token, cmd, s->token);
+	else
+		wrapped = xasprintf("(\n%s\n); printf '\\n%%s %%d\\n' %s \"$?\" >&2", cmd, s->token);
 	rc = libssh2_channel_exec(ch, wrapped);
 	free(wrapped);
 	if (rc != 0) {
 		libssh2_channel_free(ch);
 		return ssh_fail(t, "%s: cannot run the command: %s", c->ep->host, ssh_last_error(c->session));
 	}
-	if (input && libssh2_channel_write(ch, input, strlen(input)) != (ssize_t)strlen(input)) {
-		libssh2_channel_free(ch);
-		return ssh_fail(t, "%s: cannot send the command its input: %s", c->ep->host,
-		                ssh_last_error(c->session));
+	if (input && send_input(ch, input, s->token) < 0) {
+		libssh2_channel_free(ch); /* the command sees no end marker: it does not run */
+		return ssh_fail(t, "%s: cannot send the command its input: %s", c->ep->host, ssh_last_error(c->session));
 	}
 	libssh2_channel_send_eof(ch);
 	libssh2_session_set_blocking(c->session, 0);
 	rc = pump(t, c, ch, ls, &w, &ws);
 	libssh2_session_set_blocking(c->session, 1);
+	if (rc == 0) {
+		line_splitter_flush(&ls[0], &ws);
+		line_splitter_flush(&ls[1], &ws);
+		watch_release(&w, host, w.held);
+	}
+	explicit_bzero(ls, sizeof ls); /* the probes read credentials through them */
 	if (rc < 0)
 		return rc;
-	line_splitter_flush(&ls[0], &ws);
-	line_splitter_flush(&ls[1], &ws);
 	libssh2_channel_close(ch);
 	if (w.status < 0)
 		libssh2_channel_wait_closed(ch);

@@ -55,7 +55,8 @@ struct transport {
 /* stdin is empty (EOF at once). */
 int transport_run(struct transport *t, enum host host, const char *cmd, const struct sink *sink);
 /* stdin is the text `input` (at most TRANSPORT_INPUT_MAX bytes: a key, a
- * list), then EOF. */
+ * list), then EOF.  Never a secret: over SSH it lands in a temporary file
+ * first, so the command runs with all of it or not at all. */
 #define TRANSPORT_INPUT_MAX 65536
 int transport_run_input(struct transport *t, enum host host, const char *cmd, const char *input,
                         const struct sink *sink);

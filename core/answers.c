@@ -246,8 +246,10 @@ static int split_line(struct parser *p, char *s, char **key, char **val)
 {
 	char *eq = strchr(s, '='), *e, *v, *w;
 
+	/* only the line's first word is shown: the rest may be a password */
 	if (!eq)
-		return fail(p, p->line, "expected \"key = value\" or \"[section]\", got \"%s\"", s);
+		return fail(p, p->line, "expected \"key = value\" or \"[section]\", got a line starting \"%.*s\"",
+		            (int)strcspn(s, " \t:"), s);
 	for (e = eq; e > s && isspace((unsigned char)e[-1]); e--)
 		;
 	*e = '\0';
@@ -427,6 +429,7 @@ int answers_load(struct answers *a, const char *path, char *err, size_t errlen)
 		return fail(&p, 0, "cannot read: %s", strerror(errno));
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		buf_add(&b, chunk, n);
+	explicit_bzero(chunk, sizeof chunk); /* it may hold a password */
 	if (ferror(f)) {
 		fclose(f);
 		buf_free(&b);

@@ -182,6 +182,8 @@ int console_secret(void *ctx, const char *prompt, char *buf, size_t n)
 
 	if (!tty && isatty(fileno(c->in)))
 		return -1;
+	if (tty)
+		setvbuf(tty, NULL, _IONBF, 0); /* no stdio buffer keeps the secret */
 	if (tty && tcgetattr(fileno(tty), &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;

@@ -116,11 +116,12 @@ static void plan_remove(const struct answers *a, struct plan_step *ps)
 	         "}\n"
 	         "n=$(marked 1 | wc -l)\n"
 	         "[ \"$n\" -gt 0 ] || { echo \"no line of $f is marked \\\"$m\\\": nothing to remove\"; exit 0; }\n"
-	         "kept=$(mktemp)\n"
-	         "marked 0 > \"$kept\"\n"
-	         "# written back into the same file: its mode and owner stay\n"
-	         "cat -- \"$kept\" > \"$f\"\n"
-	         "rm -f -- \"$kept\"\n"
+	         "# the rest goes to a file beside it, with its mode and owner, then\n"
+	         "# replaces it in one rename: a full disk cannot leave it cut short\n"
+	         "new=\"$f.mailshift-new\"\n"
+	         "marked 0 > \"$new\" && chmod --reference=\"$f\" -- \"$new\" && chown --reference=\"$f\" -- \"$new\" "
+	         "|| { rm -f -- \"$new\"; echo \"cannot write $new: $f is unchanged\" >&2; exit 1; }\n"
+	         "mv -f -- \"$new\" \"$f\"\n"
 	         "echo \"removed $n line(s) marked \\\"$m\\\" from $f\"",
 	         m);
 	plan_add(ps, HOST_TARGET, 0, "the source refuses the key now",

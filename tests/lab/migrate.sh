@@ -45,10 +45,10 @@ check_target() { # LABEL SOURCE-INVENTORY
   check "$label: vmail owns the mailboxes (0700)" grep -qx 'path /var/vmail/vmail1 vmail:vmail 700 directory' "$tgt"
 }
 
-# root's authorized_keys on a host, byte for byte, after a line with its mode,
-# owner and inode (mailshift must leave the file itself as it found it).
+# root's authorized_keys on a host, byte for byte, after a line with its mode
+# and owner (mailshift must leave the file as it found it).
 keys_snapshot() { # HOST > FILE
-  "$lab/ssh" "$1" 'stat -c "%a %U:%G inode %i" /root/.ssh/authorized_keys && cat /root/.ssh/authorized_keys' </dev/null
+  "$lab/ssh" "$1" 'stat -c "%a %U:%G" /root/.ssh/authorized_keys && cat /root/.ssh/authorized_keys' </dev/null
 }
 
 # After a migration: the one-off key is gone from both hosts, and nothing

@@ -45,8 +45,15 @@ key=$(cut -d ' ' -f 1-2 "$d/host_key.pub")
 printf '[127.0.0.1]:%s %s\n[localhost]:%s %s\n' "$port" "$key" "$port" "$key" > "$d/known_hosts"
 printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d ' ' -f 1-2 "$d/other_host_key.pub")" > "$d/wrong_known_hosts"
 : > "$d/empty_known_hosts"
+# a known key of another type only, hashed (Debian's default), as an attacker
+# without the real key would meet it; and the real key, but revoked
+ssh-keygen -q -t ecdsa -N '' -f "$d/ecdsa_host_key"
+printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d ' ' -f 1-2 "$d/ecdsa_host_key.pub")" > "$d/othertype_known_hosts"
+ssh-keygen -q -H -f "$d/othertype_known_hosts" 2>/dev/null; rm -f "$d/othertype_known_hosts.old"
+{ cat "$d/known_hosts"; printf '@revoked [127.0.0.1]:%s %s\n' "$port" "$key"; } > "$d/revoked_known_hosts"
 export SSH_PORT=$port SSH_KNOWN_HOSTS=$d/known_hosts SSH_WRONG_KNOWN_HOSTS=$d/wrong_known_hosts \
-  SSH_EMPTY_KNOWN_HOSTS=$d/empty_known_hosts SSH_IDENTITY=$d/id SSH_OTHER_IDENTITY=$d/other_id \
+  SSH_EMPTY_KNOWN_HOSTS=$d/empty_known_hosts SSH_OTHERTYPE_KNOWN_HOSTS=$d/othertype_known_hosts \
+  SSH_REVOKED_KNOWN_HOSTS=$d/revoked_known_hosts SSH_IDENTITY=$d/id SSH_OTHER_IDENTITY=$d/other_id \
   SSH_HOST_FP=$(ssh-keygen -lf "$d/host_key.pub" | cut -d ' ' -f 2) SSH_PW_USER=$pw_user SSH_PW=$pw \
   SSH_PP_IDENTITY=$d/pp_id SSH_PP=$pp
 rm -f /tmp/mailshift-ssh-must-not-run

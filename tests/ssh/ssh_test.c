@@ -84,6 +84,20 @@ static void test_runs(void **state)
 	/* input arrives on stdin, whole, then EOF */
 	assert_int_equal(transport_run_input(t, HOST_TARGET, "cat; echo end", "ssh-ed25519 AAAA key\nsecond\n", &sink), 0);
 	assert_non_null(strstr(buf_cstr(&s.text), "target out|ssh-ed25519 AAAA key\ntarget out|second\ntarget out|end\n"));
+	/* input larger than one SSH packet arrives whole */
+	{
+		char *big = xmalloc(40001);
+		memset(big, 'k', 40000);
+		big[40000] = '\0';
+		assert_int_equal(transport_run_input(t, HOST_TARGET, "wc -c", big, &sink), 0);
+		assert_non_null(strstr(buf_cstr(&s.text), "target out|40001\n")); /* and the final newline */
+		free(big);
+	}
+	/* the exit status line is found whatever stderr ended with */
+	assert_int_equal(transport_run(t, HOST_SOURCE, "head -c 4080 /dev/zero | tr '\\0' e >&2; exit 3", &sink), 3);
+	assert_int_equal(transport_run(t, HOST_SOURCE, "echo last >&2; echo >&2; exit 2", &sink), 2);
+	assert_non_null(strstr(buf_cstr(&s.text), "source err|last\nsource err|\n"));
+	assert_null(strstr(buf_cstr(&s.text), "mailshift-exit-"));
 	/* a lot of output on both streams at once does not deadlock */
 	assert_int_equal(transport_run(t, HOST_SOURCE,
 	                               "for i in $(seq 20000); do echo out$i; echo err$i >&2; done", &sink), 0);
@@ -146,7 +160,7 @@ static void test_host_keys(void **state)
 	struct sink sink = { collect, &s };
 	int asked = 0;
 	struct ssh_options accept = { 1, NULL, NULL, NULL }, ask = { 0, say_yes, NULL, &asked };
-	char *dir = tu_tmpdir(), *kh = xasprintf("%s/known_hosts", dir), *text;
+	char *dir = tu_tmpdir(), *kh = xasprintf("%s/new-ssh-dir/known_hosts", dir), *text;
 	(void)state;
 
 	/* changed: refused, whatever the options say */
@@ -155,6 +169,24 @@ static void test_host_keys(void **state)
 	assert_int_equal(transport_run(t, HOST_SOURCE, "touch /tmp/mailshift-ssh-must-not-run", &sink), TRANSPORT_FAILED);
 	assert_non_null(strstr(transport_error(t), "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!"));
 	assert_non_null(strstr(transport_error(t), env("SSH_HOST_FP")));
+	assert_int_equal(access("/tmp/mailshift-ssh-must-not-run", F_OK), -1);
+	transport_free(t);
+	answers_free(&a);
+
+	/* only a key of another type is known (hashed): refused, as changed */
+	load(&a, env("SSH_OTHERTYPE_KNOWN_HOSTS"), env("SSH_IDENTITY"));
+	t = transport_ssh_new(&a, &accept);
+	assert_int_equal(transport_run(t, HOST_SOURCE, "touch /tmp/mailshift-ssh-must-not-run", &sink), TRANSPORT_FAILED);
+	assert_non_null(strstr(transport_error(t), "holds a key of another type for it: refusing to connect"));
+	assert_int_equal(access("/tmp/mailshift-ssh-must-not-run", F_OK), -1);
+	transport_free(t);
+	answers_free(&a);
+
+	/* the right key, but revoked */
+	load(&a, env("SSH_REVOKED_KNOWN_HOSTS"), env("SSH_IDENTITY"));
+	t = transport_ssh_new(&a, &accept);
+	assert_int_equal(transport_run(t, HOST_SOURCE, "touch /tmp/mailshift-ssh-must-not-run", &sink), TRANSPORT_FAILED);
+	assert_non_null(strstr(transport_error(t), "is REVOKED in"));
 	assert_int_equal(access("/tmp/mailshift-ssh-must-not-run", F_OK), -1);
 	transport_free(t);
 	answers_free(&a);
@@ -175,6 +207,7 @@ static void test_host_keys(void **state)
 	t = transport_ssh_new(&a, &accept);
 	assert_int_equal(transport_run(t, HOST_SOURCE, "echo in", &sink), 0);
 	assert_non_null(strstr(buf_cstr(&s.text), "recorded the ED25519 host key of [127.0.0.1]:"));
+	assert_non_null(strstr(buf_cstr(&s.text), "/new-ssh-dir\n")); /* its directory was created */
 	transport_free(t);
 	text = tu_read(kh);
 	assert_non_null(strstr(text, "[127.0.0.1]:"));
