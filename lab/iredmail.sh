@@ -401,10 +401,7 @@ SH
 #!/bin/bash
 # mailshift lab: create the iRedMail databases on this host (run once, then removed).
 set -euo pipefail
-cd $IRM_LIB
-v=\$(ls /etc/postgresql | sort -V | tail -n1)
-systemctl start "postgresql@\$v-main"
-pg() { (cd / && runuser -u postgres -- psql -q -X -v ON_ERROR_STOP=1 "\$@" >/dev/null); }
+$(lab_pg_preamble "$IRM_LIB")
 pg <roles.sql
 # As iRedMail does: postgres also has a password (roles.sql), kept in ~postgres/.pgpass.
 d=\$(getent passwd postgres | cut -d: -f6)

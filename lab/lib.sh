@@ -297,6 +297,17 @@ LAB_NAMES=(alice bob carol dave erin frank grace heidi ivan judy mallory niaj ol
            peggy rupert sybil trent victor walter wendy)
 LAB_FOLDERS=(INBOX Sent Trash Archive/2024)
 
+# The first lines of a setup script run inside a host: in DIR, PostgreSQL
+# started, and pg() running psql as postgres (quiet, stopping on an error).
+lab_pg_preamble() { # DIR
+    cat <<SH
+cd $1
+v=\$(ls /etc/postgresql | sort -V | tail -n1)
+systemctl start "postgresql@\$v-main"
+pg() { (cd / && runuser -u postgres -- psql -q -X -v ON_ERROR_STOP=1 "\$@" >/dev/null); }
+SH
+}
+
 lab_check_seed() {
     [[ "$LAB_SEED" =~ ^[0-9]+$ ]] || lab_die "LAB_SEED must be a non-negative integer"
     if ! [[ "$LAB_USERS" =~ ^[0-9]+$ ]] || [ "$LAB_USERS" -lt 1 ]; then

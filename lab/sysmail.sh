@@ -115,10 +115,7 @@ EOF
 #!/bin/bash
 # mailshift lab: create the Roundcube database (run once, then removed).
 set -euo pipefail
-cd $SYS_LIB
-v=\$(ls /etc/postgresql | sort -V | tail -n1)
-systemctl start "postgresql@\$v-main"
-pg() { (cd / && runuser -u postgres -- psql -q -X -v ON_ERROR_STOP=1 "\$@" >/dev/null); }
+$(lab_pg_preamble "$SYS_LIB")
 pg -c "CREATE ROLE roundcube LOGIN PASSWORD '$pw'"
 pg -c "CREATE DATABASE roundcubemail OWNER roundcube ENCODING 'UTF8' TEMPLATE template0"
 pg -d roundcubemail <schema.sql
