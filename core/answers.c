@@ -11,7 +11,7 @@
 #include "core/buf.h"
 #include "core/xalloc.h"
 
-enum key_type { K_STR, K_PATH, K_HOST, K_USER, K_PORT, K_BOOL, K_STACK, K_BACKEND, K_SECRET };
+enum key_type { K_STR, K_PATH, K_PATHS, K_HOST, K_USER, K_PORT, K_BOOL, K_STACK, K_BACKEND, K_SECRET };
 enum section { SEC_NONE, SEC_SOURCE, SEC_TARGET, SEC_OPTIONS };
 
 struct key {
@@ -38,7 +38,8 @@ static const struct key keys[] = {
 	{ SEC_OPTIONS, "dkim_dir", K_PATH, OP(dkim_dir), "DKIM keys (default /var/lib/dkim)" },
 	{ SEC_OPTIONS, "roundcube_dir", K_PATH, OP(roundcube_dir), "installed Roundcube (default /opt/www/roundcubemail)" },
 	{ SEC_OPTIONS, "roundcube_release", K_PATH, OP(roundcube_release), "unpacked newer Roundcube on the source; upgrade with its bin/installto.sh (default: no upgrade)" },
-	{ SEC_OPTIONS, "installer_dir", K_PATH, OP(installer_dir), "iRedMail installer tree on the source, checked for missing files (default: not checked)" },
+	{ SEC_OPTIONS, "installer_dir", K_PATH, OP(installer_dir), "iRedMail installer tree on the target, checked for missing files (default: not checked)" },
+	{ SEC_OPTIONS, "carry_config", K_PATHS, OP(carry_config), "configuration files put in place on the target from the source, separated by spaces, e.g. /etc/postfix/header_checks (default: none; the config step lists what differs)" },
 	{ SEC_OPTIONS, "ldap_suffix", K_STR, OP(ldap_suffix), "LDAP suffix, e.g. dc=example,dc=com (default: asked from slapd)" },
 	{ SEC_OPTIONS, "backup_dir", K_PATH, OP(backup_dir), "dumps and saved state on both hosts (default /var/backups/mailshift)" },
 	{ SEC_OPTIONS, "two_phase_sync", K_BOOL, OP(two_phase_sync), "bulk copy while live, final copy in the downtime (default yes)" },
@@ -180,6 +181,25 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return fail(p, p->line, "%s: expected printable text, found a control character", k->name);
 	switch (k->type) {
+	case K_PATHS: {
+		struct buf b = {0};
+		char *w, *save = NULL;
+
+		for (w = strtok_r(v, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+			if ((why = bad_path(w)) != NULL) {
+				buf_free(&b);
+				return fail(p, p->line, "%s: %s, got \"%s\"", k->name, why, w);
+			}
+			if (b.len)
+				buf_adds(&b, " ");
+			buf_adds(&b, w);
+		}
+		if (!b.len)
+			return fail(p, p->line, "%s: expected a value", k->name);
+		free(*sp);
+		*sp = buf_steal(&b);
+		return 0;
+	}
 	case K_PATH:
 		if ((why = bad_path(v)) != NULL)
 			return fail(p, p->line, "%s: %s, got \"%s\"", k->name, why, v);
@@ -473,6 +493,7 @@ void answers_free(struct answers *a)
 	free(a->opt.roundcube_dir);
 	free(a->opt.roundcube_release);
 	free(a->opt.installer_dir);
+	free(a->opt.carry_config);
 	free(a->opt.ldap_suffix);
 	free(a->opt.backup_dir);
 	memset(a, 0, sizeof *a);
@@ -516,7 +537,7 @@ static void write_keys(FILE *out, enum section sec, const void *base, int help)
 			if (help)
 				fprintf(out, "#%s =\n", k->name);
 			break;
-		case K_STR: case K_PATH: case K_HOST: case K_USER:
+		case K_STR: case K_PATH: case K_PATHS: case K_HOST: case K_USER:
 			if (*(char *const *)p)
 				write_value(out, k->name, *(char *const *)p);
 			else if (help)

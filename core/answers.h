@@ -44,7 +44,8 @@ struct options {
 	char *dkim_dir;
 	char *roundcube_dir;
 	char *roundcube_release; /* unpacked newer Roundcube on the source, or NULL */
-	char *installer_dir;     /* the iRedMail installer tree on the source, or NULL */
+	char *installer_dir;     /* the iRedMail installer tree on the target, or NULL */
+	char *carry_config;      /* absolute paths separated by one space, or NULL */
 	char *ldap_suffix;       /* NULL: read from the server */
 	char *backup_dir;        /* where dumps and saved state go on both hosts */
 	int two_phase_sync;

@@ -20,14 +20,14 @@
 #include "core/xalloc.h"
 
 struct cli {
-	const char *answers, *runbook, *journal, *log, *report, *ssh_config;
+	const char *answers, *runbook, *journal, *log, *report, *ssh_config, *until;
 	int yes, dry_run, fresh, local, quiet, verbose, accept_new_host_key;
 };
 
 static const char usage_text[] =
 	"usage: mailshift --answers FILE [--dry-run] [--yes] [--runbook PATH]\n"
 	"                 [--journal PATH] [--log PATH] [--fresh] [--quiet|--verbose]\n"
-	"                 [--accept-new-host-key] [--ssh-config FILE]\n"
+	"                 [--accept-new-host-key] [--ssh-config FILE] [--until STEP]\n"
 	"       mailshift --print-answers\n"
 	"       mailshift --report JOURNAL\n"
 	"       mailshift --help | --version\n";
@@ -47,6 +47,9 @@ static const char help_text[] =
 	"  -l, --log PATH       every line of output, with the commands\n"
 	"                       (default ./mailshift.log)\n"
 	"      --fresh          ignore the journal's progress and start at step one\n"
+	"      --until STEP     stop cleanly after STEP (exit 0), e.g. the bulk copy days\n"
+	"                       before the downtime; the same command without --until\n"
+	"                       resumes at the next step (not with --dry-run)\n"
 	"      --accept-new-host-key\n"
 	"                       record a server's host key that known_hosts lacks\n"
 	"                       (without it: asked, or with --yes refused); a changed\n"
@@ -62,7 +65,7 @@ static const char help_text[] =
 	"Exit status: 0 done, 1 a step failed, 2 bad usage or input, 3 refused by the admin.\n"
 	"See mailshift(1).\n";
 
-enum { OPT_FRESH = 256, OPT_LOCAL, OPT_PRINT, OPT_REPORT, OPT_ACCEPT, OPT_SSH_CONFIG };
+enum { OPT_FRESH = 256, OPT_LOCAL, OPT_PRINT, OPT_REPORT, OPT_ACCEPT, OPT_SSH_CONFIG, OPT_UNTIL };
 
 static int parse(struct cli *c, int argc, char **argv, int *done)
 {
@@ -76,6 +79,7 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "fresh", no_argument, NULL, OPT_FRESH },
+		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "accept-new-host-key", no_argument, NULL, OPT_ACCEPT },
 		{ "ssh-config", required_argument, NULL, OPT_SSH_CONFIG },
 		{ "local", no_argument, NULL, OPT_LOCAL },
@@ -100,6 +104,7 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 		case 'q': c->quiet = 1; break;
 		case 'v': c->verbose = 1; break;
 		case OPT_FRESH: c->fresh = 1; break;
+		case OPT_UNTIL: c->until = optarg; break;
 		case OPT_ACCEPT: c->accept_new_host_key = 1; break;
 		case OPT_SSH_CONFIG: c->ssh_config = optarg; break;
 		case OPT_LOCAL:
@@ -270,9 +275,60 @@ static int native(void *ctx, enum native what, enum host on, struct transport *t
 	return inspect_compare(a, t, sink);
 }
 
+/* After a run: the checklist items (ACT_MANUAL) still pending, this run's
+ * and earlier runs', from the journal. */
+static void pending_items(const struct cli *c, struct console *con)
+{
+	char err[512];
+	int n = journal_checklist(c->journal, NULL, 1, err, sizeof err);
+
+	if (n <= 0)
+		return;
+	fprintf(con->out, "mailshift: %d checklist item(s) pending: the migration is not finished until you "
+	        "have done them (mailshift --report %s lists the checklist):\n", n, c->journal);
+	journal_checklist(c->journal, con->out, 1, err, sizeof err);
+}
+
+/* --until names a step the journal says finished: there is nothing to run
+ * up to it.  Returns 1 (after saying so) in that case. */
+static int until_done(const struct cli *c, const struct plan *p, const struct runner_opts *o,
+                      struct console *con)
+{
+	if (!c->until || !o->resume || (int)o->resume->step <= plan_find(p, c->until))
+		return 0;
+	fprintf(con->out, "mailshift: step %s finished in an earlier run (journal %s): nothing to run up to it; "
+	        "the same command without --until resumes at step %zu (%s)\n",
+	        c->until, c->journal, o->resume->step + 1, p->steps[o->resume->step].step->id);
+	return 1;
+}
+
+static const char *outcome(enum runner_result r)
+{
+	switch (r) {
+	case RUNNER_DONE: return "done";
+	case RUNNER_FAILED: return "failed";
+	case RUNNER_REFUSED: return "refused";
+	case RUNNER_PAUSED: return "paused";
+	}
+	return "failed";
+}
+
+/* The closing comment of the runbook: NULL when the run reached the end. */
+static char *runbook_end_note(enum runner_result r, const struct plan *p, const struct runner_report *rep)
+{
+	if (r == RUNNER_DONE)
+		return NULL;
+	if (r == RUNNER_PAUSED)
+		return xasprintf("The run stopped after step %s as asked (--until): the steps above are the ones it "
+		                 "ran. The same mailshift command without --until resumes at step %s and writes "
+		                 "the runbook of the whole plan.", p->steps[rep->step].step->id,
+		                 p->steps[rep->step + 1].step->id);
+	return xstrdup("The run stopped before the end: the steps above are the ones it reached.");
+}
+
 static int run(struct cli *c, const struct plan *p, struct console *con)
 {
-	struct runner_opts o = { .yes = c->yes };
+	struct runner_opts o = { .yes = c->yes, .until = c->until };
 	struct journal_progress jp = {0};
 	struct runner_report rep;
 	struct runner_ui ui = console_ui(con);
@@ -282,11 +338,15 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	struct runbook *rb;
 	struct ssh_options sopt;
 	enum runner_result r;
-	char err[512];
+	char err[512], *note;
 	int rc = CLI_OK, fresh;
 
 	if (resume_point(c, p, con, &o, &jp, &fresh, &rc) < 0)
 		return rc;
+	if (until_done(c, p, &o, con)) {
+		journal_progress_free(&jp);
+		return CLI_OK;
+	}
 	j = NULL;
 	rb = NULL;
 	if (console_open_log(con, c->log, err, sizeof err) < 0 ||
@@ -308,29 +368,54 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	r = runner_run(p, t, &ui, &sink, rb, j, &o, &rep);
 	transport_free(t);
 	journal_progress_free(&jp);
-	journal_finish(j, r == RUNNER_DONE ? "done" : r == RUNNER_FAILED ? "failed" : "refused");
+	journal_finish(j, outcome(r));
 	if (journal_close(j) < 0)
 		fprintf(stderr, "mailshift: warning: %s: writing the journal failed\n", c->journal);
-	if (runbook_close(rb, r == RUNNER_DONE ? NULL
-	                  : "The run stopped before the end: the steps above are the ones it reached.") < 0)
+	note = runbook_end_note(r, p, &rep);
+	if (runbook_close(rb, note) < 0)
 		fprintf(stderr, "mailshift: warning: %s: writing the runbook failed\n", c->runbook);
+	free(note);
 	switch (r) {
 	case RUNNER_DONE:
 		fprintf(con->out, "mailshift: done: %zu steps; %zu advisory warning(s), %zu action(s) skipped.\n"
 		        "mailshift: runbook %s, journal %s, log %s\n",
 		        p->n, rep.warnings, rep.skipped, c->runbook, c->journal, c->log);
-		return CLI_OK;
+		rc = CLI_OK;
+		break;
+	case RUNNER_PAUSED:
+		fprintf(con->out, "mailshift: stopped after step %s as asked (--until); the same command without "
+		        "--until resumes at step %zu (%s)\n"
+		        "mailshift: runbook %s, journal %s, log %s\n",
+		        p->steps[rep.step].step->id, rep.step + 2, p->steps[rep.step + 1].step->id,
+		        c->runbook, c->journal, c->log);
+		rc = CLI_OK;
+		break;
 	case RUNNER_FAILED:
 		fprintf(stderr, "mailshift: stopped: step %s failed (exit %d). Fix the cause, then run the same "
 		        "command again: it resumes at that action (journal %s; log %s).\n",
 		        p->steps[rep.step].step->id, rep.status, c->journal, c->log);
-		return CLI_FAILED;
+		rc = CLI_FAILED;
+		break;
 	case RUNNER_REFUSED:
 		fprintf(stderr, "mailshift: %s at step %s; the same command resumes there.\n",
 		        runner_interrupted ? "interrupted" : "stopped by the admin", p->steps[rep.step].step->id);
-		return CLI_REFUSED;
+		rc = CLI_REFUSED;
+		break;
 	}
-	return CLI_FAILED;
+	pending_items(c, con);
+	return rc;
+}
+
+/* --until names no step of this plan: says which there are. */
+static int unknown_step(const char *id, const struct plan *p)
+{
+	size_t i;
+
+	fprintf(stderr, "mailshift: --until %s: no such step in this plan; its steps are:", id);
+	for (i = 0; i < p->n; i++)
+		fprintf(stderr, " %s", p->steps[i].step->id);
+	fputc('\n', stderr);
+	return CLI_USAGE;
 }
 
 /* The answers say where; ~/.ssh/config may say more (HostName, Port...). */
@@ -379,6 +464,11 @@ int cli_main(int argc, char **argv)
 		        "answers file (mailshift --print-answers > answers.conf) and pass --answers FILE\n");
 		return CLI_USAGE;
 	}
+	if (c.until && c.dry_run) {
+		fprintf(stderr, "mailshift: --until stops a run after a step; a dry run runs nothing and writes "
+		        "the whole plan: use one or the other\n%s", usage_text);
+		return CLI_USAGE;
+	}
 	if (!c.runbook)
 		c.runbook = c.dry_run ? "mailshift-plan.sh" : "mailshift-runbook.sh";
 	signal(SIGPIPE, SIG_IGN);
@@ -397,7 +487,10 @@ int cli_main(int argc, char **argv)
 		answers_free(&a);
 		return CLI_USAGE;
 	}
-	rc = c.dry_run ? dry_run(&c, &p, &con) : run(&c, &p, &con);
+	if (c.until && plan_find(&p, c.until) < 0)
+		rc = unknown_step(c.until, &p);
+	else
+		rc = c.dry_run ? dry_run(&c, &p, &con) : run(&c, &p, &con);
 	console_close(&con);
 	plan_free(&p);
 	answers_free(&a);

@@ -264,7 +264,31 @@ static enum runner_choice failed(void *ctx, const struct plan_step *ps, const st
 	}
 }
 
+/* A checklist item whose instruction was just printed. */
+static enum runner_choice manual(void *ctx, const struct plan_step *ps, const struct action *a)
+{
+	struct console *c = ctx;
+	int ans;
+
+	fprintf(c->out, "   CHECKLIST (%s): %s\n", ps->step->id, a->note);
+	for (;;) {
+		ans = answer(c, "   Done? [y]es / [l]ater / [a]bort: ");
+		if (ans == 'y')
+			return RUNNER_GO;
+		if (ans == 'l')
+			return RUNNER_SKIP;
+		if (ans == 'a' || ans == 0)
+			return RUNNER_ABORT;
+	}
+}
+
 struct runner_ui console_ui(struct console *c)
 {
-	return (struct runner_ui){ confirm_step, confirm_destructive, failed, c };
+	return (struct runner_ui){
+		.confirm_step = confirm_step,
+		.confirm_destructive = confirm_destructive,
+		.failed = failed,
+		.manual = manual,
+		.ctx = c,
+	};
 }

@@ -1,6 +1,7 @@
 /* console — the headless sink and prompts: step headers, the why, action
  * notes and output lines on stdout/stderr, an optional log file with
- * timestamps and the full commands, and questions asked on stdin.
+ * timestamps and the full commands, and questions asked on stdin (each
+ * step, destructive actions, failures, checklist items).
  *
  * struct console is owned by the caller; console_close() closes the log. */
 #ifndef MAILSHIFT_CONSOLE_H

@@ -88,11 +88,27 @@ void journal_action_start(struct journal *j, size_t si, size_t ai)
 static const char *const result_names[] = {
 	[JOURNAL_OK] = "ok", [JOURNAL_FAILED] = "failed",
 	[JOURNAL_WARNED] = "warned", [JOURNAL_SKIPPED] = "skipped",
+	[JOURNAL_CONFIRMED] = "confirmed", [JOURNAL_PENDING] = "pending",
 };
 
 void journal_action_end(struct journal *j, size_t si, size_t ai, enum journal_result r, int status)
 {
 	put(j, "end\t%.3f\t%zu\t%zu\t%s\t%d\n", now(), si, ai, result_names[r], status);
+}
+
+void journal_checklist_end(struct journal *j, size_t si, size_t ai, const struct plan_step *ps,
+                           enum journal_result r)
+{
+	char *note, *c;
+
+	if (!j)
+		return;
+	note = xstrdup(ps->act[ai].note);
+	for (c = note; *c; c++) /* one field on one line */
+		if (*c == '\t' || *c == '\n' || *c == '\r')
+			*c = ' ';
+	put(j, "end\t%.3f\t%zu\t%zu\t%s\t0\t%s\t%s\n", now(), si, ai, result_names[r], ps->step->id, note);
+	free(note);
 }
 
 void journal_step_end(struct journal *j, size_t si, const struct plan_step *ps, const char *outcome)
@@ -122,7 +138,7 @@ int journal_close(struct journal *j)
  * whole and split into fields. */
 
 struct record {
-	char *f[7];
+	char *f[8]; /* enough for a checklist item's end line (its note has no tab) */
 	int n;
 	int line;
 };
@@ -163,7 +179,7 @@ static int read_records(const char *path, struct record **out, size_t *count, ch
 			*next++ = '\0';
 		if (*line == '#' || !*line)
 			continue;
-		for (s = line; s && r.n < 7; r.n++) {
+		for (s = line; s && r.n < 8; r.n++) {
 			r.f[r.n] = s;
 			s = strchr(s, '\t');
 			if (s)
@@ -301,6 +317,63 @@ out:
 	return result;
 }
 
+/* The checklist items in rec, each as last recorded, in the order first
+ * recorded: (step id, note) names an item.  Prints them (out may be NULL)
+ * and returns how many were printed. */
+static int checklist(const struct record *rec, size_t n, FILE *out, int pending_only)
+{
+	struct item {
+		const char *step, *note;
+		int confirmed;
+	} *it = NULL;
+	size_t i, k, nit = 0, cap = 0;
+	int listed = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct record *r = &rec[i];
+		int confirmed;
+		if (!want(r, "end", 8))
+			continue;
+		confirmed = strcmp(r->f[4], "confirmed") == 0;
+		if (!confirmed && strcmp(r->f[4], "pending") != 0)
+			continue;
+		for (k = 0; k < nit && (strcmp(it[k].step, r->f[6]) || strcmp(it[k].note, r->f[7])); k++)
+			;
+		if (k == nit) {
+			it = xgrow(it, &cap, nit + 1, sizeof *it);
+			it[nit++] = (struct item){ r->f[6], r->f[7], 0 };
+		}
+		it[k].confirmed = confirmed;
+	}
+	for (k = 0; k < nit; k++) {
+		if (pending_only && it[k].confirmed)
+			continue;
+		listed++;
+		if (out)
+			fprintf(out, "  %-10s %s: %s\n", it[k].confirmed ? "confirmed" : "pending", it[k].step, it[k].note);
+	}
+	free(it);
+	return listed;
+}
+
+int journal_checklist(const char *path, FILE *out, int pending_only, char *err, size_t errlen)
+{
+	struct record *rec;
+	size_t n;
+	char *text;
+	int rc = read_records(path, &rec, &n, &text, err, errlen);
+
+	if (rc > 0)
+		snprintf(err, errlen, "%s: no such journal", path);
+	if (rc == 0)
+		rc = checklist(rec, n, out, pending_only);
+	else
+		rc = -1;
+	free(rec);
+	free(text);
+	return rc;
+}
+
 struct step_time {
 	char *id;
 	double secs;
@@ -320,7 +393,7 @@ int journal_report(const char *path, FILE *out, char *err, size_t errlen)
 	struct step_time *st = NULL;
 	size_t n, i, k, nst = 0, cap = 0;
 	double started = 0, last = 0, total = 0, down = 0;
-	char *text, *open_id = NULL, t[32];
+	char *text, *open_id = NULL, *finish = NULL, *ended = NULL, t[32];
 	int rc, ndown = 0, runs = 0;
 
 	rc = read_records(path, &rec, &n, &text, err, errlen);
@@ -335,7 +408,9 @@ int journal_report(const char *path, FILE *out, char *err, size_t errlen)
 		double ts = r->n > 1 ? strtod(r->f[1], NULL) : 0;
 		if (want(r, "run", 3)) {
 			runs++;
-			open_id = NULL;
+			open_id = finish = ended = NULL;
+		} else if (want(r, "finish", 3)) {
+			finish = r->f[2];
 		} else if (want(r, "step", 5)) {
 			for (k = 0; k < nst && strcmp(st[k].id, r->f[3]); k++)
 				;
@@ -350,6 +425,7 @@ int journal_report(const char *path, FILE *out, char *err, size_t errlen)
 				;
 			st[k].secs += ts - started;
 			st[k].outcome = r->f[4];
+			ended = open_id;
 			open_id = NULL;
 		}
 		if (ts > 0)
@@ -377,6 +453,15 @@ int journal_report(const char *path, FILE *out, char *err, size_t errlen)
 	        "downtime window", t, ndown, ndown == 1 ? "" : "s");
 	hms(t, sizeof t, total);
 	fprintf(out, "%-18s %10s\n", "all steps", t);
+	if (finish && strcmp(finish, "paused") == 0 && ended)
+		fprintf(out, "%-18s paused after step %s as asked (--until): a rerun without it resumes at the next step\n",
+		        "last run", ended);
+	else if (finish)
+		fprintf(out, "%-18s %s\n", "last run", finish);
+	if (checklist(rec, n, NULL, 0) > 0) {
+		fputs("\nchecklist\n", out);
+		checklist(rec, n, out, 0);
+	}
 	free(st);
 	free(rec);
 	free(text);

@@ -7,10 +7,22 @@
  *   step T STEP ID FLAGS         a step begins (FLAGS: "downtime" or "-")
  *   start T STEP ACTION          an action begins
  *   end T STEP ACTION RESULT RC  ok | failed | warned | skipped, exit status
- *   stepend T STEP ID OUTCOME    done | skipped | failed
- *   finish T OUTCOME             done | failed | refused
+ *   end T STEP ACTION RESULT 0 ID NOTE
+ *                                a checklist item (ACT_MANUAL): RESULT is
+ *                                confirmed (the admin said it is done) or
+ *                                pending (not yet, or --yes); ID is the step's
+ *                                id and NOTE the item's note (tabs and newlines
+ *                                as spaces), so --report lists the checklist
+ *                                without the plan.  Both count as finished.
+ *   stepend T STEP ID OUTCOME    done | partial | skipped | failed | refused |
+ *                                interrupted
+ *   finish T OUTCOME             done | failed | refused | paused ("paused":
+ *                                stopped after a step as asked, --until; every
+ *                                action it reached finished, so a rerun resumes
+ *                                at the next step's first action)
  * T is seconds since the epoch with milliseconds.  STEP and ACTION are
- * indexes into the plan.  No command output and no secret is written.
+ * indexes into the plan.  No command output and no secret is written (a
+ * note is mailshift's own text, never a secret).
  *
  * A struct journal is owned by its opener and released by journal_close(). */
 #ifndef MAILSHIFT_JOURNAL_H
@@ -21,7 +33,10 @@
 
 #include "core/plan.h"
 
-enum journal_result { JOURNAL_OK, JOURNAL_FAILED, JOURNAL_WARNED, JOURNAL_SKIPPED };
+enum journal_result {
+	JOURNAL_OK, JOURNAL_FAILED, JOURNAL_WARNED, JOURNAL_SKIPPED,
+	JOURNAL_CONFIRMED, JOURNAL_PENDING, /* checklist items: journal_checklist_end */
+};
 
 struct journal;
 
@@ -32,6 +47,10 @@ struct journal *journal_open(const char *path, const struct plan *p, int fresh, 
 void journal_step(struct journal *j, size_t si, const struct plan_step *ps);
 void journal_action_start(struct journal *j, size_t si, size_t ai);
 void journal_action_end(struct journal *j, size_t si, size_t ai, enum journal_result r, int status);
+/* A checklist item's (ACT_MANUAL) outcome, r JOURNAL_CONFIRMED or
+ * JOURNAL_PENDING, with the step's id and the action's note. */
+void journal_checklist_end(struct journal *j, size_t si, size_t ai, const struct plan_step *ps,
+                           enum journal_result r);
 void journal_step_end(struct journal *j, size_t si, const struct plan_step *ps, const char *outcome);
 void journal_finish(struct journal *j, const char *outcome);
 /* 0, or -1 when a write failed at any point (the journal is then unreliable). */
@@ -57,8 +76,16 @@ enum journal_resume journal_resume_point(const char *path, const struct plan *p,
                                          struct journal_progress *progress, char *err, size_t errlen);
 void journal_progress_free(struct journal_progress *progress);
 
-/* Prints per-step durations and the downtime window's sum.  0, or -1 with a
- * message in err. */
+/* Prints per-step durations, the downtime window's sum, how the last run
+ * ended, and the checklist.  0, or -1 with a message in err. */
 int journal_report(const char *path, FILE *out, char *err, size_t errlen);
+
+/* The checklist: each item (ACT_MANUAL) as last recorded, in the order first
+ * recorded, one line each to out (NULL: count only):
+ *   "  confirmed  STEP: NOTE" or "  pending    STEP: NOTE"
+ * only the pending ones when pending_only.  Every run counts, fresh ones
+ * too (what the admin did at the DNS provider stays done).  The number of
+ * items listed, or -1 with a message in err. */
+int journal_checklist(const char *path, FILE *out, int pending_only, char *err, size_t errlen);
 
 #endif

@@ -30,6 +30,14 @@ enum host { HOST_SOURCE, HOST_TARGET, HOST_LOCAL };
 enum {
 	ACT_DESTRUCTIVE = 1 << 0, /* deletes or overwrites on a server: confirmed on its own */
 	ACT_ADVISORY = 1 << 1,    /* a failure is a warning and the run goes on */
+	/* A checklist item only the admin can do (the MX record at the DNS
+	 * provider, SPF): cmd is a harmless command that prints the instruction
+	 * (a printf on HOST_LOCAL), note is the item in one line.  The runner
+	 * runs it, then asks the admin (runner_ui.manual): done (confirmed) or
+	 * later (pending); with --yes it is pending.  A pending item fails
+	 * nothing and counts as finished for a resume; the journal keeps it
+	 * and --report lists the checklist.  Not with ACT_ADVISORY. */
+	ACT_MANUAL = 1 << 2,
 };
 
 enum {

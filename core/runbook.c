@@ -104,6 +104,18 @@ static const char helpers[] =
 	"  local reply\n"
 	"  read -r -p \"DESTRUCTIVE: $1. Type yes to go on: \" reply\n"
 	"  [ \"$reply\" = yes ] || { echo 'refused: stopping' >&2; exit 3; }\n"
+	"}\n"
+	"\n"
+	"# The action above printed a checklist item only the admin can do: asked,\n"
+	"# never checked; the answer is only printed (--yes: pending).\n"
+	"manual() {\n"
+	"  if [ \"$DRY_RUN\" = 1 ]; then printf '  CHECKLIST: %s\\n' \"$1\"; return 0; fi\n"
+	"  local reply=''\n"
+	"  [ \"$YES\" = 1 ] || read -r -p \"CHECKLIST: $1 - done? [y/N] \" reply || reply=''\n"
+	"  case $reply in\n"
+	"    y|Y|yes) printf 'confirmed: %s\\n' \"$1\" ;;\n"
+	"    *) printf 'pending: %s\\n' \"$1\" ;;\n"
+	"  esac\n"
 	"}\n";
 
 static const char main_text[] =
@@ -179,7 +191,8 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	        "# Replays the migration step by step:\n"
 	        "#   bash %s --dry-run     print every command, run nothing\n"
 	        "#   bash %s --from STEP   start at STEP;  --only STEP: just that one\n"
-	        "#   bash %s --yes         no questions (destructive actions included)\n"
+	        "#   bash %s --yes         no questions (destructive actions included;\n"
+	        "#                         checklist items are left pending)\n"
 	        "# No secret is written here: credentials stay on the servers\n"
 	        "# (/root/.my.cnf, the postgres user, slapd's own configuration).\n"
 	        "set -Eeuo pipefail\n"
@@ -273,6 +286,11 @@ void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mar
 		buf_free(&b);
 	} else {
 		fprintf(rb->f, "%s%s\n", lead, line);
+	}
+	if (a->flags & ACT_MANUAL) {
+		char *n = shell_quote(a->note);
+		fprintf(rb->f, "%smanual %s\n", lead, n);
+		free(n);
 	}
 	fflush(rb->f);
 	free(line);

@@ -6,7 +6,10 @@
  * value (core/plan.h) is written "local NAME && NAME=$(on_WHERE '...')", one
  * that reads it "on_WHERE --stdin '...' <<<\"$NAME\"": values live in the
  * step's function, so --from and --only replay whole steps, as mailshift
- * resumes them.  The script takes --yes,
+ * resumes them.  A checklist item (ACT_MANUAL) is its action followed by
+ * "manual 'NOTE'": the replay prints the instruction, then asks "done?
+ * [y/N]" and prints "confirmed: NOTE" or "pending: NOTE" (with --yes:
+ * pending, without asking; --dry-run: "CHECKLIST: NOTE").  The script takes --yes,
  * --from STEP, --only STEP and --dry-run.  It holds no secret: credentials
  * stay on the servers.  Mode 0700.
  *

@@ -184,7 +184,8 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 		journal_action_start(j, si, ai);
 		status = run_once(ps, a, t, sink, vals, o, &said);
 		if (status == 0) {
-			journal_action_end(j, si, ai, JOURNAL_OK, 0);
+			if (!(a->flags & ACT_MANUAL)) /* a checklist item is recorded once answered */
+				journal_action_end(j, si, ai, JOURNAL_OK, 0);
 			return RUNNER_GO;
 		}
 		if (status == TRANSPORT_FAILED && !said)
@@ -192,7 +193,8 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 			           plan_host_name(a->on), transport_error(t));
 		/* an advisory check that could not run at all is no warning: the
 		 * connection is gone, and nothing after it may run */
-		if ((a->flags & ACT_ADVISORY) && status != TRANSPORT_FAILED && !runner_interrupted) {
+		if ((a->flags & ACT_ADVISORY) && !(a->flags & ACT_MANUAL) && status != TRANSPORT_FAILED &&
+		    !runner_interrupted) {
 			sink_emitf(sink, SINK_WARN, a->on, "advisory check failed (exit %d): %s; going on",
 			           status, a->note);
 			journal_action_end(j, si, ai, JOURNAL_WARNED, status);
@@ -216,6 +218,41 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 			return RUNNER_SKIP;
 		return RUNNER_ABORT;
 	}
+}
+
+/* A checklist item (ACT_MANUAL) whose instruction was just shown: the
+ * admin confirms it or leaves it pending (with opts.yes: pending).  Returns
+ * RUNNER_GO once recorded, or RUNNER_ABORT (the admin stopped the run, or
+ * it was interrupted) with nothing recorded: a resume shows it again. */
+static enum runner_choice checklist(const struct plan_step *ps, size_t si, size_t ai,
+                                    const struct runner_ui *ui, const struct sink *sink,
+                                    struct runbook *rb, struct journal *j,
+                                    const struct runner_opts *o, struct runner_report *rep)
+{
+	const struct action *a = &ps->act[ai];
+	enum runner_choice c = RUNNER_SKIP;
+
+	if (runner_interrupted)
+		return RUNNER_ABORT;
+	if (!o->yes && ui && ui->manual)
+		c = ui->manual(ui->ctx, ps, a);
+	if (c == RUNNER_ABORT)
+		return RUNNER_ABORT;
+	if (c == RUNNER_GO) {
+		journal_checklist_end(j, si, ai, ps, JOURNAL_CONFIRMED);
+		rep->confirmed++;
+		sink_emitf(sink, SINK_INFO, HOST_LOCAL, "checklist: confirmed: %s", a->note);
+		if (rb)
+			runbook_note(rb, "checklist item: the admin confirmed it was done");
+	} else {
+		journal_checklist_end(j, si, ai, ps, JOURNAL_PENDING);
+		rep->pending++;
+		sink_emitf(sink, SINK_INFO, HOST_LOCAL, "checklist: pending (do it later; mailshift --report lists it): %s",
+		           a->note);
+		if (rb)
+			runbook_note(rb, "checklist item: left pending in this run");
+	}
+	return RUNNER_GO;
 }
 
 /* Runs the actions of one step.  Returns RUNNER_DONE, or the result that
@@ -265,6 +302,13 @@ static enum runner_result run_actions(const struct plan_step *ps, size_t si, str
 		if (rb)
 			runbook_action(rb, a, RUNBOOK_RAN);
 		c = run_action(ps, si, ai, t, ui, sink, j, o, rep, vals);
+		if (c == RUNNER_GO && (a->flags & ACT_MANUAL) &&
+		    checklist(ps, si, ai, ui, sink, rb, j, o, rep) == RUNNER_ABORT) {
+			if (rb)
+				runbook_note(rb, "the run stopped here, at this checklist item (not answered)");
+			journal_step_end(j, si, ps, runner_interrupted ? "interrupted" : "refused");
+			return RUNNER_REFUSED;
+		}
 		if (c == RUNNER_ABORT) {
 			snprintf(note, sizeof note, "the run stopped here: the action above failed (exit %d)", rep->status);
 			if (rb)
@@ -336,6 +380,13 @@ enum runner_result runner_run(const struct plan *p, struct transport *t, const s
 		}
 		if (rb)
 			runbook_step_end(rb);
+		/* --until: stop after this step, as asked; a resume starts at the next */
+		if (r == RUNNER_DONE && o->until && !o->dry_run && si + 1 < p->n &&
+		    strcmp(ps->step->id, o->until) == 0) {
+			rep->step = si;
+			rep->action = ps->n;
+			r = RUNNER_PAUSED;
+		}
 	}
 	return r;
 }

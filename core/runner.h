@@ -13,6 +13,17 @@
  * running when the value is missing.  A run resumed inside a step that
  * captures runs that step again from its first action.
  *
+ * Checklist items (ACT_MANUAL): the action runs like any other (its output
+ * is the instruction); when it succeeded the admin is asked (ui->manual):
+ * GO records it confirmed, SKIP pending, ABORT stops the run before it is
+ * recorded (a resume shows it again).  With opts.yes, or no ui->manual, it
+ * is recorded pending without asking.  A pending item is no failure.
+ *
+ * opts.until names the last step to run: after it (ran or skipped) the run
+ * stops with RUNNER_PAUSED, every action it reached finished, so a resume
+ * starts at the next step's first action.  Ignored in a dry run, and when
+ * it is the plan's last step (that is RUNNER_DONE).
+ *
  * Everything is borrowed; rb and j may be NULL. */
 #ifndef MAILSHIFT_RUNNER_H
 #define MAILSHIFT_RUNNER_H
@@ -35,6 +46,9 @@ struct runner_ui {
 	/* After a failed action: RETRY, SKIP (only when can_skip) or ABORT. */
 	enum runner_choice (*failed)(void *ctx, const struct plan_step *ps, const struct action *a,
 	                             int status, int can_skip);
+	/* After a checklist item (ACT_MANUAL) showed its instruction: GO (done,
+	 * confirmed), SKIP (not yet: pending) or ABORT. */
+	enum runner_choice (*manual)(void *ctx, const struct plan_step *ps, const struct action *a);
 	void *ctx;
 };
 
@@ -42,6 +56,7 @@ struct runner_opts {
 	int yes;      /* ask nothing; abort on the first failure */
 	int dry_run;  /* run nothing; write the runbook as planned */
 	const struct journal_progress *resume; /* NULL, or where an earlier run stopped */
+	const char *until; /* NULL, or the id of the last step to run (RUNNER_PAUSED after it) */
 	/* Carries out a native action (core/plan.h) on its host: an exit
 	 * status.  NULL: native actions run their shell equivalent. */
 	int (*native)(void *ctx, enum native what, enum host on, struct transport *t, const struct sink *sink);
@@ -52,13 +67,16 @@ enum runner_result {
 	RUNNER_DONE = 0,    /* every step ran or was skipped by the admin */
 	RUNNER_FAILED = 1,  /* an action failed and the run stopped */
 	RUNNER_REFUSED = 3, /* the admin stopped the run (or interrupted it) */
+	RUNNER_PAUSED = 4,  /* stopped after opts.until as asked: not an exit status (that is 0) */
 };
 
 struct runner_report {
-	size_t step, action; /* where it stopped, for FAILED and REFUSED */
+	size_t step, action; /* where it stopped, for FAILED and REFUSED; PAUSED: the until step */
 	int status;          /* the failed action's exit status */
 	size_t warnings;     /* advisory checks that failed */
 	size_t skipped;      /* actions the admin skipped */
+	size_t confirmed;    /* checklist items the admin confirmed in this run */
+	size_t pending;      /* checklist items left pending in this run */
 };
 
 /* Set from a signal handler: the run stops after the current action. */

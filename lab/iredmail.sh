@@ -339,7 +339,7 @@ irm_prep() {
     irm_dkim "$root" "$([ "$h" = source ] && echo yes || echo no)"
     eng=mysql; [ "$be" = pgsql ] && eng=pgsql
     irm_roundcube "$root" "$([ "$eng" = pgsql ] && echo pgsql || echo mysql)" "${pws[roundcube]}"
-    [ "$h" = source ] && irm_installer "$root"
+    [ "$h" = target ] && irm_installer "$root"
 
     # Database setup files, run by irm_post once the host is up.
     install -d -m 0700 "$lib"

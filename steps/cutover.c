@@ -31,15 +31,19 @@ static void plan_cutover(const struct answers *a, struct plan_step *ps)
 		         "echo \"the old server relays mail for $(wc -l < mailshift_transport) domain(s) to $t; undo: "
 		         "cp -p /etc/postfix/main.cf.mailshift-before /etc/postfix/main.cf\"",
 		         a->opt.backup_dir, a->target.host, domains);
-	plan_add(ps, HOST_LOCAL, 0, "the DNS checklist (by hand, at your DNS provider)",
+	/* what only the admin can do: each item is confirmed, or pending */
+	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "point the MX records at the new server",
 	         "t=%q\n"
-	         "printf '%%s\\n' 'Cutover checklist, at your DNS provider:' \\\n"
-	         "  ' 1. A day ahead, lower the TTL of the MX and A records to 300 seconds.' \\\n"
-	         "  \" 2. Point the MX (or its A record) of every domain at the new server, $t.\" \\\n"
-	         "  ' 3. Update SPF (TXT v=spf1) if it names the old address; the DKIM keys did not change.' \\\n"
-	         "  \" 4. Test from outside: openssl s_client -connect $t:993, log in, SELECT INBOX; send and receive a message.\" \\\n"
-	         "  ' 5. Keep the old server relaying until the old TTL has passed everywhere (a week is safe), then stop it.'",
+	         "printf '%%s\\n' \"At your DNS provider, point the MX record (or the A record it names) of every mail domain at the new server, $t.\"",
 	         a->target.host);
+	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "update SPF if it names the old server",
+	         "printf '%%s\\n' 'If a domain'\"'\"'s SPF record (TXT v=spf1) names the old server'\"'\"'s address, add the new one. The DKIM keys did not change: their DNS records stay.'");
+	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "test the new server from outside",
+	         "t=%q\n"
+	         "printf '%%s\\n' \"From a machine outside: openssl s_client -connect $t:993, log in and SELECT INBOX; then send a message from an outside account and answer it.\"",
+	         a->target.host);
+	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "keep the old server relaying until the old TTL has passed, then stop it",
+	         "printf '%%s\\n' 'Keep the old server relaying until the old TTL has passed everywhere (a week is safe), then stop it for good.'");
 	free(domains);
 }
 
@@ -52,8 +56,9 @@ const struct step step_cutover = {
 	       "saved first), so nothing lands in a mailbox nobody reads. Dovecot stays "
 	       "stopped there; amavis, iRedAPD and fail2ban run again so the relay "
 	       "works and stays protected. The cutover refuses to run before the verify "
-	       "step passed. Then you change the DNS by hand; the checklist says what "
-	       "and in which order. Without the relay (relay_during_cutover = no) the "
+	       "step passed. Then you change the DNS by hand: each item of the checklist "
+	       "is yours to confirm (or leave pending: mailshift --report lists what is "
+	       "left). Without the relay (relay_during_cutover = no) the "
 	       "old server stays stopped: senders retry until the DNS points to the new "
 	       "one.",
 	.applies = steps_is_iredmail,

@@ -5,6 +5,12 @@
 #include "core/xalloc.h"
 #include "steps/steps.h"
 
+const char steps_dkim_fingerprints[] =
+	"for f in *.pem; do\n"
+	"  [ -f \"$f\" ] || continue\n"
+	"  echo \"$f $(openssl pkey -in \"$f\" -pubout -outform DER | sha256sum | cut -d \" \" -f 1)\"\n"
+	"done";
+
 static void plan_dkim(const struct answers *a, struct plan_step *ps)
 {
 	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, a->opt.dkim_dir);
@@ -17,10 +23,8 @@ static void plan_dkim(const struct answers *a, struct plan_step *ps)
 	         "elif [ -d \"$k\" ]; then cp -a -- \"$k\" \"$b/target-before/dkim\" && echo \"saved in $b/target-before/dkim\"\n"
 	         "else echo 'the target has no DKIM keys yet'; fi",
 	         k, bk);
-	plan_capture(ps, HOST_SOURCE, 0, "keys", "lists the source's keys",
-	             "cd -- %q 2>/dev/null || exit 0\n"
-	             "compgen -G '*.pem' || true",
-	             k);
+	plan_capture(ps, HOST_SOURCE, 0, "keys", "lists the source's keys with the fingerprints of their public halves",
+	             "cd -- %q 2>/dev/null || exit 0\n%s", k, steps_dkim_fingerprints);
 	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "keys", "copies the keys (a target key of the same name is replaced)",
 	          "k=%q\n"
 	          "keys=$(cat)\n"
@@ -36,10 +40,19 @@ static void plan_dkim(const struct answers *a, struct plan_step *ps)
 	         "find \"$k\" -name '*.pem' -exec chmod 0400 {} +\n"
 	         "ls -l -- \"$k\"",
 	         k);
-	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "asks amavisd to check the keys against DNS",
+	plan_feed(ps, HOST_TARGET, 0, "keys", "the target's keys are the source's (public key fingerprints)",
+	          "src=$(cat)\n"
+	          "[ -n \"$src\" ] || { echo 'the source has no DKIM keys: nothing to compare'; exit 0; }\n"
+	          "cd -- %q || exit 1\n"
+	          "dst=$(%s)\n"
+	          "missing=$(LC_ALL=C comm -23 <(printf '%%s\\n' \"$src\" | LC_ALL=C sort) <(printf '%%s\\n' \"$dst\" | LC_ALL=C sort))\n"
+	          "[ -z \"$missing\" ] || { echo 'not the same key on the target:' >&2; printf '%%s\\n' \"$missing\" >&2; exit 1; }\n"
+	          "printf '%%s\\n' \"$src\" | sed 's/^/same key: /'",
+	          k, steps_dkim_fingerprints);
+	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "asks amavisd to check the keys against DNS, where amavisd runs",
 	         "if command -v amavisd >/dev/null; then amavisd testkeys\n"
 	         "elif command -v amavisd-new >/dev/null; then amavisd-new testkeys\n"
-	         "else echo 'amavisd is not installed here: the keys were not tested' >&2; exit 1; fi");
+	         "else echo 'amavisd is not installed here: the keys were compared by fingerprint only (above)'; fi");
 	free(ssh);
 	free(src);
 }
@@ -53,8 +66,9 @@ const struct step step_dkim = {
 	       "same keys or its mail fails DKIM. The target's own keys are saved first; "
 	       "the keys must belong to amavis, readable by it alone. The dkim_key() "
 	       "lines of the source's amavisd configuration name the keys: the config "
-	       "step lists them if the target's differ. 'amavisd testkeys' then checks "
-	       "the keys against DNS (it needs the DNS to be reachable).",
+	       "step lists them if the target's differ. 'The fingerprints of the public halves "
+	       "prove the target holds the same keys; where amavisd is installed, "
+	       "'amavisd testkeys' also checks them against DNS (it needs the DNS).",
 	.applies = steps_is_iredmail,
 	.plan = plan_dkim,
 };

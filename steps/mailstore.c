@@ -15,7 +15,7 @@ static void add_sync(struct plan_step *ps, const struct answers *a, int live, co
 	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, a->opt.vmail_dir);
 
 	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, note,
-	         "rsync -aHs --numeric-ids --stats -e %q -- %q/ %q/%s", ssh, src, a->opt.vmail_dir,
+	         "rsync -aHAXs --numeric-ids --stats -e %q -- %q/ %q/%s", ssh, src, a->opt.vmail_dir,
 	         live ? " || { rc=$?; [ \"$rc\" = 24 ] || exit \"$rc\"; "
 	                "echo 'some files vanished while copying (mail changes while live): the final copy takes them'; }"
 	              : "");
@@ -40,7 +40,8 @@ const struct step step_mailstore_bulk = {
 	       "large server in the seed paper), so it runs first, while the old server "
 	       "still serves users. The target pulls the mail store from the source with "
 	       "rsync (directly, with the one-off key) into the same path, keeping hard "
-	       "links and numeric owners; it deletes nothing. The "
+	       "links, ACLs, extended attributes, numeric owners and the Maildir file "
+	       "names (which carry each message's flags); it deletes nothing. The "
 	       "final copy in the downtime window then only moves what changed, which "
 	       "takes minutes.",
 	.applies = two_phase,
@@ -69,7 +70,7 @@ static void plan_final(const struct answers *a, struct plan_step *ps)
 	          "while IFS= read -r d; do\n"
 	          "  case $d in vmail[0-9]*) ;; *) continue ;; esac\n"
 	          "  case $d in */*) echo \"not a folder name: $d\" >&2; exit 1 ;; esac\n"
-	          "  rsync -aHs --numeric-ids --delete-after --stats -e %q -- %q/\"$d/\" \"$v/$d/\"\n"
+	          "  rsync -aHAXs --numeric-ids --delete-after --stats -e %q -- %q/\"$d/\" \"$v/$d/\"\n"
 	          "  n=$((n + 1))\n"
 	          "done\n"
 	          "echo \"$n mailbox folder(s) now as on the source\"",

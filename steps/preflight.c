@@ -28,7 +28,8 @@ static const char *edition_name(enum backend b)
 	}
 }
 
-static void plan_host_checks(struct plan_step *ps, enum host h, const struct endpoint *e)
+static void plan_host_checks(const struct answers *a, struct plan_step *ps, enum host h,
+                             const struct endpoint *e)
 {
 	const char *name = plan_host_name(h);
 	const char *sql = e->backend == BACKEND_PGSQL ? "pg_dump psql runuser" : "mysqldump mysql";
@@ -41,13 +42,28 @@ static void plan_host_checks(struct plan_step *ps, enum host h, const struct end
 	         "echo \"%s: $release\"\n"
 	         "case \" $release \" in %s) ;; *) echo 'expected an iRedMail %s edition on the %s' >&2; exit 1 ;; esac",
 	         name, edition_pattern(e->backend), edition_name(e->backend), name);
+	plan_add(ps, h, 0, "installs rsync if it is missing (the copies need it on both servers)",
+	         "if command -v rsync >/dev/null; then echo \"rsync is installed: $(command -v rsync)\"; exit 0; fi\n"
+	         "echo 'rsync is missing on the %s: installing it'\n"
+	         "if command -v apt-get >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q rsync </dev/null\n"
+	         "elif command -v dnf >/dev/null; then dnf install -y rsync </dev/null\n"
+	         "elif command -v yum >/dev/null; then yum install -y rsync </dev/null\n"
+	         "else echo 'no apt-get, dnf or yum here: install rsync by hand' >&2; exit 1; fi\n"
+	         "command -v rsync >/dev/null || { echo 'rsync is still missing' >&2; exit 1; }",
+	         name);
 	plan_add(ps, h, 0, "has the tools the migration uses",
 	         "missing=0\n"
-	         "for t in rsync bzip2 du df %s%s%s; do\n"
+	         "for t in rsync bzip2 du df openssl %s%s%s; do\n"
 	         "  command -v \"$t\" >/dev/null || { echo \"missing on the %s: $t\" >&2; missing=1; }\n"
 	         "done\n"
 	         "[ \"$missing\" = 0 ] && echo 'all tools present'",
-	         sql, ldap, h == HOST_TARGET ? " doveadm ssh ssh-keygen" : "", name);
+	         sql, ldap, h == HOST_TARGET ? " doveadm ssh ssh-keygen sendmail" : "", name);
+	plan_add(ps, h, 0, "reports its Dovecot and Roundcube versions",
+	         "echo \"Dovecot $(dovecot --version 2>/dev/null || echo 'not found')\"\n"
+	         "rc=%q\n"
+	         "v=$(sed -n \"s/.*define('RCMAIL_VERSION', *'\\([^']*\\)').*/\\1/p\" \"$rc/program/include/iniset.php\" 2>/dev/null || true)\n"
+	         "echo \"Roundcube ${v:-not found in $rc}\"",
+	         a->opt.roundcube_dir);
 }
 
 /* The checks that compare the two servers.  No server reaches the other
@@ -118,11 +134,13 @@ static void plan_look(const struct answers *a, struct plan_step *ps, enum host h
 
 static void plan_preflight(const struct answers *a, struct plan_step *ps)
 {
-	plan_host_checks(ps, HOST_SOURCE, &a->source);
-	plan_host_checks(ps, HOST_TARGET, &a->target);
+	plan_host_checks(a, ps, HOST_SOURCE, &a->source);
+	plan_host_checks(a, ps, HOST_TARGET, &a->target);
 	plan_compare(a, ps);
 	plan_look(a, ps, HOST_SOURCE, &a->source);
 	plan_look(a, ps, HOST_TARGET, &a->target);
+	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "lower the TTL of the MX and A records to 300 seconds, a day ahead",
+	         "printf '%%s\\n' 'At your DNS provider, lower the TTL of every mail domain'\"'\"'s MX record and of the A record it names to 300 seconds, at least a day (the old TTL) before the switch, so senders follow the change within minutes.'");
 }
 
 const struct step step_preflight = {
@@ -136,9 +154,10 @@ const struct step step_preflight = {
 	       "reach each other yet. Then mailshift reads each server's databases (and "
 	       "directory) itself, through SSH tunnels with the server's own credentials: "
 	       "versions, sizes, tables and rows, accounts and domains. Nothing is "
-	       "changed by this step. Do now what must "
-	       "be done ahead: lower the TTL of your MX and A records to 300 seconds at "
-	       "least a day before the switch, so senders follow the change within minutes.",
+	       "changed by this step, except that rsync is installed where it is "
+	       "missing (the copies need it on both servers). Last, the one thing to "
+	       "do a day ahead: lower the TTL of your MX and A records, a checklist "
+	       "item you confirm (or leave pending).",
 	.applies = steps_is_iredmail,
 	.plan = plan_preflight,
 };
@@ -150,35 +169,46 @@ static int has_installer(const struct answers *a)
 
 static void plan_installer(const struct answers *a, struct plan_step *ps)
 {
-	plan_add(ps, HOST_SOURCE, ACT_ADVISORY, "lists the installer files that are missing or damaged",
+	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "lists the installer files that are missing or damaged, and where each comes from",
 	         "d=%q\n"
-	         "cd -- \"$d/pkgs\" || exit 1\n"
+	         "cd -- \"$d/pkgs\" || { echo \"no installer tree at $d on the target: unpack the source's iRedMail version there\" >&2; exit 1; }\n"
 	         "if [ -f pkgs.sha256 ]; then list=pkgs.sha256 sum=sha256sum\n"
 	         "elif [ -f MD5.misc ]; then list=MD5.misc sum=md5sum\n"
 	         "else echo \"no pkgs/pkgs.sha256 or pkgs/MD5.misc in $d\" >&2; exit 1; fi\n"
-	         "bad=0\n"
+	         "# the mirror get_all.sh downloads from (conf/global), as it builds the URL\n"
+	         "mirror=\n"
+	         "[ ! -f \"$d/conf/global\" ] || mirror=$(sed -n 's/.*IREDMAIL_MIRROR:-\\([^}]*\\)}.*/\\1/p' \"$d/conf/global\" | head -n 1)\n"
+	         "mirror=${mirror:-https://dl.iredmail.org}\n"
+	         "bad=0 n=0\n"
 	         "while read -r want file; do\n"
 	         "  [ -n \"$file\" ] || continue\n"
+	         "  file=${file#\\*}\n"
 	         "  case $file in misc/*) ;; *) file=misc/$file ;; esac\n"
-	         "  if [ ! -f \"$file\" ]; then echo \"missing: $d/pkgs/$file\"; bad=$((bad + 1))\n"
-	         "  elif [ \"$($sum < \"$file\" | cut -d ' ' -f 1)\" != \"$want\" ]; then "
-	         "echo \"wrong checksum: $d/pkgs/$file\"; bad=$((bad + 1)); fi\n"
+	         "  n=$((n + 1))\n"
+	         "  if [ ! -f \"$file\" ]; then why=missing\n"
+	         "  elif [ \"$($sum < \"$file\" | cut -d ' ' -f 1)\" != \"$want\" ]; then why='wrong checksum'\n"
+	         "  else continue; fi\n"
+	         "  bad=$((bad + 1))\n"
+	         "  echo \"$why: ${file#misc/}  <- $mirror/yum/misc/${file#misc/}  -> $d/pkgs/misc/\"\n"
 	         "done < \"$list\"\n"
-	         "if [ \"$bad\" -gt 0 ]; then echo \"$bad file(s) to download by hand into $d/pkgs/misc/ "
-	         "before running the installer\" >&2; exit 1; fi\n"
-	         "echo \"every file in $list is present and intact\"",
+	         "if [ \"$bad\" -gt 0 ]; then echo \"$bad of $n file(s) to download by hand (URL <-) into $d/pkgs/misc/ (->), "
+	         "then retry this check; the installer stops without them\" >&2; exit 1; fi\n"
+	         "echo \"all $n files in $list are present and intact\"",
 	         a->opt.installer_dir);
 }
 
 const struct step step_installer = {
 	.id = "installer",
 	.title = "Check the iRedMail installer's files",
-	.why = "To install the source's iRedMail version on the target, the installer "
+	.why = "The target must run the source's iRedMail version. Its installer "
 	       "(pkgs/get_all.sh) downloads the files listed in pkgs/pkgs.sha256 (older "
-	       "releases: pkgs/MD5.misc) into pkgs/misc/. For an older release some of them "
-	       "are no longer on the mirror. This step lists the missing or damaged files "
-	       "so you can fetch them by hand and put them in pkgs/misc/ before running "
-	       "the installer. It changes nothing; a missing file is a warning, not a stop.",
+	       "releases: pkgs/MD5.misc) into pkgs/misc/; for an older release some are "
+	       "no longer on the mirror and the installer stops. This step checks the "
+	       "installer tree on the target and lists each missing or damaged file with "
+	       "the URL it comes from and the folder it goes in (pkgs/misc/). Fetch them "
+	       "(from the mirror, an archive, or the source's own installer tree), then "
+	       "retry the check until it passes. It changes nothing; a missing file is "
+	       "a warning, not a stop.",
 	.applies = has_installer,
 	.plan = plan_installer,
 };

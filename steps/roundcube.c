@@ -72,6 +72,24 @@ static void plan_roundcube(const struct answers *a, struct plan_step *ps)
 	         "mv -- \"$f\" \"$f.restored\"\n"
 	         "echo \"restored $n owners and modes\"",
 	         bk);
+	plan_add(ps, HOST_SOURCE, 0, "proves no file is world-writable and every owner and mode is as before",
+	         "d=$(readlink -f -- %q); f=%q/roundcube-perms.restored\n"
+	         "ww=$(find \"$d\" -perm -0002 ! -type l -print)\n"
+	         "[ -z \"$ww\" ] || { echo 'world-writable after the upgrade:' >&2; printf '%%s\\n' \"$ww\" | head -n 20 >&2; exit 1; }\n"
+	         "t=$(mktemp -d)\n"
+	         "LC_ALL=C sort -z < \"$f\" > \"$t/before\"\n"
+	         "find \"$d\" -printf '%%m %%u:%%g %%p\\0' | LC_ALL=C sort -z > \"$t/now\"\n"
+	         "bad=0\n"
+	         "# a line saved before and not found now: changed, unless the upgrade removed the path\n"
+	         "while IFS= read -r -d '' l; do\n"
+	         "  p=${l#* }; p=${p#* }\n"
+	         "  [ -e \"$p\" ] && [ ! -L \"$p\" ] || continue\n"
+	         "  echo \"not as before: $p (was ${l%%%% /*}, now $(stat -c '%%a %%U:%%G' -- \"$p\"))\" >&2; bad=$((bad + 1))\n"
+	         "done < <(LC_ALL=C comm -z -23 \"$t/before\" \"$t/now\")\n"
+	         "rm -rf -- \"$t\"\n"
+	         "[ \"$bad\" = 0 ] || exit 1\n"
+	         "echo \"no world-writable file in $d; $(tr -cd '\\0' < \"$f\" | wc -c) owners and modes as before the upgrade\"",
+	         rc, bk);
 }
 
 const struct step step_roundcube = {
@@ -83,8 +101,9 @@ const struct step step_roundcube = {
 	       "The upgrade must be able to write the installed tree as the web server "
 	       "user; instead of making everything world-writable (the seed paper's chmod "
 	       "777), mailshift saves the tree and every owner and mode, gives the tree to "
-	       "the web server user (www-data) for the upgrade alone, and then puts back "
-	       "exactly the owners and modes that were there.",
+	       "the web server user (www-data) for the upgrade alone, puts back exactly "
+	       "the owners and modes that were there, and proves it: no file in the tree "
+	       "is world-writable and every saved owner and mode is back.",
 	.applies = has_release,
 	.plan = plan_roundcube,
 };

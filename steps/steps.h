@@ -48,6 +48,10 @@ char *steps_source_path(const struct answers *a, const char *path);
  * before anything is copied in the downtime window). */
 extern const char steps_source_stopped_check[];
 
+/* Shell text, run in the DKIM directory: "NAME.pem SHA256" per key, the
+ * digest of its public half (what the DNS publishes). */
+extern const char steps_dkim_fingerprints[];
+
 /* Commands shared by the SQL steps (steps/databases.c): moves the named
  * databases (a shell word list, e.g. "vmail") from source to target, each one
  * backed up on the target before it is overwritten. */

@@ -59,6 +59,19 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 		free(ldap);
 		free(env);
 	}
+	{
+		char *dkim = shell_fmt("cd -- %q 2>/dev/null || exit 0\n%s", a->opt.dkim_dir, steps_dkim_fingerprints);
+		add_compare(ps, a, "every DKIM key is on the target (public key fingerprints)", dkim, NATIVE_NONE);
+		free(dkim);
+	}
+	plan_add(ps, HOST_TARGET, 0, "the mail belongs to vmail (folders 0700) and the DKIM keys to amavis (0400)",
+	         "v=%q; k=%q\n"
+	         "bad=$(find \"$v\"/vmail[0-9]* \"$v/sieve\" \"$v/public\" -maxdepth 0 \\( ! -user vmail -o ! -group vmail -o ! -perm 0700 \\) -print 2>/dev/null)\n"
+	         "bad+=$(find \"$v\"/vmail[0-9]* \"$v/sieve\" \"$v/public\" -mindepth 1 \\( ! -user vmail -o ! -group vmail \\) -print 2>/dev/null | head -n 20)\n"
+	         "if [ -d \"$k\" ]; then bad+=$(find \"$k\" -name '*.pem' \\( ! -user amavis -o ! -perm 0400 \\) -print); fi\n"
+	         "[ -z \"$bad\" ] || { echo 'wrong owner or mode:' >&2; printf '%%s\\n' \"$bad\" >&2; exit 1; }\n"
+	         "echo \"$(find \"$v\" -mindepth 1 | wc -l) paths in $v belong to vmail; the DKIM keys to amavis\"",
+	         a->opt.vmail_dir, a->opt.dkim_dir);
 	/* mailshift compares through its own connections: rows, LDAP entries,
 	 * accounts with their maildirs, domains */
 	add_compare(ps, a, "every table has the same rows; every account (with its maildir) and domain is there",
@@ -101,16 +114,47 @@ static void plan_test(const struct answers *a, struct plan_step *ps)
 	}
 	plan_add(ps, HOST_TARGET, 0, "Postfix and Dovecot run on the target",
 	         "systemctl is-active postfix dovecot");
-	plan_add(ps, HOST_TARGET, 0, "Dovecot finds every active user and opens their INBOX",
+	plan_add(ps, HOST_TARGET, 0, "Dovecot sees every message of every active user, with its Seen flag",
 	         "users=$(%s)\n"
-	         "n=0 bad=0\n"
+	         "n=0 bad=0 total=0\n"
 	         "for u in $users; do\n"
 	         "  n=$((n + 1))\n"
-	         "  doveadm mailbox status -u \"$u\" messages INBOX >/dev/null 2>&1 || { echo \"cannot open the INBOX of $u\" >&2; bad=$((bad + 1)); }\n"
+	         "  home=$(doveadm user -f home \"$u\" 2>/dev/null) && loc=$(doveadm user -f mail \"$u\" 2>/dev/null) "
+	         "|| { echo \"Dovecot does not find $u\" >&2; bad=$((bad + 1)); continue; }\n"
+	         "  loc=${loc#maildir:}; loc=${loc%%%%:*}; [ -n \"$loc\" ] || loc='~/Maildir'\n"
+	         "  md=${loc/#\\~/${home%%/}}\n"
+	         "  files=$(find \"$md\" -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) | wc -l)\n"
+	         "  unread=$(find \"$md\" -type f \\( -path '*/new/*' -o \\( -path '*/cur/*' ! -name '*:2,*S*' \\) \\) | wc -l)\n"
+	         "  seen=$(doveadm -f tab mailbox status -u \"$u\" 'messages unseen' '*' 2>/dev/null "
+	         "| awk -F '\\t' 'NR > 1 {m += $(NF - 1); s += $NF} END {print m + 0, s + 0}')\n"
+	         "  total=$((total + files))\n"
+	         "  [ \"$seen\" = \"$files $unread\" ] || { echo \"$u: $files message files ($unread unread) in $md, "
+	         "Dovecot shows ${seen%% *} (${seen#* } unread)\" >&2; bad=$((bad + 1)); }\n"
 	         "done\n"
-	         "echo \"$((n - bad)) of $n users' mailboxes open\"\n"
+	         "echo \"Dovecot shows all $total messages, and which are unread, for $((n - bad)) of $n users\"\n"
 	         "[ \"$bad\" = 0 ] && [ \"$n\" -gt 0 ]",
 	         users);
+	plan_capture(ps, HOST_TARGET, 0, "test_message", "a message sent through the target's Postfix arrives",
+	             "users=$(%s)\n"
+	             "to=${users%%%%[[:space:]]*}\n"
+	             "[ -n \"$to\" ] || { echo 'no active user to send a test message to' >&2; exit 1; }\n"
+	             "tok=mailshift-test-$(date +%%s)-$$\n"
+	             "printf 'From: <%%s>\\nTo: <%%s>\\nSubject: %%s\\n\\nmailshift sent this to test the new server; it removes it.\\n' "
+	             "\"$to\" \"$to\" \"$tok\" | sendmail -f \"$to\" -- \"$to\"\n"
+	             "for i in $(seq 1 90); do\n"
+	             "  if [ -n \"$(doveadm search -u \"$to\" mailbox INBOX header Subject \"$tok\" 2>/dev/null)\" ]; then\n"
+	             "    echo \"delivered to the INBOX of $to in about $i s\" >&2\n"
+	             "    echo \"$to $tok\"; exit 0\n"
+	             "  fi\n"
+	             "  sleep 1\n"
+	             "done\n"
+	             "echo \"the test message to $to did not arrive in 90 s: see the target's mail log (postqueue -p)\" >&2; exit 1",
+	             users);
+	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "test_message", "removes that test message (only it: its subject is unique)",
+	          "read -r to tok\n"
+	          "case $tok in mailshift-test-[0-9]*-[0-9]*) ;; *) echo \"not a test message subject: $tok\" >&2; exit 1 ;; esac\n"
+	          "doveadm expunge -u \"$to\" mailbox INBOX header Subject \"$tok\"\n"
+	          "echo \"removed the test message from the INBOX of $to\"");
 	free(users);
 }
 
@@ -118,11 +162,13 @@ const struct step step_test = {
 	.id = "test",
 	.title = "Test the new server",
 	.why = "The new server runs now. mailshift checks that Postfix and Dovecot are "
-	       "up and that Dovecot, through its own user lookup (SQL or LDAP with the "
-	       "target's service passwords), finds every active user and opens their "
-	       "INBOX: wrong owners, paths or lookup passwords show here. Then log in "
-	       "yourself with a mail client or openssl s_client -connect NEW:993 before "
-	       "the switch.",
+	       "up; that Dovecot, through its own user lookup (SQL or LDAP with the "
+	       "target's service passwords), finds every active user and shows every "
+	       "message file of theirs, with the same unread ones (wrong owners, paths "
+	       "or lookup passwords show here); and that a message sent through the "
+	       "target's Postfix reaches a mailbox. That test message is then removed. "
+	       "Log in yourself too, with a mail client or openssl s_client -connect "
+	       "NEW:993, before the switch.",
 	.applies = steps_is_iredmail,
 	.plan = plan_test,
 };

@@ -84,4 +84,31 @@ static inline void fx_build_values(struct answers *a, struct plan *p)
 	fx_build_from(a, p, fx_value_steps);
 }
 
+/* A plan with checklist items (ACT_MANUAL): printed instructions the admin
+ * confirms, one in each step. */
+static void fx_plan_prepare(const struct answers *a, struct plan_step *ps)
+{
+	(void)a;
+	plan_add(ps, HOST_LOCAL, 0, "a check", "echo ready");
+	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "lower the MX/A TTL to 300 s a day ahead", "printf '%%s\\n' %q",
+	         "At your DNS provider, lower the TTL of the MX and A records to 300 seconds.");
+}
+
+static void fx_plan_switch(const struct answers *a, struct plan_step *ps)
+{
+	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "point the MX at the new server (it's the switch)",
+	         "printf '%%s\\n' %q", a->target.host);
+	plan_add(ps, HOST_LOCAL, 0, "after", "echo after");
+}
+
+static const struct step fx_manual_steps[] = {
+	{ .id = "prepare", .title = "Prepare", .why = "A day ahead.", .plan = fx_plan_prepare },
+	{ .id = "cutover", .title = "Cutover", .why = "The switch.", .plan = fx_plan_switch },
+};
+
+static inline void fx_build_manual(struct answers *a, struct plan *p)
+{
+	fx_build_from(a, p, fx_manual_steps);
+}
+
 #endif

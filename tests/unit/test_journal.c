@@ -139,11 +139,122 @@ static void test_report(void **state)
 	free(dir);
 }
 
+/* A run stopped after a step as asked (--until): "finish paused", and the
+ * next run resumes at the next step's first action; the report says so. */
+static void test_paused(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *dir = tu_tmpdir(), *path = xasprintf("%s/j", dir), err[256], *text = NULL;
+	struct journal *j;
+	struct journal_progress jp;
+	size_t len = 0;
+	FILE *f;
+	(void)state;
+
+	fx_build(&a, &p);
+	j = journal_open(path, &p, 0, err, sizeof err);
+	assert_non_null(j);
+	journal_step(j, 0, &p.steps[0]);
+	journal_action_start(j, 0, 0);
+	journal_action_end(j, 0, 0, JOURNAL_OK, 0);
+	journal_action_start(j, 0, 1);
+	journal_action_end(j, 0, 1, JOURNAL_OK, 0);
+	journal_step_end(j, 0, &p.steps[0], "done");
+	journal_finish(j, "paused");
+	assert_int_equal(journal_close(j), 0);
+	text = tu_read(path);
+	assert_non_null(strstr(text, "\tfirst-step\tdone\nfinish\t"));
+	assert_non_null(strstr(text, "\tpaused\n"));
+	free(text);
+	text = NULL;
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(jp.step, 1);
+	assert_int_equal(jp.action, 0);
+	journal_progress_free(&jp);
+	f = open_memstream(&text, &len);
+	assert_int_equal(journal_report(path, f, err, sizeof err), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "first-step            0:00:00  done       live\n"));
+	assert_non_null(strstr(text, "last run           paused after step first-step as asked (--until)"));
+	assert_null(strstr(text, "checklist"));
+	free(text);
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(path);
+	free(dir);
+}
+
+/* Checklist items: written with their step id and note (on one line),
+ * finished for a resume, listed by the report as last recorded. */
+static void test_checklist(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *dir = tu_tmpdir(), *path = xasprintf("%s/j", dir), err[256], *text = NULL;
+	struct journal *j;
+	struct journal_progress jp;
+	size_t len = 0;
+	FILE *f;
+	(void)state;
+
+	fx_build_manual(&a, &p);
+	free(p.steps[1].act[0].note);
+	p.steps[1].act[0].note = xstrdup("point the MX\tat the new server\n(now)");
+	j = journal_open(path, &p, 0, err, sizeof err);
+	journal_step(j, 0, &p.steps[0]);
+	journal_action_end(j, 0, 0, JOURNAL_OK, 0);
+	journal_checklist_end(j, 0, 1, &p.steps[0], JOURNAL_PENDING);
+	journal_step_end(j, 0, &p.steps[0], "done");
+	journal_step(j, 1, &p.steps[1]);
+	journal_checklist_end(j, 1, 0, &p.steps[1], JOURNAL_PENDING);
+	journal_finish(j, "refused");
+	assert_int_equal(journal_close(j), 0);
+	text = tu_read(path);
+	assert_non_null(strstr(text, "\t1\t0\tpending\t0\tcutover\tpoint the MX at the new server (now)\n"));
+	free(text);
+	text = NULL;
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(jp.step, 1);
+	assert_int_equal(jp.action, 1);
+	journal_progress_free(&jp);
+	assert_int_equal(journal_checklist(path, NULL, 1, err, sizeof err), 2);
+
+	/* a later run confirms the first item: listed once, confirmed */
+	j = journal_open(path, &p, 1, err, sizeof err);
+	journal_checklist_end(j, 0, 1, &p.steps[0], JOURNAL_CONFIRMED);
+	journal_finish(j, "done");
+	assert_int_equal(journal_close(j), 0);
+	f = open_memstream(&text, &len);
+	assert_int_equal(journal_report(path, f, err, sizeof err), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "last run           done\n\nchecklist\n"
+	                             "  confirmed  prepare: lower the MX/A TTL to 300 s a day ahead\n"
+	                             "  pending    cutover: point the MX at the new server (now)\n"));
+	free(text);
+	text = NULL;
+	f = open_memstream(&text, &len);
+	assert_int_equal(journal_checklist(path, f, 1, err, sizeof err), 1);
+	fclose(f);
+	assert_string_equal(text, "  pending    cutover: point the MX at the new server (now)\n");
+	free(text);
+	assert_int_equal(journal_checklist("/nonexistent/j", NULL, 1, err, sizeof err), -1);
+	assert_string_equal(err, "/nonexistent/j: no such journal");
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(path);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resume_points),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_paused),
+		cmocka_unit_test(test_checklist),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,7 +71,7 @@ static void test_mariadb(void **state)
 	t = step_text(&p, "mailstore-final");
 	assert_non_null(strstr(t, "--delete-after"));
 	/* the target pulls, from the source's own list of mailbox folders */
-	assert_non_null(strstr(t, "[target] rsync -aHs --numeric-ids --stats -e \"ssh -i /root/.ssh/mailshift-migration"));
+	assert_non_null(strstr(t, "[target] rsync -aHAXs --numeric-ids --stats -e \"ssh -i /root/.ssh/mailshift-migration"));
 	assert_non_null(strstr(t, "-- root@old.example.org:/var/vmail/\"$d/\" \"$v/$d/\""));
 	free(t);
 	assert_true(p.steps[plan_find(&p, "stop-services")].step->flags & STEP_DOWNTIME);
@@ -223,6 +223,78 @@ static void test_refused(void **state)
 	        "migrating iredmail/openldap to postfix-dovecot is not built yet");
 }
 
+/* The checks and the safety of the whole iRedMail migration: where each
+ * runs, which actions are DESTRUCTIVE, and the proofs each step gives. */
+static const struct action *find_action(const struct plan *p, const char *id, const char *needle)
+{
+	int si = plan_find(p, id);
+	size_t i;
+
+	assert_true(si >= 0);
+	for (i = 0; i < p->steps[si].n; i++)
+		if (strstr(p->steps[si].act[i].cmd, needle))
+			return &p->steps[si].act[i];
+	fail_msg("step %s has no action with \"%s\"", id, needle);
+	return NULL;
+}
+
+static void test_proofs(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *text = conf("mariadb", "mariadb", "roundcube_release = /root/rc-1.7\ninstaller_dir = /root/iRedMail-1.8.1\n"
+	                  "carry_config = /etc/postfix/header_checks  /etc/dovecot/conf.d/90-quota.conf\n");
+	const struct action *act;
+	(void)state;
+
+	build(&a, &p, text);
+	assert_string_equal(a.opt.carry_config, "/etc/postfix/header_checks /etc/dovecot/conf.d/90-quota.conf");
+	/* rsync is offered on both hosts, the installer checked on the target */
+	act = find_action(&p, "preflight", "apt-get install -y -q rsync");
+	assert_int_equal(act->on, HOST_SOURCE);
+	act = find_action(&p, "installer", "yum/misc/");
+	assert_int_equal(act->on, HOST_TARGET);
+	assert_true(act->flags & ACT_ADVISORY);
+	/* Roundcube: no world-writable file after the upgrade */
+	act = find_action(&p, "roundcube", "-perm -0002");
+	assert_int_equal(act->on, HOST_SOURCE);
+	assert_false(act->flags & ACT_ADVISORY);
+	/* DKIM: fingerprints compared, never advisory */
+	act = find_action(&p, "dkim", "comm -23");
+	assert_non_null(act->input);
+	assert_false(act->flags & ACT_ADVISORY);
+	/* config: diffs masked; the selected files carried, confirmed */
+	act = find_action(&p, "config", "diff -u");
+	assert_non_null(strstr(act->cmd, "(masked)"));
+	act = find_action(&p, "config", "read -r -a files");
+	assert_true(act->flags & ACT_DESTRUCTIVE);
+	assert_non_null(strstr(act->cmd, "<<< \"/etc/postfix/header_checks /etc/dovecot/conf.d/90-quota.conf\""));
+	/* verify: keys and owners; test: Dovecot's view, a message through Postfix, removed (confirmed) */
+	find_action(&p, "verify", "openssl pkey");
+	find_action(&p, "verify", "! -user vmail");
+	find_action(&p, "test", "'messages unseen'");
+	act = find_action(&p, "test", "sendmail -f");
+	assert_string_equal(act->capture, "test_message");
+	act = find_action(&p, "test", "doveadm expunge");
+	assert_true(act->flags & ACT_DESTRUCTIVE);
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+
+	/* without carry_config, nothing is put in place */
+	text = conf("mariadb", "mariadb", "");
+	build(&a, &p, text);
+	{
+		int si = plan_find(&p, "config");
+		size_t i;
+		for (i = 0; i < p.steps[si].n; i++)
+			assert_false(p.steps[si].act[i].flags & ACT_DESTRUCTIVE);
+	}
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+}
+
 /* Every action is valid bash, whatever the answers hold, and user text only
  * ever appears quoted. */
 static void test_hostile_answers(void **state)
@@ -232,7 +304,8 @@ static void test_hostile_answers(void **state)
 	struct answers a;
 	struct plan p;
 	char *opts = xasprintf("vmail_dir = %s\nbackup_dir = %s\nroundcube_release = /r\ninstaller_dir = %s\n"
-	                       "ldap_suffix = \"dc=ex'ample\"\n", evil_ini, evil_ini, evil_ini);
+	                       "roundcube_dir = %s\ncarry_config = /etc/x$(touch /tmp/mailshift-pwned)'`x`\n"
+	                       "ldap_suffix = \"dc=ex'ample\"\n", evil_ini, evil_ini, evil_ini, evil_ini);
 	char *text = conf("openldap", "openldap", opts);
 	size_t i, j;
 	(void)state;
@@ -249,6 +322,7 @@ static void test_hostile_answers(void **state)
 			buf_free(&out);
 			/* the raw value never appears unquoted */
 			assert_null(strstr(cmd, " /var/v mail$(touch"));
+			assert_null(strstr(cmd, " /etc/x$(touch"));
 		}
 	plan_free(&p);
 	answers_free(&a);
@@ -288,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_openldap),
 		cmocka_unit_test(test_key),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_proofs),
 		cmocka_unit_test(test_hostile_answers),
 		cmocka_unit_test(test_fingerprint),
 	};

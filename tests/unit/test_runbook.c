@@ -132,6 +132,84 @@ static void test_values(void **state)
 	free(dir);
 }
 
+/* Runs "bash -c SCRIPT" with stdout captured; returns the exit status. */
+static int sh(const char *script, struct buf *out)
+{
+	char *const argv[] = { (char *)"bash", (char *)"-c", (char *)script, NULL };
+
+	buf_reset(out);
+	return tu_capture(argv, out);
+}
+
+/* A checklist item: its action, then "manual NOTE", which asks on replay
+ * (or leaves it pending with --yes); valid bash, shellcheck-clean. */
+static void test_manual(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *dir = tu_tmpdir(), *rp = xasprintf("%s/rb.sh", dir), err[256], *text, *cmd;
+	struct runbook *rb;
+	struct buf out = {0};
+	char *const syntax[] = { (char *)"bash", (char *)"-n", rp, NULL };
+	char *const check[] = { (char *)"shellcheck", rp, NULL };
+	int rc;
+	(void)state;
+
+	fx_build_manual(&a, &p);
+	rb = runbook_open(rp, &p, 0, err, sizeof err);
+	assert_non_null(rb);
+	runbook_step(rb, 0);
+	runbook_action(rb, &p.steps[0].act[0], RUNBOOK_RAN);
+	runbook_action(rb, &p.steps[0].act[1], RUNBOOK_RAN);
+	runbook_step_end(rb);
+	runbook_step(rb, 1);
+	runbook_action(rb, &p.steps[1].act[0], RUNBOOK_SKIPPED);
+	runbook_action(rb, &p.steps[1].act[1], RUNBOOK_RAN);
+	assert_int_equal(runbook_close(rb, "The run stopped after step prepare as asked (--until)."), 0);
+	text = tu_read(rp);
+	assert_non_null(strstr(text, "  # lower the MX/A TTL to 300 s a day ahead\n"
+	                             "  on_local 'printf '\\''%s\\n'\\'' \"At your DNS provider, lower the TTL of the MX "
+	                             "and A records to 300 seconds.\"'\n"
+	                             "  manual \"lower the MX/A TTL to 300 s a day ahead\"\n"));
+	assert_non_null(strstr(text, "  # manual \"point the MX at the new server (it's the switch)\"\n"));
+	assert_non_null(strstr(text, "# The run stopped after step prepare as asked (--until).\n"));
+	free(text);
+
+	assert_int_equal(tu_capture(syntax, &out), 0);
+	buf_reset(&out);
+	rc = tu_capture(check, &out);
+	if (rc != 127) /* shellcheck is not installed */
+		assert_int_equal(rc, 0);
+	buf_reset(&out);
+	cmd = xasprintf("bash %s --dry-run", rp);
+	assert_int_equal(sh(cmd, &out), 0);
+	assert_non_null(strstr(buf_cstr(&out), "  CHECKLIST: lower the MX/A TTL to 300 s a day ahead\n"));
+	free(cmd);
+	/* --yes: the instruction, then pending without a question */
+	cmd = xasprintf("bash %s --yes --only prepare </dev/null 2>/dev/null", rp);
+	assert_int_equal(sh(cmd, &out), 0);
+	assert_non_null(strstr(buf_cstr(&out), "ready\nAt your DNS provider, lower the TTL of the MX and A records "
+	                                       "to 300 seconds.\npending: lower the MX/A TTL to 300 s a day ahead\n"));
+	free(cmd);
+	/* asked: y is confirmed; no answer (or EOF) is pending */
+	cmd = xasprintf("printf 'y\\ny\\n' | bash %s --only prepare 2>/dev/null", rp);
+	assert_int_equal(sh(cmd, &out), 0);
+	assert_non_null(strstr(buf_cstr(&out), "\nconfirmed: lower the MX/A TTL to 300 s a day ahead\n"));
+	free(cmd);
+	cmd = xasprintf("printf 'y\\n' | bash %s --only prepare 2>/dev/null", rp);
+	assert_int_equal(sh(cmd, &out), 0);
+	assert_non_null(strstr(buf_cstr(&out), "\npending: lower the MX/A TTL to 300 s a day ahead\n"));
+	assert_null(strstr(buf_cstr(&out), "confirmed"));
+	free(cmd);
+	buf_free(&out);
+
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(rp);
+	free(dir);
+}
+
 static void test_unwritable(void **state)
 {
 	struct answers a;
@@ -151,6 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_manual),
 		cmocka_unit_test(test_unwritable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

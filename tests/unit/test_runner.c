@@ -56,6 +56,9 @@ struct admin {
 	const char *script;
 	size_t asked;
 	int skip_offered_for_destructive;
+	const size_t *calls;        /* the fake transport's count */
+	size_t manual_asked;        /* checklist questions */
+	size_t calls_at_manual[4];  /* the count when each was asked */
 };
 
 static enum runner_choice next(struct admin *ad)
@@ -94,6 +97,17 @@ static enum runner_choice ui_failed(void *ctx, const struct plan_step *ps, const
 	return next(ctx);
 }
 
+static enum runner_choice ui_manual(void *ctx, const struct plan_step *ps, const struct action *a)
+{
+	struct admin *ad = ctx;
+	(void)ps;
+	assert_true(a->flags & ACT_MANUAL);
+	if (ad->manual_asked < 4)
+		ad->calls_at_manual[ad->manual_asked] = *ad->calls;
+	ad->manual_asked++;
+	return next(ctx);
+}
+
 struct seen {
 	struct buf text;
 };
@@ -123,7 +137,8 @@ static void setup_plan(struct world *w, void (*build)(struct answers *, struct p
 	w->f.t.ops = &fake_ops;
 	memcpy(w->f.status, statuses, n * sizeof *statuses);
 	w->ad.script = script;
-	w->ui = (struct runner_ui){ ui_step, ui_destructive, ui_failed, &w->ad };
+	w->ad.calls = &w->f.calls;
+	w->ui = (struct runner_ui){ ui_step, ui_destructive, ui_failed, ui_manual, &w->ad };
 	w->sink = (struct sink){ collect, &w->seen };
 }
 
@@ -354,6 +369,171 @@ static void test_value_resume(void **state)
 	teardown(&w);
 }
 
+/* Runs the checklist plan with a journal in dir; returns the result. */
+static enum runner_result run_journaled(struct world *w, const char *jp, const struct runner_opts *o)
+{
+	char err[256];
+	struct journal *j = journal_open(jp, &w->p, 0, err, sizeof err);
+	enum runner_result r;
+
+	assert_non_null(j);
+	r = runner_run(&w->p, &w->f.t, &w->ui, &w->sink, NULL, j, o, &w->rep);
+	assert_int_equal(journal_close(j), 0);
+	return r;
+}
+
+/* --yes: checklist items run (the instruction shows), nothing is asked,
+ * each is recorded pending, and the run is done and complete. */
+static void test_manual_yes(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0, 0, 0 };
+	struct runner_opts o = { .yes = 1 };
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256], *text;
+	struct journal_progress progress;
+	(void)state;
+
+	setup_plan(&w, fx_build_manual, "", st, 4);
+	assert_int_equal(run_journaled(&w, jp, &o), RUNNER_DONE);
+	assert_int_equal(w.f.calls, 4);
+	assert_int_equal(w.ad.manual_asked, 0);
+	assert_int_equal(w.rep.pending, 2);
+	assert_int_equal(w.rep.confirmed, 0);
+	assert_non_null(strstr(buf_cstr(&w.f.log), "local: printf '%s\\n' new.example.org\n"));
+	assert_non_null(strstr(buf_cstr(&w.seen.text), "checklist: pending (do it later; mailshift --report lists it): "
+	                                                "lower the MX/A TTL to 300 s a day ahead"));
+	text = tu_read(jp);
+	assert_non_null(strstr(text, "\t0\t1\tpending\t0\tprepare\tlower the MX/A TTL to 300 s a day ahead\n"));
+	assert_non_null(strstr(text, "\t1\t0\tpending\t0\tcutover\tpoint the MX at the new server (it's the switch)\n"));
+	assert_null(strstr(text, "\t0\t1\tok\t"));
+	free(text);
+	/* pending blocks no resume */
+	assert_int_equal(journal_resume_point(jp, &w.p, &progress, err, sizeof err), JOURNAL_COMPLETE);
+	assert_int_equal(journal_checklist(jp, NULL, 1, err, sizeof err), 2);
+	teardown(&w);
+	tu_rmrf(dir);
+	free(jp);
+	free(dir);
+}
+
+/* The admin confirms the first item and leaves the second for later:
+ * asked after each instruction ran, recorded confirmed and pending. */
+static void test_manual_confirm_later(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0, 0, 0 };
+	struct runner_opts o = {0};
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	(void)state;
+
+	/* step, item (done), step, item (later) */
+	setup_plan(&w, fx_build_manual, "gggs", st, 4);
+	assert_int_equal(run_journaled(&w, jp, &o), RUNNER_DONE);
+	assert_int_equal(w.f.calls, 4);
+	assert_int_equal(w.ad.manual_asked, 2);
+	assert_int_equal(w.ad.calls_at_manual[0], 2); /* after its instruction ran */
+	assert_int_equal(w.ad.calls_at_manual[1], 3);
+	assert_int_equal(w.rep.confirmed, 1);
+	assert_int_equal(w.rep.pending, 1);
+	assert_non_null(strstr(buf_cstr(&w.seen.text), "checklist: confirmed: lower the MX/A TTL"));
+	f = open_memstream(&text, &len);
+	assert_int_equal(journal_checklist(jp, f, 0, err, sizeof err), 2);
+	fclose(f);
+	assert_string_equal(text, "  confirmed  prepare: lower the MX/A TTL to 300 s a day ahead\n"
+	                          "  pending    cutover: point the MX at the new server (it's the switch)\n");
+	free(text);
+	teardown(&w);
+	tu_rmrf(dir);
+	free(jp);
+	free(dir);
+}
+
+/* [a]bort at a checklist item: the run stops, the item is not recorded,
+ * and a resume shows it again. */
+static void test_manual_abort(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0 };
+	struct runner_opts o = {0};
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256];
+	struct journal_progress progress;
+	(void)state;
+
+	setup_plan(&w, fx_build_manual, "ga", st, 2);
+	assert_int_equal(run_journaled(&w, jp, &o), RUNNER_REFUSED);
+	assert_int_equal(w.f.calls, 2);
+	assert_int_equal(w.rep.step, 0);
+	assert_int_equal(w.rep.action, 1);
+	assert_int_equal(w.rep.pending + w.rep.confirmed, 0);
+	assert_int_equal(journal_resume_point(jp, &w.p, &progress, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(progress.step, 0);
+	assert_int_equal(progress.action, 1);
+	journal_progress_free(&progress);
+	assert_int_equal(journal_checklist(jp, NULL, 0, err, sizeof err), 0);
+	teardown(&w);
+	tu_rmrf(dir);
+	free(jp);
+	free(dir);
+}
+
+/* --until: the run stops after the named step, every action of it
+ * finished, and the journal resumes at the next step's first action. */
+static void test_until(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0, 0, 0, 0 };
+	struct runner_opts o = { .yes = 1, .until = "first-step" };
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256];
+	struct journal *j;
+	struct journal_progress progress;
+	(void)state;
+
+	setup(&w, "", st, 5);
+	j = journal_open(jp, &w.p, 0, err, sizeof err);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_PAUSED);
+	journal_finish(j, "paused");
+	assert_int_equal(journal_close(j), 0);
+	assert_int_equal(w.f.calls, 2);
+	assert_int_equal(w.rep.step, 0);
+	assert_int_equal(journal_resume_point(jp, &w.p, &progress, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(progress.step, 1);
+	assert_int_equal(progress.action, 0);
+	teardown(&w);
+
+	/* the rerun, without --until, resumes there and runs the rest */
+	setup(&w, "", st, 5);
+	o.until = NULL;
+	o.resume = &progress;
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(w.f.calls, 3);
+	assert_true(strncmp(buf_cstr(&w.f.log), "target: rsync", 13) == 0);
+	journal_progress_free(&progress);
+	teardown(&w);
+
+	/* a skipped step stops the run too; the last step and a dry run do not pause */
+	setup(&w, "s", st, 5);
+	o = (struct runner_opts){ .until = "first-step" };
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_PAUSED);
+	assert_int_equal(w.f.calls, 0);
+	assert_int_equal(w.ad.asked, 1);
+	teardown(&w);
+	setup(&w, "", st, 5);
+	o = (struct runner_opts){ .yes = 1, .until = "second" };
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(w.f.calls, 5);
+	teardown(&w);
+	setup(&w, "", st, 5);
+	o = (struct runner_opts){ .yes = 1, .dry_run = 1, .until = "first-step" };
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(w.f.calls, 0);
+	teardown(&w);
+	tu_rmrf(dir);
+	free(jp);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +547,10 @@ int main(void)
 		cmocka_unit_test(test_value_missing),
 		cmocka_unit_test(test_value_too_big),
 		cmocka_unit_test(test_value_resume),
+		cmocka_unit_test(test_manual_yes),
+		cmocka_unit_test(test_manual_confirm_later),
+		cmocka_unit_test(test_manual_abort),
+		cmocka_unit_test(test_until),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
