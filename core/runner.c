@@ -195,9 +195,17 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 		 * connection is gone, and nothing after it may run */
 		if ((a->flags & ACT_ADVISORY) && !(a->flags & ACT_MANUAL) && status != TRANSPORT_FAILED &&
 		    !runner_interrupted) {
+			journal_action_end(j, si, ai, JOURNAL_WARNED, status);
+			/* asked: fix it and check again (the installer's files), go on, or stop */
+			c = o->yes || !ui || !ui->failed ? RUNNER_SKIP : ui->failed(ui->ctx, ps, a, status, 1);
+			if (c == RUNNER_RETRY)
+				continue;
+			if (c == RUNNER_ABORT) {
+				rep->status = status;
+				return RUNNER_ABORT;
+			}
 			sink_emitf(sink, SINK_WARN, a->on, "advisory check failed (exit %d): %s; going on",
 			           status, a->note);
-			journal_action_end(j, si, ai, JOURNAL_WARNED, status);
 			rep->warnings++;
 			return RUNNER_GO;
 		}

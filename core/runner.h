@@ -4,7 +4,8 @@
  *
  * On a failure the admin chooses retry, skip or abort; skip is never offered
  * for a DESTRUCTIVE action, so a run never goes past one that failed.  An
- * ADVISORY action's failure is a warning.  With opts.yes nothing is asked:
+ * ADVISORY action's failure is a warning: the admin is asked too (retry after
+ * fixing, skip = go on with the warning, abort).  With opts.yes nothing is asked:
  * every step and destructive action runs, and the first failure aborts.
  *
  * Values (see plan_capture in core/plan.h): an action that captures has its

@@ -166,14 +166,37 @@ static void test_all_good(void **state)
 	struct runner_opts o = {0};
 	(void)state;
 
-	setup(&w, "ggg", st, 5);
+	setup(&w, "gggs", st, 5);
 	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
 	assert_int_equal(w.f.calls, 5);
-	assert_int_equal(w.ad.asked, 3); /* two steps and one destructive action */
+	assert_int_equal(w.ad.asked, 4); /* two steps, one destructive action, the failed advisory (s: go on) */
 	assert_int_equal(w.rep.warnings, 1); /* the advisory "false" */
 	assert_non_null(strstr(buf_cstr(&w.f.log), "target: rsync -a -- \"/var/my mail\"/ x\n"));
 	assert_non_null(strstr(buf_cstr(&w.seen.text), "output of call 2"));
 	assert_non_null(strstr(buf_cstr(&w.seen.text), "advisory check failed (exit 1): may warn; going on"));
+	teardown(&w);
+}
+
+/* A failed advisory check is asked about: retried after a fix it passes
+ * (no warning); abort stops the run there. */
+static void test_advisory_asked(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0, 0, 1, 0, 0 };
+	struct runner_opts o = {0};
+	(void)state;
+
+	setup(&w, "gggr", st, 6);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(w.f.calls, 6);
+	assert_int_equal(w.rep.warnings, 0);
+	assert_null(strstr(buf_cstr(&w.seen.text), "advisory check failed"));
+	teardown(&w);
+
+	setup(&w, "ggga", st, 6);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(w.f.calls, 4); /* the last action never ran */
+	assert_int_equal(w.rep.status, 1);
 	teardown(&w);
 }
 
@@ -538,6 +561,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_good),
+		cmocka_unit_test(test_advisory_asked),
 		cmocka_unit_test(test_retry_then_skip),
 		cmocka_unit_test(test_destructive_failure_stops),
 		cmocka_unit_test(test_yes_aborts_on_failure),
