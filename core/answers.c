@@ -1,4 +1,4 @@
-#include "core/answers.h"
+#include "core/answers_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,75 +10,6 @@
 
 #include "core/buf.h"
 #include "core/xalloc.h"
-
-enum key_type { K_STR, K_PATH, K_PATHS, K_HOST, K_USER, K_PORT, K_BOOL, K_STACK, K_BACKEND, K_SECRET };
-enum section { SEC_NONE, SEC_SOURCE, SEC_TARGET, SEC_OPTIONS };
-
-struct key {
-	enum section sec; /* SEC_NONE: in [source] and [target] */
-	const char *name;
-	enum key_type type;
-	size_t off;       /* in struct endpoint or struct options */
-	const char *help; /* for the template */
-};
-
-#define EP(f) offsetof(struct endpoint, f)
-#define OP(f) offsetof(struct options, f)
-
-static const struct key keys[] = {
-	{ SEC_NONE, "stack", K_STACK, EP(stack), "iredmail | postfix-dovecot | sendmail-mbox" },
-	{ SEC_NONE, "backend", K_BACKEND, EP(backend), "iRedMail only: openldap | mariadb | mysql | pgsql" },
-	{ SEC_NONE, "host", K_HOST, EP(host), "name or address mailshift connects to by SSH" },
-	{ SEC_NONE, "port", K_PORT, EP(port), "SSH port (default 22)" },
-	{ SEC_NONE, "user", K_USER, EP(user), "SSH user; mailshift runs its commands as root (default root)" },
-	{ SEC_NONE, "identity", K_PATH, EP(identity), "private key file (default: ssh-agent)" },
-	{ SEC_NONE, "known_hosts", K_PATH, EP(known_hosts), "host keys are checked here (default ~/.ssh/known_hosts)" },
-	{ SEC_NONE, "password", K_SECRET, EP(password), "SSH password, if the server takes no key; better left out: mailshift asks for it (the file must be mode 0600; never written back)" },
-	{ SEC_OPTIONS, "vmail_dir", K_PATH, OP(vmail_dir), "the mail store (default /var/vmail)" },
-	{ SEC_OPTIONS, "dkim_dir", K_PATH, OP(dkim_dir), "DKIM keys (default /var/lib/dkim)" },
-	{ SEC_OPTIONS, "roundcube_dir", K_PATH, OP(roundcube_dir), "installed Roundcube (default /opt/www/roundcubemail)" },
-	{ SEC_OPTIONS, "roundcube_release", K_PATH, OP(roundcube_release), "unpacked newer Roundcube on the source; upgrade with its bin/installto.sh (default: no upgrade)" },
-	{ SEC_OPTIONS, "installer_dir", K_PATH, OP(installer_dir), "iRedMail installer tree on the target, checked for missing files (default: not checked)" },
-	{ SEC_OPTIONS, "carry_config", K_PATHS, OP(carry_config), "configuration files put in place on the target from the source, separated by spaces, e.g. /etc/postfix/header_checks (default: none; the config step lists what differs)" },
-	{ SEC_OPTIONS, "ldap_suffix", K_STR, OP(ldap_suffix), "LDAP suffix, e.g. dc=example,dc=com (default: asked from slapd)" },
-	{ SEC_OPTIONS, "backup_dir", K_PATH, OP(backup_dir), "dumps and saved state on both hosts (default /var/backups/mailshift)" },
-	{ SEC_OPTIONS, "two_phase_sync", K_BOOL, OP(two_phase_sync), "bulk copy while live, final copy in the downtime (default yes)" },
-	{ SEC_OPTIONS, "relay_during_cutover", K_BOOL, OP(relay_during_cutover), "old server relays mail to the new one after the switch (default yes)" },
-};
-
-static const char *const stack_names[] = {
-	[STACK_NONE] = "", [STACK_IREDMAIL] = "iredmail",
-	[STACK_POSTFIX_DOVECOT] = "postfix-dovecot", [STACK_SENDMAIL_MBOX] = "sendmail-mbox",
-};
-
-static const char *const backend_names[] = {
-	[BACKEND_NONE] = "", [BACKEND_OPENLDAP] = "openldap", [BACKEND_MARIADB] = "mariadb",
-	[BACKEND_MYSQL] = "mysql", [BACKEND_PGSQL] = "pgsql",
-};
-
-const char *answers_stack_name(enum stack s)
-{
-	return stack_names[s];
-}
-
-const char *answers_backend_name(enum backend b)
-{
-	return backend_names[b];
-}
-
-const char *answers_endpoint_kind(const struct endpoint *e)
-{
-	if (e->stack != STACK_IREDMAIL)
-		return stack_names[e->stack];
-	switch (e->backend) {
-	case BACKEND_OPENLDAP: return "iredmail/openldap";
-	case BACKEND_MARIADB: return "iredmail/mariadb";
-	case BACKEND_MYSQL: return "iredmail/mysql";
-	case BACKEND_PGSQL: return "iredmail/pgsql";
-	case BACKEND_NONE: break;
-	}
-	return "iredmail";
-}
 
 struct parser {
 	const char *name;
@@ -97,9 +28,9 @@ static int fail(struct parser *p, int line, const char *fmt, ...)
 	va_list ap;
 	struct buf b = {0};
 
-	if (line > 0)
+	if (p->name && line > 0)
 		buf_addf(&b, "%s:%d: ", p->name, line);
-	else
+	else if (p->name)
 		buf_addf(&b, "%s: ", p->name);
 	va_start(ap, fmt);
 	buf_vaddf(&b, fmt, ap);
@@ -181,7 +112,7 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return fail(p, p->line, "%s: expected printable text, found a control character", k->name);
 	switch (k->type) {
-	case K_PATHS: {
+	case ANSWERS_PATHS: {
 		struct buf b = {0};
 		char *w, *save = NULL;
 
@@ -200,35 +131,35 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 		*sp = buf_steal(&b);
 		return 0;
 	}
-	case K_PATH:
+	case ANSWERS_PATH:
 		if ((why = bad_path(v)) != NULL)
 			return fail(p, p->line, "%s: %s, got \"%s\"", k->name, why, v);
 		/* fallthrough */
-	case K_STR:
+	case ANSWERS_STR:
 		if (!*v)
 			return fail(p, p->line, "%s: expected a value", k->name);
 		free(*sp);
 		*sp = xstrdup(v);
 		return 0;
-	case K_SECRET:
+	case ANSWERS_SECRET:
 		if (!*v)
 			return fail(p, p->line, "%s: expected a value", k->name);
 		xfree_secret(*sp);
 		*sp = xstrdup(v);
 		return 0;
-	case K_HOST:
+	case ANSWERS_HOST:
 		if (!valid_host(v))
 			return fail(p, p->line, "host: expected a host name or IPv4 address, got \"%s\"", v);
 		free(*sp);
 		*sp = xstrdup(v);
 		return 0;
-	case K_USER:
+	case ANSWERS_USER:
 		if (!valid_user(v))
 			return fail(p, p->line, "user: expected a user name (letters, digits, . _ -), got \"%s\"", v);
 		free(*sp);
 		*sp = xstrdup(v);
 		return 0;
-	case K_PORT:
+	case ANSWERS_PORT:
 		errno = 0;
 		n = strtol(v, &end, 10);
 		if (errno || *end || end == v || n < 1 || n > 65535)
@@ -236,7 +167,7 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 		*(unsigned *)((char *)base + k->off) = (unsigned)n;
 		((struct endpoint *)base)->port_set = 1;
 		return 0;
-	case K_BOOL:
+	case ANSWERS_BOOL:
 		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
 			*ip = 1;
 		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
@@ -244,14 +175,14 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 		else
 			return fail(p, p->line, "%s: expected yes or no, got \"%s\"", k->name, v);
 		return 0;
-	case K_STACK:
-		e = lookup(stack_names, sizeof stack_names / sizeof *stack_names, v);
+	case ANSWERS_STACK:
+		e = lookup(answers_stack_names, answers_nstacks, v);
 		if (e < 0)
 			return fail(p, p->line, "stack: expected iredmail, postfix-dovecot or sendmail-mbox, got \"%s\"", v);
 		*(enum stack *)((char *)base + k->off) = (enum stack)e;
 		return 0;
-	case K_BACKEND:
-		e = lookup(backend_names, sizeof backend_names / sizeof *backend_names, v);
+	case ANSWERS_BACKEND:
+		e = lookup(answers_backend_names, answers_nbackends, v);
 		if (e < 0)
 			return fail(p, p->line, "backend: expected openldap, mariadb, mysql or pgsql, got \"%s\"", v);
 		*(enum backend *)((char *)base + k->off) = (enum backend)e;
@@ -308,7 +239,7 @@ static int split_line(struct parser *p, char *s, char **key, char **val)
 static int parse_line(struct parser *p, struct answers *a, enum section *sec, char *s)
 {
 	char *key = NULL, *val = NULL, *end;
-	size_t i;
+	int i;
 	void *base;
 
 	if (*s == '[') {
@@ -337,18 +268,13 @@ static int parse_line(struct parser *p, struct answers *a, enum section *sec, ch
 		return -1;
 	if (*sec == SEC_NONE)
 		return fail(p, p->line, "%s: expected a [source], [target] or [options] line first", key);
-	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
-		const struct key *k = &keys[i];
-		if (strcmp(k->name, key))
-			continue;
-		if ((k->sec == SEC_NONE) != (*sec != SEC_OPTIONS))
-			continue;
+	if ((i = answers_find_key(key, *sec)) >= 0) {
 		base = *sec == SEC_SOURCE ? (void *)&a->source
 		     : *sec == SEC_TARGET ? (void *)&a->target : (void *)&a->opt;
 		if (p->seen[*sec] & (1ULL << i))
 			return fail(p, p->line, "%s again: expected each key once per section", key);
 		p->seen[*sec] |= 1ULL << i;
-		return set_value(p, k, base, val);
+		return set_value(p, &answers_keys[i], base, val);
 	}
 	return fail(p, p->line, "unknown key \"%s\" in [%s]", key,
 	            *sec == SEC_SOURCE ? "source" : *sec == SEC_TARGET ? "target" : "options");
@@ -364,7 +290,7 @@ static int check_endpoint(struct parser *p, struct endpoint *e, const char *sec)
 		return fail(p, e->line, "[%s] is iredmail: it needs \"backend = openldap | mariadb | mysql | pgsql\"", sec);
 	if (e->stack != STACK_IREDMAIL && e->backend != BACKEND_NONE)
 		return fail(p, e->line, "[%s]: backend applies to iredmail only; %s keeps accounts in system users",
-		            sec, stack_names[e->stack]);
+		            sec, answers_stack_names[e->stack]);
 	if (!e->host)
 		return fail(p, e->line, "[%s] needs \"host = NAME\"", sec);
 	if (!e->port)
@@ -499,102 +425,22 @@ void answers_free(struct answers *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* Writes one value, quoted when a plain value would not read back. */
-static void write_value(FILE *out, const char *name, const char *v)
+int answers_check_value(const char *sec, const char *name, const char *value, char *err, size_t errlen)
 {
-	const char *s;
-	int plain = *v && !isspace((unsigned char)*v) && !isspace((unsigned char)v[strlen(v) - 1]) && *v != '"';
-
-	for (s = v; plain && *s; s++)
-		if (*s == '#' || *s == ';' || *s == '\n')
-			plain = 0;
-	if (plain) {
-		fprintf(out, "%s = %s\n", name, v);
-		return;
-	}
-	fprintf(out, "%s = \"", name);
-	for (s = v; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		fputc(*s, out);
-	}
-	fputs("\"\n", out);
-}
-
-static void write_keys(FILE *out, enum section sec, const void *base, int help)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
-		const struct key *k = &keys[i];
-		const char *p = (const char *)base + k->off;
-		if ((k->sec == SEC_NONE) != (sec != SEC_OPTIONS))
-			continue;
-		if (help)
-			fprintf(out, "# %s: %s\n", k->name, k->help);
-		switch (k->type) {
-		case K_SECRET: /* never written: it is asked for, or put back by hand */
-			if (help)
-				fprintf(out, "#%s =\n", k->name);
-			break;
-		case K_STR: case K_PATH: case K_PATHS: case K_HOST: case K_USER:
-			if (*(char *const *)p)
-				write_value(out, k->name, *(char *const *)p);
-			else if (help)
-				fprintf(out, "#%s =\n", k->name);
-			break;
-		case K_PORT:
-			fprintf(out, "%s = %u\n", k->name, *(const unsigned *)p);
-			break;
-		case K_BOOL:
-			fprintf(out, "%s = %s\n", k->name, *(const int *)p ? "yes" : "no");
-			break;
-		case K_STACK:
-			fprintf(out, "%s = %s\n", k->name, stack_names[*(const enum stack *)p]);
-			break;
-		case K_BACKEND:
-			if (*(const enum backend *)p != BACKEND_NONE)
-				fprintf(out, "%s = %s\n", k->name, backend_names[*(const enum backend *)p]);
-			break;
-		}
-	}
-}
-
-static void write_all(const struct answers *a, FILE *out, int help)
-{
-	fputs("[source]\n", out);
-	write_keys(out, SEC_SOURCE, &a->source, help);
-	fputs("\n[target]\n", out);
-	write_keys(out, SEC_TARGET, &a->target, help);
-	fputs("\n[options]\n", out);
-	write_keys(out, SEC_OPTIONS, &a->opt, help);
-}
-
-void answers_write(const struct answers *a, FILE *out)
-{
-	fputs("# mailshift answers\n", out);
-	write_all(a, out, 0);
-}
-
-void answers_template(FILE *out)
-{
+	struct parser p = { .name = NULL, .err = err, .errlen = errlen };
+	enum section s = answers_section(sec);
+	int i = s == SEC_NONE ? -1 : answers_find_key(name, s);
 	struct answers a;
-	char err[256];
-	static const char example[] =
-		"[source]\nstack = iredmail\nbackend = mariadb\nhost = old.example.org\n"
-		"known_hosts = /root/.ssh/known_hosts\n"
-		"[target]\nstack = iredmail\nbackend = mariadb\nhost = new.example.org\n"
-		"known_hosts = /root/.ssh/known_hosts\n";
+	char *copy;
+	int rc;
 
-	if (answers_parse(&a, "template", example, err, sizeof err) < 0)
-		return;
-	fputs("# mailshift answers: the two servers and the options of the migration.\n"
-	      "# Edit, then run: mailshift --answers THIS_FILE --dry-run\n"
-	      "# Lines starting with # are comments; \"key = value\"; quote a value\n"
-	      "# with \"...\" when it holds # or ; or outer spaces.\n"
-	      "# Database and LDAP credentials never go here: mailshift reads them on\n"
-	      "# the servers (/root/.my.cnf, the postgres user, slapd's own config).\n"
-	      "# An SSH password may, but is better typed when mailshift asks.\n\n", out);
-	write_all(&a, out, 1);
+	if (i < 0)
+		return fail(&p, 0, "unknown key \"%s\" in [%s]", name, sec);
+	memset(&a, 0, sizeof a);
+	copy = xstrdup(value);
+	rc = set_value(&p, &answers_keys[i], s == SEC_OPTIONS ? (void *)&a.opt : (void *)&a.source, copy);
+	explicit_bzero(copy, strlen(copy));
+	free(copy);
 	answers_free(&a);
+	return rc;
 }

@@ -75,4 +75,31 @@ const char *answers_backend_name(enum backend b);
 /* "iredmail/mariadb", "postfix-dovecot": a string literal, for messages. */
 const char *answers_endpoint_kind(const struct endpoint *e);
 
+/* The keys of a file, for a form that edits one (the wizard, tui/): the
+ * same table the parser and the template use, so they cannot disagree. */
+enum answers_type {
+	ANSWERS_STR, ANSWERS_PATH, ANSWERS_PATHS, ANSWERS_HOST, ANSWERS_USER, ANSWERS_PORT,
+	ANSWERS_BOOL, ANSWERS_STACK, ANSWERS_BACKEND, ANSWERS_SECRET,
+};
+
+struct answers_key_info {
+	const char *name;     /* as in the file: "vmail_dir" */
+	const char *help;     /* one line for the admin: what it is, its default */
+	int endpoint;         /* 1: a key of [source] and [target]; 0: of [options] */
+	enum answers_type type;
+};
+
+/* The i-th key (from 0, in the template's order) into out: 1, or 0 past
+ * the last.  The strings are static. */
+int answers_key_info(size_t i, struct answers_key_info *out);
+/* Key `name` of section sec ("source", "target" or "options") as a file
+ * would hold it, unquoted, into out: "" when unset; a password is never
+ * given.  -1 when there is no such key. */
+int answers_value(const struct answers *a, const char *sec, const char *name, char *out, size_t n);
+/* Checks one value as answers_parse() would: 0, or -1 with "key: what was
+ * expected" in err (no file name, no line). */
+int answers_check_value(const char *sec, const char *name, const char *value, char *err, size_t errlen);
+/* Writes the line "name = value", quoted when it must be, as answers_write(). */
+void answers_write_key(FILE *out, const char *name, const char *value);
+
 #endif

@@ -1,6 +1,5 @@
 #include "core/cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,26 +7,28 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backends/ssh.h"
 #include "backends/transport.h"
 #include "core/answers.h"
 #include "core/console.h"
-#include "core/inspect.h"
 #include "core/journal.h"
 #include "core/plan.h"
 #include "core/runbook.h"
 #include "core/runner.h"
+#include "core/session.h"
 #include "core/xalloc.h"
+#include "tui/tui.h"
 
 struct cli {
 	const char *answers, *runbook, *journal, *log, *report, *ssh_config, *until;
-	int yes, dry_run, fresh, local, quiet, verbose, accept_new_host_key;
+	int yes, dry_run, fresh, local, quiet, verbose, accept_new_host_key, wizard;
 };
 
 static const char usage_text[] =
 	"usage: mailshift --answers FILE [--dry-run] [--yes] [--runbook PATH]\n"
 	"                 [--journal PATH] [--log PATH] [--fresh] [--quiet|--verbose]\n"
 	"                 [--accept-new-host-key] [--ssh-config FILE] [--until STEP]\n"
+	"       mailshift [--wizard] [--answers FILE] [--runbook PATH] [--journal PATH]\n"
+	"                 [--log PATH] [--fresh] [--accept-new-host-key] [--ssh-config FILE]\n"
 	"       mailshift --print-answers\n"
 	"       mailshift --report JOURNAL\n"
 	"       mailshift --help | --version\n";
@@ -37,6 +38,11 @@ static const char help_text[] =
 	"It plans the migration for the two servers described in an answers file,\n"
 	"runs each step with a confirmation, and writes a bash runbook that replays it.\n"
 	"\n"
+	"  -w, --wizard         the interactive wizard on this terminal: asks for the\n"
+	"                       two servers and the options, saves them as an answers\n"
+	"                       file, shows the plan, runs it step by step; with\n"
+	"                       --answers it starts from that file (mailshift with no\n"
+	"                       arguments on a terminal opens it too)\n"
 	"  -a, --answers FILE   the two servers and the options (see --print-answers)\n"
 	"  -n, --dry-run        write the runbook of the whole plan; touch no host\n"
 	"  -y, --yes            ask nothing: run every step, stop at the first failure\n"
@@ -71,6 +77,7 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 {
 	static const struct option opts[] = {
 		{ "answers", required_argument, NULL, 'a' },
+		{ "wizard", no_argument, NULL, 'w' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "runbook", required_argument, NULL, 'r' },
@@ -93,9 +100,10 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 
 	*done = 0;
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, ":a:nyr:j:l:qvhV", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":a:wnyr:j:l:qvhV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'a': c->answers = optarg; break;
+		case 'w': c->wizard = 1; break;
 		case 'n': c->dry_run = 1; break;
 		case 'y': c->yes = 1; break;
 		case 'r': c->runbook = optarg; break;
@@ -220,59 +228,45 @@ static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 	return CLI_OK;
 }
 
-/* Decides where the run starts: fills *jp and sets o->resume when resuming,
- * sets *fresh when the journal's progress must be voided.  Returns -1 to
- * stop with *rc. */
-static int resume_point(struct cli *c, const struct plan *p, struct console *con,
-                        struct runner_opts *o, struct journal_progress *jp, int *fresh, int *rc)
+/* Decides where the run starts (with the journal's progress in s when
+ * resuming).  Returns -1 to stop with *rc. */
+static int resume_point(struct cli *c, struct session *s, struct console *con, int *rc)
 {
+	const struct plan *p = s->plan;
 	char err[512], q[512];
 
-	*fresh = c->fresh;
-	if (c->fresh)
+	switch (session_where(s, err, sizeof err)) {
+	case SESSION_FROM_START:
 		return 0;
-	switch (journal_resume_point(c->journal, p, jp, err, sizeof err)) {
-	case JOURNAL_FRESH:
-		return 0;
-	case JOURNAL_BAD:
+	case SESSION_BAD_JOURNAL:
 		fprintf(stderr, "mailshift: %s\n", err);
 		*rc = CLI_USAGE;
 		return -1;
-	case JOURNAL_OTHER:
+	case SESSION_OTHER_PLAN:
 		fprintf(stderr, "mailshift: %s records a different plan (the answers changed): "
 		        "use another --journal, or --fresh to start this plan at step one\n", c->journal);
 		*rc = CLI_USAGE;
 		return -1;
-	case JOURNAL_COMPLETE:
+	case SESSION_FINISHED:
 		fprintf(con->out, "mailshift: %s says every step of this plan finished; "
 		        "--fresh runs it again from step one\n", c->journal);
 		*rc = CLI_OK;
 		return -1;
-	case JOURNAL_PARTIAL:
+	case SESSION_RESUMABLE:
 		break;
 	}
 	snprintf(q, sizeof q, "mailshift: %s shows an unfinished run. Resume at step %s, action %zu of %zu?",
-	         c->journal, p->steps[jp->step].step->id, jp->action + 1, p->steps[jp->step].n);
+	         c->journal, p->steps[s->progress.step].step->id, s->progress.action + 1,
+	         p->steps[s->progress.step].n);
 	if (c->yes)
 		fprintf(con->out, "%s yes (--yes)\n", q);
 	else if (!console_ask_yes(con, q, 1)) {
 		fprintf(con->out, "mailshift: starting at step one\n");
-		journal_progress_free(jp);
-		*fresh = 1;
+		session_start_over(s);
 		return 0;
 	}
-	o->resume = jp;
+	session_resume(s);
 	return 0;
-}
-
-/* Native actions (core/plan.h) through mailshift's own connections. */
-static int native(void *ctx, enum native what, enum host on, struct transport *t, const struct sink *sink)
-{
-	const struct answers *a = ctx;
-
-	if (what == NATIVE_LOOK)
-		return inspect_look(a, t, on, sink);
-	return inspect_compare(a, t, sink);
 }
 
 /* After a run: the checklist items (ACT_MANUAL) still pending, this run's
@@ -302,79 +296,35 @@ static int until_done(const struct cli *c, const struct plan *p, const struct ru
 	return 1;
 }
 
-static const char *outcome(enum runner_result r)
-{
-	switch (r) {
-	case RUNNER_DONE: return "done";
-	case RUNNER_FAILED: return "failed";
-	case RUNNER_REFUSED: return "refused";
-	case RUNNER_PAUSED: return "paused";
-	}
-	return "failed";
-}
-
-/* The closing comment of the runbook: NULL when the run reached the end. */
-static char *runbook_end_note(enum runner_result r, const struct plan *p, const struct runner_report *rep)
-{
-	if (r == RUNNER_DONE)
-		return NULL;
-	if (r == RUNNER_PAUSED)
-		return xasprintf("The run stopped after step %s as asked (--until): the steps above are the ones it "
-		                 "ran. The same mailshift command without --until resumes at step %s and writes "
-		                 "the runbook of the whole plan.", p->steps[rep->step].step->id,
-		                 p->steps[rep->step + 1].step->id);
-	return xstrdup("The run stopped before the end: the steps above are the ones it reached.");
-}
-
 static int run(struct cli *c, const struct plan *p, struct console *con)
 {
-	struct runner_opts o = { .yes = c->yes, .until = c->until };
-	struct journal_progress jp = {0};
+	struct session s = { .plan = p, .journal = c->journal, .runbook = c->runbook, .log = c->log,
+	                     .local = c->local, .fresh = c->fresh, .opts = { .yes = c->yes, .until = c->until } };
 	struct runner_report rep;
 	struct runner_ui ui = console_ui(con);
 	struct sink sink = console_sink(con);
-	struct transport *t;
-	struct journal *j;
-	struct runbook *rb;
 	struct ssh_options sopt;
 	enum runner_result r;
-	char err[512], *note;
-	int rc = CLI_OK, fresh;
+	char err[512];
+	int rc = CLI_OK;
 
-	if (resume_point(c, p, con, &o, &jp, &fresh, &rc) < 0)
+	if (resume_point(c, &s, con, &rc) < 0)
 		return rc;
-	if (until_done(c, p, &o, con)) {
-		journal_progress_free(&jp);
+	if (until_done(c, p, &s.opts, con)) {
+		session_close(&s, RUNNER_DONE, NULL, err, sizeof err);
 		return CLI_OK;
 	}
-	j = NULL;
-	rb = NULL;
-	if (console_open_log(con, c->log, err, sizeof err) < 0 ||
-	    !(j = journal_open(c->journal, p, fresh, err, sizeof err)) ||
-	    !(rb = runbook_open(c->runbook, p, 0, err, sizeof err))) {
+	/* --yes asks nothing, host keys included: those need --accept-new-host-key */
+	sopt = (struct ssh_options){ c->accept_new_host_key, c->yes ? NULL : console_confirm, console_secret, con };
+	if (session_open(&s, con, &sopt, err, sizeof err) < 0) {
 		fprintf(stderr, "mailshift: %s\n", err);
-		journal_close(j);
-		journal_progress_free(&jp);
+		session_close(&s, RUNNER_FAILED, NULL, err, sizeof err);
 		return CLI_USAGE;
 	}
 	install_signals();
-	/* --yes asks nothing, host keys included: those need --accept-new-host-key */
-	sopt = (struct ssh_options){ c->accept_new_host_key, c->yes ? NULL : console_confirm, console_secret, con };
-	t = c->local ? transport_local_new() : transport_ssh_new(p->answers, &sopt);
-	if (!c->local) { /* the probes need SSH tunnels; --local runs the shell equivalents */
-		o.native = native;
-		o.native_ctx = (void *)p->answers;
-	}
-	r = runner_run(p, t, &ui, &sink, rb, j, &o, &rep);
-	transport_free(t);
-	journal_progress_free(&jp);
-	journal_finish(j, outcome(r));
-	if (journal_close(j) < 0)
-		fprintf(stderr, "mailshift: warning: %s: writing the journal failed\n", c->journal);
-	note = runbook_end_note(r, p, &rep);
-	if (runbook_close(rb, note) < 0)
-		fprintf(stderr, "mailshift: warning: %s: writing the runbook failed\n", c->runbook);
-	free(note);
+	r = session_run(&s, &ui, &sink, &rep);
+	if (session_close(&s, r, &rep, err, sizeof err) < 0)
+		fprintf(stderr, "mailshift: warning: %s\n", err);
 	switch (r) {
 	case RUNNER_DONE:
 		fprintf(con->out, "mailshift: done: %zu steps; %zu advisory warning(s), %zu action(s) skipped.\n"
@@ -418,27 +368,19 @@ static int unknown_step(const char *id, const struct plan *p)
 	return CLI_USAGE;
 }
 
-/* The answers say where; ~/.ssh/config may say more (HostName, Port...). */
-static int apply_ssh_config(const struct cli *c, struct answers *a)
+/* --wizard: the same files and options, asked for on the terminal. */
+static int wizard(const struct cli *c)
 {
-	char err[512], *def = NULL;
-	const char *home = getenv("HOME"), *path = c->ssh_config;
-	int rc;
+	struct tui_args a = { .answers = c->answers, .journal = c->journal, .log = c->log,
+	                      .runbook = c->runbook ? c->runbook : "mailshift-runbook.sh", .ssh_config = c->ssh_config,
+	                      .local = c->local, .fresh = c->fresh, .accept_new_host_key = c->accept_new_host_key };
 
-	if (!path) {
-		def = xasprintf("%s/.ssh/config", home && *home ? home : "/root");
-		path = def;
-	} else if (access(path, R_OK) < 0) {
-		fprintf(stderr, "mailshift: --ssh-config %s: %s\n", path, strerror(errno));
-		return -1;
+	if (c->yes || c->dry_run || c->until || c->quiet || c->verbose) {
+		fprintf(stderr, "mailshift: --wizard asks at each step and shows everything: it takes no --yes, "
+		        "--dry-run, --until, --quiet or --verbose (those are for --answers FILE)\n%s", usage_text);
+		return CLI_USAGE;
 	}
-	rc = ssh_config_apply(&a->source, path, err, sizeof err);
-	if (rc == 0)
-		rc = ssh_config_apply(&a->target, path, err, sizeof err);
-	if (rc < 0)
-		fprintf(stderr, "mailshift: %s\n", err);
-	free(def);
-	return rc;
+	return tui_main(&a);
 }
 
 int cli_main(int argc, char **argv)
@@ -459,9 +401,18 @@ int cli_main(int argc, char **argv)
 		}
 		return CLI_OK;
 	}
+	if (c.wizard || argc == 1) {
+		if (argc == 1 && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+			fprintf(stderr, "mailshift: no answers file, and no terminal for the wizard: pass --answers FILE "
+			        "(mailshift --print-answers > answers.conf writes a template), or run mailshift on a "
+			        "terminal\n%s", usage_text);
+			return CLI_USAGE;
+		}
+		return wizard(&c);
+	}
 	if (!c.answers) {
-		fprintf(stderr, "mailshift: the interactive wizard is not built yet: describe the servers in an "
-		        "answers file (mailshift --print-answers > answers.conf) and pass --answers FILE\n");
+		fprintf(stderr, "mailshift: no answers file: pass --answers FILE (mailshift --print-answers > "
+		        "answers.conf writes a template), or --wizard on a terminal\n%s", usage_text);
 		return CLI_USAGE;
 	}
 	if (c.until && c.dry_run) {
@@ -478,7 +429,8 @@ int cli_main(int argc, char **argv)
 		fprintf(stderr, "mailshift: %s\n", err);
 		return CLI_USAGE;
 	}
-	if (!c.local && apply_ssh_config(&c, &a) < 0) {
+	if (!c.local && session_ssh_config(&a, c.ssh_config, err, sizeof err) < 0) {
+		fprintf(stderr, "mailshift: %s\n", err);
 		answers_free(&a);
 		return CLI_USAGE;
 	}

@@ -375,13 +375,109 @@ int journal_checklist(const char *path, FILE *out, int pending_only, char *err, 
 }
 
 struct step_time {
-	char *id;
-	double secs;
-	int downtime;
-	const char *outcome;
+	const char *id, *outcome; /* borrowed from the journal's text */
+	double secs, last;
+	int downtime, finished;
 };
 
-static void hms(char *out, size_t n, double secs)
+struct times {
+	struct step_time *st;
+	size_t n, cap;
+	int runs;
+	const char *finish, *ended; /* how the last run ended, and the last step it ended */
+};
+
+static struct step_time *time_of(struct times *t, const char *id)
+{
+	size_t k;
+
+	for (k = 0; k < t->n && strcmp(t->st[k].id, id); k++)
+		;
+	return k < t->n ? &t->st[k] : NULL;
+}
+
+/* Sums each step's time over the runs in rec, keeps the duration of its
+ * last finished run (stepend done or partial), and how the last run
+ * ended. */
+static void step_times(const struct record *rec, size_t n, struct times *t)
+{
+	double started = 0, last = 0;
+	const char *open_id = NULL;
+	struct step_time *s;
+	size_t i;
+
+	memset(t, 0, sizeof *t);
+	for (i = 0; i < n; i++) {
+		const struct record *r = &rec[i];
+		double ts = r->n > 1 ? strtod(r->f[1], NULL) : 0;
+		if (want(r, "run", 3)) {
+			t->runs++;
+			open_id = t->finish = t->ended = NULL;
+		} else if (want(r, "finish", 3)) {
+			t->finish = r->f[2];
+		} else if (want(r, "step", 5)) {
+			if (!time_of(t, r->f[3])) {
+				t->st = xgrow(t->st, &t->cap, t->n + 1, sizeof *t->st);
+				t->st[t->n++] = (struct step_time){ r->f[3], "unfinished", 0, 0, !strcmp(r->f[4], "downtime"), 0 };
+			}
+			open_id = r->f[3];
+			started = ts;
+		} else if (want(r, "stepend", 5) && open_id && !strcmp(open_id, r->f[3])) {
+			s = time_of(t, open_id);
+			s->secs += ts - started;
+			s->outcome = r->f[4];
+			if (!strcmp(r->f[4], "done") || !strcmp(r->f[4], "partial")) {
+				s->last = ts - started;
+				s->finished = 1;
+			}
+			t->ended = open_id;
+			open_id = NULL;
+		}
+		if (ts > 0)
+			last = ts;
+	}
+	if (open_id) /* the last run stopped inside a step */
+		time_of(t, open_id)->secs += last - started;
+}
+
+int journal_times(const char *path, struct journal_time **out, size_t *count, char *err, size_t errlen)
+{
+	struct record *rec;
+	struct times t;
+	size_t n, k;
+	char *text;
+	int rc = read_records(path, &rec, &n, &text, err, errlen);
+
+	*out = NULL;
+	*count = 0;
+	if (rc > 0)
+		snprintf(err, errlen, "%s: no such journal", path);
+	if (rc != 0) {
+		free(text);
+		return -1;
+	}
+	step_times(rec, n, &t);
+	*out = xcalloc(t.n ? t.n : 1, sizeof **out);
+	for (k = 0; k < t.n; k++)
+		(*out)[k] = (struct journal_time){ xstrdup(t.st[k].id), t.st[k].secs, t.st[k].last,
+		                                   t.st[k].finished, t.st[k].downtime };
+	*count = t.n;
+	free(t.st);
+	free(rec);
+	free(text);
+	return 0;
+}
+
+void journal_times_free(struct journal_time *t, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		free(t[k].id);
+	free(t);
+}
+
+void journal_hms(char *out, size_t n, double secs)
 {
 	long t = (long)(secs + 0.5);
 	snprintf(out, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
@@ -390,11 +486,12 @@ static void hms(char *out, size_t n, double secs)
 int journal_report(const char *path, FILE *out, char *err, size_t errlen)
 {
 	struct record *rec;
-	struct step_time *st = NULL;
-	size_t n, i, k, nst = 0, cap = 0;
-	double started = 0, last = 0, total = 0, down = 0;
-	char *text, *open_id = NULL, *finish = NULL, *ended = NULL, t[32];
-	int rc, ndown = 0, runs = 0;
+	struct times tm;
+	struct step_time *st;
+	size_t n, k;
+	double total = 0, down = 0;
+	char *text, t[32];
+	int rc, ndown = 0;
 
 	rc = read_records(path, &rec, &n, &text, err, errlen);
 	if (rc > 0)
@@ -403,43 +500,12 @@ int journal_report(const char *path, FILE *out, char *err, size_t errlen)
 		free(text);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		struct record *r = &rec[i];
-		double ts = r->n > 1 ? strtod(r->f[1], NULL) : 0;
-		if (want(r, "run", 3)) {
-			runs++;
-			open_id = finish = ended = NULL;
-		} else if (want(r, "finish", 3)) {
-			finish = r->f[2];
-		} else if (want(r, "step", 5)) {
-			for (k = 0; k < nst && strcmp(st[k].id, r->f[3]); k++)
-				;
-			if (k == nst) {
-				st = xgrow(st, &cap, nst + 1, sizeof *st);
-				st[nst++] = (struct step_time){ r->f[3], 0, !strcmp(r->f[4], "downtime"), "unfinished" };
-			}
-			open_id = r->f[3];
-			started = ts;
-		} else if (want(r, "stepend", 5) && open_id && !strcmp(open_id, r->f[3])) {
-			for (k = 0; k < nst && strcmp(st[k].id, open_id); k++)
-				;
-			st[k].secs += ts - started;
-			st[k].outcome = r->f[4];
-			ended = open_id;
-			open_id = NULL;
-		}
-		if (ts > 0)
-			last = ts;
-	}
-	if (open_id) { /* the last run stopped inside a step */
-		for (k = 0; k < nst && strcmp(st[k].id, open_id); k++)
-			;
-		st[k].secs += last - started;
-	}
-	fprintf(out, "mailshift report: %s (%d run%s)\n\n", path, runs, runs == 1 ? "" : "s");
+	step_times(rec, n, &tm);
+	st = tm.st;
+	fprintf(out, "mailshift report: %s (%d run%s)\n\n", path, tm.runs, tm.runs == 1 ? "" : "s");
 	fprintf(out, "%-18s %10s  %-10s %s\n", "step", "time", "result", "window");
-	for (k = 0; k < nst; k++) {
-		hms(t, sizeof t, st[k].secs);
+	for (k = 0; k < tm.n; k++) {
+		journal_hms(t, sizeof t, st[k].secs);
 		fprintf(out, "%-18s %10s  %-10s %s\n", st[k].id, t, st[k].outcome,
 		        st[k].downtime ? "downtime" : "live");
 		total += st[k].secs;
@@ -448,16 +514,16 @@ int journal_report(const char *path, FILE *out, char *err, size_t errlen)
 			ndown++;
 		}
 	}
-	hms(t, sizeof t, down);
+	journal_hms(t, sizeof t, down);
 	fprintf(out, "\n%-18s %10s  (%d step%s: from stopping the old server to starting the new one)\n",
 	        "downtime window", t, ndown, ndown == 1 ? "" : "s");
-	hms(t, sizeof t, total);
+	journal_hms(t, sizeof t, total);
 	fprintf(out, "%-18s %10s\n", "all steps", t);
-	if (finish && strcmp(finish, "paused") == 0 && ended)
+	if (tm.finish && strcmp(tm.finish, "paused") == 0 && tm.ended)
 		fprintf(out, "%-18s paused after step %s as asked (--until): a rerun without it resumes at the next step\n",
-		        "last run", ended);
-	else if (finish)
-		fprintf(out, "%-18s %s\n", "last run", finish);
+		        "last run", tm.ended);
+	else if (tm.finish)
+		fprintf(out, "%-18s %s\n", "last run", tm.finish);
 	if (checklist(rec, n, NULL, 0) > 0) {
 		fputs("\nchecklist\n", out);
 		checklist(rec, n, out, 0);

@@ -80,6 +80,22 @@ void journal_progress_free(struct journal_progress *progress);
  * ended, and the checklist.  0, or -1 with a message in err. */
 int journal_report(const char *path, FILE *out, char *err, size_t errlen);
 
+/* Each step's times in the journal, by step id, in the order first begun:
+ * what --report prints, and the estimates the wizard shows before a run
+ * (a rehearsal's journal).  The caller frees *out with journal_times_free().
+ * 0, or -1 with a message in err. */
+struct journal_time {
+	char *id;
+	double secs;   /* time spent in the step, over every run */
+	double last;   /* duration of its last finished run (done or partial) */
+	int finished;  /* some run finished it: last is a fair estimate */
+	int downtime;  /* in the downtime window */
+};
+int journal_times(const char *path, struct journal_time **out, size_t *n, char *err, size_t errlen);
+void journal_times_free(struct journal_time *t, size_t n);
+/* "H:MM:SS", rounded to the second. */
+void journal_hms(char *out, size_t n, double secs);
+
 /* The checklist: each item (ACT_MANUAL) as last recorded, in the order first
  * recorded, one line each to out (NULL: count only):
  *   "  confirmed  STEP: NOTE" or "  pending    STEP: NOTE"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything `make test` proves, tier by tier: unit tests (under valgrind),
-# the headless CLI, the SSH transport against a real sshd, the lab (two
+# the headless CLI, the wizard in tmux, the SSH transport against a real
+# sshd (and the wizard over it), the lab (two
 # real mail hosts, every scenario), the read-only database/LDAP probes
 # through SSH tunnels, and migrations on the lab (mailshift over SSH, then
 # the runbook replayed); the last four need root.  A tier
@@ -36,13 +37,15 @@ for f in build/tests/test_*; do [ -x "$f" ] && units+=("$f"); done
 [ ${#units[@]} -gt 0 ] || { echo "tests/run.sh: no unit test binaries in build/tests (run make test)" >&2; exit 1; }
 tier unit tests/unit/run.sh "${units[@]}"
 tier cli tests/cli/run.sh
+tier tui tests/tui/run.sh
 if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
   if [ "$(id -u)" != 0 ]; then
-    echo "tests/run.sh: the ssh and lab tests need root (run make test as root, or make check for the rest)" >&2
-    summary+=("ssh, lab: cannot run without root")
+    echo "tests/run.sh: the ssh, tui-ssh and lab tests need root (run make test as root, or make check for the rest)" >&2
+    summary+=("ssh, tui-ssh, lab: cannot run without root")
     failed=$((failed + 1))
   else
     tier ssh tests/ssh/run.sh
+    tier tui-ssh tests/tui/ssh.sh
     tier lab tests/lab/run.sh
     tier probe tests/lab/probe.sh
     tier migrate tests/lab/migrate.sh

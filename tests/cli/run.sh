@@ -21,6 +21,7 @@ out=$("$ms" --help); rc=$?
 check "help exits 0" test "$rc" = 0
 check "help lists the exit codes" grep -q 'Exit status: 0 done, 1 a step failed, 2 bad usage or input, 3 refused' <<<"$out"
 check "help lists --until" grep -q '^      --until STEP     stop cleanly after STEP' <<<"$out"
+check "help lists --wizard" grep -q '^  -w, --wizard         the interactive wizard on this terminal' <<<"$out"
 check "version" test "$("$ms" --version)" = "mailshift 0.1.0"
 "$ms" --frobnicate >/dev/null 2>err; rc=$?
 check "unknown option exits 2" test "$rc" = 2
@@ -29,7 +30,19 @@ check "unknown option is named" grep -q '^mailshift: unknown option --frobnicate
 check "missing value exits 2" test "$rc" = 2
 check "missing value is named" grep -q '^mailshift: --answers needs a value' err
 "$ms" >/dev/null 2>err; rc=$?
-check "no answers exits 2 and says why" bash -c "test $rc = 2 && grep -q 'interactive wizard is not built yet' err"
+check "no arguments and no terminal exits 2 and says why" \
+  bash -c "test $rc = 2 && grep -q '^mailshift: no answers file, and no terminal for the wizard: pass --answers FILE' err"
+"$ms" --journal j </dev/null >/dev/null 2>err; rc=$?
+check "options without --answers exit 2 and name both ways" \
+  bash -c "test $rc = 2 && grep -q '^mailshift: no answers file: pass --answers FILE .*, or --wizard on a terminal' err"
+"$ms" --wizard </dev/null >/dev/null 2>err; rc=$?
+check "--wizard without a terminal exits 2" \
+  bash -c "test $rc = 2 && grep -qx 'mailshift: the wizard needs a terminal (stdin and stdout)' err"
+"$ms" --wizard --yes >/dev/null 2>err; rc=$?
+check "--wizard with --yes is a usage error" bash -c "test $rc = 2 && grep -q '^mailshift: --wizard asks at each step' err"
+"$ms" --wizard --answers /nonexistent.conf >/dev/null 2>err; rc=$?
+check "--wizard with a missing answers file exits 2 before the terminal" \
+  bash -c "test $rc = 2 && grep -qx 'mailshift: /nonexistent.conf: cannot read: No such file or directory' err"
 
 # --- the three examples: dry run, shellcheck, replayed dry run ----------------
 for b in mariadb pgsql openldap; do

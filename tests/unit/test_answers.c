@@ -205,6 +205,77 @@ static void test_load(void **state)
 	free(dir);
 }
 
+/* The keys API the wizard builds its forms from: the same table, values
+ * read back as a file holds them, one value checked as the parser does. */
+static void test_keys_api(void **state)
+{
+	struct answers_key_info k;
+	struct answers a;
+	char err[256], v[256];
+	size_t i, endpoint = 0, options = 0;
+	int seen_password = 0;
+	FILE *f;
+	char *text = NULL;
+	size_t len = 0;
+	(void)state;
+
+	for (i = 0; answers_key_info(i, &k); i++) {
+		assert_non_null(k.help);
+		assert_true(strlen(k.help) > 5);
+		if (k.endpoint)
+			endpoint++;
+		else
+			options++;
+		if (!strcmp(k.name, "password")) {
+			seen_password = 1;
+			assert_int_equal(k.type, ANSWERS_SECRET);
+		}
+		if (!strcmp(k.name, "port"))
+			assert_int_equal(k.type, ANSWERS_PORT);
+	}
+	assert_int_equal(endpoint, 8);
+	assert_int_equal(options, 10);
+	assert_true(seen_password);
+	assert_int_equal(answers_key_info(i, &k), 0);
+
+	assert_int_equal(answers_check_value("source", "port", "22", err, sizeof err), 0);
+	assert_int_equal(answers_check_value("target", "port", "0", err, sizeof err), -1);
+	assert_string_equal(err, "port: expected a number 1-65535, got \"0\"");
+	assert_int_equal(answers_check_value("options", "vmail_dir", "var/vmail", err, sizeof err), -1);
+	assert_string_equal(err, "vmail_dir: expected an absolute path, got \"var/vmail\"");
+	assert_int_equal(answers_check_value("source", "host", "-bad", err, sizeof err), -1);
+	assert_int_equal(answers_check_value("options", "two_phase_sync", "maybe", err, sizeof err), -1);
+	assert_int_equal(answers_check_value("options", "host", "a", err, sizeof err), -1);
+	assert_string_equal(err, "unknown key \"host\" in [options]");
+
+	assert_int_equal(answers_parse(&a, "t", "[source]\nstack = iredmail\nbackend = pgsql\nhost = a\n"
+	                               "password = s3cret\n[target]\nstack = iredmail\nbackend = pgsql\nhost = b\n"
+	                               "port = 2200\n[options]\ncarry_config = /etc/a /etc/b\ntwo_phase_sync = no\n",
+	                               err, sizeof err), 0);
+	assert_int_equal(answers_value(&a, "source", "backend", v, sizeof v), 0);
+	assert_string_equal(v, "pgsql");
+	answers_value(&a, "target", "port", v, sizeof v);
+	assert_string_equal(v, "2200");
+	answers_value(&a, "source", "password", v, sizeof v);
+	assert_string_equal(v, "");                  /* never given out */
+	answers_value(&a, "options", "carry_config", v, sizeof v);
+	assert_string_equal(v, "/etc/a /etc/b");
+	answers_value(&a, "options", "two_phase_sync", v, sizeof v);
+	assert_string_equal(v, "no");
+	answers_value(&a, "options", "installer_dir", v, sizeof v);
+	assert_string_equal(v, "");
+	assert_int_equal(answers_value(&a, "options", "nosuch", v, sizeof v), -1);
+	answers_free(&a);
+
+	f = open_memstream(&text, &len);
+	answers_write_key(f, "a", "plain");
+	answers_write_key(f, "b", "has # hash");
+	answers_write_key(f, "c", " \"q\\ ");
+	fclose(f);
+	assert_string_equal(text, "a = plain\nb = \"has # hash\"\nc = \" \\\"q\\\\ \"\n");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_template),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_keys_api),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -248,11 +248,63 @@ static void test_checklist(void **state)
 	free(dir);
 }
 
+/* Per-step times by step id: the sum over runs (what --report prints) and
+ * the last finished run's duration (the wizard's estimate). */
+static void test_times(void **state)
+{
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256], t[32];
+	struct journal_time *tm;
+	size_t n;
+	(void)state;
+
+	tu_write(jp,
+	         "# mailshift journal 1\n"
+	         "run\t1000.000\tfp\n"
+	         "step\t1000.000\t0\tpreflight\t-\n"
+	         "stepend\t1003.000\t0\tpreflight\tdone\n"
+	         "step\t1003.000\t1\tmailstore-final\tdowntime\n"
+	         "stepend\t1243.000\t1\tmailstore-final\tfailed\n"
+	         "run\t2000.000\tfp\n"
+	         "step\t2000.000\t1\tmailstore-final\tdowntime\n"
+	         "stepend\t2360.000\t1\tmailstore-final\tpartial\n"
+	         "step\t2360.000\t2\tverify\tdowntime\n"
+	         "stepend\t2361.000\t2\tverify\tfailed\n"
+	         "step\t2400.000\t3\tstart-services\tdowntime\n"
+	         "start\t2420.000\t3\t0\n");
+	assert_int_equal(journal_times(jp, &tm, &n, err, sizeof err), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(tm[0].id, "preflight");
+	assert_true(tm[0].finished);
+	assert_false(tm[0].downtime);
+	assert_true(tm[0].last > 2.99 && tm[0].last < 3.01);
+	assert_string_equal(tm[1].id, "mailstore-final");
+	assert_true(tm[1].downtime);
+	assert_true(tm[1].finished);
+	assert_true(tm[1].secs > 599.9 && tm[1].secs < 600.1); /* 4 min failed + 6 min */
+	assert_true(tm[1].last > 359.9 && tm[1].last < 360.1); /* the run that finished it */
+	assert_string_equal(tm[2].id, "verify");
+	assert_false(tm[2].finished);                           /* only failed: no estimate */
+	assert_true(tm[2].secs > 0.99 && tm[2].secs < 1.01);
+	assert_string_equal(tm[3].id, "start-services");
+	assert_false(tm[3].finished);                           /* the run stopped inside it */
+	assert_true(tm[3].secs > 19.9 && tm[3].secs < 20.1);
+	journal_times_free(tm, n);
+	journal_hms(t, sizeof t, 3725.4);
+	assert_string_equal(t, "1:02:05");
+	assert_int_equal(journal_times("/nonexistent/j", &tm, &n, err, sizeof err), -1);
+	assert_string_equal(err, "/nonexistent/j: no such journal");
+	assert_int_equal(n, 0);
+	tu_rmrf(dir);
+	free(jp);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resume_points),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_paused),
 		cmocka_unit_test(test_checklist),
 	};

@@ -1,0 +1,144 @@
+#include "core/session.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/ssh.h"
+#include "core/inspect.h"
+#include "core/xalloc.h"
+
+enum session_start session_where(struct session *s, char *err, size_t errlen)
+{
+	if (s->fresh)
+		return SESSION_FROM_START;
+	switch (journal_resume_point(s->journal, s->plan, &s->progress, err, errlen)) {
+	case JOURNAL_FRESH: return SESSION_FROM_START;
+	case JOURNAL_PARTIAL: return SESSION_RESUMABLE;
+	case JOURNAL_COMPLETE: return SESSION_FINISHED;
+	case JOURNAL_OTHER: return SESSION_OTHER_PLAN;
+	case JOURNAL_BAD: break;
+	}
+	return SESSION_BAD_JOURNAL;
+}
+
+void session_resume(struct session *s)
+{
+	s->opts.resume = &s->progress;
+}
+
+void session_start_over(struct session *s)
+{
+	journal_progress_free(&s->progress);
+	s->opts.resume = NULL;
+	s->fresh = 1;
+}
+
+/* Native actions (core/plan.h) through mailshift's own connections. */
+static int native(void *ctx, enum native what, enum host on, struct transport *t, const struct sink *sink)
+{
+	const struct answers *a = ctx;
+
+	if (what == NATIVE_LOOK)
+		return inspect_look(a, t, on, sink);
+	return inspect_compare(a, t, sink);
+}
+
+int session_open(struct session *s, struct console *con, const struct ssh_options *sopt,
+                 char *err, size_t errlen)
+{
+	if (console_open_log(con, s->log, err, errlen) < 0 ||
+	    !(s->j = journal_open(s->journal, s->plan, s->fresh, err, errlen)) ||
+	    !(s->rb = runbook_open(s->runbook, s->plan, 0, err, errlen))) {
+		console_close(con);
+		journal_close(s->j);
+		s->j = NULL;
+		return -1;
+	}
+	s->t = s->local ? transport_local_new() : transport_ssh_new(s->plan->answers, sopt);
+	if (!s->local) { /* the probes need SSH tunnels; --local runs the shell equivalents */
+		s->opts.native = native;
+		s->opts.native_ctx = (void *)s->plan->answers;
+	}
+	return 0;
+}
+
+enum runner_result session_run(struct session *s, const struct runner_ui *ui, const struct sink *sink,
+                               struct runner_report *rep)
+{
+	return runner_run(s->plan, s->t, ui, sink, s->rb, s->j, &s->opts, rep);
+}
+
+const char *session_outcome(enum runner_result r)
+{
+	switch (r) {
+	case RUNNER_DONE: return "done";
+	case RUNNER_FAILED: return "failed";
+	case RUNNER_REFUSED: return "refused";
+	case RUNNER_PAUSED: return "paused";
+	}
+	return "failed";
+}
+
+/* The closing comment of the runbook: NULL when the run reached the end. */
+static char *runbook_end_note(enum runner_result r, const struct plan *p, const struct runner_report *rep)
+{
+	if (r == RUNNER_DONE)
+		return NULL;
+	if (r == RUNNER_PAUSED)
+		return xasprintf("The run stopped after step %s as asked (--until): the steps above are the ones it "
+		                 "ran. The same mailshift command without --until resumes at step %s and writes "
+		                 "the runbook of the whole plan.", p->steps[rep->step].step->id,
+		                 p->steps[rep->step + 1].step->id);
+	return xstrdup("The run stopped before the end: the steps above are the ones it reached.");
+}
+
+int session_close(struct session *s, enum runner_result r, const struct runner_report *rep,
+                  char *err, size_t errlen)
+{
+	char *note;
+	int rc = 0;
+
+	if (s->t)
+		transport_free(s->t);
+	s->t = NULL;
+	journal_progress_free(&s->progress);
+	s->opts.resume = NULL;
+	if (!s->j)
+		return 0;
+	journal_finish(s->j, session_outcome(r));
+	if (journal_close(s->j) < 0) {
+		snprintf(err, errlen, "%s: writing the journal failed", s->journal);
+		rc = -1;
+	}
+	s->j = NULL;
+	note = runbook_end_note(r, s->plan, rep);
+	if (runbook_close(s->rb, note) < 0) {
+		snprintf(err, errlen, "%s: writing the runbook failed", s->runbook);
+		rc = -1;
+	}
+	s->rb = NULL;
+	free(note);
+	return rc;
+}
+
+int session_ssh_config(struct answers *a, const char *path, char *err, size_t errlen)
+{
+	char *def = NULL;
+	const char *home = getenv("HOME");
+	int rc;
+
+	if (!path) {
+		def = xasprintf("%s/.ssh/config", home && *home ? home : "/root");
+		path = def;
+	} else if (access(path, R_OK) < 0) {
+		snprintf(err, errlen, "--ssh-config %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = ssh_config_apply(&a->source, path, err, errlen);
+	if (rc == 0)
+		rc = ssh_config_apply(&a->target, path, err, errlen);
+	free(def);
+	return rc;
+}

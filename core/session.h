@@ -1,0 +1,73 @@
+/* session — one run of a plan with its files and its door, the same for
+ * the headless CLI (core/cli.c) and the wizard (tui/): where the run starts
+ * (the journal's resume point), the log, journal and runbook opened, the
+ * transport (SSH, or this machine with --local) with mailshift's own native
+ * checks, the run, and the files closed saying how it ended.
+ *
+ * The caller fills the first block and owns the struct; what the second
+ * block holds is the session's until session_close().  The plan, the
+ * paths, the console and the ssh options are borrowed: they must outlive
+ * the session (the ssh options and console until session_close()). */
+#ifndef MAILSHIFT_SESSION_H
+#define MAILSHIFT_SESSION_H
+
+#include <stddef.h>
+
+#include "backends/transport.h"
+#include "core/answers.h"
+#include "core/console.h"
+#include "core/journal.h"
+#include "core/plan.h"
+#include "core/runbook.h"
+#include "core/runner.h"
+
+struct session {
+	const struct plan *plan;
+	const char *journal, *runbook, *log;
+	int local;              /* every action on this machine: no SSH, shell equivalents of native checks */
+	int fresh;              /* start at step one: the journal's earlier progress is void */
+	struct runner_opts opts; /* yes, until; resume is set by session_resume() */
+
+	struct journal_progress progress; /* where an earlier run stopped (session_where) */
+	struct journal *j;
+	struct runbook *rb;
+	struct transport *t;
+};
+
+enum session_start {
+	SESSION_FROM_START, /* nothing to resume (or s->fresh) */
+	SESSION_RESUMABLE,  /* an unfinished run: s->progress says where; resume or start over */
+	SESSION_FINISHED,   /* every action of this plan finished */
+	SESSION_OTHER_PLAN, /* the journal's last run was of another plan (the answers changed) */
+	SESSION_BAD_JOURNAL, /* unreadable or malformed: the message in err */
+};
+
+/* Where a run of the plan starts, from the journal. */
+enum session_start session_where(struct session *s, char *err, size_t errlen);
+/* After SESSION_RESUMABLE: run from s->progress on. */
+void session_resume(struct session *s);
+/* Start at step one: the journal's earlier progress is voided. */
+void session_start_over(struct session *s);
+
+/* Opens the log (into con), the journal and the runbook, and makes the
+ * transport (sopt: how SSH may ask the admin).  0, or -1 with a message in
+ * err and nothing left open. */
+int session_open(struct session *s, struct console *con, const struct ssh_options *sopt,
+                 char *err, size_t errlen);
+enum runner_result session_run(struct session *s, const struct runner_ui *ui, const struct sink *sink,
+                               struct runner_report *rep);
+/* Frees the transport, ends the journal with the outcome and the runbook
+ * with a closing note.  0, or -1 with what could not be written in err
+ * (a warning: the run itself is over).  Safe after a failed open. */
+int session_close(struct session *s, enum runner_result r, const struct runner_report *rep,
+                  char *err, size_t errlen);
+/* "done", "failed", "refused", "paused": the journal's word. */
+const char *session_outcome(enum runner_result r);
+
+/* Applies an OpenSSH client config to both endpoints (path NULL:
+ * ~/.ssh/config, which may be missing; a path given must be readable):
+ * the answers say where, the config may say more (HostName, Port...).
+ * 0, or -1 with a message in err. */
+int session_ssh_config(struct answers *a, const char *path, char *err, size_t errlen);
+
+#endif

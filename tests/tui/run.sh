@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# The wizard as an admin uses it: the real binary in tmux (a private
+# server, 100x30, LANG=C.UTF-8, TERM=tmux-256color), driven with send-keys
+# and read back with capture-pane, waiting for text rather than sleeping.
+# Nothing here needs the lab: the run uses --local (MAILSHIFT_TESTING=1) and
+# fails at pre-flight on this machine, which has no /etc/iredmail-release.
+# Prints "tui: N passed, N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+ms="$top/mailshift"
+ex="$top/examples/iredmail-mariadb.conf"
+tier=tui
+. "$top/tests/tui/lib.sh"
+tui_setup || exit 1
+if [ -e /etc/iredmail-release ]; then
+  echo "FAIL this machine has /etc/iredmail-release: refusing to run the plan on it with --local"
+  echo "tui: 0 passed, 1 failed"
+  exit 1
+fi
+cd "$work" || exit 1
+
+# --- the interview: no arguments opens it; checks as you type; help; Esc ---------
+start
+run_line "$ms"
+expect "no arguments on a terminal opens the wizard" "1/4 Source"
+expect "the source page lists its keys" "known_hosts"
+send Down Down
+type_text "localhost"
+send Tab
+send BSpace BSpace; type_text "0"
+expect "port 0 is refused as typed" 'port: expected a number 1-65535, got "0"'
+send BSpace; type_text "2222"
+expect_gone "a good port clears the message" 'port: expected a number'
+send Down Down
+type_text "$work/nokey"
+expect "a missing identity file is refused" "identity: cannot read $work/nokey here: No such file or directory"
+send F1
+expect "F1 explains the field" "Help: [source] identity"
+expect "in plain words, from the keys table" "private key file (default: ssh-agent)"
+send Escape
+expect_gone "Esc closes the help" "Help: [source] identity"
+: >"$work/key"
+send C-u; type_text "$work/key"
+expect_gone "an identity file that exists is taken" "identity: cannot read"
+send NPage
+expect "Next goes to the target" "2/4 Target"
+send NPage
+expect "a target without a host stays" "host: needed"
+send Escape
+expect "Esc goes back a screen" "1/4 Source"
+expect "what was typed is still there" "[localhost "
+send NPage; wait_for "2/4 Target" 5
+send Down Down; type_text "LOCALHOST"; send Down; send C-u; type_text "2222"
+send NPage; wait_for "3/4 Options" 5
+send Down; send C-u; type_text "lib/dkim"
+expect "a relative path is refused" 'dkim_dir: expected an absolute path, got "lib/dkim"'
+send C-u; type_text "/srv/dkim"
+send NPage; wait_for "4/4 Save" 5
+send C-u; type_text "$work/saved.conf"; send Enter
+expect "the whole form is checked by the parser: the same host twice" \
+  "[target] is the same host as [source] (LOCALHOST port 2222): expected two servers"
+expect "and it shows where" "2/4 Target"
+send C-u; type_text "127.0.0.2"
+send NPage NPage; wait_for "4/4 Save" 5
+send Enter
+expect "saving shows the plan review" "The plan: 15 steps"
+check "the answers file is mode 0600" test "$(stat -c %a saved.conf 2>/dev/null)" = 600
+check "it holds what was typed" bash -c "grep -qx 'host = localhost' saved.conf && grep -qx 'host = 127.0.0.2' saved.conf \
+  && grep -qx 'port = 2222' saved.conf && grep -qx 'dkim_dir = /srv/dkim' saved.conf && grep -qx 'identity = $work/key' saved.conf"
+check "and no password" bash -c "! grep -q password saved.conf"
+"$ms" --answers saved.conf --dry-run --runbook "$work/saved-plan.sh" >out 2>err; rc=$?
+check "mailshift --answers saved.conf --dry-run accepts it" test "$rc" = 0 -a ! -s err
+expect "the review lists the first step" "1 preflight"
+expect "and the last (no installer, no Roundcube upgrade asked)" "15 remove-key"
+expect "downtime steps are marked" "stop-services    Stop the mail services (downtime starts)"
+expect "the selected step's why" "Why: Pre-flight checks"
+send Enter
+expect "Enter lists the step's actions with their commands" "Step preflight: its"
+expect "exactly as they run" "release=\$(head -n 1 /etc/iredmail-release) || exit 1"
+send Escape
+expect_gone "Esc closes them" "Step preflight: its"
+
+# --- resize: too small, then whole again -----------------------------------------
+T resize-window -t w -x 60 -y 20
+expect "60x20 says the terminal is too small" "terminal too small (need 80x24, have 60x20)"
+T resize-window -t w -x 100 -y 30
+expect "back at 100x30 the screen is whole again: the title" "The plan: 15 steps"
+expect "the status bar" "s start  Esc back  q quit"
+check "and the frame's bottom line" bash -c "T() { tmux -L $sock -f /dev/null \"\$@\"; }; \
+  T capture-pane -t w -p | sed -n 29p | grep -q '^└─*.*┘$'"
+T resize-window -t w -x 80 -y 24
+expect "80x24 is big enough" "The plan: 15 steps"
+T resize-window -t w -x 100 -y 30
+
+# --- q asks, then the terminal is the shell's again --------------------------------
+check "the wizard runs on the alternate screen, in keypad mode, cursor hidden" \
+  test "$(modes)" = "alt=1 cursor=0 keypad=1"
+send q
+expect "q asks before quitting" "Quit mailshift?"
+send n
+expect_gone "n stays" "Quit mailshift?"
+send q; wait_for "Quit mailshift?" 5; send q
+expect "quitting brings the shell prompt back" "mailshift: answers saved to $work/saved.conf"
+check "exit status 0 when nothing ran" test "$(exit_status)" = rc=0
+# shellcheck disable=SC2016 # the shell in tmux expands it
+run_line 'case "$(stty -a)" in *" -icanon"*|*" -echo "*) echo tty=raw;; *) echo tty=sane;; esac'
+expect "the terminal modes are restored (icanon, echo)" "tty=sane"
+check "the screen, cursor and keypad too (rmcup, cnorm, rmkx)" test "$(modes)" = "alt=0 cursor=1 keypad=0"
+
+# --- a run with --local: pre-flight fails here; retry, abort, the report ------------
+start
+run_line "clear; $ms --wizard --answers $ex --local --journal j1 --runbook rb1.sh --log l1"
+to_plan "run" "$work/run.conf"
+send s
+expect "starting asks about the first step with its why" "Step 1 of 17: Pre-flight checks"
+expect "and lists its actions" "[source] runs iRedMail with the expected backend"
+send y
+expect "the failure dialog names the step and exit status" "Step preflight failed on the source (exit 1)"
+expect "with the failing command" "release=\$(head -n 1 /etc/iredmail-release) || exit 1"
+expect "and its last output" "source! head: cannot open '/etc/iredmail-release' for reading"
+expect "it offers retry" "[ Retry ]"
+expect "and abort" "[ Abort ]"
+send r
+check "retry runs the action again" wait_count 2 '^end\t[0-9.]+\t0\t0\tfailed\t1$' j1
+expect "and it fails again" "Step preflight failed on the source (exit 1)"
+send a
+expect "abort shows the report" "The run failed at step preflight (exit 1)"
+expect "the report names the journal" "journal  j1"
+expect "the log" "log      l1"
+expect "the runbook" "runbook  rb1.sh"
+expect "and the per-step times from the journal" "preflight             0:00:0"
+expect "and the downtime window" "downtime window"
+send l
+expect "l shows the run's log again" "source! head: cannot open"
+send /; type_text "iredmail-release"; send Enter
+expect "/ finds a line" "holds iredmail-release"
+send Enter
+expect "Enter goes back to the report" "How the run ended"
+send q
+expect "q leaves the report" "mailshift: stopped: step preflight failed (exit 1)"
+check "exit status 1: a step failed" test "$(exit_status)" = rc=1
+check "the journal records the failure, 0600" bash -c "grep -qP '^finish\t[0-9.]+\tfailed$' j1 && test \$(stat -c %a j1) = 600"
+check "the log is 0600 and has the command" bash -c "test \$(stat -c %a l1) = 600 && grep -q 'cmd    source release=' l1"
+check "the runbook passes shellcheck" shellcheck rb1.sh
+
+# --- stopped in the middle, then started again: resume ------------------------------
+rm -f j2
+run_line "clear; $ms --wizard --answers $ex --local --journal j2 --runbook rb2.sh --log l2"
+to_plan "resume" "$work/resume.conf"
+send s
+expect "resume: the first step's question" "Step 1 of 17"
+send s
+expect "skipping it goes to the next step" "Step 2 of 17: Let the target reach the source"
+send q
+expect "stopping there shows the report" "The run stopped at step migration-key, as you asked."
+send q
+check "exit status 3: stopped by the admin" test "$(exit_status)" = rc=3
+run_line "clear; $ms --wizard --answers $ex --local --journal j2 --runbook rb2.sh --log l2"
+to_plan "resume again" "$work/resume.conf" replace
+send s
+expect "starting again offers to resume from the journal" "Resume the unfinished run?"
+expect "at the step where it stopped" "migration-key (Let the target reach the source"
+send r
+expect "resuming asks about that step, not the first" "Step 2 of 17"
+expect "the skipped step is marked so" "│ – prefligh"
+send q
+expect "and stops again" "The run stopped at step migration-key"
+send q
+wait_for '$' 10
+
+# --- estimates from an earlier run's journal; another plan's journal --------------
+printf '# mailshift journal 1\nrun\t1000.000\tfp\nstep\t1000.000\t0\tpreflight\t-\nstepend\t1003.000\t0\tpreflight\tdone\n%s\n%s\n' \
+  "$(printf 'step\t1003.000\t7\tstop-services\tdowntime')" "$(printf 'stepend\t1013.000\t7\tstop-services\tdone')" >rehearsal.journal
+run_line "clear; $ms --wizard --answers $ex --local --journal rehearsal.journal --runbook rb3.sh --log l3"
+to_plan "estimates" "$work/est.conf"
+check "a step the rehearsal finished has its time" bash -c "T() { tmux -L $sock -f /dev/null \"\$@\"; }; \
+  T capture-pane -t w -p | grep -q ' 1 preflight .* 0:00:03 live'"
+expect "the downtime window is estimated" "downtime estimate 0:00:10 (7 steps), from rehearsal.journal"
+send s
+expect "another plan's journal is said so" "The journal is another plan's"
+send c
+expect_gone "cancel keeps the review" "The journal is another plan's"
+send q; wait_for "Quit mailshift?" 5; send Enter
+wait_for '$' 10
+
+# --- Ctrl-C in the middle of a run: it stops, the files are closed, SIGINT again ----
+run_line "clear; $ms --wizard --answers $ex --local --journal j4 --runbook rb4.sh --log l4"
+to_plan "interrupted" "$work/int.conf"
+send s
+expect "interrupted: the run asks its first question" "Step 1 of 17"
+send C-c
+check "Ctrl-C during a run: the wizard ends with SIGINT" test "$(exit_status)" = rc=130
+expect "and says where the run stopped" "mailshift: interrupted at step preflight"
+check "the journal says how the run ended" grep -qP '^finish\t[0-9.]+\trefused$' j4
+check "the runbook was closed (its step list written)" grep -q '^STEPS=(' rb4.sh
+# shellcheck disable=SC2016 # the shell in tmux expands it
+run_line 'case "$(stty -a)" in *" -icanon"*|*" -echo "*) echo tty=raw;; *) echo tty=sane;; esac'
+expect "the terminal is sane after it" "tty=sane"
+check "the screen, cursor and keypad too" test "$(modes)" = "alt=0 cursor=1 keypad=0"
+
+# --- colours, NO_COLOR, ASCII without UTF-8; Ctrl-Z; Ctrl-C --------------------------
+colours() { T capture-pane -t w -p -e | grep -cP '\e\[(3[0-7]|4[0-7]|9[0-7]|38;|48;)' ; }
+run_line "clear; $ms --wizard"
+wait_for "1/4 Source" 10
+check "colours on a colour terminal" test "$(colours)" -gt 0
+send F10; wait_for "Quit mailshift?" 5; send q; wait_for '$' 10
+start NO_COLOR=1
+run_line "$ms --wizard"
+wait_for "1/4 Source" 10
+check "no colour with NO_COLOR" test "$(colours)" = 0
+send F10; wait_for "Quit mailshift?" 5; send q; wait_for '$' 10
+start LANG=C
+run_line "$ms --wizard"
+expect "ASCII lines when the locale is not UTF-8" "+- The source: the server you move from ---"
+send C-z
+expect "Ctrl-Z gives the shell back" "Stopped"
+check "with the shell's screen, cursor and keypad" test "$(modes)" = "alt=0 cursor=1 keypad=0"
+run_line "fg"
+expect "fg brings the wizard back whole" "1/4 Source"
+check "on the alternate screen again, in keypad mode" bash -c "test \"\$(tmux -L $sock -f /dev/null display -p -t w \
+  '#{alternate_on} #{keypad_flag}')\" = '1 1'"
+send C-c
+check "Ctrl-C ends it with SIGINT, the terminal restored" test "$(exit_status)" = rc=130
+# shellcheck disable=SC2016 # the shell in tmux expands it
+run_line 'case "$(stty -a)" in *" -icanon"*|*" -echo "*) echo tty=raw;; *) echo tty=sane;; esac'
+expect "and its modes sane" "tty=sane"
+check "the screen, cursor and keypad too, after Ctrl-C" test "$(modes)" = "alt=0 cursor=1 keypad=0"
+
+tui_end
