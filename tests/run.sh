@@ -4,7 +4,8 @@
 # sshd (and the wizard over it), the lab (two
 # real mail hosts, every scenario), the read-only database/LDAP probes
 # through SSH tunnels, and migrations on the lab (mailshift over SSH, then
-# the runbook replayed); the last four need root.  A tier
+# the runbook replayed), and the wizard driven through a whole migration on
+# the lab; the last six need root.  A tier
 # that cannot run fails loudly: nothing is skipped in silence.
 # MAILSHIFT_NO_LAB=1 leaves the root tiers out (`make check`, `make asan`).
 set -uo pipefail
@@ -14,7 +15,7 @@ passed=0 failed=0 summary=()
 
 # tier NAME COMMAND...: runs it, reads its "N passed, N failed" line.
 tier() {
-  local name=$1 out line p f rc
+  local name=$1 out line p f rc t0=$SECONDS
   shift
   echo "=== $name"
   out=$(mktemp)
@@ -29,7 +30,7 @@ tier() {
   fi
   [ "$rc" = 0 ] || [ "$f" -gt 0 ] || f=1
   passed=$((passed + p)) failed=$((failed + f))
-  summary+=("$name: $p passed, $f failed")
+  summary+=("$name: $p passed, $f failed ($((SECONDS - t0)) s)")
 }
 
 units=()
@@ -49,6 +50,7 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
     tier lab tests/lab/run.sh
     tier probe tests/lab/probe.sh
     tier migrate tests/lab/migrate.sh
+    tier tui-lab tests/tui/lab.sh
   fi
 fi
 

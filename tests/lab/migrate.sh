@@ -24,25 +24,17 @@ fi
 work=$(mktemp -d /tmp/mailshift-migrate.XXXXXX)
 trap '"$lab/down" >/dev/null 2>&1; rm -rf "$work"' EXIT
 
-# What must be on the target after a migration: the source's inventory
-# lines (messages, bytes and flags per folder, rows, entries, keys), and
-# every seeded user's IMAP view (messages, unseen) as on the source.
-expect() { # SOURCE-INVENTORY > EXPECTED
-  { grep -E '^(db |ldap |dkim |release |mailbox )' "$1" | grep -Ev '^db (mysql|pgsql) [^ ]*(used_quota|last_login) '
-  } | LC_ALL=C sort
-}
+# shellcheck source=tests/lab/compare.sh
+. "$top/tests/lab/compare.sh"
 
 check_target() { # LABEL SOURCE-INVENTORY
   local label=$1 src=$2 tgt="$work/target.$1" missing
   "$lab/verify" target > "$tgt" 2>&1
-  missing=$(LC_ALL=C comm -23 <(expect "$src") <(expect "$tgt"))
+  missing=$(inv_missing "$src" "$tgt")
   if [ -z "$missing" ]; then ok "$label: the target holds every folder, row, entry and key of the source"
   else bad "$label: missing or different on the target:"; head -n 20 <<<"$missing" | sed 's/^/     /'; fi
-  local want seen
-  want=$(grep '^imap ' "$src" | LC_ALL=C sort)
-  seen=$(grep '^imap ' "$tgt" | LC_ALL=C sort)
-  if [ -n "$want" ] && [ "$want" = "$seen" ]; then ok "$label: every seeded user logs in over IMAP on the target and sees what the source showed (messages, unseen)"
-  else bad "$label: IMAP on the target:"; diff <(echo "$want") <(echo "$seen") | head -n 20 | sed 's/^/     /'; fi
+  if imap_same "$src" "$tgt"; then ok "$label: every seeded user logs in over IMAP on the target and sees what the source showed (messages, unseen)"
+  else bad "$label: IMAP on the target (above: - source, + target)"; fi
   check "$label: vmail owns the mailboxes (0700)" grep -qx 'path /var/vmail/vmail1 vmail:vmail 700 directory' "$tgt"
 }
 

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The wizard against the lab's two real hosts, from the keyboard only (tmux
+# send-keys, read back with capture-pane): the interview prefilled from the
+# lab's answers, the plan, every step confirmed (DESTRUCTIVE ones by typing
+# yes), the checklist (the first item done, the rest later), a resize to a
+# too-small terminal and back in the middle of the run, a stop at the
+# downtime window, quitting, and a restart that resumes from the journal and
+# finishes on the report.  Then the target must hold what the source held.
+#
+# With SHOTS=DIR every screen is also captured (tmux capture-pane -e) and
+# rendered to DIR/NN-name.png (screenshots/take.sh).
+# Prints "tui-lab: N passed, N failed".  Needs root and the lab.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+ms="$top/mailshift"
+lab="$top/lab"
+tier=tui-lab
+# shellcheck source=tests/tui/lib.sh
+. "$top/tests/tui/lib.sh"
+# shellcheck source=tests/lab/compare.sh
+. "$top/tests/lab/compare.sh"
+scenario=${1:-iredmail-mariadb}
+shots=${SHOTS:-}
+
+if [ "$(id -u)" != 0 ]; then
+  echo "FAIL tests/tui/lab.sh needs root (the lab)"; echo "$tier: 0 passed, 1 failed"; exit 1
+fi
+tui_setup || exit 1
+tui_cleanup() { "$lab/down" >/dev/null 2>&1; }
+
+n=0
+snap() { # NAME: the screen as PNG into $shots (when asked)
+  [ -n "$shots" ] || return 0
+  n=$((n + 1))
+  T capture-pane -e -p -N -t w > "$work/snap.ans"
+  /usr/bin/python3 "$top/screenshots/render.py" "$work/snap.ans" "$shots/$(printf '%02d' "$n")-$1.png" \
+    "$(T display -p -t w '#{pane_width}')" "$(T display -p -t w '#{pane_height}')" ||
+    echo "     (could not render $1)"
+}
+
+# Answers the run's questions until the screen shows TEXT: a step is run
+# (y), a DESTRUCTIVE action confirmed by typing yes, a checklist item done
+# (d, the first) or left for later (l).  A failure dialog ends the drive.
+checklist_seen=0 advisories=0
+drive() { # TEXT SECONDS
+  local s i
+  for ((i = 0; i < $2 * 10; i++)); do
+    s=$(screen)
+    grep -qF -- "$1" <<<"$s" && return 0
+    if grep -qF 'Type yes to run it' <<<"$s"; then
+      [ -z "$shots" ] || [ -n "$(compgen -G "$shots/*-destructive.png")" ] || snap destructive
+      type_text yes; send Enter; wait_gone 'Type yes to run it' 5
+    elif grep -qF 'd done · l later' <<<"$s"; then
+      checklist_seen=$((checklist_seen + 1))
+      if [ "$checklist_seen" = 1 ]; then snap checklist; send d; else send l; fi
+      wait_gone 'd done · l later' 5
+    elif grep -qF 'g go on' <<<"$s"; then
+      [ -z "$shots" ] || [ -n "$(compgen -G "$shots/*-advisory.png")" ] || snap advisory
+      advisories=$((advisories + 1)); send g; wait_gone 'g go on' 5
+    elif grep -qF 'y run this step' <<<"$s"; then
+      send y; wait_gone 'y run this step' 5
+    elif grep -qF 'r retry' <<<"$s"; then
+      echo "     the run failed:"; shot; return 1
+    fi
+    sleep 0.1
+  done
+  echo "     no \"$1\" after $2 s:"; shot
+  return 1
+}
+
+# q on the report quits (a question first, where one is asked)
+quit_wizard() {
+  send q
+  if wait_for "Quit mailshift?" 2; then send q; fi
+  wait_gone "mailshift ─" 5
+}
+
+# Through the interview (prefilled) to the plan, page by page, then save;
+# with "snap", every page (and the help) is captured.
+interview() { # [snap]
+  local take=${1:-}
+  expect "the wizard opens on the source, prefilled from the lab's answers" "1/4 Source" 10
+  expect "the source's host is the lab's" "10.200.0.2" 2
+  if [ -n "$take" ]; then snap interview-source; send F1; wait_for "iRedMail" 3; snap help; send Escape; fi
+  send NPage; wait_for "2/4 Target" 5; [ -z "$take" ] || snap interview-target
+  send NPage; wait_for "3/4 Options" 5; [ -z "$take" ] || snap interview-options
+  send NPage; wait_for "4/4 Save" 5; [ -z "$take" ] || snap interview-save
+  send Enter
+  # the second time the file saved the first time is there: replace it
+  if wait_for "Replace the file?" 2; then send r; fi
+  expect "the plan for the lab's pair: 17 steps" "The plan: 17 steps" 15
+}
+
+echo "=== $scenario"
+if ! "$lab/up" "$scenario" > "$work/up.log" 2>&1; then
+  bad "lab/up $scenario" "$(tail -n 5 "$work/up.log")"; echo "$tier: $passed passed, $failed failed"; exit 1
+fi
+"$lab/verify" source > "$work/source.inv" 2>&1
+answers="$work/answers.conf"
+cp "$lab/run/answers.conf" "$answers"
+[ -n "$shots" ] && mkdir -p "$shots" && rm -f "$shots"/*.png
+
+# shellcheck disable=SC2119 # a plain shell: no extra environment
+start
+run_line "$ms --wizard --answers $answers"
+interview snap
+snap plan
+send s
+expect "the first step asks before it runs, with its commands" "Step 1 of 17: Pre-flight checks" 20
+snap confirm-step
+check "pre-flight runs against both hosts and reads their databases" \
+  drive "Step 2 of 17" 120
+snap run-log
+check "the run reaches the bulk copy" drive "Step 5 of 17" 180
+
+# a resize in the middle of the run: too small, then whole again
+T resize-window -t w -x 60 -y 20
+expect "at 60x20 the wizard says the terminal is too small" "terminal too small" 10
+snap too-small
+T resize-window -t w -x 100 -y 30
+expect "back at 100x30 the step's confirmation is whole again" "Step 5 of 17" 10
+check "the resized screen has its frame and its key line" \
+  bash -c "T() { tmux -L '$sock' -f /dev/null \"\$@\"; }; T capture-pane -t w -p | grep -q 'y run this step' && T capture-pane -t w -p | grep -q '^└'"
+
+# stop before the downtime window, quit, start again: it resumes
+check "the run reaches the downtime window" drive "Step 8 of 17" 600
+send q
+check "stopping the run ends on the report" drive "The run stopped at step" 30
+snap report-stopped
+quit_wizard
+rc=$(exit_status)
+check "the wizard quits with the refused status ($rc)" test "$rc" = "rc=3"
+check "the journal records the stop" grep -q $'^finish\t[0-9.]*\trefused$' "$work/mailshift.journal"
+
+run_line "$ms --wizard --answers $answers"
+interview
+send s
+expect "a restart offers to resume the unfinished run" "Resume the unfinished run?" 15
+snap resume
+send r
+check "resumed, the migration runs to the end" drive "The migration is done" 900
+snap report
+expect "the report lists the checklist items left for later" "pending" 5
+check "the journal says done" grep -q $'^finish\t[0-9.]*\tdone$' "$work/mailshift.journal"
+check "the first checklist item was confirmed, the others are pending" \
+  bash -c "'$ms' --report '$work/mailshift.journal' > '$work/report' && grep -qE '^ +confirmed +preflight: lower the TTL' '$work/report' && grep -qE '^ +pending +cutover: point the MX records' '$work/report'"
+check "the resumed run did not start over (preflight ran once)" \
+  test "$(grep -c $'^step\t[0-9.]*\t0\tpreflight' "$work/mailshift.journal")" = 1
+quit_wizard
+rc=$(exit_status)
+check "the wizard exits 0 after a finished migration ($rc)" test "$rc" = "rc=0"
+check "the runbook it wrote passes shellcheck" shellcheck "$work/mailshift-runbook.sh"
+
+"$lab/verify" target > "$work/target.inv" 2>&1
+missing=$(inv_missing "$work/source.inv" "$work/target.inv")
+check "the target holds every folder, row, entry and key of the source${missing:+: $(head -n 3 <<<"$missing" | tr '\n' ' ')}" \
+  test -z "$missing"
+check "every seeded user sees on the target over IMAP what the source showed" imap_same "$work/source.inv" "$work/target.inv"
+
+check "the installer's missing files were asked about (advisory: go on), once ($advisories)" test "$advisories" = 1
+tui_end
