@@ -195,9 +195,10 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 		 * connection is gone, and nothing after it may run */
 		if ((a->flags & ACT_ADVISORY) && !(a->flags & ACT_MANUAL) && status != TRANSPORT_FAILED &&
 		    !runner_interrupted) {
-			journal_action_end(j, si, ai, JOURNAL_WARNED, status);
-			/* asked: fix it and check again (the installer's files), go on, or stop */
+			/* asked: fix it and check again (the installer's files), go on, or
+			 * stop; only "go on" makes it a warning, finished for a resume */
 			c = o->yes || !ui || !ui->failed ? RUNNER_SKIP : ui->failed(ui->ctx, ps, a, status, 1);
+			journal_action_end(j, si, ai, c == RUNNER_SKIP ? JOURNAL_WARNED : JOURNAL_FAILED, status);
 			if (c == RUNNER_RETRY)
 				continue;
 			if (c == RUNNER_ABORT) {

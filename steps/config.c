@@ -9,7 +9,8 @@
 /* sed program masking the values of settings that look like credentials
  * (password, secret, bind_pw, a DSN with a password), so diffs and logs
  * show that such a line differs, never its value. */
-#define MASK_SECRETS "s/((pass|pwd|secret|dsn|bindpw|bind_pw|_key|token)[^=:]*[=:][[:space:]]*).*/\\1******** (masked)/I"
+#define MASK_SECRETS "s/((pass|pwd|secret|dsn|bindpw|bind_pw|_key|token)[^=:]*[=:][[:space:]]*).*/\\1******** (masked)/I; " \
+	"s#(://[^:/@[:space:]]*:)[^@[:space:]]*@#\\1********@#g"
 
 static void plan_config(const struct answers *a, struct plan_step *ps)
 {
@@ -46,6 +47,9 @@ static void plan_config(const struct answers *a, struct plan_step *ps)
 	         "  n=$((n + 1))\n"
 	         "  if ! grep -qI . -- \"$f\"; then echo \"differs (not text): /$f\"; continue; fi\n"
 	         "  if grep -q -e '-----BEGIN' -- \"$f\" \"/$f\"; then echo \"differs (a key or certificate: not shown): /$f\"; continue; fi\n"
+	         "  # files whose credentials a line mask cannot catch (multi-line DSNs, user:password maps)\n"
+	         "  case /$f in *passwd*|*sasl*|*fetchmailrc*|/etc/amavis/*|/etc/amavisd*|*/settings.py)\n"
+	         "    echo \"differs (holds credentials: not shown; compare by hand): diff /$f $d/$f\"; continue ;; esac\n"
 	         "  echo \"differs: /$f  (- target, + source; password-like values masked)\"\n"
 	         "  diff -u --label \"target /$f\" --label \"source /$f\" -- \"/$f\" \"$f\" | sed -E '" MASK_SECRETS "' | head -n 60 || true\n"
 	         "done < <(find . -type f | LC_ALL=C sort)\n"
@@ -66,14 +70,19 @@ static void plan_config(const struct answers *a, struct plan_step *ps)
 		         "    [ -e \"$saved$f\" ] || cp -p -- \"$f\" \"$saved$f\"\n"
 		         "    ref=$f\n"
 		         "  fi\n"
-		         "  mkdir -p -- \"$(dirname -- \"$f\")\"\n"
+		         "  (umask 022 && mkdir -p -- \"$(dirname -- \"$f\")\")\n"
 		         "  cp -- \"$src$f\" \"$f.mailshift-new\"\n"
-		         "  chown --reference=\"$ref\" -- \"$f.mailshift-new\" && chmod --reference=\"$ref\" -- \"$f.mailshift-new\"\n"
+		         "  chown --reference=\"$ref\" -- \"$f.mailshift-new\"\n"
+		         "  chmod --reference=\"$ref\" -- \"$f.mailshift-new\"\n"
 		         "  mv -f -- \"$f.mailshift-new\" \"$f\"\n"
 		         "  echo \"carried $f from the source$( [ \"$ref\" = \"$f\" ] && echo \" (the target's own is in $saved$f)\")\"\n"
 		         "done\n"
-		         "case \" ${files[*]}\" in *\" /etc/postfix/\"*) postfix check && echo 'postfix check: no problem found' ;; esac\n"
-		         "case \" ${files[*]}\" in *\" /etc/dovecot/\"*) doveconf -n >/dev/null && echo 'doveconf: the configuration parses' ;; esac",
+		         "case \" ${files[*]}\" in *\" /etc/postfix/\"*)\n"
+		         "  postfix check || { echo \"postfix check failed: the target's own files are in $saved\" >&2; exit 1; }\n"
+		         "  echo 'postfix check: no problem found' ;; esac\n"
+		         "case \" ${files[*]}\" in *\" /etc/dovecot/\"*)\n"
+		         "  doveconf -n >/dev/null || { echo \"doveconf failed: the target's own files are in $saved\" >&2; exit 1; }\n"
+		         "  echo 'doveconf: the configuration parses' ;; esac",
 		         bk, a->opt.carry_config);
 	}
 	free(ssh);

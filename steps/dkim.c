@@ -8,8 +8,9 @@
 const char steps_dkim_fingerprints[] =
 	"for f in *.pem; do\n"
 	"  [ -f \"$f\" ] || continue\n"
-	"  echo \"$f $(openssl pkey -in \"$f\" -pubout -outform DER | sha256sum | cut -d \" \" -f 1)\"\n"
-	"done";
+	"  fp=$(openssl pkey -in \"$f\" -pubout -outform DER | sha256sum) || { echo \"cannot read the key $f\" >&2; exit 1; }\n"
+	"  echo \"$f ${fp%% *}\"\n"
+	"done | LC_ALL=C sort";
 
 static void plan_dkim(const struct answers *a, struct plan_step *ps)
 {

@@ -66,8 +66,13 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 	}
 	plan_add(ps, HOST_TARGET, 0, "the mail belongs to vmail (folders 0700) and the DKIM keys to amavis (0400)",
 	         "v=%q; k=%q\n"
-	         "bad=$(find \"$v\"/vmail[0-9]* \"$v/sieve\" \"$v/public\" -maxdepth 0 \\( ! -user vmail -o ! -group vmail -o ! -perm 0700 \\) -print 2>/dev/null)\n"
-	         "bad+=$(find \"$v\"/vmail[0-9]* \"$v/sieve\" \"$v/public\" -mindepth 1 \\( ! -user vmail -o ! -group vmail \\) -print 2>/dev/null | head -n 20)\n"
+	         "dirs=()\n"
+	         "for d in \"$v\"/vmail[0-9]* \"$v/sieve\" \"$v/public\"; do [ ! -d \"$d\" ] || dirs+=(\"$d\"); done\n"
+	         "bad=\n"
+	         "if [ ${#dirs[@]} -gt 0 ]; then\n"
+	         "  bad=$(find \"${dirs[@]}\" -maxdepth 0 \\( ! -user vmail -o ! -group vmail -o ! -perm 0700 \\) -print)\n"
+	         "  bad+=$(find \"${dirs[@]}\" -mindepth 1 \\( ! -user vmail -o ! -group vmail \\) -print | sed -n 1,20p)\n"
+	         "fi\n"
 	         "if [ -d \"$k\" ]; then bad+=$(find \"$k\" -name '*.pem' \\( ! -user amavis -o ! -perm 0400 \\) -print); fi\n"
 	         "[ -z \"$bad\" ] || { echo 'wrong owner or mode:' >&2; printf '%%s\\n' \"$bad\" >&2; exit 1; }\n"
 	         "echo \"$(find \"$v\" -mindepth 1 | wc -l) paths in $v belong to vmail; the DKIM keys to amavis\"",
@@ -123,10 +128,14 @@ static void plan_test(const struct answers *a, struct plan_step *ps)
 	         "|| { echo \"Dovecot does not find $u\" >&2; bad=$((bad + 1)); continue; }\n"
 	         "  loc=${loc#maildir:}; loc=${loc%%%%:*}; [ -n \"$loc\" ] || loc='~/Maildir'\n"
 	         "  md=${loc/#\\~/${home%%/}}\n"
-	         "  files=$(find \"$md\" -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) | wc -l)\n"
-	         "  unread=$(find \"$md\" -type f \\( -path '*/new/*' -o \\( -path '*/cur/*' ! -name '*:2,*S*' \\) \\) | wc -l)\n"
-	         "  seen=$(doveadm -f tab mailbox status -u \"$u\" 'messages unseen' '*' 2>/dev/null "
-	         "| awk -F '\\t' 'NR > 1 {m += $(NF - 1); s += $NF} END {print m + 0, s + 0}')\n"
+	         "  files=0 unread=0\n"
+	         "  if [ -d \"$md\" ]; then  # a mailbox that never received mail has none yet\n"
+	         "    files=$(find \"$md\" -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) | wc -l)\n"
+	         "    unread=$(find \"$md\" -type f \\( -path '*/new/*' -o \\( -path '*/cur/*' ! -name '*:2,*S*' \\) \\) | wc -l)\n"
+	         "  fi\n"
+	         "  st=$(doveadm -f tab mailbox status -u \"$u\" 'messages unseen' '*' 2>&1) "
+	         "|| { echo \"$u: Dovecot cannot read the mailboxes: $st\" >&2; bad=$((bad + 1)); continue; }\n"
+	         "  seen=$(awk -F '\\t' 'NR > 1 && $1 !~ /^(Shared|Public)\\// {m += $(NF - 1); s += $NF} END {print m + 0, s + 0}' <<< \"$st\")\n"
 	         "  total=$((total + files))\n"
 	         "  [ \"$seen\" = \"$files $unread\" ] || { echo \"$u: $files message files ($unread unread) in $md, "
 	         "Dovecot shows ${seen%% *} (${seen#* } unread)\" >&2; bad=$((bad + 1)); }\n"
@@ -152,7 +161,7 @@ static void plan_test(const struct answers *a, struct plan_step *ps)
 	             users);
 	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "test_message", "removes that test message (only it: its subject is unique)",
 	          "read -r to tok\n"
-	          "case $tok in mailshift-test-[0-9]*-[0-9]*) ;; *) echo \"not a test message subject: $tok\" >&2; exit 1 ;; esac\n"
+	          "[[ $tok =~ ^mailshift-test-[0-9]+-[0-9]+$ ]] || { echo \"not a test message subject: $tok\" >&2; exit 1; }\n"
 	          "doveadm expunge -u \"$to\" mailbox INBOX header Subject \"$tok\"\n"
 	          "echo \"removed the test message from the INBOX of $to\"");
 	free(users);

@@ -156,8 +156,9 @@ static struct tui_dialog *ask(struct tui *t, const struct tui_question *q)
 	case TUI_Q_CONFIRM:
 		d = tui_dialog_new("SSH asks", TUI_WARN);
 		tui_dialog_text(d, TUI_NORMAL, "%s", q->text);
-		tui_dialog_button(d, "Yes", 'y', RUNNER_GO);
+		/* No first: an Enter typed for something else never trusts a key */
 		tui_dialog_button(d, "No", 'n', RUNNER_ABORT);
+		tui_dialog_button(d, "Yes", 'y', RUNNER_GO);
 		tui_dialog_cancel(d, RUNNER_ABORT);
 		return d;
 	case TUI_Q_SECRET:
@@ -204,6 +205,7 @@ static void tick(struct tui *t)
 		rs->asking = 0;
 	}
 	if (!t->dialog && tui_worker_question(t->worker, &rs->q)) {
+		flushinp(); /* keys typed before the question appeared never answer it */
 		tui_open_dialog(t, ask(t, &rs->q), answer_done);
 		rs->asking = 1;
 	}

@@ -137,7 +137,7 @@ static void handle(int sig, void (*fn)(int), int flags)
 
 static void install_signals(void)
 {
-	static const int crashes[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	static const int crashes[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT, SIGXCPU, SIGXFSZ };
 	size_t i;
 
 	handle(SIGINT, on_signal, SA_RESTART);

@@ -193,11 +193,28 @@ static void test_advisory_asked(void **state)
 	assert_null(strstr(buf_cstr(&w.seen.text), "advisory check failed"));
 	teardown(&w);
 
-	setup(&w, "ggga", st, 6);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
-	assert_int_equal(w.f.calls, 4); /* the last action never ran */
-	assert_int_equal(w.rep.status, 1);
-	teardown(&w);
+	/* aborted, the check is not finished: a resume runs it again */
+	{
+		char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256];
+		struct journal *j;
+		struct journal_progress progress;
+
+		setup(&w, "ggga", st, 6);
+		j = journal_open(jp, &w.p, 0, err, sizeof err);
+		assert_non_null(j);
+		assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_FAILED);
+		assert_int_equal(journal_close(j), 0);
+		assert_int_equal(w.f.calls, 4); /* the last action never ran */
+		assert_int_equal(w.rep.status, 1);
+		assert_int_equal(journal_resume_point(jp, &w.p, &progress, err, sizeof err), JOURNAL_PARTIAL);
+		assert_int_equal(progress.step, 1);
+		assert_int_equal(progress.action, 1); /* the advisory check itself */
+		journal_progress_free(&progress);
+		teardown(&w);
+		tu_rmrf(dir);
+		free(jp);
+		free(dir);
+	}
 }
 
 static void test_retry_then_skip(void **state)
