@@ -3,6 +3,8 @@
 # sshd with its own host key and authorized key, stopped on exit), run
 # under valgrind; then mailshift itself over SSH.  Needs root (sshd).
 set -uo pipefail
+# shellcheck source=tests/lib/sshd.sh
+. "$(dirname "$0")/../lib/sshd.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "tests/ssh: needs root to run sshd"; echo "ssh: 0 passed, 1 failed"; exit 1; }
 [ -x /usr/sbin/sshd ] || { echo "tests/ssh: /usr/sbin/sshd is missing (apt-get install openssh-server)"; echo "ssh: 0 passed, 1 failed"; exit 1; }
@@ -15,7 +17,6 @@ pw="planted-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null; userdel "$pw_user" 2>/dev/null; rm -rf "$d"; }
 trap cleanup EXIT
 [ -z "${KEEP:-}" ] || trap - EXIT
-port=$((20000 + RANDOM % 20000))
 ssh-keygen -q -t ed25519 -N '' -f "$d/host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$d/other_host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$d/id"
@@ -25,22 +26,7 @@ ssh-keygen -q -t ed25519 -N "$pp" -f "$d/pp_id"
 cat "$d/id.pub" "$d/pp_id.pub" > "$d/authorized_keys.root"  # root only: the password user has no key
 id "$pw_user" >/dev/null 2>&1 || useradd -M -N -d /tmp -s /bin/bash "$pw_user"
 printf '%s:%s\n' "$pw_user" "$pw" | chpasswd
-mkdir -p /run/sshd
-cat > "$d/sshd_config" <<CONF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $d/host_key
-AuthorizedKeysFile $d/authorized_keys.%u
-PidFile $d/sshd.pid
-PermitRootLogin prohibit-password
-PasswordAuthentication yes
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-CONF
-/usr/sbin/sshd -D -e -f "$d/sshd_config" 2>"$d/sshd.log" &
-pid=$!
-for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+sshd_start "$d" yes
 key=$(cut -d ' ' -f 1-2 "$d/host_key.pub")
 printf '[127.0.0.1]:%s %s\n[localhost]:%s %s\n' "$port" "$key" "$port" "$key" > "$d/known_hosts"
 printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d ' ' -f 1-2 "$d/other_host_key.pub")" > "$d/wrong_known_hosts"

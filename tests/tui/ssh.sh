@@ -9,6 +9,8 @@
 # server's error reaches the failure dialog.  Needs root (sshd).
 # Prints "tui-ssh: N passed, N failed".
 set -uo pipefail
+# shellcheck source=tests/lib/sshd.sh
+. "$(dirname "$0")/../lib/sshd.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ms="$top/mailshift"
 tier=tui-ssh
@@ -24,28 +26,12 @@ tui_cleanup() { [ -z "$pid" ] || kill "$pid"; }
 d=$work/sshd
 mkdir -m 0755 "$d"
 chmod 0755 "$work"
-port=$((20000 + RANDOM % 20000))
 pp="pass-$RANDOM-$RANDOM-$RANDOM"
 ssh-keygen -q -t ed25519 -N '' -f "$d/host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$d/id"
 ssh-keygen -q -t ed25519 -N "$pp" -f "$d/pp_id"
 cat "$d/id.pub" "$d/pp_id.pub" >"$d/authorized_keys.root"
-mkdir -p /run/sshd
-cat >"$d/sshd_config" <<CONF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $d/host_key
-AuthorizedKeysFile $d/authorized_keys.%u
-PidFile $d/sshd.pid
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-CONF
-/usr/sbin/sshd -D -e -f "$d/sshd_config" 2>"$d/sshd.log" &
-pid=$!
-for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+sshd_start "$d" no
 fp=$(ssh-keygen -lf "$d/host_key.pub" | cut -d ' ' -f 2)
 cd "$work" || exit 1
 : >kh
