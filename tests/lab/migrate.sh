@@ -104,6 +104,12 @@ for sc in "${scenarios[@]}"; do
   if ! "$lab/up" "$sc" > "$work/up.$sc" 2>&1; then
     bad "$sc: lab/up"; tail -n 20 "$work/up.$sc" | sed 's/^/     /'; continue
   fi
+  # the read-only probes, on this scenario's fresh lab (tests/lab/probe.sh)
+  "$top/tests/lab/probe.sh" --here "$sc" > "$work/probe.$sc" 2>&1
+  sed -n 's/^\(ok  \|FAIL\) /&probe: /p; /^     /p' "$work/probe.$sc"
+  if [[ $(tail -n 1 "$work/probe.$sc") =~ ^probe:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+    passed=$((passed + BASH_REMATCH[1])) failed=$((failed + BASH_REMATCH[2]))
+  else bad "$sc: probe.sh did not finish"; tail -n 20 "$work/probe.$sc" | sed 's/^/     /'; fi
   "$lab/verify" source > "$work/source.$sc" 2>&1
   for h in source target; do keys_snapshot "$h" > "$work/keys.$sc.$h" 2>&1; done
   check "$sc: the source serves the seeded mail over IMAP" \
