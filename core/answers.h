@@ -87,6 +87,9 @@ struct answers_key_info {
 	const char *help;     /* one line for the admin: what it is, its default */
 	int endpoint;         /* 1: a key of [source] and [target]; 0: of [options] */
 	enum answers_type type;
+	const char *explain;  /* the same in plain words for a first-time admin: what it is,
+	                       * where to find the value on the server, the default, an example,
+	                       * what goes wrong when it is wrong (a few sentences, no '\n') */
 };
 
 /* The i-th key (from 0, in the template's order) into out: 1, or 0 past

@@ -1,6 +1,7 @@
 /* answers_int — what the two files of the answers module share:
  * core/answers.c parses and checks a file, core/answers_keys.c holds the
- * table of keys (names, types, help) and writes files.  Other modules use
+ * table of keys (names, types, help) and writes files, core/answers_help.c
+ * explains each key in plain words.  Other modules use
  * core/answers.h only. */
 #ifndef MAILSHIFT_ANSWERS_INT_H
 #define MAILSHIFT_ANSWERS_INT_H
@@ -27,6 +28,10 @@ extern const char *const answers_stack_names[];
 extern const size_t answers_nstacks;
 extern const char *const answers_backend_names[];
 extern const size_t answers_nbackends;
+
+/* Key `name`'s explanation in plain words (core/answers_help.c), a static
+ * string; NULL when it has none. */
+const char *answers_explain(const char *name);
 
 /* "source", "target", "options": the section; SEC_NONE for anything else. */
 enum section answers_section(const char *sec);

@@ -85,6 +85,7 @@ int answers_key_info(size_t i, struct answers_key_info *out)
 	out->help = answers_keys[i].help;
 	out->endpoint = answers_keys[i].sec == SEC_NONE;
 	out->type = answers_keys[i].type;
+	out->explain = answers_explain(answers_keys[i].name);
 	return 1;
 }
 

@@ -149,7 +149,11 @@ static void fill(struct tui *t, struct tui_interview *iv, const struct answers *
 static struct tui_interview *make(struct tui *t)
 {
 	static const struct answers_key_info save = { "answers file", "where the answers are written (mode 0600, "
-		"replaced whole; never a password): mailshift --answers FILE replays them headless", 0, ANSWERS_PATH };
+		"replaced whole; never a password): mailshift --answers FILE replays them headless", 0, ANSWERS_PATH,
+		"The file on this machine that keeps what you answered, e.g. /root/mail-move.conf. It is written "
+		"readable by you alone, without any password, and an existing file is replaced whole after you "
+		"confirm. Keep it: mailshift --answers FILE --dry-run shows the same plan without the wizard, and "
+		"the same command without --dry-run runs it, or resumes a stopped run from its journal." };
 	struct tui_interview *iv = xcalloc(1, sizeof *iv);
 	struct answers_key_info k;
 	struct answers def;
@@ -359,7 +363,11 @@ static void help(struct tui *t, struct ivfield *f)
 	}
 	snprintf(title, sizeof title, f->sec ? "Help: [%s] %s" : "Help: %s%s", f->sec ? f->sec : "", f->k.name);
 	d = tui_dialog_new(title, TUI_NORMAL);
-	tui_dialog_text(d, TUI_NORMAL, "%s", f->k.help);
+	/* the one line of the template, then the same in plain words (the
+	 * dialog scrolls when a small terminal cannot show it all) */
+	tui_dialog_text(d, TUI_BOLD, "%s", f->k.help);
+	if (f->k.explain)
+		tui_dialog_text(d, TUI_NORMAL, "\n%s", f->k.explain);
 	value_of(f, v, sizeof v);
 	if (f->sec)
 		tui_dialog_text(d, TUI_DIM, "\nIn the answers file: %s = %s under [%s]%s", f->k.name, *v ? v : "...",

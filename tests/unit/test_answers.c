@@ -276,6 +276,75 @@ static void test_keys_api(void **state)
 	free(text);
 }
 
+/* Sentences in a text: a '.', '!' or '?' before a space or the end, not
+ * the one of "e.g." or "i.e.". */
+static int sentences(const char *t)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = t; *p; p++)
+		if (strchr(".!?", *p) && (p[1] == ' ' || !p[1]) &&
+		    !(p - t >= 3 && (!strncmp(p - 3, "e.g", 3) || !strncmp(p - 3, "i.e", 3))))
+			n++;
+	return n;
+}
+
+/* Lines of t wrapped at width columns, word by word (ASCII). */
+static int wrapped_lines(const char *t, size_t width)
+{
+	size_t col = 0, w;
+	int lines = 1;
+
+	while (*t) {
+		while (*t == ' ')
+			t++;
+		w = strcspn(t, " ");
+		if (!w)
+			break;
+		if (col && col + 1 + w > width) {
+			lines++;
+			col = 0;
+		}
+		col += (col ? 1 : 0) + w;
+		t += w;
+	}
+	return lines;
+}
+
+/* F1 in the wizard: every key is explained in plain words, a few sentences
+ * that fit the help dialog at 80x24 (72 columns of text), and the
+ * explanation names the default the one-line help promises. */
+static void test_keys_explained(void **state)
+{
+	struct answers_key_info k;
+	size_t i;
+	const char *d;
+	char want[64];
+	(void)state;
+
+	for (i = 0; answers_key_info(i, &k); i++) {
+		size_t n;
+		print_message("%s\n", k.name);
+		assert_non_null(k.explain);
+		n = strlen(k.explain);
+		assert_in_range(n, 250, 700);
+		assert_null(strpbrk(k.explain, "\n\t"));
+		assert_null(strstr(k.explain, k.help));         /* more than the one line again */
+		assert_in_range(sentences(k.explain), 3, 8);
+		assert_in_range(wrapped_lines(k.explain, 72), 3, 10);
+		/* "(default /var/vmail)", "(default 22)", "(default yes)": the same value */
+		for (d = strstr(k.help, "default "); d; d = strstr(d + 1, "default ")) {
+			size_t w = strcspn(d + 8, " );,");
+			assert_true(w > 0 && w < sizeof want);
+			memcpy(want, d + 8, w);
+			want[w] = '\0';
+			assert_non_null(strstr(k.explain, want));
+		}
+	}
+	assert_int_equal(i, 18);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_template),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_keys_api),
+		cmocka_unit_test(test_keys_explained),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
