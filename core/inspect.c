@@ -1,5 +1,7 @@
 /* The look and the comparison through mailshift's own database and LDAP
- * connections (see core/inspect.h). */
+ * connections (see core/inspect.h).  The comparison also prints the
+ * verification table's figures ("verify-row KEY SOURCE TARGET", see
+ * core/figures.h), which the runner records in the journal. */
 #include "core/inspect.h"
 
 #include <stdlib.h>
@@ -66,6 +68,36 @@ int inspect_look(const struct answers *a, struct transport *t, enum host h, cons
 	return rc;
 }
 
+/* How many databases hold the tables ("DB.TABLE"): the sorted names'
+ * distinct prefixes. */
+static size_t databases(const struct inv_list *tables)
+{
+	size_t i, n = 0, len, prev = 0;
+
+	for (i = 0; i < tables->n; i++) {
+		len = strcspn(tables->v[i].name, ".");
+		if (i == 0 || len != prev || strncmp(tables->v[i].name, tables->v[i - 1].name, len))
+			n++;
+		prev = len;
+	}
+	return n;
+}
+
+/* The verification table's figures (core/figures.h), the same keys as the
+ * shell equivalent's in steps/verify.c. */
+static void figures(const struct inventory *src, const struct inventory *dst, const struct sink *sink)
+{
+	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row accounts %zu %zu", src->accounts.n, dst->accounts.n);
+	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row domains %zu %zu", src->domains.n, dst->domains.n);
+	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row databases %zu %zu", databases(&src->tables),
+	           databases(&dst->tables));
+	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row tables %zu %zu", src->tables.n, dst->tables.n);
+	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row rows %lld %lld", sum(&src->tables), sum(&dst->tables));
+	if (src->entries.n || dst->entries.n)
+		sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row ldap %lld %lld", sum(&src->entries),
+		           sum(&dst->entries));
+}
+
 int inspect_compare(const struct answers *a, struct transport *t, const struct sink *sink)
 {
 	struct inventory src, dst;
@@ -75,6 +107,7 @@ int inspect_compare(const struct answers *a, struct transport *t, const struct s
 	memset(&src, 0, sizeof src);
 	memset(&dst, 0, sizeof dst);
 	if (probe(a, t, HOST_SOURCE, &src, sink) == 0 && probe(a, t, HOST_TARGET, &dst, sink) == 0) {
+		figures(&src, &dst, sink);
 		n = inventory_compare(&src, &dst, &report);
 		if (n == 0) {
 			sink_emitf(sink, SINK_OUT, HOST_LOCAL, "source and target agree: %zu tables (%lld rows), "

@@ -111,6 +111,11 @@ void journal_checklist_end(struct journal *j, size_t si, size_t ai, const struct
 	free(note);
 }
 
+void journal_row(struct journal *j, size_t si, const struct plan_step *ps, const struct figure *f)
+{
+	put(j, "row\t%.3f\t%zu\t%s\t%s\t%s\t%s\n", now(), si, ps->step->id, f->key, f->source, f->target);
+}
+
 void journal_step_end(struct journal *j, size_t si, const struct plan_step *ps, const char *outcome)
 {
 	put(j, "stepend\t%.3f\t%zu\t%s\t%s\n", now(), si, ps->step->id, outcome);
@@ -284,7 +289,8 @@ enum journal_resume journal_resume_point(const char *path, const struct plan *p,
 				any = 1;
 			}
 		} else if (r->n < 2 || (!want(r, "run", 3) && !want(r, "step", 5) && !want(r, "start", 4) &&
-		                        !want(r, "end", 6) && !want(r, "stepend", 5) && !want(r, "finish", 3))) {
+		                        !want(r, "end", 6) && !want(r, "stepend", 5) && !want(r, "finish", 3) &&
+		                        !want(r, "row", 7))) {
 			snprintf(err, errlen, "%s:%d: not a mailshift journal line", path, r->line);
 			result = JOURNAL_BAD;
 			goto out;
@@ -483,11 +489,56 @@ void journal_hms(char *out, size_t n, double secs)
 	snprintf(out, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 }
 
+/* The figures in rec: each (step, key) as last recorded; a fresh run
+ * voids the earlier ones.  A row with a malformed word is left out. */
+static void figures_of(const struct record *rec, size_t n, struct figures *fs)
+{
+	struct figure f;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct record *r = &rec[i];
+		if (want(r, "run", 4) && !strcmp(r->f[3], "fresh")) {
+			figures_clear(fs);
+		} else if (want(r, "row", 7) && figures_word(r->f[3], 1) && figures_word(r->f[4], 1) &&
+		           figures_word(r->f[5], 0) && figures_word(r->f[6], 0)) {
+			memcpy(f.step, r->f[3], strlen(r->f[3]) + 1);
+			memcpy(f.key, r->f[4], strlen(r->f[4]) + 1);
+			memcpy(f.source, r->f[5], strlen(r->f[5]) + 1);
+			memcpy(f.target, r->f[6], strlen(r->f[6]) + 1);
+			figures_set(fs, &f);
+		}
+	}
+	figures_sort(fs);
+}
+
+int journal_figures(const char *path, struct figures *out, char *err, size_t errlen)
+{
+	struct record *rec;
+	size_t n;
+	char *text;
+	int rc = read_records(path, &rec, &n, &text, err, errlen);
+
+	if (rc > 0)
+		snprintf(err, errlen, "%s: no such journal", path);
+	if (rc == 0)
+		figures_of(rec, n, out);
+	free(rec);
+	free(text);
+	return rc == 0 ? 0 : -1;
+}
+
 int journal_report(const char *path, FILE *out, char *err, size_t errlen)
+{
+	return journal_report_parts(path, out, JOURNAL_REPORT_ALL, err, errlen);
+}
+
+int journal_report_parts(const char *path, FILE *out, unsigned parts, char *err, size_t errlen)
 {
 	struct record *rec;
 	struct times tm;
 	struct step_time *st;
+	struct figures fs = {0};
 	size_t n, k;
 	double total = 0, down = 0;
 	char *text, t[32];
@@ -502,29 +553,39 @@ int journal_report(const char *path, FILE *out, char *err, size_t errlen)
 	}
 	step_times(rec, n, &tm);
 	st = tm.st;
-	fprintf(out, "mailshift report: %s (%d run%s)\n\n", path, tm.runs, tm.runs == 1 ? "" : "s");
-	fprintf(out, "%-18s %10s  %-10s %s\n", "step", "time", "result", "window");
-	for (k = 0; k < tm.n; k++) {
-		journal_hms(t, sizeof t, st[k].secs);
-		fprintf(out, "%-18s %10s  %-10s %s\n", st[k].id, t, st[k].outcome,
-		        st[k].downtime ? "downtime" : "live");
-		total += st[k].secs;
-		if (st[k].downtime) {
-			down += st[k].secs;
-			ndown++;
+	if (parts & JOURNAL_REPORT_TIMES) {
+		fprintf(out, "mailshift report: %s (%d run%s)\n\n", path, tm.runs, tm.runs == 1 ? "" : "s");
+		fprintf(out, "%-18s %10s  %-10s %s\n", "step", "time", "result", "window");
+		for (k = 0; k < tm.n; k++) {
+			journal_hms(t, sizeof t, st[k].secs);
+			fprintf(out, "%-18s %10s  %-10s %s\n", st[k].id, t, st[k].outcome,
+			        st[k].downtime ? "downtime" : "live");
+			total += st[k].secs;
+			if (st[k].downtime) {
+				down += st[k].secs;
+				ndown++;
+			}
 		}
+		journal_hms(t, sizeof t, down);
+		fprintf(out, "\n%-18s %10s  (%d step%s: from stopping the old server to starting the new one)\n",
+		        "downtime window", t, ndown, ndown == 1 ? "" : "s");
+		journal_hms(t, sizeof t, total);
+		fprintf(out, "%-18s %10s\n", "all steps", t);
+		if (tm.finish && strcmp(tm.finish, "paused") == 0 && tm.ended)
+			fprintf(out, "%-18s paused after step %s as asked (--until): a rerun without it resumes at the next step\n",
+			        "last run", tm.ended);
+		else if (tm.finish)
+			fprintf(out, "%-18s %s\n", "last run", tm.finish);
 	}
-	journal_hms(t, sizeof t, down);
-	fprintf(out, "\n%-18s %10s  (%d step%s: from stopping the old server to starting the new one)\n",
-	        "downtime window", t, ndown, ndown == 1 ? "" : "s");
-	journal_hms(t, sizeof t, total);
-	fprintf(out, "%-18s %10s\n", "all steps", t);
-	if (tm.finish && strcmp(tm.finish, "paused") == 0 && tm.ended)
-		fprintf(out, "%-18s paused after step %s as asked (--until): a rerun without it resumes at the next step\n",
-		        "last run", tm.ended);
-	else if (tm.finish)
-		fprintf(out, "%-18s %s\n", "last run", tm.finish);
-	if (checklist(rec, n, NULL, 0) > 0) {
+	if (parts & JOURNAL_REPORT_FIGURES) {
+		figures_of(rec, n, &fs);
+		if (fs.n) {
+			fputc('\n', out);
+			figures_print(&fs, out);
+		}
+		figures_free(&fs);
+	}
+	if ((parts & JOURNAL_REPORT_CHECKLIST) && checklist(rec, n, NULL, 0) > 0) {
 		fputs("\nchecklist\n", out);
 		checklist(rec, n, out, 0);
 	}

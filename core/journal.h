@@ -14,6 +14,11 @@
  *                                id and NOTE the item's note (tabs and newlines
  *                                as spaces), so --report lists the checklist
  *                                without the plan.  Both count as finished.
+ *   row T STEP ID KEY SOURCE TARGET
+ *                                a figure of the verification table (see
+ *                                core/figures.h): what step ID counted on
+ *                                each side; the last one of a step and key
+ *                                counts, a fresh run voids the earlier ones
  *   stepend T STEP ID OUTCOME    done | partial | skipped | failed | refused |
  *                                interrupted
  *   finish T OUTCOME             done | failed | refused | paused ("paused":
@@ -31,6 +36,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/figures.h"
 #include "core/plan.h"
 
 enum journal_result {
@@ -51,6 +57,9 @@ void journal_action_end(struct journal *j, size_t si, size_t ai, enum journal_re
  * JOURNAL_PENDING, with the step's id and the action's note. */
 void journal_checklist_end(struct journal *j, size_t si, size_t ai, const struct plan_step *ps,
                            enum journal_result r);
+/* A figure of the verification table that step si counted (f valid, as
+ * figures_parse leaves it; its step is taken from ps). */
+void journal_row(struct journal *j, size_t si, const struct plan_step *ps, const struct figure *f);
 void journal_step_end(struct journal *j, size_t si, const struct plan_step *ps, const char *outcome);
 void journal_finish(struct journal *j, const char *outcome);
 /* 0, or -1 when a write failed at any point (the journal is then unreliable). */
@@ -77,8 +86,24 @@ enum journal_resume journal_resume_point(const char *path, const struct plan *p,
 void journal_progress_free(struct journal_progress *progress);
 
 /* Prints per-step durations, the downtime window's sum, how the last run
- * ended, and the checklist.  0, or -1 with a message in err. */
+ * ended, the verification table and the checklist.  0, or -1 with a
+ * message in err. */
 int journal_report(const char *path, FILE *out, char *err, size_t errlen);
+/* The same, only the parts asked for (JOURNAL_REPORT_*, or'ed): the wizard
+ * shows the table itself. */
+enum {
+	JOURNAL_REPORT_TIMES = 1,     /* the steps' times, downtime, how the last run ended */
+	JOURNAL_REPORT_FIGURES = 2,   /* the verification table */
+	JOURNAL_REPORT_CHECKLIST = 4, /* every checklist item */
+	JOURNAL_REPORT_ALL = 7,
+};
+int journal_report_parts(const char *path, FILE *out, unsigned parts, char *err, size_t errlen);
+
+/* The verification table: each figure (step, key) as last recorded since
+ * the last fresh run, in the table's order (figures_sort).  The caller
+ * zeroes *out and frees it with figures_free(), also after a failure.
+ * 0, or -1 with a message in err. */
+int journal_figures(const char *path, struct figures *out, char *err, size_t errlen);
 
 /* Each step's times in the journal, by step id, in the order first begun:
  * what --report prints, and the estimates the wizard shows before a run

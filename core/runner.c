@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/figures.h"
 #include "core/xalloc.h"
 
 volatile sig_atomic_t runner_interrupted;
@@ -122,13 +123,36 @@ static void tee_emit(void *ctx, enum sink_kind kind, enum host host, const char 
 	sink_emit(t->to, kind, host, text);
 }
 
-/* Runs an action once, its input taken from and its output kept in vals.
- * Returns its exit status, or TRANSPORT_FAILED; *said is set when the
- * runner itself has told the admin why. */
-static int run_once(const struct plan_step *ps, const struct action *a, struct transport *t,
-                    const struct sink *sink, struct values *vals, const struct runner_opts *o, int *said)
+/* A sink that records in the journal the figures of the verification
+ * table an action prints ("verify-row KEY SOURCE TARGET", core/figures.h)
+ * and passes every line on. */
+struct rows {
+	const struct sink *to;
+	struct journal *j;
+	size_t si;
+	const struct plan_step *ps;
+};
+
+static void rows_emit(void *ctx, enum sink_kind kind, enum host host, const char *text)
 {
-	struct tee tee = { sink, {0}, 0 };
+	struct rows *r = ctx;
+	struct figure f;
+
+	if (kind == SINK_OUT && figures_parse(text, &f))
+		journal_row(r->j, r->si, r->ps, &f);
+	sink_emit(r->to, kind, host, text);
+}
+
+/* Runs action a of step si once, its input taken from and its output kept
+ * in vals.  Returns its exit status, or TRANSPORT_FAILED; *said is set
+ * when the runner itself has told the admin why. */
+static int run_once(const struct plan_step *ps, size_t si, const struct action *a, struct transport *t,
+                    const struct sink *sink, struct journal *j, struct values *vals,
+                    const struct runner_opts *o, int *said)
+{
+	struct rows rows = { sink, j, si, ps };
+	const struct sink counted = { rows_emit, &rows };
+	struct tee tee = { &counted, {0}, 0 };
 	const struct sink keep = { tee_emit, &tee };
 	const char *input = NULL;
 	char *full;
@@ -145,9 +169,9 @@ static int run_once(const struct plan_step *ps, const struct action *a, struct t
 		return TRANSPORT_FAILED;
 	}
 	if (a->native && o->native)
-		return o->native(o->native_ctx, a->native, a->on, t, sink);
+		return o->native(o->native_ctx, a->native, a->on, t, &counted);
 	full = xasprintf("%s\n%s", PLAN_PREAMBLE, a->cmd);
-	status = transport_run_input(t, a->on, full, input, a->capture ? &keep : sink);
+	status = transport_run_input(t, a->on, full, input, a->capture ? &keep : &counted);
 	free(full);
 	if (a->capture && status == 0) {
 		if (tee.overflow) {
@@ -182,7 +206,7 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 		sink_emit(sink, SINK_ACTION, a->on, a->note);
 		sink_emit(sink, SINK_COMMAND, a->on, a->cmd);
 		journal_action_start(j, si, ai);
-		status = run_once(ps, a, t, sink, vals, o, &said);
+		status = run_once(ps, si, a, t, sink, j, vals, o, &said);
 		if (status == 0) {
 			if (!(a->flags & ACT_MANUAL)) /* a checklist item is recorded once answered */
 				journal_action_end(j, si, ai, JOURNAL_OK, 0);

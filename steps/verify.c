@@ -23,12 +23,26 @@ static const char *row_counts(const struct answers *a)
 	       "echo \"$db.$t $(" MY " \"SELECT COUNT(*) FROM \\`$t\\`\" \"$db\")\"; done; done | LC_ALL=C sort";
 }
 
+/* awk programs that count an inventory's lines into the verification
+ * table's figures (core/figures.h), one "KEY VALUE" line each.  The native
+ * comparison (core/inspect.c) prints the same keys. */
+static const char count_mail[] =
+	"NF { n++; s += $NF } END { printf \"messages %d\\nbytes %.0f\\n\", n, s }";
+static const char count_ldap[] = "NF { n++ } END { printf \"ldap %d\\n\", n }";
+static const char count_dkim[] = "NF { n++ } END { printf \"dkim %d\\n\", n }";
+static const char count_rows[] =
+	"NF { t++; r += $NF; db = $1; sub(/\\..*/, \"\", db); if (!(db in d)) { d[db] = 1; nd++ } } "
+	"$1 == \"vmail.mailbox\" { a = $NF } $1 == \"vmail.domain\" { m = $NF } "
+	"END { printf \"databases %d\\ntables %d\\nrows %.0f\\n\", nd, t, r; "
+	"if (a != \"\") print \"accounts\", a; if (m != \"\") print \"domains\", m }";
+
 /* Adds an action that runs `inventory` on the target and, over the target's
- * SSH to the source, on the source, and fails when a line of the source's
- * is missing on the target.  (An inventory may be far larger than a value
- * can carry through mailshift.) */
+ * SSH to the source, on the source, prints the figures `count` makes of
+ * each side's ("verify-row KEY SOURCE TARGET"), and fails when a line of
+ * the source's is missing on the target.  (An inventory may be far larger
+ * than a value can carry through mailshift.) */
 static void add_compare(struct plan_step *ps, const struct answers *a, const char *what,
-                        const char *inventory, enum native native)
+                        const char *inventory, const char *count, enum native native)
 {
 	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a);
 
@@ -37,11 +51,13 @@ static void add_compare(struct plan_step *ps, const struct answers *a, const cha
 	         "src=$(%s %q \"$inv\") || exit 1\n"
 	         "dst=$(eval \"$inv\") || exit 1\n"
 	         "echo \"source: $(printf '%%s\\n' \"$src\" | grep -c .) lines; target: $(printf '%%s\\n' \"$dst\" | grep -c .) lines\"\n"
+	         "count() { printf '%%s\\n' \"$1\" | awk %q | LC_ALL=C sort; }\n"
+	         "LC_ALL=C join <(count \"$src\") <(count \"$dst\") | sed 's/^/verify-row /'\n"
 	         "missing=$(LC_ALL=C comm -23 <(printf '%%s\\n' \"$src\") <(printf '%%s\\n' \"$dst\"))\n"
 	         "[ -z \"$missing\" ] || { echo 'on the source but not the same on the target:' >&2; "
 	         "printf '%%s\\n' \"$missing\" | head -n 20 >&2; exit 1; }\n"
 	         "echo 'the target holds everything the source holds'",
-	         inventory, ssh, login);
+	         inventory, ssh, login, count);
 	free(ssh);
 	free(login);
 }
@@ -51,36 +67,43 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 	char *mail = shell_fmt("cd -- %q && find . -type f \\( -path \"*/cur/*\" -o -path \"*/new/*\" \\) "
 	                       "-printf \"%%p %%s\\n\" | LC_ALL=C sort", a->opt.vmail_dir);
 
-	add_compare(ps, a, "every message file is on the target, same name and size", mail, NATIVE_NONE);
+	add_compare(ps, a, "every message file is on the target, same name and size", mail, count_mail, NATIVE_NONE);
 	if (steps_uses_ldap(a)) {
 		char *env = steps_ldap_suffix_cmd(a);
 		char *ldap = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" | sed -n \"s/^dn: //p\" | LC_ALL=C sort", env);
-		add_compare(ps, a, "every LDAP entry is on the target", ldap, NATIVE_NONE);
+		add_compare(ps, a, "every LDAP entry is on the target", ldap, count_ldap, NATIVE_NONE);
 		free(ldap);
 		free(env);
 	}
 	{
 		char *dkim = shell_fmt("cd -- %q 2>/dev/null || exit 0\n%s", a->opt.dkim_dir, steps_dkim_fingerprints);
-		add_compare(ps, a, "every DKIM key is on the target (public key fingerprints)", dkim, NATIVE_NONE);
+		add_compare(ps, a, "every DKIM key is on the target (public key fingerprints)", dkim, count_dkim,
+		            NATIVE_NONE);
 		free(dkim);
 	}
+	/* the figure: paths with a wrong owner or mode; the source's column is
+	 * what the target must show (0, "ok") */
 	plan_add(ps, HOST_TARGET, 0, "the mail belongs to vmail (folders 0700) and the DKIM keys to amavis (0400)",
 	         "v=%q; k=%q\n"
 	         "dirs=()\n"
 	         "for d in \"$v\"/vmail[0-9]* \"$v/sieve\" \"$v/public\"; do [ ! -d \"$d\" ] || dirs+=(\"$d\"); done\n"
-	         "bad=\n"
-	         "if [ ${#dirs[@]} -gt 0 ]; then\n"
-	         "  bad=$(find \"${dirs[@]}\" -maxdepth 0 \\( ! -user vmail -o ! -group vmail -o ! -perm 0700 \\) -print)\n"
-	         "  bad+=$(find \"${dirs[@]}\" -mindepth 1 \\( ! -user vmail -o ! -group vmail \\) -print | sed -n 1,20p)\n"
-	         "fi\n"
-	         "if [ -d \"$k\" ]; then bad+=$(find \"$k\" -name '*.pem' \\( ! -user amavis -o ! -perm 0400 \\) -print); fi\n"
-	         "[ -z \"$bad\" ] || { echo 'wrong owner or mode:' >&2; printf '%%s\\n' \"$bad\" >&2; exit 1; }\n"
+	         "wrong() {\n"
+	         "  if [ ${#dirs[@]} -gt 0 ]; then\n"
+	         "    find \"${dirs[@]}\" -maxdepth 0 \\( ! -user vmail -o ! -group vmail -o ! -perm 0700 \\) -print\n"
+	         "    find \"${dirs[@]}\" -mindepth 1 \\( ! -user vmail -o ! -group vmail \\) -print\n"
+	         "  fi\n"
+	         "  if [ -d \"$k\" ]; then find \"$k\" -name '*.pem' \\( ! -user amavis -o ! -perm 0400 \\) -print; fi\n"
+	         "}\n"
+	         "n=$(wrong | wc -l)\n"
+	         "echo \"verify-row owners 0 $n\"\n"
+	         "[ \"$n\" -eq 0 ] || { echo \"wrong owner or mode ($n paths; the first 20):\" >&2; "
+	         "wrong | head -n 20 >&2 || true; exit 1; }\n"
 	         "echo \"$(find \"$v\" -mindepth 1 | wc -l) paths in $v belong to vmail; the DKIM keys to amavis\"",
 	         a->opt.vmail_dir, a->opt.dkim_dir);
 	/* mailshift compares through its own connections: rows, LDAP entries,
 	 * accounts with their maildirs, domains */
 	add_compare(ps, a, "every table has the same rows; every account (with its maildir) and domain is there",
-	            row_counts(a), NATIVE_COMPARE);
+	            row_counts(a), count_rows, NATIVE_COMPARE);
 	plan_add(ps, HOST_SOURCE, 0, "records that the target passed (the cutover requires it)",
 	         "b=%q; mkdir -p -m 0700 -- \"$b\" && date -u > \"$b/verified\" && echo \"recorded in $b/verified\"",
 	         a->opt.backup_dir);
@@ -95,7 +118,8 @@ const struct step step_verify = {
 	       "file with the same name (which carries its flags) and size, every LDAP "
 	       "entry, and, read through its own connections to both servers' databases "
 	       "and directory, every table with the same number of rows, every account "
-	       "with the same maildir, every domain. A difference "
+	       "with the same maildir, every domain; the report (and mailshift --report) "
+	       "shows what it counted on each side, side by side. A difference "
 	       "stops the run here, while the old server can still simply be started "
 	       "again; the cutover refuses to run until this step passed.",
 	.flags = STEP_DOWNTIME,

@@ -1,7 +1,9 @@
-/* The report after a run: how it ended, the checklist items still pending
- * (from the journal, earlier runs' too), where the answers, runbook,
- * journal and log are, and the journal's report (per-step times, the
- * downtime window).  Scrollable; l shows the run's log again. */
+/* The report after a run: how it ended, the verification table (source
+ * and target as the verify step last counted them, from the journal), the
+ * checklist items still pending (earlier runs' too), where the answers,
+ * runbook, journal and log are, and the journal's report (per-step times,
+ * the downtime window, the whole checklist).  Scrollable; l shows the
+ * run's log again. */
 #include "tui/tui_int.h"
 
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/figures.h"
 #include "core/journal.h"
 #include "core/xalloc.h"
 
@@ -80,6 +83,36 @@ static void outcome(struct tui *t, struct tui_report *rp)
 	}
 }
 
+/* The verification table: a row that differs in the error colour. */
+static void figures(struct tui_report *rp, const char *journal)
+{
+	struct figures fs = {0};
+	char line[256], err[512];
+	size_t k;
+	int differ = 0;
+
+	if (journal_figures(journal, &fs, err, sizeof err) < 0 || fs.n == 0) {
+		add(rp, TUI_DIM, "No verification in the journal yet: the verify step counts both servers for the "
+		    "table of source and target.");
+		figures_free(&fs);
+		return;
+	}
+	add(rp, TUI_BOLD, "Source and target, as step %s last counted them", fs.v[0].step);
+	figures_header(line, sizeof line);
+	add(rp, TUI_DIM, "%s", line);
+	for (k = 0; k < fs.n; k++) {
+		int same = figures_same(&fs.v[k]);
+		figures_line(line, sizeof line, &fs.v[k]);
+		add(rp, same ? TUI_NORMAL : TUI_ERR, "%s", line);
+		differ += !same;
+	}
+	if (differ)
+		add(rp, TUI_ERR, "%d of %zu figures differ.", differ, fs.n);
+	else
+		add(rp, TUI_OK, "All %zu figures are the same on both servers.", fs.n);
+	figures_free(&fs);
+}
+
 static void build(struct tui *t, struct tui_report *rp)
 {
 	const struct tui_args *a = t->args;
@@ -89,6 +122,8 @@ static void build(struct tui *t, struct tui_report *rp)
 	int n;
 
 	outcome(t, rp);
+	add(rp, TUI_NORMAL, "%s", "");
+	figures(rp, a->journal);
 	add(rp, TUI_NORMAL, "%s", "");
 	n = journal_checklist(a->journal, NULL, 1, err, sizeof err);
 	if (n > 0) {
@@ -114,7 +149,9 @@ static void build(struct tui *t, struct tui_report *rp)
 	    "lists it.", t->saved, a->runbook);
 	add(rp, TUI_NORMAL, "%s", "");
 	if ((f = open_memstream(&text, &len)) != NULL) {
-		if (journal_report(a->journal, f, err, sizeof err) < 0)
+		/* the table is above */
+		if (journal_report_parts(a->journal, f, JOURNAL_REPORT_TIMES | JOURNAL_REPORT_CHECKLIST, err,
+		                         sizeof err) < 0)
 			fprintf(f, "%s\n", err);
 		fclose(f);
 		add_printed(rp, TUI_NORMAL, text);

@@ -154,6 +154,16 @@ for sc in "${scenarios[@]}"; do
   check "$sc: headless, the DNS checklist items are left pending, in the report and at the end of the run" \
     bash -c "grep -qE '^ +pending +cutover: point the MX records at the new server' '$run/report' && grep -q '5 checklist item(s) pending' '$run/err' '$run/out'"
   check "$sc: the report sums the downtime window" grep -qE '^downtime window +[0-9]+:[0-9]{2}:[0-9]{2}  \(7 steps' "$run/report"
+  # the verification table: what verify counted on each side, every figure the same
+  check "$sc: the report's verification table has every figure the same" \
+    bash -c "grep -qx 'source and target, as step verify last counted them' '$run/report' \
+      && grep -qE '^  all [0-9]+ figures are the same\$' '$run/report' && ! grep -qE ' differs\$' '$run/report' \
+      && grep -qE '^  mailboxes \(accounts\) +[1-9][0-9]* +[1-9][0-9]*  same\$' '$run/report' \
+      && grep -qE '^  messages +[1-9][0-9]* +[1-9][0-9]*  same\$' '$run/report' \
+      && grep -qE '^  bytes +[0-9.]+ [kMGT]?B +[0-9.]+ [kMGT]?B  same\$' '$run/report' \
+      && grep -qE '^  database rows +[1-9][0-9]* +[1-9][0-9]*  same\$' '$run/report' \
+      && grep -qE '^  DKIM keys +[1-9][0-9]* +[1-9][0-9]*  same\$' '$run/report' \
+      && grep -qE '^  owners and modes +ok +ok  same\$' '$run/report'"
   # pre-flight read both databases itself; verify compared the inventories
   check "$sc: pre-flight (in the first run) read each host's databases through its own connections" \
     bash -c "grep -q '^   source| [0-9]* mail accounts in [0-9]* domains' '$run/out.bulk' && grep -q '^   target| [0-9]* tables, ' '$run/out.bulk'"
@@ -179,6 +189,10 @@ for sc in "${scenarios[@]}"; do
   [ "$rc" = 0 ] || tail -n 30 "$run/replay.out" | sed 's/^/     /'
   check "$sc replayed: no s3cret value in the replay's output" bash -c "! grep -q s3cret '$run/replay.out'"
   check_target "$sc replayed" "$work/source2.$sc"
+  grep -E '^verify-row [a-z_-]+ [^ ]+ [^ ]+$' "$run/replay.out" > "$run/replay.rows"
+  check "$sc replayed: the runbook's verify printed its figures (messages, bytes, DKIM keys, owners, rows), each the same on both sides" \
+    bash -c "for k in messages bytes dkim owners rows; do grep -q \"^verify-row \$k \" '$run/replay.rows' || exit 1; done; \
+      ! awk '\$3 != \$4' '$run/replay.rows' | grep -q ."
   check_key_gone "$sc replayed" "$work/keys2.$sc"
   "$lab/down" > /dev/null 2>&1
 done

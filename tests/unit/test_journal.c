@@ -131,6 +131,7 @@ static void test_report(void **state)
 	/* 10 s + 4 min + 6 min + 20 s */
 	assert_non_null(strstr(text, "downtime window       0:10:30  (3 steps"));
 	assert_non_null(strstr(text, "all steps             1:10:33\n"));
+	assert_null(strstr(text, "source and target")); /* no rows: no table */
 	free(text);
 	assert_int_equal(journal_report("/nonexistent/j", stdout, err, sizeof err), -1);
 	assert_string_equal(err, "/nonexistent/j: no such journal");
@@ -299,6 +300,138 @@ static void test_times(void **state)
 	free(dir);
 }
 
+/* The verification table: rows written as the runner records them, read
+ * back in the table's order, the last count of a key winning; a fresh run
+ * voids them; rows do not disturb the resume point; the report prints the
+ * table, and a journal without rows (an older one) none. */
+static void test_figures(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *dir = tu_tmpdir(), *path = xasprintf("%s/j", dir), err[256], *text = NULL;
+	struct journal *j;
+	struct journal_progress jp;
+	struct figures fs = {0};
+	struct figure f;
+	size_t len = 0;
+	FILE *out;
+	(void)state;
+
+	fx_build(&a, &p);
+	j = journal_open(path, &p, 0, err, sizeof err);
+	assert_non_null(j);
+	journal_step(j, 0, &p.steps[0]);
+	journal_action_end(j, 0, 0, JOURNAL_OK, 0);
+	journal_step(j, 1, &p.steps[1]);
+	journal_action_start(j, 1, 0);
+	assert_int_equal(figures_parse("verify-row messages 3456 3400", &f), 1);
+	journal_row(j, 1, &p.steps[1], &f);
+	assert_int_equal(figures_parse("verify-row bytes 123400000 123400000", &f), 1);
+	journal_row(j, 1, &p.steps[1], &f);
+	journal_action_end(j, 1, 0, JOURNAL_FAILED, 1);
+	/* retried: counted again */
+	journal_action_start(j, 1, 0);
+	assert_int_equal(figures_parse("verify-row messages 3456 3456", &f), 1);
+	journal_row(j, 1, &p.steps[1], &f);
+	assert_int_equal(figures_parse("verify-row accounts 12 12", &f), 1);
+	journal_row(j, 1, &p.steps[1], &f);
+	assert_int_equal(figures_parse("verify-row owners 0 3", &f), 1);
+	journal_row(j, 1, &p.steps[1], &f);
+	journal_action_end(j, 1, 0, JOURNAL_OK, 0);
+	assert_int_equal(journal_close(j), 0);
+	text = tu_read(path);
+	assert_non_null(strstr(text, "\t1\tsecond\tmessages\t3456\t3400\n"));
+	assert_non_null(strstr(text, "\nrow\t"));
+	free(text);
+	text = NULL;
+
+	/* the resume point reads past the rows */
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(jp.step, 0);
+	assert_int_equal(jp.action, 1);
+	journal_progress_free(&jp);
+
+	assert_int_equal(journal_figures(path, &fs, err, sizeof err), 0);
+	assert_int_equal(fs.n, 4);
+	assert_string_equal(fs.v[0].key, "accounts");
+	assert_string_equal(fs.v[1].key, "messages");
+	assert_string_equal(fs.v[1].step, "second");
+	assert_string_equal(fs.v[1].target, "3456"); /* the retry's count */
+	assert_string_equal(fs.v[2].key, "bytes");
+	assert_string_equal(fs.v[3].key, "owners");
+	figures_free(&fs);
+
+	out = open_memstream(&text, &len);
+	assert_int_equal(journal_report(path, out, err, sizeof err), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "\n\nsource and target, as step second last counted them\n"
+	                             "  what                         source       target\n"
+	                             "  mailboxes (accounts)             12           12  same\n"
+	                             "  messages                       3456         3456  same\n"
+	                             "  bytes                      123.4 MB     123.4 MB  same\n"
+	                             "  owners and modes                 ok      3 wrong  differs\n"
+	                             "  1 of 4 figures differ\n"));
+	free(text);
+	text = NULL;
+	/* only the parts asked for */
+	out = open_memstream(&text, &len);
+	assert_int_equal(journal_report_parts(path, out, JOURNAL_REPORT_TIMES | JOURNAL_REPORT_CHECKLIST, err,
+	                                      sizeof err), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "downtime window"));
+	assert_null(strstr(text, "source and target"));
+	free(text);
+	text = NULL;
+	out = open_memstream(&text, &len);
+	assert_int_equal(journal_report_parts(path, out, JOURNAL_REPORT_FIGURES, err, sizeof err), 0);
+	fclose(out);
+	assert_null(strstr(text, "downtime window"));
+	assert_non_null(strstr(text, "  messages                       3456         3456  same\n"));
+	free(text);
+	text = NULL;
+
+	/* a fresh run voids the table; what it counts replaces it */
+	j = journal_open(path, &p, 1, err, sizeof err);
+	assert_int_equal(journal_figures(path, &fs, err, sizeof err), 0);
+	assert_int_equal(fs.n, 0);
+	figures_free(&fs);
+	assert_int_equal(figures_parse("verify-row dkim 2 2", &f), 1);
+	journal_row(j, 1, &p.steps[1], &f);
+	journal_close(j);
+	assert_int_equal(journal_figures(path, &fs, err, sizeof err), 0);
+	assert_int_equal(fs.n, 1);
+	assert_string_equal(fs.v[0].key, "dkim");
+	figures_free(&fs);
+
+	/* a row with a word that is no figure is left out; a row short of its
+	 * fields is no journal line */
+	{
+		char fp[17], *t;
+		plan_fingerprint(&p, fp);
+		t = xasprintf("run\t1.0\t%s\nrow\t2.0\t1\tsecond\tmessages\t1 2\t3\nrow\t2.0\t1\tsecond\trows\t5\t5\n", fp);
+		tu_write(path, t);
+		free(t);
+		assert_int_equal(journal_figures(path, &fs, err, sizeof err), 0);
+		assert_int_equal(fs.n, 1);
+		assert_string_equal(fs.v[0].key, "rows");
+		figures_free(&fs);
+		assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_FRESH);
+		t = xasprintf("run\t1.0\t%s\nrow\t2.0\t1\tsecond\tmessages\t3\n", fp);
+		tu_write(path, t);
+		free(t);
+		assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_BAD);
+		assert_non_null(strstr(err, "/j:2: not a mailshift journal line"));
+	}
+	assert_int_equal(journal_figures("/nonexistent/j", &fs, err, sizeof err), -1);
+	assert_string_equal(err, "/nonexistent/j: no such journal");
+	figures_free(&fs);
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(path);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_paused),
 		cmocka_unit_test(test_checklist),
+		cmocka_unit_test(test_figures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@ struct fake {
 	size_t calls;
 	struct buf log;
 	int big;
+	const char *say[32]; /* a line a call prints after its "output of call N" */
 };
 
 static int fake_run(struct transport *t, enum host h, const char *cmd, const char *input,
@@ -30,6 +31,8 @@ static int fake_run(struct transport *t, enum host h, const char *cmd, const cha
 	assert_memory_equal(cmd, PLAN_PREAMBLE "\n", pre);
 	buf_addf(&f->log, "%s: %s\n", plan_host_name(h), cmd + pre);
 	sink_emitf(sink, SINK_OUT, h, "output of call %zu", f->calls);
+	if (f->say[f->calls - 1])
+		sink_emit(sink, SINK_OUT, h, f->say[f->calls - 1]);
 	if (f->big) {
 		char *line = xcalloc(1, 4097);
 		size_t i;
@@ -574,6 +577,100 @@ static void test_until(void **state)
 	free(dir);
 }
 
+/* A plan with a native comparison, as the verify step has. */
+static void fx_plan_compare(const struct answers *a, struct plan_step *ps)
+{
+	(void)a;
+	plan_add(ps, HOST_TARGET, 0, "counts messages", "echo counting");
+	plan_native(ps, HOST_TARGET, 0, NATIVE_COMPARE, "compares", "echo 'the shell equivalent'");
+}
+
+static void fx_plan_after(const struct answers *a, struct plan_step *ps)
+{
+	(void)a;
+	plan_add(ps, HOST_TARGET, 0, "after", "echo after");
+}
+
+static const struct step fx_compare_steps[] = {
+	{ .id = "verify", .title = "Verify", .why = "Counts both.", .plan = fx_plan_compare },
+	{ .id = "later", .title = "Later", .why = "Then.", .plan = fx_plan_after },
+};
+
+static void fx_build_compare(struct answers *a, struct plan *p)
+{
+	fx_build_from(a, p, fx_compare_steps);
+}
+
+static int native_rows(void *ctx, enum native what, enum host on, struct transport *t, const struct sink *sink)
+{
+	int *called = ctx;
+	(void)t;
+	assert_int_equal(what, NATIVE_COMPARE);
+	(*called)++;
+	sink_emit(sink, SINK_OUT, HOST_LOCAL, "verify-row accounts 12 11");
+	sink_emit(sink, SINK_ERR, on, "verify-row domains 2 2"); /* stderr: no figure */
+	return 1;
+}
+
+/* The figures an action prints ("verify-row KEY SOURCE TARGET") are
+ * recorded in the journal with the step's id, also when the action fails,
+ * also from a native action, and still shown; other lines are not. */
+static void test_rows_recorded(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0 };
+	struct runner_opts o = { .yes = 1 };
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256], *text;
+	struct journal *j;
+	struct figures fs = {0};
+	int called = 0;
+	(void)state;
+
+	/* the shell actions: one prints a figure and a line that is none */
+	setup(&w, "", st, 2);
+	w.f.say[0] = "verify-row messages 3456 3455";
+	w.f.say[1] = "verify-row bytes 1 kB 2 kB"; /* five words: no figure */
+	w.f.status[1] = 1;
+	j = journal_open(jp, &w.p, 0, err, sizeof err);
+	assert_non_null(j);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(journal_close(j), 0);
+	assert_non_null(strstr(buf_cstr(&w.seen.text), "verify-row messages 3456 3455\n"));
+	text = tu_read(jp);
+	assert_non_null(strstr(text, "\t0\tfirst-step\tmessages\t3456\t3455\n"));
+	assert_null(strstr(text, "bytes"));
+	free(text);
+	teardown(&w);
+	unlink(jp);
+
+	/* a failing action's figure (skipped by the admin); then a native
+	 * comparison that differs (the admin stops there) */
+	setup_plan(&w, fx_build_compare, "gsa", st, 2);
+	w.f.say[0] = "verify-row messages 10 9";
+	w.f.status[0] = 1;
+	o = (struct runner_opts){ .native = native_rows, .native_ctx = &called };
+	j = journal_open(jp, &w.p, 0, err, sizeof err);
+	assert_non_null(j);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(journal_close(j), 0);
+	assert_int_equal(w.f.calls, 1);
+	assert_int_equal(called, 1);
+	assert_non_null(strstr(buf_cstr(&w.seen.text), "verify-row accounts 12 11\n"));
+	assert_int_equal(journal_figures(jp, &fs, err, sizeof err), 0);
+	assert_int_equal(fs.n, 2);
+	assert_string_equal(fs.v[0].key, "accounts");
+	assert_string_equal(fs.v[0].step, "verify");
+	assert_string_equal(fs.v[0].source, "12");
+	assert_string_equal(fs.v[0].target, "11");
+	assert_string_equal(fs.v[1].key, "messages");
+	assert_string_equal(fs.v[1].target, "9");
+	figures_free(&fs);
+	teardown(&w);
+	tu_rmrf(dir);
+	free(jp);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -592,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_manual_confirm_later),
 		cmocka_unit_test(test_manual_abort),
 		cmocka_unit_test(test_until),
+		cmocka_unit_test(test_rows_recorded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

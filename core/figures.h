@@ -1,0 +1,65 @@
+/* figures — the verification table: what the verify step counted on each
+ * side (accounts, messages, bytes, tables, rows, LDAP entries, DKIM keys,
+ * wrong owners) and whether the two agree.
+ *
+ * A verify action (steps/verify.c on the servers, core/inspect.c through
+ * mailshift's own connections) prints one line per figure on its stdout:
+ *   verify-row KEY SOURCE TARGET
+ * single spaces between; KEY a short id ([a-z0-9_-]), SOURCE and TARGET
+ * one word each ([A-Za-z0-9._:+-]), each under FIGURES_WORD bytes: counts,
+ * never text read from a server, so never a secret.  The runner records
+ * each such line in the journal (journal_row); --report and the wizard's
+ * report print the table (figures_print, figures_line).
+ *
+ * Known keys, in the order the table shows them (any other key is shown
+ * by its id after them, its figures as they are):
+ *   accounts (mailboxes), domains, messages, bytes (shown as kB/MB/GB),
+ *   databases, tables, rows, ldap (entries), dkim (keys),
+ *   owners (paths with a wrong owner or mode: 0 is shown "ok"; the
+ *   source's figure is what the target must show, 0)
+ *
+ * struct figures owns its array; release it with figures_free(). */
+#ifndef MAILSHIFT_FIGURES_H
+#define MAILSHIFT_FIGURES_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define FIGURES_PREFIX "verify-row"
+#define FIGURES_WORD 48
+
+struct figure {
+	char step[FIGURES_WORD]; /* the id of the step that counted it ("verify") */
+	char key[FIGURES_WORD], source[FIGURES_WORD], target[FIGURES_WORD];
+};
+
+struct figures {
+	struct figure *v;
+	size_t n, cap;
+};
+
+/* 1 when line is "verify-row KEY SOURCE TARGET" (f filled, its step
+ * empty), else 0 (f untouched). */
+int figures_parse(const char *line, struct figure *f);
+/* 1 when s is a valid word (a key when key is set, else a figure). */
+int figures_word(const char *s, int key);
+/* Records f: replaces the figure of the same step and key (a retried or
+ * resumed action counted again), else appends.  f must be valid. */
+void figures_set(struct figures *fs, const struct figure *f);
+void figures_clear(struct figures *fs);
+void figures_free(struct figures *fs);
+/* Sorts the figures into the table's order (by step as first seen, then
+ * the known keys' order, then the rest as recorded). */
+void figures_sort(struct figures *fs);
+/* 1 when the source's and the target's figure are the same. */
+int figures_same(const struct figure *f);
+/* The table's lines, without a newline: the column heads, and one row
+ * ("  messages                     3456        3456  same"). */
+void figures_header(char *out, size_t n);
+void figures_line(char *out, size_t n, const struct figure *f);
+/* Prints the table (sorted; a title per step, the heads, the rows, a
+ * summary) to out; nothing when there are no figures.  Returns how many
+ * figures differ. */
+int figures_print(struct figures *fs, FILE *out);
+
+#endif

@@ -1,0 +1,178 @@
+/* The verification table: the "verify-row" lines actions print, the
+ * table's order, and how the figures are shown. */
+#include "testutil.h"
+
+#include "core/figures.h"
+
+static void test_parse(void **state)
+{
+	struct figure f;
+	char longword[FIGURES_WORD + 1];
+	char *line;
+	(void)state;
+
+	assert_int_equal(figures_parse("verify-row messages 3456 3455", &f), 1);
+	assert_string_equal(f.key, "messages");
+	assert_string_equal(f.source, "3456");
+	assert_string_equal(f.target, "3455");
+	assert_string_equal(f.step, "");
+	assert_int_equal(figures_parse("verify-row x_y-2 A.b:c+d-e 0", &f), 1);
+	assert_string_equal(f.source, "A.b:c+d-e");
+
+	/* anything else is ordinary output: not a figure */
+	memset(&f, 'z', sizeof f);
+	static const char *const not[] = {
+		"verify-row messages 3456",            /* a figure missing */
+		"verify-row messages 3456 3456 same",  /* one word too many */
+		"verify-row messages  3456 3456",      /* two spaces */
+		"verify-row messages 3456 3456 ",      /* trailing space */
+		"verify-row Messages 3456 3456",       /* a key is lower case */
+		"verify-row messages 34$6 3456",       /* not a word */
+		"verify-row messages 3456 p4ss/w0rd",  /* '/' is no figure */
+		"verify-row messages 3456 3456\r",
+		"verify-rowmessages 1 2",
+		" verify-row messages 1 2",
+		"echo verify-row messages 1 2",
+		"verify-row",
+		"",
+	};
+	for (size_t i = 0; i < sizeof not / sizeof *not; i++) {
+		assert_int_equal(figures_parse(not[i], &f), 0);
+		assert_int_equal(f.key[0], 'z'); /* untouched */
+	}
+	memset(longword, '1', FIGURES_WORD);
+	longword[FIGURES_WORD] = '\0';
+	line = xasprintf("verify-row bytes %s 1", longword);
+	assert_int_equal(figures_parse(line, &f), 0);
+	free(line);
+	longword[FIGURES_WORD - 1] = '\0'; /* the longest a word may be */
+	line = xasprintf("verify-row bytes %s 1", longword);
+	assert_int_equal(figures_parse(line, &f), 1);
+	assert_string_equal(f.source, longword);
+	free(line);
+}
+
+static struct figure fig(const char *step, const char *key, const char *s, const char *t)
+{
+	struct figure f;
+
+	memset(&f, 0, sizeof f);
+	snprintf(f.step, sizeof f.step, "%s", step);
+	snprintf(f.key, sizeof f.key, "%s", key);
+	snprintf(f.source, sizeof f.source, "%s", s);
+	snprintf(f.target, sizeof f.target, "%s", t);
+	return f;
+}
+
+static void expect_line(const struct figure f, const char *want)
+{
+	char line[256];
+
+	figures_line(line, sizeof line, &f);
+	assert_string_equal(line, want);
+}
+
+static void test_lines(void **state)
+{
+	char line[256];
+	(void)state;
+
+	figures_header(line, sizeof line);
+	assert_string_equal(line, "  what                         source       target");
+	expect_line(fig("verify", "accounts", "12", "12"),
+	            "  mailboxes (accounts)             12           12  same");
+	expect_line(fig("verify", "messages", "3456", "3455"),
+	            "  messages                       3456         3455  differs");
+	expect_line(fig("verify", "bytes", "123400000", "123400000"),
+	            "  bytes                      123.4 MB     123.4 MB  same");
+	expect_line(fig("verify", "bytes", "999", "1000"),
+	            "  bytes                         999 B       1.0 kB  differs");
+	expect_line(fig("verify", "bytes", "5000000000000", "5000000000000"),
+	            "  bytes                        5.0 TB       5.0 TB  same");
+	/* 999.96 kB rounds up: shown as MB, not "1000.0 kB" */
+	expect_line(fig("verify", "bytes", "999960", "999960"),
+	            "  bytes                        1.0 MB       1.0 MB  same");
+	/* rounded alike but not the same: the exact figures are shown */
+	expect_line(fig("verify", "bytes", "123400000", "123400001"),
+	            "  bytes                     123400000    123400001  differs");
+	expect_line(fig("verify", "owners", "0", "0"),
+	            "  owners and modes                 ok           ok  same");
+	expect_line(fig("verify", "owners", "0", "3"),
+	            "  owners and modes                 ok      3 wrong  differs");
+	expect_line(fig("verify", "ldap", "45", "45"),
+	            "  LDAP entries                     45           45  same");
+	/* a key mailshift does not know is shown by its id */
+	expect_line(fig("verify", "quota_x", "a", "a"),
+	            "  quota_x                           a            a  same");
+}
+
+static void test_order_and_print(void **state)
+{
+	struct figures fs = {0};
+	struct figure f;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	(void)state;
+
+	f = fig("verify", "owners", "0", "0");
+	figures_set(&fs, &f);
+	f = fig("verify", "zz", "1", "1");
+	figures_set(&fs, &f);
+	f = fig("verify", "bytes", "10", "10");
+	figures_set(&fs, &f);
+	f = fig("verify", "messages", "2", "1");
+	figures_set(&fs, &f);
+	f = fig("verify", "accounts", "3", "3");
+	figures_set(&fs, &f);
+	f = fig("verify", "messages", "2", "2"); /* counted again: replaces */
+	figures_set(&fs, &f);
+	f = fig("test", "messages", "5", "6");   /* another step's: its own row */
+	figures_set(&fs, &f);
+	assert_int_equal(fs.n, 6);
+	figures_sort(&fs);
+	assert_string_equal(fs.v[0].key, "accounts");
+	assert_string_equal(fs.v[1].key, "messages");
+	assert_string_equal(fs.v[1].target, "2");
+	assert_string_equal(fs.v[2].key, "bytes");
+	assert_string_equal(fs.v[3].key, "owners");
+	assert_string_equal(fs.v[4].key, "zz");
+	assert_string_equal(fs.v[5].step, "test");
+
+	out = open_memstream(&text, &len);
+	assert_int_equal(figures_print(&fs, out), 1);
+	fclose(out);
+	assert_string_equal(text,
+	                    "source and target, as step verify last counted them\n"
+	                    "  what                         source       target\n"
+	                    "  mailboxes (accounts)              3            3  same\n"
+	                    "  messages                          2            2  same\n"
+	                    "  bytes                          10 B         10 B  same\n"
+	                    "  owners and modes                 ok           ok  same\n"
+	                    "  zz                                1            1  same\n"
+	                    "source and target, as step test last counted them\n"
+	                    "  what                         source       target\n"
+	                    "  messages                          5            6  differs\n"
+	                    "  1 of 6 figures differ\n");
+	free(text);
+	text = NULL;
+
+	figures_clear(&fs);
+	out = open_memstream(&text, &len);
+	assert_int_equal(figures_print(&fs, out), 0);
+	fclose(out);
+	assert_string_equal(text, "");
+	free(text);
+	figures_free(&fs);
+	assert_null(fs.v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_order_and_print),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
