@@ -113,8 +113,13 @@ static int open_conn(struct ssh *s, struct conn *c, const struct sink *sink)
 	struct transport *t = &s->t;
 	const struct endpoint *ep = c->ep;
 	struct ssh_known k = {0};
+	enum host h = c == &s->conn[1] ? HOST_TARGET : HOST_SOURCE;
+	const char *side = h == HOST_TARGET ? "target" : "source", *user = ep->user ? ep->user : "root";
 	int rc;
 
+	if (sink) /* the wizard shows it while it waits (up to the connect timeout) */
+		sink_emitf(sink, SINK_INFO, h, "connecting to the %s: %s@%s port %u", side, user,
+		           ep->host, ep->port);
 	c->sock = dial(t, ep);
 	if (c->sock < 0)
 		return TRANSPORT_FAILED;
@@ -134,6 +139,8 @@ static int open_conn(struct ssh *s, struct conn *c, const struct sink *sink)
 		rc = ssh_auth(t, c->session, ep, s->opt);
 	if (rc == 0)
 		libssh2_keepalive_config(c->session, 1, KEEPALIVE_S);
+	if (rc == 0 && sink)
+		sink_emitf(sink, SINK_INFO, h, "logged in to the %s as %s", side, user);
 	return rc;
 }
 

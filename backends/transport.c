@@ -52,41 +52,64 @@ void transport_free(struct transport *t)
 		t->ops->free(t);
 }
 
-static void emit_line(struct line_splitter *ls, const struct sink *sink)
+/* Passes buf on as kind (an empty progress piece is nothing) and empties it. */
+static void emit_buf(struct line_splitter *ls, enum sink_kind kind, const struct sink *sink)
 {
-	if (ls->len > 0 && ls->buf[ls->len - 1] == '\r')
-		ls->len--;
 	ls->buf[ls->len] = '\0';
-	sink_emit(sink, ls->kind, ls->host, ls->buf);
+	if (kind != SINK_PROGRESS || ls->len > 0)
+		sink_emit(sink, kind, ls->host, ls->buf);
 	ls->len = 0;
+	ls->cr = 0;
 }
 
-/* A line longer than the buffer is passed on in pieces rather than lost. */
+/* A line longer than the buffer is passed on in pieces rather than lost.
+ * nl is the next '\n' at or after data (searched once per line, not per
+ * progress piece: rsync writes hundreds of pieces between newlines). */
 void line_splitter_feed(struct line_splitter *ls, const char *data, size_t n, const struct sink *sink)
 {
-	while (n > 0) {
-		const char *nl = memchr(data, '\n', n);
-		size_t take = nl ? (size_t)(nl - data) : n;
-		size_t room = sizeof ls->buf - 1 - ls->len;
+	const char *stop = data + n, *nl = memchr(data, '\n', n);
 
+	while (data < stop) {
+		const char *cr, *end;
+		size_t take, room;
+
+		if (ls->cr) { /* "\r\n" ends a line; a '\r' before anything else ends a progress piece */
+			if (*data == '\n') {
+				data++;
+				emit_buf(ls, ls->kind, sink);
+			} else {
+				emit_buf(ls, SINK_PROGRESS, sink);
+			}
+			continue;
+		}
+		if (nl && nl < data)
+			nl = memchr(data, '\n', (size_t)(stop - data));
+		cr = memchr(data, '\r', (size_t)((nl ? nl : stop) - data));
+		end = cr ? cr : nl;
+		take = (size_t)((end ? end : stop) - data);
+		room = sizeof ls->buf - 1 - ls->len;
 		if (take > room)
 			take = room;
 		memcpy(ls->buf + ls->len, data, take);
 		ls->len += take;
 		data += take;
-		n -= take;
-		if (nl && data == nl) {
+		if (end && data == end) {
 			data++;
-			n--;
-			emit_line(ls, sink);
+			if (*end == '\n')
+				emit_buf(ls, ls->kind, sink);
+			else
+				ls->cr = 1;
 		} else if (ls->len == sizeof ls->buf - 1) {
-			emit_line(ls, sink);
+			emit_buf(ls, ls->kind, sink);
 		}
 	}
 }
 
+/* What is left is the stream's last text: a line, even when a '\r' ended it
+ * (the last thing a command showed stays in the log). */
 void line_splitter_flush(struct line_splitter *ls, const struct sink *sink)
 {
 	if (ls->len > 0)
-		emit_line(ls, sink);
+		emit_buf(ls, ls->kind, sink);
+	ls->cr = 0;
 }

@@ -22,6 +22,9 @@ enum sink_kind {
 	SINK_INFO,   /* mailshift tells the admin something */
 	SINK_WARN,
 	SINK_ERROR,
+	SINK_PROGRESS, /* a transient status line (text ended by a lone '\r', as rsync's
+	                  --info=progress2 writes): shown in place of the one before,
+	                  never logged, journaled or kept as output */
 };
 
 struct sink {
@@ -85,10 +88,15 @@ struct transport *transport_ssh_new(const struct answers *a, const struct ssh_op
 struct transport *transport_dry_new(void);
 
 /* Splits a byte stream into lines for a sink.  Feed it what a pipe or a
- * channel gives; a partial line waits for its end or for flush. */
+ * channel gives; a partial line waits for its end or for flush.  Text ended
+ * by '\n' (or "\r\n") is a line of `kind`; text ended by a '\r' that no '\n'
+ * follows is a SINK_PROGRESS piece (empty ones are dropped).  A '\r' at the
+ * end of what was fed waits for the next byte (cr), so a "\r\n" split
+ * across two reads is still one line end. */
 struct line_splitter {
 	char buf[4096];
 	size_t len;
+	int cr; /* buf[0..len) was ended by a '\r'; the next byte decides */
 	enum sink_kind kind;
 	enum host host;
 };

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
@@ -59,16 +61,60 @@ static void wrapped(FILE *f, const char *indent, const char *text)
 	buf_free(&b);
 }
 
+/* A progress line on a terminal: back to the line's start, the text cut to
+ * the terminal's width (a wrapped line could not be drawn over), control
+ * characters as '?', then the rest of the line cleared.  Elsewhere (a file,
+ * a pipe, a dumb terminal, --quiet) it is dropped. */
+static void show_progress(struct console *c, enum host h, const char *text)
+{
+	const char *term = getenv("TERM"), *host = plan_host_name(h);
+	struct winsize ws;
+	int fd = fileno(c->out), room = 80;
+
+	if (c->quiet || fd < 0 || !isatty(fd) || (term && strcmp(term, "dumb") == 0))
+		return;
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		room = ws.ws_col;
+	room -= 1 + (int)strlen(host) + 5; /* "   HOST| " and the last column */
+	while (*text == ' ')
+		text++;
+	fprintf(c->out, "\r   %s| ", host);
+	for (; *text && room > 0; text++, room--)
+		fputc((unsigned char)*text < 0x20 || *text == 0x7f ? '?' : *text, c->out);
+	fputs("\033[K", c->out);
+	fflush(c->out);
+	c->progress = 1;
+}
+
+/* Whatever comes next starts on a fresh line: the progress line is cleared
+ * (the command's next line, rsync's last figures, takes its place). */
+static void end_progress(struct console *c)
+{
+	if (!c->progress)
+		return;
+	fputs("\r\033[K", c->out);
+	fflush(c->out);
+	c->progress = 0;
+}
+
 static void emit(void *ctx, enum sink_kind kind, enum host h, const char *text)
 {
 	struct console *c = ctx;
 	static const char *const tags[] = {
 		[SINK_OUT] = "out", [SINK_ERR] = "err", [SINK_STEP] = "step", [SINK_WHY] = "why",
 		[SINK_ACTION] = "action", [SINK_COMMAND] = "cmd", [SINK_INFO] = "info", [SINK_WARN] = "warn", [SINK_ERROR] = "error",
+		[SINK_PROGRESS] = "progress",
 	};
 
+	if (kind == SINK_PROGRESS) { /* transient: never in the log */
+		show_progress(c, h, text);
+		return;
+	}
+	end_progress(c);
 	log_line(c, tags[kind], h, text);
 	switch (kind) {
+	case SINK_PROGRESS:
+		break;
 	case SINK_OUT:
 		if (!c->quiet)
 			fprintf(c->out, "   %s| %s\n", plan_host_name(h), text);
@@ -139,6 +185,7 @@ static int answer(struct console *c, const char *prompt)
 {
 	char line[64];
 
+	end_progress(c);
 	fputs(prompt, c->out);
 	fflush(c->out);
 	if (read_line(c, line, sizeof line) < 0) {
@@ -164,6 +211,7 @@ int console_confirm(void *ctx, const char *question)
 {
 	struct console *c = ctx;
 
+	end_progress(c);
 	fprintf(c->out, "%s\n", question);
 	return console_ask_yes(c, "Answer", 0);
 }
@@ -182,6 +230,7 @@ int console_secret(void *ctx, const char *prompt, char *buf, size_t n)
 
 	if (!tty && isatty(fileno(c->in)))
 		return -1;
+	end_progress(c);
 	if (tty)
 		setvbuf(tty, NULL, _IONBF, 0); /* no stdio buffer keeps the secret */
 	if (tty && tcgetattr(fileno(tty), &old) == 0) {
@@ -233,6 +282,7 @@ static enum runner_choice confirm_destructive(void *ctx, const struct plan_step 
 	char line[64];
 
 	(void)ps;
+	end_progress(c);
 	fprintf(c->out, "   DESTRUCTIVE on the %s: %s\n   Type yes to run it, skip to skip the rest of "
 	        "this step, anything else to stop: ", plan_host_name(a->on), a->note);
 	fflush(c->out);
@@ -270,6 +320,7 @@ static enum runner_choice manual(void *ctx, const struct plan_step *ps, const st
 	struct console *c = ctx;
 	int ans;
 
+	end_progress(c);
 	fprintf(c->out, "   CHECKLIST (%s): %s\n", ps->step->id, a->note);
 	for (;;) {
 		ans = answer(c, "   Done? [y]es / [l]ater / [a]bort: ");

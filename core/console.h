@@ -1,7 +1,9 @@
 /* console — the headless sink and prompts: step headers, the why, action
  * notes and output lines on stdout/stderr, an optional log file with
  * timestamps and the full commands, and questions asked on stdin (each
- * step, destructive actions, failures, checklist items).
+ * step, destructive actions, failures, checklist items).  Progress lines
+ * (SINK_PROGRESS) are shown in place when out is a terminal, dropped
+ * otherwise, and never logged.
  *
  * struct console is owned by the caller; console_close() closes the log. */
 #ifndef MAILSHIFT_CONSOLE_H
@@ -17,6 +19,7 @@ struct console {
 	FILE *log;  /* NULL: no log file */
 	int quiet;   /* only warnings and errors on the terminal */
 	int verbose; /* the exact commands on the terminal too */
+	int progress; /* a SINK_PROGRESS line is showing on out (a terminal) */
 };
 
 /* Opens the log file (created 0600, appended).  -1 with a message in err. */

@@ -1,5 +1,6 @@
 /* The run: the steps with their marks, a log pane that follows the output
- * (PgUp/PgDn scroll back, / searches, n/N go on), and a dialog for each
+ * (PgUp/PgDn scroll back, / searches, n/N go on) under the running copy's
+ * progress (a bar, tui/progress.h), and a dialog for each
  * question the run asks (tui/worker.h): a step with its why and exact
  * commands, a DESTRUCTIVE action confirmed by typing yes, a failure with
  * its command and last output, a checklist item, SSH's questions. */
@@ -11,6 +12,7 @@
 
 #include "core/xalloc.h"
 #include "tui/logring.h"
+#include "tui/progress.h"
 #include "tui/worker.h"
 
 #define STEPS_W 24
@@ -28,6 +30,9 @@ struct tui_runview {
 	int64_t match;
 	int asking;             /* the dialog on top answers q */
 	struct tui_question q;
+	char progress[512];     /* the action's progress line (tui_worker_progress), "": none */
+	char doing[256];        /* the running action (tui_worker_activity), "": none */
+	long tenths;            /* how long it has run, in tenths of a second */
 };
 
 /* ---- questions ----------------------------------------------------------------- */
@@ -193,6 +198,24 @@ static void tick(struct tui *t)
 		rs->seen = end;
 		t->dirty = 1;
 	}
+	{
+		char progress[sizeof rs->progress];
+		tui_worker_progress(t->worker, progress, sizeof progress);
+		if (strcmp(progress, rs->progress) != 0) {
+			memcpy(rs->progress, progress, sizeof progress);
+			t->dirty = 1;
+		}
+	}
+	{
+		char doing[sizeof rs->doing];
+		double secs;
+		long tenths = tui_worker_activity(t->worker, doing, sizeof doing, &secs) ? (long)(secs * 10) : -1;
+		if (strcmp(doing, rs->doing) != 0 || tenths / 2 != rs->tenths / 2) { /* the spinner turns 5 times a second */
+			memcpy(rs->doing, doing, sizeof doing);
+			rs->tenths = tenths;
+			t->dirty = 1;
+		}
+	}
 	m = xcalloc(t->plan.n, sizeof *m);
 	rs->current = tui_worker_marks(t->worker, m, t->plan.n);
 	if (memcmp(m, rs->marks, t->plan.n * sizeof *m) != 0) {
@@ -285,6 +308,47 @@ static void draw_log(struct tui *t, int y0, int x0, int h, int w)
 	}
 }
 
+/* The copy's progress: a bar and its figures when the line reads as
+ * rsync's progress2, the text as it came otherwise. */
+static void draw_progress(struct tui *t, int y, int x, int w)
+{
+	const char *text = t->rs->progress + strspn(t->rs->progress, " ");
+	struct tui_progress p;
+	char line[256];
+	int filled;
+
+	if (tui_progress_parse(text, &p) < 0) {
+		tui_draw_text(y, x, w, text, tui_term_attr(TUI_BOLD));
+		return;
+	}
+	filled = tui_progress_format(&p, w, line, sizeof line);
+	tui_draw_text(y, x, w, line, tui_term_attr(TUI_BOLD));
+	if (filled > 0) { /* the filled cells again, coloured (exactly them: a longer text would end in "…") */
+		char bar[64];
+		snprintf(bar, sizeof bar, "%.*s", filled, line + 1);
+		tui_draw_text(y, x + 1, filled, bar, tui_term_attr(TUI_OK));
+	}
+}
+
+/* While an action runs with no progress of its own (connecting, a dump, a
+ * check), a turning mark, what runs and for how long: the UI is alive and
+ * the admin sees what it waits for. */
+static void draw_activity(struct tui *t, int y, int x, int w)
+{
+	static const char *const utf8[] = { "⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏" };
+	static const char ascii[] = "|/-\\";
+	struct tui_runview *rs = t->rs;
+	long s = rs->tenths / 10, frame = rs->tenths / 2;
+	char line[320], mark[8];
+
+	if (tui_term_glyphs()->h[0] & 0x80)
+		snprintf(mark, sizeof mark, "%s", utf8[frame % 10]);
+	else
+		snprintf(mark, sizeof mark, "%c", ascii[frame % 4]);
+	snprintf(line, sizeof line, "%s %s  %ld:%02ld", mark, rs->doing, s / 60, s % 60);
+	tui_draw_text(y, x, w, line, tui_term_attr(TUI_BOLD));
+}
+
 static void draw(struct tui *t)
 {
 	struct tui_runview *rs = t->rs;
@@ -303,7 +367,17 @@ static void draw(struct tui *t)
 	tui_draw_titlebar(title, right);
 	draw_steps(t, h);
 	tui_draw_box(1, STEPS_W, h, lw, rs->follow ? "Log" : "Log (scrolled back: End follows)", A_NORMAL);
-	draw_log(t, 2, STEPS_W + 2, h - 2, lw - 4);
+	if ((rs->progress[0] || (rs->doing[0] && rs->tenths >= 5)) && !rs->ended && h > 8) {
+		/* above the log, a divider between */
+		if (rs->progress[0])
+			draw_progress(t, 2, STEPS_W + 2, lw - 4);
+		else
+			draw_activity(t, 2, STEPS_W + 2, lw - 4);
+		tui_draw_divider(3, STEPS_W, lw, NULL, A_NORMAL);
+		draw_log(t, 4, STEPS_W + 2, h - 4, lw - 4);
+	} else {
+		draw_log(t, 2, STEPS_W + 2, h - 2, lw - 4);
+	}
 	if (rs->searching) {
 		tui_draw_fill(LINES - 1, 0, COLS, A_NORMAL);
 		tui_draw_text(LINES - 1, 1, 2, "/", A_BOLD);

@@ -30,6 +30,10 @@ struct tui_worker {
 	uint64_t out_from;
 	enum tui_mark *marks;
 	size_t current;
+	char progress[512]; /* the latest SINK_PROGRESS text; "" none */
+	char doing[256];    /* the running action ("[source] what it does"); "" none */
+	char connecting[256]; /* the transport's "connecting to ..." until it logs in */
+	struct timespec since; /* when `doing` began */
 	int finished;
 	enum runner_result result;
 	struct runner_report rep;
@@ -53,8 +57,31 @@ static void push(struct tui_worker *w, enum sink_kind kind, const char *prefix, 
 	}
 }
 
+/* What runs now: an action (text, from now on), or nothing (NULL). */
+static void set_doing(struct tui_worker *w, const char *prefix, const char *text)
+{
+	pthread_mutex_lock(&w->mu);
+	w->connecting[0] = '\0';
+	if (text) {
+		snprintf(w->doing, sizeof w->doing, "%s%s", prefix, text);
+		clock_gettime(CLOCK_MONOTONIC, &w->since);
+	} else {
+		w->doing[0] = '\0';
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Keeps text as the progress line ("": none). */
+static void set_progress(struct tui_worker *w, const char *text)
+{
+	pthread_mutex_lock(&w->mu);
+	snprintf(w->progress, sizeof w->progress, "%s", text);
+	pthread_mutex_unlock(&w->mu);
+}
+
 /* The sink: the log file (as the headless console writes it) and the ring,
- * in the headless console's format. */
+ * in the headless console's format; a progress line only in w->progress
+ * (the console sink drops it: no terminal, and never logged). */
 static void emit(void *ctx, enum sink_kind kind, enum host h, const char *text)
 {
 	struct tui_worker *w = ctx;
@@ -64,10 +91,17 @@ static void emit(void *ctx, enum sink_kind kind, enum host h, const char *text)
 
 	sink_emit(&log, kind, h, text);
 	switch (kind) {
-	case SINK_STEP: push(w, kind, "== ", text); break;
+	case SINK_PROGRESS: set_progress(w, text); break;
+	case SINK_STEP:
+		set_progress(w, "");
+		set_doing(w, "", NULL);
+		push(w, kind, "== ", text);
+		break;
 	case SINK_WHY: break; /* the step's dialog shows it */
 	case SINK_ACTION:
+		set_progress(w, ""); /* before the line: the UI sees no old progress under it */
 		snprintf(pre, sizeof pre, "-- [%s] ", host);
+		set_doing(w, pre + 3, text);
 		push(w, kind, pre, text);
 		pthread_mutex_lock(&w->mu);
 		w->out_from = tui_logring_end(w->ring);
@@ -82,7 +116,15 @@ static void emit(void *ctx, enum sink_kind kind, enum host h, const char *text)
 		snprintf(pre, sizeof pre, "%s! ", host);
 		push(w, kind, pre, text);
 		break;
-	case SINK_INFO: push(w, kind, "mailshift: ", text); break;
+	case SINK_INFO:
+		pthread_mutex_lock(&w->mu); /* the SSH transport's connecting ... logged in */
+		if (strncmp(text, "connecting to ", 14) == 0)
+			snprintf(w->connecting, sizeof w->connecting, "%s", text);
+		else if (strncmp(text, "logged in to ", 13) == 0)
+			w->connecting[0] = '\0';
+		pthread_mutex_unlock(&w->mu);
+		push(w, kind, "mailshift: ", text);
+		break;
 	case SINK_WARN: push(w, kind, "warning: ", text); break;
 	case SINK_ERROR: push(w, kind, "error: ", text); break;
 	}
@@ -99,6 +141,8 @@ static enum runner_choice ask(struct tui_worker *w, struct tui_question *q)
 	enum runner_choice c = RUNNER_ABORT;
 
 	pthread_mutex_lock(&w->mu);
+	w->progress[0] = '\0'; /* the action it showed has ended */
+	w->doing[0] = w->connecting[0] = '\0';
 	if (!w->stopping) {
 		q->nsteps = w->s->plan->n;
 		q->out_from = w->out_from;
@@ -221,6 +265,7 @@ static void *run(void *arg)
 	}
 	w->result = r;
 	w->rep = rep;
+	w->progress[0] = w->doing[0] = w->connecting[0] = '\0';
 	w->finished = 1;
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -370,6 +415,33 @@ int tui_worker_finished(struct tui_worker *w)
 	v = w->finished;
 	pthread_mutex_unlock(&w->mu);
 	return v;
+}
+
+int tui_worker_progress(struct tui_worker *w, char *buf, size_t n)
+{
+	int got;
+
+	pthread_mutex_lock(&w->mu);
+	got = w->progress[0] != '\0';
+	if (n)
+		snprintf(buf, n, "%s", w->progress);
+	pthread_mutex_unlock(&w->mu);
+	return got;
+}
+
+int tui_worker_activity(struct tui_worker *w, char *buf, size_t n, double *seconds)
+{
+	struct timespec now;
+	int got;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&w->mu);
+	got = w->doing[0] != '\0';
+	if (n)
+		snprintf(buf, n, "%s", w->connecting[0] ? w->connecting : w->doing);
+	*seconds = got ? (double)(now.tv_sec - w->since.tv_sec) + (now.tv_nsec - w->since.tv_nsec) / 1e9 : 0;
+	pthread_mutex_unlock(&w->mu);
+	return got;
 }
 
 enum runner_result tui_worker_join(struct tui_worker *w, struct runner_report *rep, char *err, size_t errlen)

@@ -9,7 +9,9 @@
  * tui_worker_answer_secret().  The UI thread never waits for the worker: it
  * polls tui_worker_question(), tui_worker_marks() and tui_worker_finished()
  * each turn of its loop.  Output lines go to the log file and into the ring
- * (tui/logring.h), tagged with their enum sink_kind.
+ * (tui/logring.h), tagged with their enum sink_kind.  A progress line
+ * (SINK_PROGRESS: rsync's --info=progress2) goes to neither: the worker
+ * keeps the latest one for tui_worker_progress() until the action ends.
  *
  * Ownership: the worker borrows the session (its plan, paths and options)
  * and the ring, which must outlive it; it owns the log console and the
@@ -77,6 +79,14 @@ int tui_worker_stopping(struct tui_worker *w);
 /* Each step's mark into out[0..n), and the step the run is at. */
 size_t tui_worker_marks(struct tui_worker *w, enum tui_mark *out, size_t n);
 int tui_worker_finished(struct tui_worker *w);
+/* The running action's latest progress line, copied into buf (cut to n):
+ * 1, or 0 when there is none (cleared when an action or step begins, when
+ * a question is asked and when the run ends). */
+int tui_worker_progress(struct tui_worker *w, char *buf, size_t n);
+/* 1 while an action runs (outside a question): what it does ("[source]
+ * note", or the transport's "connecting to ..." until it has logged in)
+ * into buf, and for how long into *seconds; 0 between actions. */
+int tui_worker_activity(struct tui_worker *w, char *buf, size_t n, double *seconds);
 /* After tui_worker_finished(): joins the thread and closes the session.
  * The result, the runner's report in *rep, and in err a warning when a
  * file could not be written ("" otherwise). */

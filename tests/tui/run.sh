@@ -226,4 +226,117 @@ run_line 'case "$(stty -a)" in *" -icanon"*|*" -echo "*) echo tty=raw;; *) echo 
 expect "and its modes sane" "tty=sane"
 check "the screen, cursor and keypad too, after Ctrl-C" test "$(modes)" = "alt=0 cursor=1 keypad=0"
 
+# --- F1 (or ?) explains the field in plain words; at 80x24 the help scrolls ----------
+start
+run_line "clear; $ms --wizard"
+expect "help: the wizard opens on the source" "1/4 Source"
+send '?'
+expect "? on a choice opens its help" "Help: [source] stack"
+expect "which says in plain words what mailshift can move" "a plan for iRedMail to iRedMail only"
+# shellcheck disable=SC2016 # backquotes: the help's own text
+expect "and where to look on the server" '/etc/iredmail-release` on the server then shows'
+send Escape
+expect_gone "Esc closes it" "Help: [source] stack"
+send Down Down Down Down Down Down
+send F1
+expect "F1 on known_hosts" "Help: [source] known_hosts"
+# shellcheck disable=SC2016 # backquotes: the help's own text
+expect "says what to do when a server was reinstalled" '`ssh-keygen -R HOST`'
+expect "with the one-line help too" "host keys are checked here (default ~/.ssh/known_hosts)"
+send Escape; wait_gone "Help: [source] known_hosts" 5
+send Up Up Up Up; type_text "a.example.org"
+send NPage; wait_for "2/4 Target" 5
+send Down Down; type_text "b.example.org"
+send NPage
+expect "help: on to the options" "3/4 Options"
+send Down Down Down Down Down Down Down Down
+send F1
+expect "F1 on two_phase_sync" "Help: [options] two_phase_sync"
+expect "explains what no costs" "mail is down for as long as the whole copy"
+send Escape; wait_gone "Help: [options] two_phase_sync" 5
+T resize-window -t w -x 80 -y 24
+send Up Up Up
+send F1
+expect "at 80x24 the longest help opens" "Help: [options] carry_config"
+expect "and says there is more" "more below: PgDn"
+check "its end is not shown yet" bash -c "! { tmux -L $sock -f /dev/null capture-pane -t w -p | grep -qF 'Esc goes back a page'; }"
+check "the dialog fits: its buttons are on the screen" bash -c "tmux -L $sock -f /dev/null capture-pane -t w -p | grep -qF '[ OK ]'"
+send NPage
+expect "PgDn scrolls to the end" "Esc goes back a page"
+expect "and says there is more above" "more above: PgUp"
+send Escape; wait_gone "Help: [options] carry_config" 5
+T resize-window -t w -x 100 -y 30
+send F10; wait_for "Quit mailshift?" 5; send q; wait_for '$' 10
+
+# --- a copy's progress (rsync --info=progress2): in place, never in the log ----------
+# A `head` first in PATH stands in for rsync in pre-flight's first action
+# (`release=$(head -n 1 /etc/iredmail-release)`): on stderr it writes
+# progress2 pieces as rsync does ("\rPIECE" again and again), waits for
+# $work/go, ends with rsync's last figures and a newline, then runs head.
+mkdir -p fake
+cat >fake/head <<EOF
+#!/usr/bin/env bash
+printf '\r  1,234,567  45%%   12.34MB/s    0:00:12 (xfr#3, to-chk=10/100)\r  1,300,000  47%%   12.34MB/s    0:00:11  ' >&2
+for _ in \$(seq 400); do [ -e "$work/go" ] && break; sleep 0.05; done
+printf '\r  1,400,000 100%%   12.34MB/s    0:00:13 (xfr#9, to-chk=0/100)\n' >&2
+exec $(command -v head) "\$@"
+EOF
+chmod +x fake/head
+rm -f go
+start
+run_line "clear; PATH=$work/fake:\$PATH $ms --wizard --answers $ex --local --journal j5 --runbook rb5.sh --log l5"
+to_plan "progress" "$work/progress.conf"
+send s; wait_for "Step 1 of 17" 10; send y
+expect "the wizard shows the copy's progress as a bar with its figures" \
+  "45%  1.2 MB  12.3 MB/s  ETA ~0:00:14  10/100 files left"
+expect "the bar is 45% full" "[######--------]"
+check "the progress is not in the log" bash -c "! grep -q '45%' l5"
+: >go
+expect_gone "the progress goes when the action ends" "10/100 files left"
+expect "the last figures are a line of the log pane" "source!   1,400,000 100%"
+send a
+expect "progress: abort shows the report" "The run failed at step preflight"
+send q; wait_for '$' 10
+check "the log has the last figures, never a progress piece" \
+  bash -c "grep -q ' 1,400,000 100% ' l5 && ! grep -q '45%\|47%' l5"
+rm -f go
+run_line "clear; PATH=$work/fake:\$PATH $ms --answers $ex --local --yes --journal j6 --runbook rb6.sh --log l6"
+expect "the console shows the progress in place on a terminal" \
+  "   source| 1,234,567  45%   12.34MB/s    0:00:12 (xfr#3, to-chk=10/100)"
+: >go
+expect "then the last figures as a line" "   source!   1,400,000 100%   12.34MB/s"
+expect_gone "in the progress line's place" "1,234,567  45%"
+check "progress: the headless run fails at pre-flight here" test "$(exit_status)" = rc=1
+check "the console's log has no progress piece" bash -c "grep -q ' 1,400,000 100% ' l6 && ! grep -q '45%\|47%' l6"
+PATH="$work/fake:$PATH" MAILSHIFT_TESTING=1 "$ms" --answers "$ex" --local --yes --journal j7 --runbook rb7.sh --log l7 >out7 2>err7
+check "not on a terminal, progress is dropped" \
+  bash -c "grep -q ' 1,400,000 100% ' out7 && ! grep -q '45%\|47%' out7 err7 l7"
+
+# --- a long action without output: a turning mark, what runs, for how long ------
+mkdir -p slow
+cat >slow/head <<EOF
+#!/usr/bin/env bash
+for _ in \$(seq 400); do [ -e "$work/go" ] && break; sleep 0.05; done
+exec $(command -v head) "\$@"
+EOF
+chmod +x slow/head
+rm -f go
+start
+run_line "clear; PATH=$work/slow:\$PATH $ms --wizard --answers $ex --local --journal j8 --runbook rb8.sh --log l8"
+to_plan "activity" "$work/activity.conf"
+send s; wait_for "Step 1 of 17" 10; send y
+expect "a silent action shows what runs" "[source] runs iRedMail with the expected backend; root; bash  0:0"
+a1=$(screen | grep -o '[^ ] \[source\] runs iRedMail' | head -n 1)
+sleep 1.2
+a2=$(screen | grep -o '[^ ] \[source\] runs iRedMail' | head -n 1)
+check "with a mark that turns ($a1 / $a2)" bash -c '[ -n "$1" ] && [ -n "$2" ] && [ "$1" != "$2" ]' _ "$a1" "$a2"
+expect "and the time it has run" "root; bash  0:02"
+check "the activity line is not in the log" bash -c "! grep -q '0:0[0-9]\$' l8"
+: >go
+expect "the action over, the next question is asked" "Step preflight failed"
+expect_gone "and the activity line is gone" "root; bash  0:0"
+send a
+expect "activity: abort shows the report" "The run failed at step preflight"
+send q; wait_for '$' 10
+
 tui_end

@@ -71,7 +71,8 @@ static void test_mariadb(void **state)
 	t = step_text(&p, "mailstore-final");
 	assert_non_null(strstr(t, "--delete-after"));
 	/* the target pulls, from the source's own list of mailbox folders */
-	assert_non_null(strstr(t, "[target] rsync -aHAXs --numeric-ids --stats -e \"ssh -i /root/.ssh/mailshift-migration"));
+	assert_non_null(strstr(t, "[target] rsync -aHAXs --numeric-ids --no-inc-recursive --info=progress2 --stats "
+	                              "-e \"ssh -i /root/.ssh/mailshift-migration"));
 	assert_non_null(strstr(t, "-- root@old.example.org:/var/vmail/\"$d/\" \"$v/$d/\""));
 	free(t);
 	assert_true(p.steps[plan_find(&p, "stop-services")].step->flags & STEP_DOWNTIME);
@@ -330,6 +331,102 @@ static void test_hostile_answers(void **state)
 	free(opts);
 }
 
+/* Runs one action in bash after the preamble, with dir/bin first on PATH;
+ * its stdout in out, its exit status returned. */
+static int run_action(const char *dir, const struct action *act, struct buf *out)
+{
+	char *script = xasprintf("PATH=%s/bin:$PATH\n%s\n%s", dir, PLAN_PREAMBLE, act->cmd);
+	char *const argv[] = { (char *)"bash", (char *)"-c", script, NULL };
+	int rc = tu_capture(argv, out);
+
+	free(script);
+	return rc;
+}
+
+static void put_file(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	tu_write(path, text);
+	assert_int_equal(chmod(path, mode), 0);
+	free(path);
+}
+
+/* verify's comparisons print their figures ("verify-row KEY SOURCE
+ * TARGET"), counted on each side, before they fail on a difference: run
+ * here with the source's side (over ssh) a stub that reads another folder
+ * and a MariaDB stub whose one table has a row more on the source. */
+static void test_verify_figures(void **state)
+{
+	struct answers a;
+	struct plan p;
+	struct buf out = {0};
+	char *dir = tu_tmpdir(), *opts, *text, *sh;
+	const struct action *act;
+	(void)state;
+
+	sh = xasprintf("mkdir -p %s/bin %s/dkim %s/vmail/vmail1/a/Maildir/cur %s/src/vmail1/a/Maildir/cur "
+	               "%s/src/vmail1/a/Maildir/new && cd %s && "
+	               "head -c 1000 /dev/zero > 'vmail/vmail1/a/Maildir/cur/1.h:2,S' && "
+	               "head -c 1000 /dev/zero > 'src/vmail1/a/Maildir/cur/1.h:2,S' && "
+	               "head -c 234567 /dev/zero > 'vmail/vmail1/a/Maildir/cur/2 with space.h:2,' && "
+	               "head -c 234567 /dev/zero > 'src/vmail1/a/Maildir/cur/2 with space.h:2,' && "
+	               "head -c 500 /dev/zero > src/vmail1/a/Maildir/new/3.h", dir, dir, dir, dir, dir, dir);
+	{
+		char *const argv[] = { (char *)"sh", (char *)"-c", sh, NULL };
+		assert_int_equal(tu_capture(argv, &out), 0);
+		buf_free(&out);
+	}
+	free(sh);
+	/* the source: the last argument, run on the source's folder */
+	sh = xasprintf("#!/bin/bash\nfor a; do last=$a; done\nfrom=%s/vmail to=%s/src\n"
+	               "SIDE=8 exec bash -c \"${last//\"$from\"/\"$to\"}\"\n", dir, dir);
+	put_file(dir, "bin/ssh", sh, 0755);
+	free(sh);
+	put_file(dir, "bin/mysql",
+	         "#!/bin/sh\ncase $2 in\n"
+	         "'SHOW DATABASES') printf 'mysql\\nvmail\\namavisd\\n' ;;\n"
+	         "'SHOW TABLES') if [ \"$3\" = vmail ]; then printf 'mailbox\\ndomain\\n'; else echo msgs; fi ;;\n"
+	         "*mailbox*) echo 12 ;;\n*domain*) echo 2 ;;\n*) echo \"${SIDE:-7}\" ;;\nesac\n", 0755);
+
+	opts = xasprintf("vmail_dir = %s/vmail\ndkim_dir = %s/dkim\n", dir, dir);
+	text = conf("mariadb", "mariadb", opts);
+	build(&a, &p, text);
+
+	act = find_action(&p, "verify", "-printf \"%p %s\\n\"");
+	assert_int_equal(run_action(dir, act, &out), 1); /* a message only the source has */
+	assert_string_equal(buf_cstr(&out), "source: 3 lines; target: 2 lines\n"
+	                                     "verify-row bytes 236067 235567\n"
+	                                     "verify-row messages 3 2\n");
+	buf_free(&out);
+
+	act = find_action(&p, "verify", "openssl pkey");
+	assert_int_equal(run_action(dir, act, &out), 0);
+	assert_non_null(strstr(buf_cstr(&out), "\nverify-row dkim 0 0\n"));
+	buf_free(&out);
+
+	act = find_action(&p, "verify", "SHOW TABLES");
+	assert_int_equal(act->native, NATIVE_COMPARE);
+	assert_int_equal(run_action(dir, act, &out), 1); /* amavisd.msgs: 8 rows on the source, 7 here */
+	assert_string_equal(buf_cstr(&out), "source: 3 lines; target: 3 lines\n"
+	                                     "verify-row accounts 12 12\n"
+	                                     "verify-row databases 2 2\n"
+	                                     "verify-row domains 2 2\n"
+	                                     "verify-row rows 22 21\n"
+	                                     "verify-row tables 3 3\n");
+	buf_free(&out);
+
+	/* the owner check prints its figure: 0 wrong on the source's side */
+	act = find_action(&p, "verify", "! -user vmail");
+	assert_non_null(strstr(act->cmd, "echo \"verify-row owners 0 $n\""));
+
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+	free(opts);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 static void test_fingerprint(void **state)
 {
 	struct answers a, b;
@@ -365,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_proofs),
 		cmocka_unit_test(test_hostile_answers),
 		cmocka_unit_test(test_fingerprint),
+		cmocka_unit_test(test_verify_figures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

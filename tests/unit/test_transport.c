@@ -13,7 +13,8 @@ struct seen {
 static void collect(void *ctx, enum sink_kind k, enum host h, const char *text)
 {
 	struct seen *s = ctx;
-	buf_addf(&s->text, "%s %s|%s\n", plan_host_name(h), k == SINK_OUT ? "out" : "err", text);
+	buf_addf(&s->text, "%s %s|%s\n", plan_host_name(h),
+	         k == SINK_OUT ? "out" : k == SINK_ERR ? "err" : k == SINK_PROGRESS ? "progress" : "other", text);
 	s->lines++;
 }
 
@@ -88,6 +89,89 @@ static void test_splitter(void **state)
 	buf_free(&s.text);
 }
 
+static void feed(struct line_splitter *ls, const char *text, const struct sink *sink)
+{
+	line_splitter_feed(ls, text, strlen(text), sink);
+}
+
+/* Text ended by a lone '\r' (rsync's --info=progress2 writes "\rPIECE"
+ * again and again, then "\n") is a progress piece; "\r\n" is a line end,
+ * also when the two bytes arrive in different reads. */
+static void test_splitter_progress(void **state)
+{
+	struct seen s = {0};
+	struct sink sink = { collect, &s };
+	struct line_splitter ls = { .kind = SINK_OUT, .host = HOST_TARGET };
+	static const char rsync[] = "\r     32,768   0%    0.00kB/s    0:00:00  "
+	                            "\r    101,122,048  33%   96.41MB/s    0:00:02  "
+	                            "\r    300,000,000  98%   93.52MB/s    0:00:03 (xfr#1, to-chk=200/202)"
+	                            "\r    305,000,000 100%   93.50MB/s    0:00:03 (xfr#201, to-chk=0/202)\n"
+	                            "\nNumber of files: 202\n";
+	size_t i;
+	(void)state;
+
+	/* progress pieces, the first '\r' before any text giving none */
+	feed(&ls, "\r 10%\r 20%\r 30", &sink);
+	assert_string_equal(buf_cstr(&s.text), "target progress| 10%\ntarget progress| 20%\n");
+	/* a final line after progress: the text the '\n' ends is a line */
+	feed(&ls, "%\ndone\n", &sink);
+	assert_string_equal(buf_cstr(&s.text), "target progress| 10%\ntarget progress| 20%\n"
+	                                       "target out| 30%\ntarget out|done\n");
+	buf_free(&s.text);
+	memset(&s, 0, sizeof s);
+
+	/* "\r\n" across a read boundary is one line end: no progress, no empty line */
+	feed(&ls, "one\r", &sink);
+	assert_int_equal(s.lines, 0);
+	feed(&ls, "\ntwo\r\n\r", &sink);
+	assert_string_equal(buf_cstr(&s.text), "target out|one\ntarget out|two\n");
+	feed(&ls, "\n", &sink); /* "\r" then "\n": an empty line */
+	assert_string_equal(buf_cstr(&s.text), "target out|one\ntarget out|two\ntarget out|\n");
+	buf_free(&s.text);
+	memset(&s, 0, sizeof s);
+
+	/* a '\r' at the end of a read, then more text: the piece was progress */
+	feed(&ls, "A\r", &sink);
+	feed(&ls, "B\r", &sink);
+	assert_string_equal(buf_cstr(&s.text), "target progress|A\n");
+	feed(&ls, "C", &sink);
+	assert_string_equal(buf_cstr(&s.text), "target progress|A\ntarget progress|B\n");
+	/* the stream's last text is a line */
+	line_splitter_flush(&ls, &sink);
+	assert_string_equal(buf_cstr(&s.text), "target progress|A\ntarget progress|B\ntarget out|C\n");
+	feed(&ls, "last\r", &sink);
+	line_splitter_flush(&ls, &sink);
+	assert_non_null(strstr(buf_cstr(&s.text), "target out|C\ntarget out|last\n"));
+	assert_int_equal(s.lines, 4);
+	buf_free(&s.text);
+	memset(&s, 0, sizeof s);
+
+	/* rsync's own output, fed one byte at a time: every piece, then the lines */
+	for (i = 0; i < sizeof rsync - 1; i++)
+		line_splitter_feed(&ls, rsync + i, 1, &sink);
+	line_splitter_flush(&ls, &sink);
+	assert_string_equal(buf_cstr(&s.text),
+	                    "target progress|     32,768   0%    0.00kB/s    0:00:00  \n"
+	                    "target progress|    101,122,048  33%   96.41MB/s    0:00:02  \n"
+	                    "target progress|    300,000,000  98%   93.52MB/s    0:00:03 (xfr#1, to-chk=200/202)\n"
+	                    "target out|    305,000,000 100%   93.50MB/s    0:00:03 (xfr#201, to-chk=0/202)\n"
+	                    "target out|\ntarget out|Number of files: 202\n");
+	buf_free(&s.text);
+	memset(&s, 0, sizeof s);
+
+	/* through the local transport, on both streams */
+	{
+		struct transport *t = transport_local_new();
+		assert_int_equal(transport_run(t, HOST_SOURCE, "printf '\\r1%%\\r2%%\\r3%%\\n'; printf 'e\\rf\\r\\n' >&2",
+		                               &sink), 0);
+		assert_non_null(strstr(buf_cstr(&s.text), "source progress|1%\nsource progress|2%\nsource out|3%\n"));
+		assert_non_null(strstr(buf_cstr(&s.text), "source progress|e\nsource err|f\n"));
+		assert_int_equal(s.lines, 5);
+		transport_free(t);
+	}
+	buf_free(&s.text);
+}
+
 static void test_dry(void **state)
 {
 	struct transport *t = transport_dry_new();
@@ -108,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_daemon_keeps_pipes),
 		cmocka_unit_test(test_splitter),
+		cmocka_unit_test(test_splitter_progress),
 		cmocka_unit_test(test_dry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
