@@ -305,7 +305,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	struct sink sink = console_sink(con);
 	struct ssh_options sopt;
 	enum runner_result r;
-	char err[512];
+	char err[512], why[32];
 	int rc = CLI_OK;
 
 	if (resume_point(c, &s, con, &rc) < 0)
@@ -341,9 +341,10 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 		rc = CLI_OK;
 		break;
 	case RUNNER_FAILED:
-		fprintf(stderr, "mailshift: stopped: step %s failed (exit %d). Fix the cause, then run the same "
+		fprintf(stderr, "mailshift: stopped: step %s failed (%s). Fix the cause, then run the same "
 		        "command again: it resumes at that action (journal %s; log %s).\n",
-		        p->steps[rep.step].step->id, rep.status, c->journal, c->log);
+		        p->steps[rep.step].step->id, runner_status_text(rep.status, why, sizeof why),
+		        c->journal, c->log);
 		rc = CLI_FAILED;
 		break;
 	case RUNNER_REFUSED:

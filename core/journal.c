@@ -14,7 +14,9 @@
 
 struct journal {
 	int fd;
-	int failed;
+	int failed; /* errno of the first write that failed; 0 none */
+	char *path;
+	char why[512];
 };
 
 static double now(void)
@@ -42,13 +44,14 @@ static void put(struct journal *j, const char *fmt, ...)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			j->failed = 1;
+			if (!j->failed)
+				j->failed = n < 0 ? errno : ENOSPC;
 			break;
 		}
 		off += (size_t)n;
 	}
-	if (fdatasync(j->fd) < 0 && errno != EINVAL)
-		j->failed = 1;
+	if (fdatasync(j->fd) < 0 && errno != EINVAL && !j->failed)
+		j->failed = errno;
 	buf_free(&b);
 }
 
@@ -59,6 +62,11 @@ struct journal *journal_open(const char *path, const struct plan *p, int fresh, 
 	char fp[17];
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
+	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) { /* never chmod a device */
+		snprintf(err, errlen, "%s: the journal must be a regular file", path);
+		close(fd);
+		return NULL;
+	}
 	if (fd < 0 || fstat(fd, &st) < 0 || fchmod(fd, 0600) < 0) {
 		snprintf(err, errlen, "%s: cannot write the journal: %s", path, strerror(errno));
 		if (fd >= 0)
@@ -67,6 +75,7 @@ struct journal *journal_open(const char *path, const struct plan *p, int fresh, 
 	}
 	j = xcalloc(1, sizeof *j);
 	j->fd = fd;
+	j->path = xstrdup(path);
 	if (st.st_size == 0)
 		put(j, "# mailshift journal 1\n");
 	plan_fingerprint(p, fp);
@@ -126,6 +135,14 @@ void journal_finish(struct journal *j, const char *outcome)
 	put(j, "finish\t%.3f\t%s\n", now(), outcome);
 }
 
+const char *journal_error(struct journal *j)
+{
+	if (!j || !j->failed)
+		return NULL;
+	snprintf(j->why, sizeof j->why, "%s: %s", j->path, strerror(j->failed));
+	return j->why;
+}
+
 int journal_close(struct journal *j)
 {
 	int rc;
@@ -135,6 +152,7 @@ int journal_close(struct journal *j)
 	rc = j->failed ? -1 : 0;
 	if (close(j->fd) < 0)
 		rc = -1;
+	free(j->path);
 	free(j);
 	return rc;
 }

@@ -63,6 +63,9 @@ void journal_row(struct journal *j, size_t si, const struct plan_step *ps, const
 void journal_step_end(struct journal *j, size_t si, const struct plan_step *ps, const char *outcome);
 void journal_finish(struct journal *j, const char *outcome);
 /* 0, or -1 when a write failed at any point (the journal is then unreliable). */
+/* NULL while every record was written; else "PATH: why" of the first
+ * write that failed (the journal's own buffer, until the next call). */
+const char *journal_error(struct journal *j);
 int journal_close(struct journal *j);
 
 enum journal_resume {

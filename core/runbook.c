@@ -20,6 +20,9 @@ struct runbook {
 	size_t *steps; /* indexes of the steps written, in order */
 	size_t nsteps, cap;
 	int in_step;
+	char *path;
+	int failed; /* errno of the first write that failed; 0 none */
+	char why[512];
 };
 
 /* Comment text wrapped at 76 columns, each line starting with prefix. */
@@ -168,6 +171,13 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0700);
 
+	struct stat st;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) { /* never chmod a device */
+		snprintf(err, errlen, "%s: the runbook must be a regular file", path);
+		close(fd);
+		return NULL;
+	}
 	if (fd < 0 || fchmod(fd, 0700) < 0) {
 		snprintf(err, errlen, "%s: cannot write the runbook: %s", path, strerror(errno));
 		if (fd >= 0)
@@ -179,6 +189,7 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	if (!rb->f)
 		abort();
 	rb->p = p;
+	rb->path = xstrdup(path);
 	rb->dry_run = dry_run;
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", gmtime(&t));
 	fprintf(rb->f, "#!/usr/bin/env bash\n"
@@ -311,6 +322,17 @@ void runbook_step_end(struct runbook *rb)
 	rb->in_step = 0;
 }
 
+const char *runbook_error(struct runbook *rb)
+{
+	errno = 0;
+	if (!rb->failed && (fflush(rb->f) != 0 || ferror(rb->f)))
+		rb->failed = errno ? errno : EIO;
+	if (!rb->failed)
+		return NULL;
+	snprintf(rb->why, sizeof rb->why, "%s: %s", rb->path, strerror(rb->failed));
+	return rb->why;
+}
+
 int runbook_close(struct runbook *rb, const char *note)
 {
 	size_t i;
@@ -338,6 +360,7 @@ int runbook_close(struct runbook *rb, const char *note)
 	if (fclose(rb->f) != 0)
 		rc = -1;
 	free(rb->steps);
+	free(rb->path);
 	free(rb);
 	return rc;
 }

@@ -40,6 +40,9 @@ void runbook_note(struct runbook *rb, const char *text);
 void runbook_step_end(struct runbook *rb);
 /* Writes the step list and main; note (may be NULL) is a closing comment.
  * Returns 0, or -1 when any write failed. */
+/* NULL while everything written so far reached the file; else "PATH:
+ * why" (the runbook's own buffer, until the next call). */
+const char *runbook_error(struct runbook *rb);
 int runbook_close(struct runbook *rb, const char *note);
 
 #endif

@@ -288,6 +288,26 @@ static enum runner_choice checklist(const struct plan_step *ps, size_t si, size_
 	return RUNNER_GO;
 }
 
+/* 1 (said on the sink) when the journal or the runbook could not be
+ * written: the run stops before the next action, since a resume would not
+ * know where it is and the runbook would not hold what ran. */
+static int records_fail(struct journal *j, struct runbook *rb, const struct sink *sink)
+{
+	const char *why, *what = "journal";
+
+	if (!(why = journal_error(j)) && rb) {
+		why = runbook_error(rb);
+		what = "runbook";
+	}
+	if (!why)
+		return 0;
+	sink_emitf(sink, SINK_ERROR, HOST_LOCAL,
+	           "cannot write the %s (%s): mailshift stops before the next action, so that the journal "
+	           "knows where the run is and the runbook holds what ran. Make room (df -h), then run "
+	           "the same command again: it resumes here", what, why);
+	return 1;
+}
+
 /* Runs the actions of one step.  Returns RUNNER_DONE, or the result that
  * ends the run with rep->step/action set. */
 static enum runner_result run_actions(const struct plan_step *ps, size_t si, struct transport *t,
@@ -318,6 +338,10 @@ static enum runner_result run_actions(const struct plan_step *ps, size_t si, str
 		if (runner_interrupted) {
 			journal_step_end(j, si, ps, "interrupted");
 			return RUNNER_REFUSED;
+		}
+		if (records_fail(j, rb, sink)) {
+			rep->status = TRANSPORT_FAILED;
+			return RUNNER_FAILED;
 		}
 		if ((a->flags & ACT_DESTRUCTIVE) && !o->yes && ui && ui->confirm_destructive) {
 			c = ui->confirm_destructive(ui->ctx, ps, a);
@@ -422,4 +446,13 @@ enum runner_result runner_run(const struct plan *p, struct transport *t, const s
 		}
 	}
 	return r;
+}
+
+const char *runner_status_text(int status, char *buf, size_t n)
+{
+	if (status < 0)
+		snprintf(buf, n, "it could not run");
+	else
+		snprintf(buf, n, "exit %d", status);
+	return buf;
 }

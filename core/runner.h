@@ -83,6 +83,10 @@ struct runner_report {
 /* Set from a signal handler: the run stops after the current action. */
 extern volatile sig_atomic_t runner_interrupted;
 
+/* "exit N", or "it could not run" for a negative status (the transport
+ * failed, or the journal or runbook could not be written): into buf. */
+const char *runner_status_text(int status, char *buf, size_t n);
+
 enum runner_result runner_run(const struct plan *p, struct transport *t, const struct runner_ui *ui,
                               const struct sink *sink, struct runbook *rb, struct journal *j,
                               const struct runner_opts *o, struct runner_report *rep);

@@ -57,6 +57,7 @@ static void outcome(struct tui *t, struct tui_report *rp)
 {
 	const struct plan *p = &t->plan;
 	const char *id = p->steps[t->rep.step].step->id;
+	char why[32];
 
 	switch (t->result) {
 	case RUNNER_DONE:
@@ -70,7 +71,8 @@ static void outcome(struct tui *t, struct tui_report *rp)
 		break;
 	case RUNNER_FAILED:
 		rp->word = "failed";
-		add(rp, TUI_ERR, "The run failed at step %s (exit %d).", id, t->rep.status);
+		add(rp, TUI_ERR, "The run failed at step %s (%s).", id,
+		    runner_status_text(t->rep.status, why, sizeof why));
 		add(rp, TUI_NORMAL, "Fix the cause, then start the wizard again with the same answers (mailshift "
 		    "--wizard --answers %s): the journal lets it resume at that action.", t->saved);
 		break;

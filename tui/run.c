@@ -105,7 +105,7 @@ static struct tui_dialog *ask_step(struct tui *t, const struct tui_question *q)
 static struct tui_dialog *ask(struct tui *t, const struct tui_question *q)
 {
 	struct tui_dialog *d;
-	char title[160];
+	char title[160], why[32];
 
 	switch (q->kind) {
 	case TUI_Q_STEP:
@@ -124,12 +124,13 @@ static struct tui_dialog *ask(struct tui *t, const struct tui_question *q)
 		tui_dialog_note(d, "yes + Enter runs it · Tab to skip the rest of the step or stop the run");
 		return d;
 	case TUI_Q_FAILED:
+		runner_status_text(q->status, why, sizeof why);
 		if (q->a->flags & ACT_ADVISORY) /* a warning: fix it and check again, or go on */
-			snprintf(title, sizeof title, "Advisory check in step %s failed on the %s (exit %d)", q->ps->step->id,
-			         plan_host_name(q->a->on), q->status);
+			snprintf(title, sizeof title, "Advisory check in step %s failed on the %s (%s)", q->ps->step->id,
+			         plan_host_name(q->a->on), why);
 		else
-			snprintf(title, sizeof title, "Step %s failed on the %s (exit %d)", q->ps->step->id,
-			         plan_host_name(q->a->on), q->status);
+			snprintf(title, sizeof title, "Step %s failed on the %s (%s)", q->ps->step->id,
+			         plan_host_name(q->a->on), why);
 		d = tui_dialog_new(title, q->a->flags & ACT_ADVISORY ? TUI_WARN : TUI_ERR);
 		tui_dialog_text(d, TUI_BOLD, "%s", q->a->note);
 		tui_dialog_text(d, TUI_NORMAL, "\nLast output:");

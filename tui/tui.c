@@ -280,11 +280,13 @@ static void summary(const struct tui *t)
 		case RUNNER_PAUSED:
 			printf("mailshift: paused after step %s.\n", p->steps[t->rep.step].step->id);
 			break;
-		case RUNNER_FAILED:
-			printf("mailshift: stopped: step %s failed (exit %d). Fix the cause, then run the wizard again "
+		case RUNNER_FAILED: {
+			char why[32];
+			printf("mailshift: stopped: step %s failed (%s). Fix the cause, then run the wizard again "
 			       "with the same answers: it resumes at that action.\n", p->steps[t->rep.step].step->id,
-			       t->rep.status);
+			       runner_status_text(t->rep.status, why, sizeof why));
 			break;
+		}
 		case RUNNER_REFUSED:
 			printf("mailshift: %s at step %s; the wizard resumes there with the same answers.\n",
 			       tui_term_signal() ? "interrupted" : "stopped by the admin", p->steps[t->rep.step].step->id);

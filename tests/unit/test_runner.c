@@ -1,6 +1,9 @@
 /* The runner with a fake transport and a scripted admin. */
 #include "fixture.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include "backends/transport.h"
 #include "core/journal.h"
 #include "core/runbook.h"
@@ -671,6 +674,74 @@ static void test_rows_recorded(void **state)
 	free(dir);
 }
 
+/* A journal or runbook that cannot be written (the disk full: here a file
+ * size limit) stops the run before the next action, saying which and
+ * how to go on; nothing runs without its record. */
+static void test_records_full(void **state)
+{
+	static const int st[] = { 0, 0, 0, 0, 0 };
+	struct runner_opts o = { .yes = 1 };
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), *rp = xasprintf("%s/rb.sh", dir), err[256];
+	struct rlimit old, lim;
+	struct world w;
+	struct journal *j;
+	struct runbook *rb;
+	struct stat sb;
+	int which;
+	(void)state;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG instead */
+	for (which = 0; which < 2; which++) { /* 0: the journal is full, 1: the runbook */
+		setup(&w, "", st, 5);
+		j = which == 0 ? journal_open(jp, &w.p, 1, err, sizeof err) : NULL;
+		rb = runbook_open(rp, &w.p, 0, err, sizeof err);
+		assert_non_null(rb);
+		assert_int_equal(runbook_error(rb), NULL);
+		assert_int_equal(stat(which == 0 ? jp : rp, &sb), 0);
+		lim = old;
+		lim.rlim_cur = (rlim_t)sb.st_size; /* not one byte more (runbook_error flushed the runbook) */
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, rb, j, &o, &w.rep), RUNNER_FAILED);
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+		assert_int_equal(w.f.calls, 0); /* before the first action */
+		if (which == 0) {
+			assert_non_null(strstr(buf_cstr(&w.seen.text), "cannot write the journal ("));
+			assert_non_null(journal_error(j));
+			assert_non_null(strstr(journal_error(j), "File too large"));
+			assert_int_equal(journal_close(j), -1);
+		} else {
+			assert_non_null(strstr(buf_cstr(&w.seen.text), "cannot write the runbook ("));
+		}
+		assert_non_null(strstr(buf_cstr(&w.seen.text), "run the same command again: it resumes here"));
+		runbook_close(rb, NULL);
+		teardown(&w);
+		unlink(jp);
+	}
+	signal(SIGXFSZ, SIG_DFL);
+	tu_rmrf(dir);
+	free(jp);
+	free(rp);
+	free(dir);
+}
+
+/* A journal or runbook path that is not a regular file is refused, never
+ * chmod-ed (as root, /dev/null would lose its mode). */
+static void test_records_not_regular(void **state)
+{
+	struct world w;
+	static const int st[] = { 0 };
+	char err[256];
+	(void)state;
+
+	setup(&w, "", st, 1);
+	assert_null(journal_open("/dev/null", &w.p, 0, err, sizeof err));
+	assert_string_equal(err, "/dev/null: the journal must be a regular file");
+	assert_null(runbook_open("/dev/null", &w.p, 0, err, sizeof err));
+	assert_string_equal(err, "/dev/null: the runbook must be a regular file");
+	teardown(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +761,8 @@ int main(void)
 		cmocka_unit_test(test_manual_abort),
 		cmocka_unit_test(test_until),
 		cmocka_unit_test(test_rows_recorded),
+		cmocka_unit_test(test_records_full),
+		cmocka_unit_test(test_records_not_regular),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
