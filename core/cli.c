@@ -374,11 +374,12 @@ static int wizard(const struct cli *c)
 {
 	struct tui_args a = { .answers = c->answers, .journal = c->journal, .log = c->log,
 	                      .runbook = c->runbook ? c->runbook : "mailshift-runbook.sh", .ssh_config = c->ssh_config,
-	                      .local = c->local, .fresh = c->fresh, .accept_new_host_key = c->accept_new_host_key };
+	                      .local = c->local, .fresh = c->fresh, .accept_new_host_key = c->accept_new_host_key,
+	                      .until = c->until };
 
-	if (c->yes || c->dry_run || c->until || c->quiet || c->verbose) {
+	if (c->yes || c->dry_run || c->quiet || c->verbose) {
 		fprintf(stderr, "mailshift: --wizard asks at each step and shows everything: it takes no --yes, "
-		        "--dry-run, --until, --quiet or --verbose (those are for --answers FILE)\n%s", usage_text);
+		        "--dry-run, --quiet or --verbose (those are for --answers FILE)\n%s", usage_text);
 		return CLI_USAGE;
 	}
 	return tui_main(&a);

@@ -6,20 +6,29 @@
 
 #include "core/xalloc.h"
 
-/* The known keys, in the table's order, with what the table calls them. */
+/* The known keys, in the table's order, with what the table calls them;
+ * `before` marks what must already agree at pre-flight (the rest of
+ * pre-flight's figures describe the servers: the target is still empty). */
 static const struct label {
 	const char *key, *label;
+	int before;
 } labels[] = {
-	{ "accounts", "mailboxes (accounts)" },
-	{ "domains", "mail domains" },
-	{ "messages", "messages" },
-	{ "bytes", "bytes" },
-	{ "databases", "databases" },
-	{ "tables", "database tables" },
-	{ "rows", "database rows" },
-	{ "ldap", "LDAP entries" },
-	{ "dkim", "DKIM keys" },
-	{ "owners", "owners and modes" },
+	{ "iredmail", "iRedMail release", 1 },
+	{ "backend", "backend", 1 },
+	{ "vmail-ids", "vmail uid:gid", 1 },
+	{ "dovecot", "Dovecot", 0 },
+	{ "roundcube", "Roundcube", 0 },
+	{ "accounts", "mailboxes (accounts)", 0 },
+	{ "domains", "mail domains", 0 },
+	{ "messages", "messages", 0 },
+	{ "bytes", "bytes", 0 },
+	{ "room", "room for the mail", 0 },
+	{ "databases", "databases", 0 },
+	{ "tables", "database tables", 0 },
+	{ "rows", "database rows", 0 },
+	{ "ldap", "LDAP entries", 0 },
+	{ "dkim", "DKIM keys", 0 },
+	{ "owners", "owners and modes", 0 },
 };
 #define NLABELS (sizeof labels / sizeof *labels)
 
@@ -83,7 +92,12 @@ void figures_set(struct figures *fs, const struct figure *f)
 
 	for (i = 0; i < fs->n; i++)
 		if (!strcmp(fs->v[i].step, f->step) && !strcmp(fs->v[i].key, f->key)) {
+			struct figure old = fs->v[i];
 			fs->v[i] = *f;
+			if (!strcmp(f->source, "-")) /* the other host's column: kept */
+				memcpy(fs->v[i].source, old.source, sizeof old.source);
+			if (!strcmp(f->target, "-"))
+				memcpy(fs->v[i].target, old.target, sizeof old.target);
 			return;
 		}
 	fs->v = xgrow(fs->v, &fs->cap, fs->n + 1, sizeof *fs->v);
@@ -146,6 +160,17 @@ int figures_same(const struct figure *f)
 	return strcmp(f->source, f->target) == 0;
 }
 
+int figures_judged(const struct figure *f)
+{
+	size_t r = rank(f->key);
+
+	if (!strcmp(f->source, "-") || !strcmp(f->target, "-"))
+		return 0;
+	if (!strcmp(f->step, "preflight"))
+		return r < NLABELS && labels[r].before;
+	return 1;
+}
+
 static int digits(const char *s)
 {
 	return *s && strspn(s, "0123456789") == strlen(s);
@@ -156,7 +181,7 @@ static void show(char *out, size_t n, const char *key, const char *v)
 {
 	static const char *const unit[] = { "kB", "MB", "GB", "TB", "PB" };
 
-	if (!strcmp(key, "bytes") && digits(v) && strlen(v) < 19) {
+	if ((!strcmp(key, "bytes") || !strcmp(key, "room")) && digits(v) && strlen(v) < 19) {
 		double b = strtod(v, NULL);
 		size_t u = 0;
 		if (b < 1000) {
@@ -174,6 +199,14 @@ static void show(char *out, size_t n, const char *key, const char *v)
 	} else {
 		snprintf(out, n, "%s", v);
 	}
+}
+
+static void rtrim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && s[n - 1] == ' ')
+		s[--n] = '\0';
 }
 
 void figures_header(char *out, size_t n)
@@ -194,32 +227,39 @@ void figures_line(char *out, size_t n, const struct figure *f)
 		snprintf(t, sizeof t, "%s", f->target);
 	}
 	snprintf(out, n, "  %-22s %12s %12s  %s", r < NLABELS ? labels[r].label : f->key, s, t,
-	         same ? "same" : "differs");
+	         !figures_judged(f) ? "" : same ? "same" : "differs");
+	rtrim(out); /* no verdict: no trailing blanks */
 }
 
 int figures_print(struct figures *fs, FILE *out)
 {
 	char line[256];
 	size_t i, k, n;
-	int differ = 0, all = 0;
+	int differ = 0, d, a;
 
 	figures_sort(fs);
 	for (i = 0; i < fs->n; i = k) {
 		for (k = i; k < fs->n && !strcmp(fs->v[k].step, fs->v[i].step); k++)
 			;
-		fprintf(out, "source and target, as step %s last counted them\n", fs->v[i].step);
+		if (!strcmp(fs->v[i].step, "preflight"))
+			fprintf(out, "what pre-flight found on each server\n");
+		else
+			fprintf(out, "source and target, as step %s last counted them\n", fs->v[i].step);
 		figures_header(line, sizeof line);
 		fprintf(out, "%s\n", line);
-		for (n = i; n < k; n++) {
+		for (d = a = 0, n = i; n < k; n++) {
 			figures_line(line, sizeof line, &fs->v[n]);
 			fprintf(out, "%s\n", line);
-			differ += !figures_same(&fs->v[n]);
-			all++;
+			if (figures_judged(&fs->v[n])) {
+				d += !figures_same(&fs->v[n]);
+				a++;
+			}
 		}
+		if (a && d)
+			fprintf(out, "  %d of %d figures differ\n", d, a);
+		else if (a)
+			fprintf(out, "  all %d figures are the same\n", a);
+		differ += d;
 	}
-	if (all && differ)
-		fprintf(out, "  %d of %d figures differ\n", differ, all);
-	else if (all)
-		fprintf(out, "  all %d figures are the same\n", all);
 	return differ;
 }

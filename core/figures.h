@@ -11,9 +11,15 @@
  * each such line in the journal (journal_row); --report and the wizard's
  * report print the table (figures_print, figures_line).
  *
+ * A figure of "-" is one host's column left open: pre-flight's actions
+ * each see one server and print "KEY VALUE -" or "KEY - VALUE";
+ * figures_set() keeps the other column.
+ *
  * Known keys, in the order the table shows them (any other key is shown
  * by its id after them, its figures as they are):
+ *   iredmail (release), backend, vmail-ids, dovecot, roundcube (versions),
  *   accounts (mailboxes), domains, messages, bytes (shown as kB/MB/GB),
+ *   room (the target's room for the mail, as bytes),
  *   databases, tables, rows, ldap (entries), dkim (keys),
  *   owners (paths with a wrong owner or mode: 0 is shown "ok"; the
  *   source's figure is what the target must show, 0)
@@ -53,6 +59,10 @@ void figures_free(struct figures *fs);
 void figures_sort(struct figures *fs);
 /* 1 when the source's and the target's figure are the same. */
 int figures_same(const struct figure *f);
+/* 1 when the table gives the figure a verdict (same/differs): both
+ * columns filled, and for pre-flight only what must already agree
+ * (release, backend, vmail ids); the rest of pre-flight describes. */
+int figures_judged(const struct figure *f);
 /* The table's lines, without a newline: the column heads, and one row
  * ("  messages                     3456        3456  same"). */
 void figures_header(char *out, size_t n);

@@ -33,6 +33,8 @@ static long long sum(const struct inv_list *l)
 	return n;
 }
 
+static size_t databases(const struct inv_list *tables);
+
 static void summary(const struct inventory *inv, enum host h, const struct sink *sink)
 {
 	struct buf b = {0};
@@ -54,6 +56,27 @@ static void summary(const struct inventory *inv, enum host h, const struct sink 
 	sink_emitf(sink, SINK_OUT, h, "%zu mail accounts in %zu domains", inv->accounts.n, inv->domains.n);
 }
 
+/* Pre-flight's figures (core/figures.h): this host's column, "-" in the
+ * other's (the other host's look fills it). */
+static void look_figure(enum host h, const char *key, long long n, const struct sink *sink)
+{
+	if (h == HOST_TARGET)
+		sink_emitf(sink, SINK_OUT, h, "verify-row %s - %lld", key, n);
+	else
+		sink_emitf(sink, SINK_OUT, h, "verify-row %s %lld -", key, n);
+}
+
+static void look_figures(const struct inventory *inv, enum host h, const struct sink *sink)
+{
+	look_figure(h, "accounts", (long long)inv->accounts.n, sink);
+	look_figure(h, "domains", (long long)inv->domains.n, sink);
+	look_figure(h, "databases", (long long)databases(&inv->tables), sink);
+	look_figure(h, "tables", (long long)inv->tables.n, sink);
+	look_figure(h, "rows", sum(&inv->tables), sink);
+	if (inv->entries.n)
+		look_figure(h, "ldap", sum(&inv->entries), sink);
+}
+
 int inspect_look(const struct answers *a, struct transport *t, enum host h, const struct sink *sink)
 {
 	struct inventory inv;
@@ -62,6 +85,7 @@ int inspect_look(const struct answers *a, struct transport *t, enum host h, cons
 	memset(&inv, 0, sizeof inv);
 	if (probe(a, t, h, &inv, sink) == 0) {
 		summary(&inv, h, sink);
+		look_figures(&inv, h, sink);
 		rc = 0;
 	}
 	inventory_free(&inv);

@@ -59,11 +59,17 @@ static void plan_host_checks(const struct answers *a, struct plan_step *ps, enum
 	         "[ \"$missing\" = 0 ] && echo 'all tools present'",
 	         sql, ldap, h == HOST_TARGET ? " doveadm ssh ssh-keygen sendmail" : "", name);
 	plan_add(ps, h, 0, "reports its Dovecot and Roundcube versions",
-	         "echo \"Dovecot $(dovecot --version 2>/dev/null || echo 'not found')\"\n"
+	         "dv=$(dovecot --version 2>/dev/null) || dv=\n"
+	         "echo \"Dovecot ${dv:-not found}\"\n"
 	         "rc=%q\n"
 	         "v=$(sed -n \"s/.*define('RCMAIL_VERSION', *'\\([^']*\\)').*/\\1/p\" \"$rc/program/include/iniset.php\" 2>/dev/null || true)\n"
-	         "echo \"Roundcube ${v:-not found in $rc}\"",
-	         a->opt.roundcube_dir);
+	         "echo \"Roundcube ${v:-not found in $rc}\"\n"
+	         "# pre-flight's table (this server's column)\n"
+	         "dw=${dv%%%% *}\n"
+	         "echo \"verify-row dovecot %s${dw:-none}%s\"\n"
+	         "echo \"verify-row roundcube %s${v:-none}%s\"",
+	         a->opt.roundcube_dir, h == HOST_TARGET ? "- " : "", h == HOST_TARGET ? "" : " -",
+	         h == HOST_TARGET ? "- " : "", h == HOST_TARGET ? "" : " -");
 }
 
 /* The checks that compare the two servers.  No server reaches the other
@@ -82,6 +88,8 @@ static void plan_compare(const struct answers *a, struct plan_step *ps)
 	          "src=$(cat)\n"
 	          "dst=$(head -n 1 /etc/iredmail-release)\n"
 	          "echo \"source: $src\"; echo \"target: $dst\"\n"
+	          "echo \"verify-row iredmail ${src%%%% *} ${dst%%%% *}\"\n"
+	          "echo \"verify-row backend $(echo \"$src\" | awk '{print $2}') $(echo \"$dst\" | awk '{print $2}')\"\n"
 	          "[ \"${src%%%% *}\" = \"${dst%%%% *}\" ] || { echo \"iRedMail versions differ: upgrade the source "
 	          "to ${dst%%%% *} first, or install ${src%%%% *} on the target\" >&2; exit 1; }");
 	plan_capture(ps, HOST_SOURCE, 0, "vmail_ids", "reads the source's vmail uid:gid", "%s", ids);
@@ -89,6 +97,7 @@ static void plan_compare(const struct answers *a, struct plan_step *ps)
 	          "src=$(cat)\n"
 	          "dst=$(%s)\n"
 	          "echo \"vmail uid:gid on the source $src, on the target $dst\"\n"
+	          "echo \"verify-row vmail-ids $src $dst\"\n"
 	          "[ \"$src\" = \"$dst\" ] || { echo 'vmail ids differ: the copy keeps numbers, the chown step fixes "
 	          "owners; check mail_uid/mail_gid in the target dovecot.conf' >&2; exit 1; }",
 	          ids);
@@ -99,6 +108,7 @@ static void plan_compare(const struct answers *a, struct plan_step *ps)
 	          "have=$(%s) || { echo 'the target has no mail store directory yet: install iRedMail there first' >&2; exit 1; }\n"
 	          "case $need$have in *[!0-9]*|'') echo 'cannot measure the disk space' >&2; exit 1 ;; esac\n"
 	          "echo \"mail on the source: $need bytes; room for it on the target: $have bytes\"\n"
+	          "echo \"verify-row bytes $need -\"; echo \"verify-row room - $have\"\n"
 	          "[ \"$have\" -gt $((need + need / 10)) ] || { echo \"not enough room on the target: it needs "
 	          "$((need + need / 10)) bytes free (the mail plus 10%%)\" >&2; exit 1; }",
 	          df);

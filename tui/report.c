@@ -68,6 +68,9 @@ static void outcome(struct tui *t, struct tui_report *rp)
 	case RUNNER_PAUSED:
 		rp->word = "paused";
 		add(rp, TUI_OK, "Paused after step %s, as asked.", id);
+		add(rp, TUI_NORMAL, "Start the wizard again with the same answers (mailshift --wizard --answers %s) "
+		    "when it is time to go on: it resumes at step %s.", t->saved,
+		    t->rep.step + 1 < p->n ? p->steps[t->rep.step + 1].step->id : id);
 		break;
 	case RUNNER_FAILED:
 		rp->word = "failed";
@@ -85,34 +88,68 @@ static void outcome(struct tui *t, struct tui_report *rp)
 	}
 }
 
-/* The verification table: a row that differs in the error colour. */
-static void figures(struct tui_report *rp, const char *journal)
+int tui_figures_show(const char *journal, const char *only,
+                     void (*line)(void *ctx, enum tui_role role, const char *text), void *ctx)
 {
 	struct figures fs = {0};
-	char line[256], err[512];
-	size_t k;
-	int differ = 0;
+	char text[256], err[512];
+	size_t i, k, n;
+	int shown = 0;
 
-	if (journal_figures(journal, &fs, err, sizeof err) < 0 || fs.n == 0) {
+	if (journal_figures(journal, &fs, err, sizeof err) < 0) {
+		figures_free(&fs);
+		return 0;
+	}
+	figures_sort(&fs);
+	for (i = 0; i < fs.n; i = k) {
+		int differ = 0, judged = 0;
+		const char *step = fs.v[i].step;
+
+		for (k = i; k < fs.n && !strcmp(fs.v[k].step, step); k++)
+			;
+		if (only && strcmp(step, only))
+			continue;
+		if (shown++)
+			line(ctx, TUI_NORMAL, "");
+		if (!strcmp(step, "preflight"))
+			line(ctx, TUI_BOLD, "What pre-flight found on each server");
+		else {
+			snprintf(text, sizeof text, "Source and target, as step %s last counted them", step);
+			line(ctx, TUI_BOLD, text);
+		}
+		figures_header(text, sizeof text);
+		line(ctx, TUI_DIM, text);
+		for (n = i; n < k; n++) {
+			int bad = figures_judged(&fs.v[n]) && !figures_same(&fs.v[n]);
+			figures_line(text, sizeof text, &fs.v[n]);
+			line(ctx, bad ? TUI_ERR : TUI_NORMAL, text);
+			judged += figures_judged(&fs.v[n]);
+			differ += bad;
+		}
+		if (differ) {
+			snprintf(text, sizeof text, "%d of %d figures differ.", differ, judged);
+			line(ctx, TUI_ERR, text);
+		} else if (judged) {
+			snprintf(text, sizeof text, "All %d figures are the same on both servers.", judged);
+			line(ctx, TUI_OK, text);
+		}
+	}
+	figures_free(&fs);
+	return shown;
+}
+
+static void report_line(void *ctx, enum tui_role role, const char *text)
+{
+	add(ctx, role, "%s", text);
+}
+
+/* The tables of the journal: pre-flight's, then verify's (a row that
+ * differs in the error colour). */
+static void figures(struct tui_report *rp, const char *journal)
+{
+	if (!tui_figures_show(journal, NULL, report_line, rp))
 		add(rp, TUI_DIM, "No verification in the journal yet: the verify step counts both servers for the "
 		    "table of source and target.");
-		figures_free(&fs);
-		return;
-	}
-	add(rp, TUI_BOLD, "Source and target, as step %s last counted them", fs.v[0].step);
-	figures_header(line, sizeof line);
-	add(rp, TUI_DIM, "%s", line);
-	for (k = 0; k < fs.n; k++) {
-		int same = figures_same(&fs.v[k]);
-		figures_line(line, sizeof line, &fs.v[k]);
-		add(rp, same ? TUI_NORMAL : TUI_ERR, "%s", line);
-		differ += !same;
-	}
-	if (differ)
-		add(rp, TUI_ERR, "%d of %zu figures differ.", differ, fs.n);
-	else
-		add(rp, TUI_OK, "All %zu figures are the same on both servers.", fs.n);
-	figures_free(&fs);
 }
 
 static void build(struct tui *t, struct tui_report *rp)

@@ -85,8 +85,8 @@ static void draw(struct tui *t)
 	snprintf(title, sizeof title, "The plan: %zu steps, %s %s %s", p->n, answers_endpoint_kind(&p->answers->source),
 	         tui_term_glyphs()->arrow, answers_endpoint_kind(&p->answers->target));
 	tui_draw_box(1, 0, LINES - 2, w, title, A_NORMAL);
-	tw = inner - 4 - 17 - 10 - 9;
-	snprintf(line, sizeof line, "%3s %-16s %-*s %9s %-8s", "#", "step", tw, "what", "estimate", "window");
+	tw = inner - 4 - 17 - 10 - 15;
+	snprintf(line, sizeof line, "%3s %-16s %-*s %9s %-14s", "#", "step", tw, "what", "estimate", "window");
 	tui_draw_text(2, 2, inner, line, A_BOLD);
 	for (i = 0; i < (int)p->n; i++) {
 		const struct journal_time *jt = time_of(rv, p->steps[i].step->id);
@@ -103,8 +103,9 @@ static void draw(struct tui *t)
 			journal_hms(est, sizeof est, jt->last);
 		else
 			snprintf(est, sizeof est, "-");
-		snprintf(line, sizeof line, "%3d %-16s %-*.*s %9s %-8s", i + 1, p->steps[i].step->id, tw, tw,
-		         p->steps[i].step->title, est, dt ? "downtime" : "live");
+		snprintf(line, sizeof line, "%3d %-16s %-*.*s %9s %s%s", i + 1, p->steps[i].step->id, tw, tw,
+		         p->steps[i].step->title, est, dt ? "downtime" : "live",
+		         strcmp(t->pause, p->steps[i].step->id) ? "" : ", pause");
 		y = 3 + i - rv->top;
 		if (i == rv->sel)
 			tui_draw_fill(y, 1, w - 2, tui_term_attr(TUI_SEL));
@@ -135,8 +136,25 @@ static void draw(struct tui *t)
 	if (rv->why_scroll + why_h < (int)l.n)
 		tui_draw_text(LINES - 2, w - 16, 13, " more: PgDn ", tui_term_attr(TUI_DIM));
 	tui_draw_lines_free(&l);
-	tui_draw_statusbar("Up/Down step  PgUp/PgDn why  Enter actions  s start  Esc back  q quit", t->message,
+	tui_draw_statusbar("Up/Down step  PgUp/PgDn why  Enter actions  p pause after  s start  Esc back  q quit", t->message,
 	                   tui_term_attr(t->message_role));
+}
+
+/* p: the run pauses after step i (the CLI's --until), or no longer does. */
+static void pause_after(struct tui *t, int i)
+{
+	const char *id = t->plan.steps[i].step->id;
+
+	if (strcmp(t->pause, id) == 0) {
+		t->pause[0] = '\0';
+		tui_say(t, TUI_OK, "The run no longer pauses after step %s.", id);
+	} else if (i + 1 >= (int)t->plan.n) {
+		tui_say(t, TUI_WARN, "Step %s is the last: the run ends there anyway.", id);
+	} else {
+		snprintf(t->pause, sizeof t->pause, "%s", id);
+		tui_say(t, TUI_OK, "Pauses after %s; starting again resumes at step %s (p again: no pause).", id,
+		        t->plan.steps[i + 1].step->id);
+	}
 }
 
 static void key(struct tui *t, int k)
@@ -159,6 +177,9 @@ static void key(struct tui *t, int k)
 	case TUI_FN(KEY_END): rv->sel = n - 1; break;
 	case TUI_FN(KEY_PPAGE): rv->why_scroll -= 4; break;
 	case TUI_FN(KEY_NPAGE): rv->why_scroll += 4; break;
+	case 'p': case 'P':
+		pause_after(t, rv->sel);
+		break;
 	case 's': case 'S':
 		tui_start_run(t);
 		break;
@@ -173,8 +194,9 @@ static void key(struct tui *t, int k)
 		            "Steps marked downtime run while mail is stopped; the estimate is the time the step took "
 		            "in the last run that finished it, from the journal (a rehearsal against a copy gives "
 		            "real figures). Before each step the run shows its why and exact commands and asks; "
-		            "actions that delete or overwrite ask again, by typing yes. s starts; Esc goes back to "
-		            "the answers.");
+		            "actions that delete or overwrite ask again, by typing yes. p on a step makes the run "
+		            "pause after it (the bulk copy days ahead, say; starting again resumes there). s starts; "
+		            "Esc goes back to the answers.");
 		break;
 	default:
 		if (TUI_ENTER(k))
@@ -192,6 +214,17 @@ void tui_review_open(struct tui *t)
 		t->rv = xcalloc(1, sizeof *t->rv);
 	free_times(t->rv);
 	t->rv->have_times = journal_times(t->args->journal, &t->rv->times, &t->rv->ntimes, err, sizeof err) == 0;
+	if (t->args->until && !t->until_seen) { /* --until: the first plan shown takes it */
+		int i = plan_find(&t->plan, t->args->until);
+		t->until_seen = 1;
+		if (i < 0)
+			tui_message(t, TUI_ERR, "No such step", "--until names a step this plan does not have; the run "
+			            "will not pause. Choose one with p in the list.");
+		else
+			pause_after(t, i);
+	}
+	if (t->pause[0] && plan_find(&t->plan, t->pause) < 0) /* the answers changed: another plan */
+		t->pause[0] = '\0';
 	if (t->rv->sel >= (int)t->plan.n)
 		t->rv->sel = 0;
 	t->screen = &screen;

@@ -33,6 +33,7 @@ struct tui_runview {
 	char progress[512];     /* the action's progress line (tui_worker_progress), "": none */
 	char doing[256];        /* the running action (tui_worker_activity), "": none */
 	long tenths;            /* how long it has run, in tenths of a second */
+	int found_shown;        /* what pre-flight found was shown (once, before the next step) */
 };
 
 /* ---- questions ----------------------------------------------------------------- */
@@ -179,6 +180,48 @@ static struct tui_dialog *ask(struct tui *t, const struct tui_question *q)
 	return NULL;
 }
 
+static void found_line(void *ctx, enum tui_role role, const char *text)
+{
+	tui_dialog_text(ctx, role, "%s", text[0] ? text : " ");
+}
+
+/* The question waiting, once what pre-flight found has been read. */
+static int found_done(struct tui *t, struct tui_dialog *d, int id)
+{
+	(void)d; (void)id;
+	tui_open_dialog(t, ask(t, &t->rs->q), answer_done);
+	return 0;
+}
+
+/* Before the first step after a pre-flight that ran now: what it found on
+ * each server (versions, ids, sizes, accounts, databases), while nothing
+ * has changed yet.  1 when shown (the question waits behind it). */
+static int found(struct tui *t)
+{
+	struct tui_runview *rs = t->rs;
+	int pf = plan_find(&t->plan, "preflight");
+	struct tui_dialog *d;
+
+	if (rs->found_shown || rs->q.kind != TUI_Q_STEP || pf < 0 || rs->q.ps == &t->plan.steps[pf] ||
+	    rs->marks[pf] != TUI_MARK_DONE)
+		return 0;
+	rs->found_shown = 1;
+	d = tui_dialog_new("What pre-flight found", TUI_OK);
+	if (!tui_figures_show(t->args->journal, "preflight", found_line, d)) {
+		tui_dialog_free(d);
+		return 0;
+	}
+	tui_dialog_text(d, TUI_NORMAL, " ");
+	tui_dialog_text(d, TUI_NORMAL, "Nothing has changed on either server yet. Read it through: the same "
+	                "release and backend on both, room for the mail on the target. The full "
+	                "inventory is in the log.");
+	tui_dialog_button(d, "Continue", 'c', 0);
+	tui_dialog_cancel(d, 0);
+	tui_dialog_note(d, "Enter continues to the next step's question · PgUp/PgDn scroll");
+	tui_open_dialog(t, d, found_done);
+	return 1;
+}
+
 static void tick(struct tui *t)
 {
 	struct tui_runview *rs = t->rs;
@@ -230,7 +273,8 @@ static void tick(struct tui *t)
 	}
 	if (!t->dialog && tui_worker_question(t->worker, &rs->q)) {
 		flushinp(); /* keys typed before the question appeared never answer it */
-		tui_open_dialog(t, ask(t, &rs->q), answer_done);
+		if (!found(t))
+			tui_open_dialog(t, ask(t, &rs->q), answer_done);
 		rs->asking = 1;
 	}
 }

@@ -122,7 +122,8 @@ void tui_start_run(struct tui *t)
 	const struct plan *p = &t->plan;
 
 	t->session = (struct session){ .plan = p, .journal = a->journal, .runbook = a->runbook, .log = a->log,
-	                               .local = a->local, .fresh = a->fresh };
+	                               .local = a->local, .fresh = a->fresh,
+	                               .opts = { .until = t->pause[0] ? t->pause : NULL } };
 	switch (session_where(&t->session, err, sizeof err)) {
 	case SESSION_FROM_START:
 		begin(t);

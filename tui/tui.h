@@ -14,6 +14,7 @@ struct tui_args {
 	int local;               /* --local (tests): every action on this machine */
 	int fresh;               /* --fresh: ignore the journal's progress */
 	int accept_new_host_key;
+	const char *until;       /* --until STEP: the pause point the review starts with, or NULL */
 };
 
 /* Runs the wizard on the terminal (stdin and stdout must be one).  Returns

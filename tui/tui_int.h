@@ -170,6 +170,8 @@ struct tui {
 	struct answers answers;     /* read back from it, ~/.ssh/config applied */
 	struct plan plan;
 	int have_plan;
+	char pause[64];             /* the run pauses after this step ("": it does not); p in the review */
+	int until_seen;             /* --until was looked up in the plan */
 
 	struct session session;
 	struct tui_logring *ring;
@@ -185,6 +187,11 @@ struct tui {
 };
 
 void tui_open_dialog(struct tui *t, struct tui_dialog *d, tui_done_fn done);
+/* The journal's tables of figures (core/figures.h; only: one step's, or
+ * NULL for all), line by line with the role to draw each in, through
+ * line(ctx, ...) (tui/report.c).  Returns how many tables it showed. */
+int tui_figures_show(const char *journal, const char *only,
+                     void (*line)(void *ctx, enum tui_role role, const char *text), void *ctx);
 /* A message with one button. */
 void tui_message(struct tui *t, enum tui_role role, const char *title, const char *text);
 /* "Quit the wizard?" with why it matters (NULL: nothing is lost). */

@@ -339,4 +339,28 @@ send a
 expect "activity: abort shows the report" "The run failed at step preflight"
 send q; wait_for '$' 10
 
+# --- a pause point: --until, or p on a step of the plan ---------------------------
+start
+run_line "clear; $ms --wizard --answers $ex --local --until nosuch --journal j9 --runbook rb9.sh --log l9"
+to_plan "until" "$work/until.conf"
+expect "--until naming no step of the plan says so" "--until names a step this plan does not have"
+send Enter
+check "and no step is marked to pause" bash -c "! { T() { tmux -L $sock -f /dev/null \"\$@\"; }; T capture-pane -t w -p; } | grep -q ', pause'"
+send q; wait_for "Quit mailshift?" 5; send q; wait_for '$' 10
+run_line "clear; $ms --wizard --answers $ex --local --until installer --journal j9 --runbook rb9.sh --log l9"
+to_plan "until" "$work/until.conf" replace
+screen_has() { screen | grep -qE -- "$1"; }
+check "--until installer marks that step to pause after" screen_has '^│ +3 installer .* live, pause +│' 
+send Down; send Down; send Down; send p
+expect "p on another step moves the pause there" "Pauses after roundcube"
+check "the roundcube row is marked" screen_has '^│ +4 roundcube .* live, pause +│' 
+check "only one step pauses" test "$(screen | grep -c ', pause')" = 1
+send p
+expect_gone "p again: no pause" ", pause"
+send End; send p
+expect "the last step cannot pause" "is the last: the run ends there anyway"
+send q; wait_for "Quit mailshift?" 5; send q; wait_for '$' 10
+"$ms" --wizard --yes </dev/null >out10 2>err10; rc=$?
+check "--wizard still refuses --yes (exit $rc)" bash -c "[ $rc = 2 ] && grep -q 'it takes no --yes, --dry-run, --quiet or --verbose' err10"
+
 tui_end

@@ -150,10 +150,11 @@ static void test_order_and_print(void **state)
 	                    "  bytes                          10 B         10 B  same\n"
 	                    "  owners and modes                 ok           ok  same\n"
 	                    "  zz                                1            1  same\n"
+	                    "  all 5 figures are the same\n"
 	                    "source and target, as step test last counted them\n"
 	                    "  what                         source       target\n"
 	                    "  messages                          5            6  differs\n"
-	                    "  1 of 6 figures differ\n");
+	                    "  1 of 1 figures differ\n");
 	free(text);
 	text = NULL;
 
@@ -167,12 +168,59 @@ static void test_order_and_print(void **state)
 	assert_null(fs.v);
 }
 
+/* Pre-flight's figures: each host fills its own column ("-" leaves the
+ * other's as it was); only what must already agree gets a verdict, the
+ * rest (the target is still empty) describes the servers. */
+static void test_preflight(void **state)
+{
+	struct figures fs = {0};
+	struct figure f;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	(void)state;
+
+	f = fig("preflight", "accounts", "12", "-");
+	figures_set(&fs, &f);
+	f = fig("preflight", "accounts", "-", "0");
+	figures_set(&fs, &f);
+	f = fig("preflight", "iredmail", "1.8.1", "1.8.0");
+	figures_set(&fs, &f);
+	f = fig("preflight", "dovecot", "-", "2.3.19.1");
+	figures_set(&fs, &f);
+	f = fig("preflight", "room", "-", "2500000000");
+	figures_set(&fs, &f);
+	assert_int_equal(fs.n, 4);
+	assert_string_equal(fs.v[0].source, "12");
+	assert_string_equal(fs.v[0].target, "0");
+	assert_false(figures_judged(&fs.v[0])); /* the target is empty before the copy */
+	assert_true(figures_judged(&fs.v[1]));
+	assert_false(figures_judged(&fs.v[2])); /* one column open */
+	f = fig("verify", "accounts", "12", "11");
+	assert_true(figures_judged(&f));
+
+	out = open_memstream(&text, &len);
+	assert_int_equal(figures_print(&fs, out), 1);
+	fclose(out);
+	assert_string_equal(text,
+	                    "what pre-flight found on each server\n"
+	                    "  what                         source       target\n"
+	                    "  iRedMail release              1.8.1        1.8.0  differs\n"
+	                    "  Dovecot                           -     2.3.19.1\n"
+	                    "  mailboxes (accounts)             12            0\n"
+	                    "  room for the mail                 -       2.5 GB\n"
+	                    "  1 of 1 figures differ\n");
+	free(text);
+	figures_free(&fs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_order_and_print),
+		cmocka_unit_test(test_preflight),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
