@@ -42,15 +42,25 @@ static void plan_host_checks(const struct answers *a, struct plan_step *ps, enum
 	         "echo \"%s: $release\"\n"
 	         "case \" $release \" in %s) ;; *) echo 'expected an iRedMail %s edition on the %s' >&2; exit 1 ;; esac",
 	         name, edition_pattern(e->backend), edition_name(e->backend), name);
-	plan_add(ps, h, 0, "installs rsync if it is missing (the copies need it on both servers)",
-	         "if command -v rsync >/dev/null; then echo \"rsync is installed: $(command -v rsync)\"; exit 0; fi\n"
+	plan_add(ps, h, 0, h == HOST_TARGET ? "installs rsync if it is missing (the copies need it on both servers; "
+	                                     "3.1 or newer here, for the copy's progress)"
+	                                   : "installs rsync if it is missing (the copies need it on both servers)",
+	         "if command -v rsync >/dev/null; then echo \"rsync is installed: $(command -v rsync)\"\n"
+	         "else\n"
 	         "echo 'rsync is missing on the %s: installing it'\n"
 	         "if command -v apt-get >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q rsync </dev/null\n"
 	         "elif command -v dnf >/dev/null; then dnf install -y rsync </dev/null\n"
 	         "elif command -v yum >/dev/null; then yum install -y rsync </dev/null\n"
 	         "else echo 'no apt-get, dnf or yum here: install rsync by hand' >&2; exit 1; fi\n"
-	         "command -v rsync >/dev/null || { echo 'rsync is still missing' >&2; exit 1; }",
-	         name);
+	         "command -v rsync >/dev/null || { echo 'rsync is still missing' >&2; exit 1; }\n"
+	         "fi%s",
+	         name, h == HOST_TARGET ?
+	         "\n# the target runs the copies: --info=progress2 is rsync 3.1 (2014) or newer\n"
+	         "v=$(rsync --version | sed -n 1p)\n"
+	         "read -r maj min <<<\"$(sed -n 's/.*version \\([0-9]*\\)\\.\\([0-9]*\\).*/\\1 \\2/p' <<<\"$v\")\"\n"
+	         "[ \"${maj:-0}\" -gt 3 ] || { [ \"${maj:-0}\" = 3 ] && [ \"${min:-0}\" -ge 1 ]; } || "
+	         "{ echo \"the target's rsync is too old for the copies (3.1 or newer needed): $v\" >&2; exit 1; }\n"
+	         "echo \"$v\"" : "");
 	plan_add(ps, h, 0, "has the tools the migration uses",
 	         "missing=0\n"
 	         "for t in rsync bzip2 du df openssl %s%s%s; do\n"

@@ -253,6 +253,10 @@ static void test_proofs(void **state)
 	/* rsync is offered on both hosts, the installer checked on the target */
 	act = find_action(&p, "preflight", "apt-get install -y -q rsync");
 	assert_int_equal(act->on, HOST_SOURCE);
+	/* the target runs the copies with --info=progress2: rsync 3.1 or newer */
+	act = find_action(&p, "preflight", "3.1 or newer needed");
+	assert_int_equal(act->on, HOST_TARGET);
+	assert_non_null(strstr(act->cmd, "apt-get install -y -q rsync"));
 	act = find_action(&p, "installer", "yum/misc/");
 	assert_int_equal(act->on, HOST_TARGET);
 	assert_true(act->flags & ACT_ADVISORY);
