@@ -56,10 +56,11 @@ void transport_free(struct transport *t)
 static void emit_buf(struct line_splitter *ls, enum sink_kind kind, const struct sink *sink)
 {
 	ls->buf[ls->len] = '\0';
-	if (kind != SINK_PROGRESS || ls->len > 0)
+	if (kind != SINK_PROGRESS || (ls->len > 0 && ls->shown != ls->len))
 		sink_emit(sink, kind, ls->host, ls->buf);
-	ls->len = 0;
+	ls->len = ls->shown = 0;
 	ls->cr = 0;
+	ls->after_cr = kind == SINK_PROGRESS;
 }
 
 /* A line longer than the buffer is passed on in pieces rather than lost.
@@ -103,6 +104,14 @@ void line_splitter_feed(struct line_splitter *ls, const char *data, size_t n, co
 			emit_buf(ls, ls->kind, sink);
 		}
 	}
+	/* rsync writes "\rPIECE" and flushes: the piece after the last '\r' is
+	 * the newest figure; shown now (kept: what follows may still complete
+	 * it, or make it a line) rather than when the next piece comes */
+	if (ls->after_cr && !ls->cr && ls->len > ls->shown) {
+		ls->buf[ls->len] = '\0';
+		sink_emit(sink, SINK_PROGRESS, ls->host, ls->buf);
+		ls->shown = ls->len;
+	}
 }
 
 /* What is left is the stream's last text: a line, even when a '\r' ended it
@@ -111,5 +120,6 @@ void line_splitter_flush(struct line_splitter *ls, const struct sink *sink)
 {
 	if (ls->len > 0)
 		emit_buf(ls, ls->kind, sink);
-	ls->cr = 0;
+	ls->cr = ls->after_cr = 0;
+	ls->shown = 0;
 }

@@ -97,6 +97,8 @@ struct line_splitter {
 	char buf[4096];
 	size_t len;
 	int cr; /* buf[0..len) was ended by a '\r'; the next byte decides */
+	int after_cr; /* buf follows a '\r' (rsync writes "\rPIECE"): a progress piece under way */
+	size_t shown; /* that piece was passed on as progress at this length already */
 	enum sink_kind kind;
 	enum host host;
 };

@@ -305,7 +305,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	struct sink sink = console_sink(con);
 	struct ssh_options sopt;
 	enum runner_result r;
-	char err[512], why[32];
+	char err[512], why[64];
 	int rc = CLI_OK;
 
 	if (resume_point(c, &s, con, &rc) < 0)

@@ -22,6 +22,7 @@ static const struct label {
 	{ "domains", "mail domains", 0 },
 	{ "messages", "messages", 0 },
 	{ "bytes", "bytes", 0 },
+	{ "du", "mail on disk", 0 },
 	{ "room", "room for the mail", 0 },
 	{ "databases", "databases", 0 },
 	{ "tables", "database tables", 0 },
@@ -181,7 +182,7 @@ static void show(char *out, size_t n, const char *key, const char *v)
 {
 	static const char *const unit[] = { "kB", "MB", "GB", "TB", "PB" };
 
-	if ((!strcmp(key, "bytes") || !strcmp(key, "room")) && digits(v) && strlen(v) < 19) {
+	if ((!strcmp(key, "bytes") || !strcmp(key, "du") || !strcmp(key, "room")) && digits(v) && strlen(v) < 19) {
 		double b = strtod(v, NULL);
 		size_t u = 0;
 		if (b < 1000) {

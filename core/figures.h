@@ -19,6 +19,7 @@
  * by its id after them, its figures as they are):
  *   iredmail (release), backend, vmail-ids, dovecot, roundcube (versions),
  *   accounts (mailboxes), domains, messages, bytes (shown as kB/MB/GB),
+ *   du (the mail's disk usage, du -B1: more than the files' bytes),
  *   room (the target's room for the mail, as bytes),
  *   databases, tables, rows, ldap (entries), dkim (keys),
  *   owners (paths with a wrong owner or mode: 0 is shown "ok"; the

@@ -33,9 +33,11 @@ static void put(struct journal *j, const char *fmt, ...)
 	struct buf b = {0};
 	va_list ap;
 	size_t off = 0;
+	off_t start;
 
-	if (!j)
+	if (!j || j->failed) /* after a failure nothing more: no record after a missing one */
 		return;
+	start = lseek(j->fd, 0, SEEK_END);
 	va_start(ap, fmt);
 	buf_vaddf(&b, fmt, ap);
 	va_end(ap);
@@ -44,8 +46,11 @@ static void put(struct journal *j, const char *fmt, ...)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (!j->failed)
-				j->failed = n < 0 ? errno : ENOSPC;
+			j->failed = n < 0 ? errno : ENOSPC;
+			/* a record is whole or absent: a torn line would make the
+			 * journal unreadable for the resume it is there for */
+			if (start >= 0 && ftruncate(j->fd, start) < 0)
+				j->failed = errno;
 			break;
 		}
 		off += (size_t)n;
@@ -55,12 +60,36 @@ static void put(struct journal *j, const char *fmt, ...)
 	buf_free(&b);
 }
 
+/* A last line without its newline (a write cut off by a crash) is cut
+ * away, so the records appended now start on a line of their own. */
+static void drop_torn_tail(struct journal *j, off_t size)
+{
+	char chunk[512];
+	off_t end = size;
+
+	while (end > 0) {
+		off_t from = end > (off_t)sizeof chunk ? end - (off_t)sizeof chunk : 0;
+		ssize_t n = pread(j->fd, chunk, (size_t)(end - from), from), i;
+		if (n <= 0)
+			return;
+		for (i = n; i > 0; i--)
+			if (chunk[i - 1] == '\n') {
+				if (from + i != size && ftruncate(j->fd, from + i) < 0)
+					j->failed = errno;
+				return;
+			}
+		end = from;
+	}
+	if (size > 0 && ftruncate(j->fd, 0) < 0) /* one torn line and nothing else */
+		j->failed = errno;
+}
+
 struct journal *journal_open(const char *path, const struct plan *p, int fresh, char *err, size_t errlen)
 {
 	struct journal *j;
 	struct stat st;
 	char fp[17];
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600); /* read: its torn tail */
 
 	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) { /* never chmod a device */
 		snprintf(err, errlen, "%s: the journal must be a regular file", path);
@@ -76,6 +105,7 @@ struct journal *journal_open(const char *path, const struct plan *p, int fresh, 
 	j = xcalloc(1, sizeof *j);
 	j->fd = fd;
 	j->path = xstrdup(path);
+	drop_torn_tail(j, st.st_size);
 	if (st.st_size == 0)
 		put(j, "# mailshift journal 1\n");
 	plan_fingerprint(p, fp);
@@ -198,8 +228,9 @@ static int read_records(const char *path, struct record **out, size_t *count, ch
 		struct record r = { .line = ++lineno };
 		char *s;
 		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
+		if (!next) /* torn: its write was cut off (a crash, the disk full) */
+			break;
+		*next++ = '\0';
 		if (*line == '#' || !*line)
 			continue;
 		for (s = line; s && r.n < 8; r.n++) {

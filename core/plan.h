@@ -42,6 +42,8 @@ enum {
 
 enum {
 	STEP_DOWNTIME = 1 << 0, /* runs in the downtime window: counted in the estimate */
+	STEP_FIGURES = 1 << 1,  /* its actions print figures ("verify-row", core/figures.h) the runner
+	                         * journals; another step's output never makes a table row */
 };
 
 /* Checks mailshift makes itself, through its own connections to a server's

@@ -169,7 +169,8 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	char stamp[64];
 	time_t t = time(NULL);
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0700);
+	/* O_NONBLOCK: a FIFO without a reader fails instead of hanging */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0700);
 
 	struct stat st;
 
@@ -178,7 +179,7 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 		close(fd);
 		return NULL;
 	}
-	if (fd < 0 || fchmod(fd, 0700) < 0) {
+	if (fd < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0 || fchmod(fd, 0700) < 0) {
 		snprintf(err, errlen, "%s: cannot write the runbook: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

@@ -138,7 +138,7 @@ static void rows_emit(void *ctx, enum sink_kind kind, enum host host, const char
 	struct rows *r = ctx;
 	struct figure f;
 
-	if (kind == SINK_OUT && figures_parse(text, &f))
+	if (kind == SINK_OUT && (r->ps->step->flags & STEP_FIGURES) && figures_parse(text, &f))
 		journal_row(r->j, r->si, r->ps, &f);
 	sink_emit(r->to, kind, host, text);
 }
@@ -202,6 +202,7 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 	for (;;) {
 		enum runner_choice c;
 		int status, said;
+		char why[64];
 
 		sink_emit(sink, SINK_ACTION, a->on, a->note);
 		sink_emit(sink, SINK_COMMAND, a->on, a->cmd);
@@ -240,8 +241,8 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 			sink_emitf(sink, SINK_ERROR, a->on, "interrupted during step %s", ps->step->id);
 			return RUNNER_ABORT;
 		}
-		sink_emitf(sink, SINK_ERROR, a->on, "step %s failed on the %s (exit %d): %s",
-		           ps->step->id, plan_host_name(a->on), status, a->note);
+		sink_emitf(sink, SINK_ERROR, a->on, "step %s failed on the %s (%s): %s", ps->step->id,
+		           plan_host_name(a->on), runner_status_text(status, why, sizeof why), a->note);
 		if (o->yes || !ui || !ui->failed)
 			return RUNNER_ABORT;
 		c = ui->failed(ui->ctx, ps, a, status, can_skip);
@@ -319,7 +320,7 @@ static enum runner_result run_actions(const struct plan_step *ps, size_t si, str
 	const char *outcome = "done";
 	enum runner_choice c;
 	size_t ai;
-	char note[128];
+	char note[160], why[64];
 
 	for (ai = 0; ai < ps->n; ai++) {
 		const struct action *a = &ps->act[ai];
@@ -340,7 +341,7 @@ static enum runner_result run_actions(const struct plan_step *ps, size_t si, str
 			return RUNNER_REFUSED;
 		}
 		if (records_fail(j, rb, sink)) {
-			rep->status = TRANSPORT_FAILED;
+			rep->status = RUNNER_NO_RECORDS;
 			return RUNNER_FAILED;
 		}
 		if ((a->flags & ACT_DESTRUCTIVE) && !o->yes && ui && ui->confirm_destructive) {
@@ -367,14 +368,16 @@ static enum runner_result run_actions(const struct plan_step *ps, size_t si, str
 			return RUNNER_REFUSED;
 		}
 		if (c == RUNNER_ABORT) {
-			snprintf(note, sizeof note, "the run stopped here: the action above failed (exit %d)", rep->status);
+			snprintf(note, sizeof note, "the run stopped here: the action above failed (%s)",
+			         runner_status_text(rep->status, why, sizeof why));
 			if (rb)
 				runbook_note(rb, note);
 			journal_step_end(j, si, ps, "failed");
 			return runner_interrupted ? RUNNER_REFUSED : RUNNER_FAILED;
 		}
 		if (c == RUNNER_SKIP) {
-			snprintf(note, sizeof note, "the action above failed (exit %d) and the admin skipped it", rep->status);
+			snprintf(note, sizeof note, "the action above failed (%s) and the admin skipped it",
+			         runner_status_text(rep->status, why, sizeof why));
 			if (rb)
 				runbook_note(rb, note);
 			journal_action_end(j, si, ai, JOURNAL_SKIPPED, rep->status);
@@ -450,7 +453,9 @@ enum runner_result runner_run(const struct plan *p, struct transport *t, const s
 
 const char *runner_status_text(int status, char *buf, size_t n)
 {
-	if (status < 0)
+	if (status == RUNNER_NO_RECORDS)
+		snprintf(buf, n, "not run: the journal or runbook could not be written");
+	else if (status < 0)
 		snprintf(buf, n, "it could not run");
 	else
 		snprintf(buf, n, "exit %d", status);

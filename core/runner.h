@@ -83,8 +83,13 @@ struct runner_report {
 /* Set from a signal handler: the run stops after the current action. */
 extern volatile sig_atomic_t runner_interrupted;
 
-/* "exit N", or "it could not run" for a negative status (the transport
- * failed, or the journal or runbook could not be written): into buf. */
+/* rep->status of a run stopped before an action because the journal or
+ * the runbook could not be written (RUNNER_FAILED; rep->step/action is the
+ * action that did not run). */
+#define RUNNER_NO_RECORDS (-2)
+
+/* "exit N", "it could not run" (the transport failed), or what
+ * RUNNER_NO_RECORDS means: into buf. */
 const char *runner_status_text(int status, char *buf, size_t n);
 
 enum runner_result runner_run(const struct plan *p, struct transport *t, const struct runner_ui *ui,

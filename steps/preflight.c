@@ -118,7 +118,7 @@ static void plan_compare(const struct answers *a, struct plan_step *ps)
 	          "have=$(%s) || { echo 'the target has no mail store directory yet: install iRedMail there first' >&2; exit 1; }\n"
 	          "case $need$have in *[!0-9]*|'') echo 'cannot measure the disk space' >&2; exit 1 ;; esac\n"
 	          "echo \"mail on the source: $need bytes; room for it on the target: $have bytes\"\n"
-	          "echo \"verify-row bytes $need -\"; echo \"verify-row room - $have\"\n"
+	          "echo \"verify-row du $need -\"; echo \"verify-row room - $have\"\n"
 	          "[ \"$have\" -gt $((need + need / 10)) ] || { echo \"not enough room on the target: it needs "
 	          "$((need + need / 10)) bytes free (the mail plus 10%%)\" >&2; exit 1; }",
 	          df);
@@ -178,6 +178,7 @@ const struct step step_preflight = {
 	       "missing (the copies need it on both servers). Last, the one thing to "
 	       "do a day ahead: lower the TTL of your MX and A records, a checklist "
 	       "item you confirm (or leave pending).",
+	.flags = STEP_FIGURES,
 	.applies = steps_is_iredmail,
 	.plan = plan_preflight,
 };

@@ -89,12 +89,13 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 	         "for d in \"$v\"/vmail[0-9]* \"$v/sieve\" \"$v/public\"; do [ ! -d \"$d\" ] || dirs+=(\"$d\"); done\n"
 	         "wrong() {\n"
 	         "  if [ ${#dirs[@]} -gt 0 ]; then\n"
-	         "    find \"${dirs[@]}\" -maxdepth 0 \\( ! -user vmail -o ! -group vmail -o ! -perm 0700 \\) -print\n"
-	         "    find \"${dirs[@]}\" -mindepth 1 \\( ! -user vmail -o ! -group vmail \\) -print\n"
+	         "    find \"${dirs[@]}\" -maxdepth 0 \\( ! -user vmail -o ! -group vmail -o ! -perm 0700 \\) -print || return 1\n"
+	         "    find \"${dirs[@]}\" -mindepth 1 \\( ! -user vmail -o ! -group vmail \\) -print || return 1\n"
 	         "  fi\n"
-	         "  if [ -d \"$k\" ]; then find \"$k\" -name '*.pem' \\( ! -user amavis -o ! -perm 0400 \\) -print; fi\n"
+	         "  if [ -d \"$k\" ]; then find \"$k\" -name '*.pem' \\( ! -user amavis -o ! -perm 0400 \\) -print || return 1; fi\n"
 	         "}\n"
-	         "n=$(wrong | wc -l)\n"
+	         "# a find that fails (a folder it may not read) checked nothing: no \"ok\" then\n"
+	         "n=$(wrong | wc -l) || { echo 'cannot check the owners and modes: find failed (above)' >&2; exit 1; }\n"
 	         "echo \"verify-row owners 0 $n\"\n"
 	         "[ \"$n\" -eq 0 ] || { echo \"wrong owner or mode ($n paths; the first 20):\" >&2; "
 	         "wrong | head -n 20 >&2 || true; exit 1; }\n"
@@ -122,7 +123,7 @@ const struct step step_verify = {
 	       "shows what it counted on each side, side by side. A difference "
 	       "stops the run here, while the old server can still simply be started "
 	       "again; the cutover refuses to run until this step passed.",
-	.flags = STEP_DOWNTIME,
+	.flags = STEP_DOWNTIME | STEP_FIGURES,
 	.applies = steps_is_iredmail,
 	.plan = plan_verify,
 };

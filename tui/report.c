@@ -57,7 +57,7 @@ static void outcome(struct tui *t, struct tui_report *rp)
 {
 	const struct plan *p = &t->plan;
 	const char *id = p->steps[t->rep.step].step->id;
-	char why[32];
+	char why[64];
 
 	switch (t->result) {
 	case RUNNER_DONE:
@@ -143,11 +143,11 @@ static void report_line(void *ctx, enum tui_role role, const char *text)
 	add(ctx, role, "%s", text);
 }
 
-/* The tables of the journal: pre-flight's, then verify's (a row that
- * differs in the error colour). */
+/* The journal's verification table (a row that differs in the error
+ * colour), or why there is none. */
 static void figures(struct tui_report *rp, const char *journal)
 {
-	if (!tui_figures_show(journal, NULL, report_line, rp))
+	if (!tui_figures_show(journal, "verify", report_line, rp))
 		add(rp, TUI_DIM, "No verification in the journal yet: the verify step counts both servers for the "
 		    "table of source and target.");
 }
@@ -161,8 +161,6 @@ static void build(struct tui *t, struct tui_report *rp)
 	int n;
 
 	outcome(t, rp);
-	add(rp, TUI_NORMAL, "%s", "");
-	figures(rp, a->journal);
 	add(rp, TUI_NORMAL, "%s", "");
 	n = journal_checklist(a->journal, NULL, 1, err, sizeof err);
 	if (n > 0) {
@@ -178,6 +176,8 @@ static void build(struct tui *t, struct tui_report *rp)
 	} else {
 		add(rp, TUI_NORMAL, "No checklist item is pending.");
 	}
+	add(rp, TUI_NORMAL, "%s", "");
+	figures(rp, a->journal);
 	add(rp, TUI_NORMAL, "%s", "");
 	add(rp, TUI_BOLD, "Files");
 	add(rp, TUI_NORMAL, "  answers  %s", t->saved);
@@ -196,6 +196,8 @@ static void build(struct tui *t, struct tui_report *rp)
 		add_printed(rp, TUI_NORMAL, text);
 		free(text);
 	}
+	if (tui_figures_show(a->journal, "preflight", report_line, rp)) /* for reference, last */
+		add(rp, TUI_NORMAL, "%s", "");
 }
 
 static void draw(struct tui *t)

@@ -85,8 +85,8 @@ static void draw(struct tui *t)
 	snprintf(title, sizeof title, "The plan: %zu steps, %s %s %s", p->n, answers_endpoint_kind(&p->answers->source),
 	         tui_term_glyphs()->arrow, answers_endpoint_kind(&p->answers->target));
 	tui_draw_box(1, 0, LINES - 2, w, title, A_NORMAL);
-	tw = inner - 4 - 17 - 10 - 15;
-	snprintf(line, sizeof line, "%3s %-16s %-*s %9s %-14s", "#", "step", tw, "what", "estimate", "window");
+	tw = inner - 4 - 17 - 10 - 16;
+	snprintf(line, sizeof line, "%3s %-16s %-*s %9s %-15s", "#", "step", tw, "what", "estimate", "window");
 	tui_draw_text(2, 2, inner, line, A_BOLD);
 	for (i = 0; i < (int)p->n; i++) {
 		const struct journal_time *jt = time_of(rv, p->steps[i].step->id);
@@ -150,6 +150,9 @@ static void pause_after(struct tui *t, int i)
 		tui_say(t, TUI_OK, "The run no longer pauses after step %s.", id);
 	} else if (i + 1 >= (int)t->plan.n) {
 		tui_say(t, TUI_WARN, "Step %s is the last: the run ends there anyway.", id);
+	} else if ((t->plan.steps[i].step->flags & STEP_DOWNTIME) && (t->plan.steps[i + 1].step->flags & STEP_DOWNTIME)) {
+		tui_say(t, TUI_WARN, "Not inside the downtime window: mail would stay stopped while the run waits. "
+		        "Pause before the window or after it.");
 	} else {
 		snprintf(t->pause, sizeof t->pause, "%s", id);
 		tui_say(t, TUI_OK, "Pauses after %s; starting again resumes at step %s (p again: no pause).", id,

@@ -106,7 +106,7 @@ static struct tui_dialog *ask_step(struct tui *t, const struct tui_question *q)
 static struct tui_dialog *ask(struct tui *t, const struct tui_question *q)
 {
 	struct tui_dialog *d;
-	char title[160], why[32];
+	char title[160], why[64];
 
 	switch (q->kind) {
 	case TUI_Q_STEP:
@@ -206,13 +206,13 @@ static int found(struct tui *t)
 	    rs->marks[pf] != TUI_MARK_DONE)
 		return 0;
 	rs->found_shown = 1;
-	d = tui_dialog_new("What pre-flight found", TUI_OK);
+	d = tui_dialog_new("Pre-flight is done: nothing changed but rsync where it was missing", TUI_OK);
 	if (!tui_figures_show(t->args->journal, "preflight", found_line, d)) {
 		tui_dialog_free(d);
 		return 0;
 	}
 	tui_dialog_text(d, TUI_NORMAL, " ");
-	tui_dialog_text(d, TUI_NORMAL, "Nothing has changed on either server yet. Read it through: the same "
+	tui_dialog_text(d, TUI_NORMAL, "Read it through before going on: the same "
 	                "release and backend on both, room for the mail on the target. The full "
 	                "inventory is in the log.");
 	tui_dialog_button(d, "Continue", 'c', 0);

@@ -133,6 +133,13 @@ void tui_start_run(struct tui *t)
 		return;
 	case SESSION_RESUMABLE:
 		d = tui_dialog_new("Resume the unfinished run?", TUI_NORMAL);
+		if (t->pause[0] && plan_find(p, t->pause) < (int)t->session.progress.step) {
+			/* the CLI's until_done: a pause the journal is past means nothing */
+			tui_dialog_text(d, TUI_WARN, "The run already went past step %s: it will not pause there.\n",
+			                t->pause);
+			t->pause[0] = '\0';
+			t->session.opts.until = NULL;
+		}
 		tui_dialog_text(d, TUI_NORMAL, "The journal %s shows an unfinished run of this plan. Resume at step %s "
 		                "(%s), action %zu of %zu?", a->journal, p->steps[t->session.progress.step].step->id,
 		                p->steps[t->session.progress.step].step->title, t->session.progress.action + 1,
@@ -282,7 +289,7 @@ static void summary(const struct tui *t)
 			printf("mailshift: paused after step %s.\n", p->steps[t->rep.step].step->id);
 			break;
 		case RUNNER_FAILED: {
-			char why[32];
+			char why[64];
 			printf("mailshift: stopped: step %s failed (%s). Fix the cause, then run the wizard again "
 			       "with the same answers: it resumes at that action.\n", p->steps[t->rep.step].step->id,
 			       runner_status_text(t->rep.status, why, sizeof why));

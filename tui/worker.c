@@ -34,6 +34,7 @@ struct tui_worker {
 	char doing[256];    /* the running action ("[source] what it does"); "" none */
 	char connecting[256]; /* the transport's "connecting to ..." until it logs in */
 	struct timespec since; /* when `doing` began */
+	int asking;           /* a question waits: no activity line */
 	int finished;
 	enum runner_result result;
 	struct runner_report rep;
@@ -142,7 +143,7 @@ static enum runner_choice ask(struct tui_worker *w, struct tui_question *q)
 
 	pthread_mutex_lock(&w->mu);
 	w->progress[0] = '\0'; /* the action it showed has ended */
-	w->doing[0] = w->connecting[0] = '\0';
+	w->asking = 1;          /* the activity line hides behind the question, and comes back after */
 	if (!w->stopping) {
 		q->nsteps = w->s->plan->n;
 		q->out_from = w->out_from;
@@ -153,6 +154,7 @@ static enum runner_choice ask(struct tui_worker *w, struct tui_question *q)
 		c = w->choice;
 	}
 	w->qstate = Q_NONE;
+	w->asking = 0;
 	w->secret = NULL;
 	pthread_mutex_unlock(&w->mu);
 	return c;
@@ -261,7 +263,8 @@ static void *run(void *arg)
 		if (r == RUNNER_DONE || r == RUNNER_PAUSED)
 			w->marks[k] = TUI_MARK_DONE;
 		else
-			w->marks[k] = r == RUNNER_FAILED && k == rep.step ? TUI_MARK_FAILED : TUI_MARK_STOPPED;
+			w->marks[k] = r == RUNNER_FAILED && k == rep.step && rep.status != RUNNER_NO_RECORDS
+			              ? TUI_MARK_FAILED : TUI_MARK_STOPPED;
 	}
 	w->result = r;
 	w->rep = rep;
@@ -436,7 +439,7 @@ int tui_worker_activity(struct tui_worker *w, char *buf, size_t n, double *secon
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&w->mu);
-	got = w->doing[0] != '\0';
+	got = w->doing[0] != '\0' && !w->asking;
 	if (n)
 		snprintf(buf, n, "%s", w->connecting[0] ? w->connecting : w->doing);
 	*seconds = got ? (double)(now.tv_sec - w->since.tv_sec) + (now.tv_nsec - w->since.tv_nsec) / 1e9 : 0;

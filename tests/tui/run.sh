@@ -276,9 +276,9 @@ send F10; wait_for "Quit mailshift?" 5; send q; wait_for '$' 10
 mkdir -p fake
 cat >fake/head <<EOF
 #!/usr/bin/env bash
-printf '\r  1,234,567  45%%   12.34MB/s    0:00:12 (xfr#3, to-chk=10/100)\r  1,300,000  47%%   12.34MB/s    0:00:11  ' >&2
+printf '\r  1,100,000  40%%   12.34MB/s    0:00:14 (xfr#2, to-chk=11/100)\r  1,234,567  45%%   12.34MB/s    0:00:12 (xfr#3, to-chk=10/100)' >&2
 for _ in \$(seq 400); do [ -e "$work/go" ] && break; sleep 0.05; done
-printf '\r  1,400,000 100%%   12.34MB/s    0:00:13 (xfr#9, to-chk=0/100)\n' >&2
+printf '\r  1,300,000  47%%   12.34MB/s    0:00:11  \r  1,400,000 100%%   12.34MB/s    0:00:13 (xfr#9, to-chk=0/100)\n' >&2
 exec $(command -v head) "\$@"
 EOF
 chmod +x fake/head
@@ -298,7 +298,7 @@ send a
 expect "progress: abort shows the report" "The run failed at step preflight"
 send q; wait_for '$' 10
 check "the log has the last figures, never a progress piece" \
-  bash -c "grep -q ' 1,400,000 100% ' l5 && ! grep -q '45%\|47%' l5"
+  bash -c "grep -q ' 1,400,000 100% ' l5 && ! grep -q '40%\|45%\|47%' l5"
 rm -f go
 run_line "clear; PATH=$work/fake:\$PATH $ms --answers $ex --local --yes --journal j6 --runbook rb6.sh --log l6"
 expect "the console shows the progress in place on a terminal" \
@@ -307,10 +307,10 @@ expect "the console shows the progress in place on a terminal" \
 expect "then the last figures as a line" "   source!   1,400,000 100%   12.34MB/s"
 expect_gone "in the progress line's place" "1,234,567  45%"
 check "progress: the headless run fails at pre-flight here" test "$(exit_status)" = rc=1
-check "the console's log has no progress piece" bash -c "grep -q ' 1,400,000 100% ' l6 && ! grep -q '45%\|47%' l6"
+check "the console's log has no progress piece" bash -c "grep -q ' 1,400,000 100% ' l6 && ! grep -q '40%\|45%\|47%' l6"
 PATH="$work/fake:$PATH" MAILSHIFT_TESTING=1 "$ms" --answers "$ex" --local --yes --journal j7 --runbook rb7.sh --log l7 >out7 2>err7
 check "not on a terminal, progress is dropped" \
-  bash -c "grep -q ' 1,400,000 100% ' out7 && ! grep -q '45%\|47%' out7 err7 l7"
+  bash -c "grep -q ' 1,400,000 100% ' out7 && ! grep -q '40%\|45%\|47%' out7 err7 l7"
 
 # --- a long action without output: a turning mark, what runs, for how long ------
 mkdir -p slow
@@ -359,6 +359,9 @@ send p
 expect_gone "p again: no pause" ", pause"
 send End; send p
 expect "the last step cannot pause" "is the last: the run ends there anyway"
+send Home; for _ in 1 2 3 4 5 6 7; do send Down; done; send p
+expect "nor a step inside the downtime window (stop-services)" "Not inside the downtime window"
+check "no step is marked to pause then" bash -c "! { tmux -L $sock -f /dev/null capture-pane -t w -p; } | grep -q ', pause'"
 send q; wait_for "Quit mailshift?" 5; send q; wait_for '$' 10
 "$ms" --wizard --yes </dev/null >out10 2>err10; rc=$?
 check "--wizard still refuses --yes (exit $rc)" bash -c "[ $rc = 2 ] && grep -q 'it takes no --yes, --dry-run, --quiet or --verbose' err10"

@@ -25,7 +25,7 @@ static void fx_plan_second(const struct answers *a, struct plan_step *ps)
 
 static const struct step fx_steps[] = {
 	{ .id = "first-step", .title = "First", .why = "Because the first thing comes first.",
-	  .plan = fx_plan_first },
+	  .flags = STEP_FIGURES, .plan = fx_plan_first },
 	{ .id = "second", .title = "Second", .why = "Then the second, in the downtime.",
 	  .flags = STEP_DOWNTIME, .plan = fx_plan_second },
 };

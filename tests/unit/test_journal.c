@@ -432,6 +432,55 @@ static void test_figures(void **state)
 	free(dir);
 }
 
+/* A record cut off by a crash or a full disk (a last line without its
+ * newline) is no record: the resume point is read as before it, and the
+ * next run's records start on a line of their own. */
+static void test_torn_tail(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *dir = tu_tmpdir(), *path = xasprintf("%s/j", dir), err[256], *text, *torn;
+	struct journal *j;
+	struct journal_progress jp;
+	(void)state;
+
+	fx_build(&a, &p);
+	j = journal_open(path, &p, 0, err, sizeof err);
+	journal_action_end(j, 0, 0, JOURNAL_OK, 0);
+	assert_int_equal(journal_close(j), 0);
+	text = tu_read(path);
+	torn = xasprintf("%send\t1.0\t0\t1\to", text); /* "ok" never finished */
+	tu_write(path, torn);
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(jp.step, 0);
+	assert_int_equal(jp.action, 1); /* action 1 is not done: its record was torn */
+	journal_progress_free(&jp);
+	j = journal_open(path, &p, 0, err, sizeof err);
+	journal_action_end(j, 0, 1, JOURNAL_OK, 0);
+	assert_int_equal(journal_close(j), 0);
+	free(text);
+	text = tu_read(path);
+	assert_null(strstr(text, "\to\n"));
+	assert_null(strstr(text, "\torun")); /* the torn text is gone, not glued to the next record */
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_PARTIAL);
+	assert_int_equal(jp.step, 1); /* both actions of step 0 done */
+	assert_int_equal(jp.action, 0);
+	journal_progress_free(&jp);
+
+	/* a FIFO (or any file that is not regular) is refused at once, never waited on */
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(journal_open(path, &p, 0, err, sizeof err));
+	assert_non_null(strstr(err, "must be a regular file"));
+	free(text);
+	free(torn);
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(path);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_paused),
 		cmocka_unit_test(test_checklist),
 		cmocka_unit_test(test_figures),
+		cmocka_unit_test(test_torn_tail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,12 @@ static void test_mariadb(void **state)
 	free(t);
 	assert_true(p.steps[plan_find(&p, "stop-services")].step->flags & STEP_DOWNTIME);
 	assert_false(p.steps[plan_find(&p, "mailstore-bulk")].step->flags & STEP_DOWNTIME);
+	{ /* figures are journaled from pre-flight and verify only */
+		size_t k;
+		for (k = 0; k < p.n; k++)
+			assert_int_equal(!!(p.steps[k].step->flags & STEP_FIGURES),
+			                 !strcmp(p.steps[k].step->id, "preflight") || !strcmp(p.steps[k].step->id, "verify"));
+	}
 	plan_free(&p);
 	answers_free(&a);
 	free(text);
@@ -422,6 +428,14 @@ static void test_verify_figures(void **state)
 	/* the owner check prints its figure: 0 wrong on the source's side */
 	act = find_action(&p, "verify", "! -user vmail");
 	assert_non_null(strstr(act->cmd, "echo \"verify-row owners 0 $n\""));
+	/* ... and a find that fails (a folder it may not read) is no "0 wrong" */
+	put_file(dir, "bin/find", "#!/bin/sh\ncase \"$*\" in\n"
+	                          "*'-user vmail'*) echo 'find: Permission denied' >&2; exit 1 ;;\n"
+	                          "*'-user amavis'*) exit 0 ;;\nesac\nexec /usr/bin/find \"$@\"\n",
+	         0755); /* the mail's finds fail, the keys' (the last) works */
+	assert_int_equal(run_action(dir, act, &out), 1);
+	assert_null(strstr(buf_cstr(&out), "verify-row owners"));
+	buf_free(&out);
 
 	plan_free(&p);
 	answers_free(&a);

@@ -595,7 +595,7 @@ static void fx_plan_after(const struct answers *a, struct plan_step *ps)
 }
 
 static const struct step fx_compare_steps[] = {
-	{ .id = "verify", .title = "Verify", .why = "Counts both.", .plan = fx_plan_compare },
+	{ .id = "verify", .title = "Verify", .why = "Counts both.", .flags = STEP_FIGURES, .plan = fx_plan_compare },
 	{ .id = "later", .title = "Later", .why = "Then.", .plan = fx_plan_after },
 };
 
@@ -645,6 +645,23 @@ static void test_rows_recorded(void **state)
 	free(text);
 	teardown(&w);
 	unlink(jp);
+
+	/* a step without STEP_FIGURES (its output, e.g. a server's config, is
+	 * not mailshift's to trust as figures): shown, never recorded */
+	{
+		static const int ok[] = { 0, 0, 0, 0, 0 };
+		setup(&w, "", ok, 5);
+		w.f.say[2] = "verify-row messages 1 1"; /* the first action of step "second" */
+		j = journal_open(jp, &w.p, 0, err, sizeof err);
+		assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_DONE);
+		assert_int_equal(journal_close(j), 0);
+		assert_non_null(strstr(buf_cstr(&w.seen.text), "verify-row messages 1 1\n"));
+		text = tu_read(jp);
+		assert_null(strstr(text, "row\t"));
+		free(text);
+		teardown(&w);
+		unlink(jp);
+	}
 
 	/* a failing action's figure (skipped by the admin); then a native
 	 * comparison that differs (the admin stops there) */
@@ -705,11 +722,23 @@ static void test_records_full(void **state)
 		assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, rb, j, &o, &w.rep), RUNNER_FAILED);
 		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 		assert_int_equal(w.f.calls, 0); /* before the first action */
+		assert_int_equal(w.rep.status, RUNNER_NO_RECORDS); /* not a failure of the step's action */
+		{
+			char why[64];
+			assert_string_equal(runner_status_text(w.rep.status, why, sizeof why),
+			                    "not run: the journal or runbook could not be written");
+		}
 		if (which == 0) {
 			assert_non_null(strstr(buf_cstr(&w.seen.text), "cannot write the journal ("));
 			assert_non_null(journal_error(j));
 			assert_non_null(strstr(journal_error(j), "File too large"));
 			assert_int_equal(journal_close(j), -1);
+			{ /* no torn record: the file ends on a whole line, as before the limit */
+				char *text = tu_read(jp);
+				assert_int_equal(strlen(text), (size_t)sb.st_size);
+				assert_int_equal(text[strlen(text) - 1], '\n');
+				free(text);
+			}
 		} else {
 			assert_non_null(strstr(buf_cstr(&w.seen.text), "cannot write the runbook ("));
 		}

@@ -107,15 +107,15 @@ static void test_splitter_progress(void **state)
 	                            "\r    300,000,000  98%   93.52MB/s    0:00:03 (xfr#1, to-chk=200/202)"
 	                            "\r    305,000,000 100%   93.50MB/s    0:00:03 (xfr#201, to-chk=0/202)\n"
 	                            "\nNumber of files: 202\n";
-	size_t i;
 	(void)state;
 
-	/* progress pieces, the first '\r' before any text giving none */
+	/* progress pieces, the first '\r' before any text giving none; the
+	 * newest piece (after the last '\r') is shown at once */
 	feed(&ls, "\r 10%\r 20%\r 30", &sink);
-	assert_string_equal(buf_cstr(&s.text), "target progress| 10%\ntarget progress| 20%\n");
+	assert_string_equal(buf_cstr(&s.text), "target progress| 10%\ntarget progress| 20%\ntarget progress| 30\n");
 	/* a final line after progress: the text the '\n' ends is a line */
 	feed(&ls, "%\ndone\n", &sink);
-	assert_string_equal(buf_cstr(&s.text), "target progress| 10%\ntarget progress| 20%\n"
+	assert_string_equal(buf_cstr(&s.text), "target progress| 10%\ntarget progress| 20%\ntarget progress| 30\n"
 	                                       "target out| 30%\ntarget out|done\n");
 	buf_free(&s.text);
 	memset(&s, 0, sizeof s);
@@ -135,20 +135,29 @@ static void test_splitter_progress(void **state)
 	feed(&ls, "B\r", &sink);
 	assert_string_equal(buf_cstr(&s.text), "target progress|A\n");
 	feed(&ls, "C", &sink);
-	assert_string_equal(buf_cstr(&s.text), "target progress|A\ntarget progress|B\n");
+	assert_string_equal(buf_cstr(&s.text), "target progress|A\ntarget progress|B\ntarget progress|C\n");
 	/* the stream's last text is a line */
 	line_splitter_flush(&ls, &sink);
-	assert_string_equal(buf_cstr(&s.text), "target progress|A\ntarget progress|B\ntarget out|C\n");
+	assert_string_equal(buf_cstr(&s.text), "target progress|A\ntarget progress|B\ntarget progress|C\n"
+	                                       "target out|C\n");
 	feed(&ls, "last\r", &sink);
 	line_splitter_flush(&ls, &sink);
 	assert_non_null(strstr(buf_cstr(&s.text), "target out|C\ntarget out|last\n"));
-	assert_int_equal(s.lines, 4);
+	assert_int_equal(s.lines, 5); /* A, B, C as progress; C and last as lines */
 	buf_free(&s.text);
 	memset(&s, 0, sizeof s);
 
-	/* rsync's own output, fed one byte at a time: every piece, then the lines */
-	for (i = 0; i < sizeof rsync - 1; i++)
-		line_splitter_feed(&ls, rsync + i, 1, &sink);
+	/* rsync's own output as rsync writes it ("\rPIECE", one write each):
+	 * each piece shown once, as soon as it comes, then the lines */
+	{
+		const char *w = rsync, *next;
+		for (; *w; w = next) {
+			next = strchr(w + 1, '\r');
+			if (!next)
+				next = w + strlen(w);
+			line_splitter_feed(&ls, w, (size_t)(next - w), &sink);
+		}
+	}
 	line_splitter_flush(&ls, &sink);
 	assert_string_equal(buf_cstr(&s.text),
 	                    "target progress|     32,768   0%    0.00kB/s    0:00:00  \n"
