@@ -20,6 +20,8 @@
 
 struct cli {
 	const char *answers, *runbook, *journal, *log, *report, *ssh_config, *until;
+	const char *skip[16]; /* --skip STEP, each an optional step left out */
+	size_t nskip;
 	int yes, dry_run, fresh, local, quiet, verbose, accept_new_host_key, wizard;
 };
 
@@ -27,8 +29,10 @@ static const char usage_text[] =
 	"usage: mailshift --answers FILE [--dry-run] [--yes] [--runbook PATH]\n"
 	"                 [--journal PATH] [--log PATH] [--fresh] [--quiet|--verbose]\n"
 	"                 [--accept-new-host-key] [--ssh-config FILE] [--until STEP]\n"
+	"                 [--skip STEP]...\n"
 	"       mailshift [--wizard] [--answers FILE] [--runbook PATH] [--journal PATH]\n"
 	"                 [--log PATH] [--fresh] [--accept-new-host-key] [--ssh-config FILE]\n"
+	"                 [--until STEP] [--skip STEP]...\n"
 	"       mailshift --print-answers\n"
 	"       mailshift --report JOURNAL\n"
 	"       mailshift --help | --version\n";
@@ -56,6 +60,8 @@ static const char help_text[] =
 	"      --until STEP     stop cleanly after STEP (exit 0), e.g. the bulk copy days\n"
 	"                       before the downtime; the same command without --until\n"
 	"                       resumes at the next step (not with --dry-run)\n"
+	"      --skip STEP      leave an optional step out of the plan (installer,\n"
+	"                       roundcube, config); again for another\n"
 	"      --accept-new-host-key\n"
 	"                       record a server's host key that known_hosts lacks\n"
 	"                       (without it: asked, or with --yes refused); a changed\n"
@@ -71,7 +77,7 @@ static const char help_text[] =
 	"Exit status: 0 done, 1 a step failed, 2 bad usage or input, 3 refused by the admin.\n"
 	"See mailshift(1).\n";
 
-enum { OPT_FRESH = 256, OPT_LOCAL, OPT_PRINT, OPT_REPORT, OPT_ACCEPT, OPT_SSH_CONFIG, OPT_UNTIL };
+enum { OPT_FRESH = 256, OPT_LOCAL, OPT_PRINT, OPT_REPORT, OPT_ACCEPT, OPT_SSH_CONFIG, OPT_UNTIL, OPT_SKIP };
 
 static int parse(struct cli *c, int argc, char **argv, int *done)
 {
@@ -87,6 +93,7 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "fresh", no_argument, NULL, OPT_FRESH },
 		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "skip", required_argument, NULL, OPT_SKIP },
 		{ "accept-new-host-key", no_argument, NULL, OPT_ACCEPT },
 		{ "ssh-config", required_argument, NULL, OPT_SSH_CONFIG },
 		{ "local", no_argument, NULL, OPT_LOCAL },
@@ -113,6 +120,14 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 		case 'v': c->verbose = 1; break;
 		case OPT_FRESH: c->fresh = 1; break;
 		case OPT_UNTIL: c->until = optarg; break;
+		case OPT_SKIP:
+			if (c->nskip == sizeof c->skip / sizeof *c->skip) {
+				fputs("mailshift: too many --skip options\n", stderr);
+				*done = 1;
+				return CLI_USAGE;
+			}
+			c->skip[c->nskip++] = optarg;
+			break;
 		case OPT_ACCEPT: c->accept_new_host_key = 1; break;
 		case OPT_SSH_CONFIG: c->ssh_config = optarg; break;
 		case OPT_LOCAL:
@@ -192,10 +207,21 @@ static size_t count_actions(const struct plan *p)
 	return n;
 }
 
+/* 1 when --skip names step id. */
+static int skipped(const struct cli *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nskip; i++)
+		if (strcmp(c->skip[i], id) == 0)
+			return 1;
+	return 0;
+}
+
 static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 {
 	struct transport *t = transport_dry_new();
-	struct runner_opts o = { .yes = 1, .dry_run = 1 };
+	struct runner_opts o = { .yes = 1, .dry_run = 1, .skip = (const char *const *)c->skip, .nskip = c->nskip };
 	struct runner_report rep;
 	struct runbook *rb;
 	struct sink sink = { NULL, NULL };
@@ -219,9 +245,10 @@ static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 		        answers_endpoint_kind(&p->answers->source),
 		        answers_endpoint_kind(&p->answers->target), p->n, count_actions(p));
 		for (i = 0; i < p->n; i++)
-			fprintf(con->out, "  %2zu. %-16s %s%s\n", i + 1, p->steps[i].step->id,
+			fprintf(con->out, "  %2zu. %-16s %s%s%s\n", i + 1, p->steps[i].step->id,
 			        p->steps[i].step->title,
-			        p->steps[i].step->flags & STEP_DOWNTIME ? "  [downtime]" : "");
+			        p->steps[i].step->flags & STEP_DOWNTIME ? "  [downtime]" : "",
+			        skipped(c, p->steps[i].step->id) ? "  [left out]" : "");
 		fprintf(con->out, "mailshift: wrote the runbook %s (bash %s --dry-run lists it)\n",
 		        c->runbook, c->runbook);
 	}
@@ -299,7 +326,9 @@ static int until_done(const struct cli *c, const struct plan *p, const struct ru
 static int run(struct cli *c, const struct plan *p, struct console *con)
 {
 	struct session s = { .plan = p, .journal = c->journal, .runbook = c->runbook, .log = c->log,
-	                     .local = c->local, .fresh = c->fresh, .opts = { .yes = c->yes, .until = c->until } };
+	                     .local = c->local, .fresh = c->fresh,
+	                     .opts = { .yes = c->yes, .until = c->until, .skip = (const char *const *)c->skip,
+	                               .nskip = c->nskip } };
 	struct runner_report rep;
 	struct runner_ui ui = console_ui(con);
 	struct sink sink = console_sink(con);
@@ -369,13 +398,34 @@ static int unknown_step(const char *id, const struct plan *p)
 	return CLI_USAGE;
 }
 
+/* A --skip naming no step of the plan, or one the migration needs: said
+ * with the steps that may be left out.  1 when there is one. */
+static int bad_skip(const struct cli *c, const struct plan *p)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nskip; i++) {
+		int s = plan_find(p, c->skip[i]);
+		if (s >= 0 && (p->steps[s].step->flags & STEP_OPTIONAL))
+			continue;
+		fprintf(stderr, "mailshift: --skip %s: %s; the steps this plan may leave out are:", c->skip[i],
+		        s < 0 ? "no such step in this plan" : "the migration needs this step");
+		for (k = 0; k < p->n; k++)
+			if (p->steps[k].step->flags & STEP_OPTIONAL)
+				fprintf(stderr, " %s", p->steps[k].step->id);
+		fputc('\n', stderr);
+		return 1;
+	}
+	return 0;
+}
+
 /* --wizard: the same files and options, asked for on the terminal. */
 static int wizard(const struct cli *c)
 {
 	struct tui_args a = { .answers = c->answers, .journal = c->journal, .log = c->log,
 	                      .runbook = c->runbook ? c->runbook : "mailshift-runbook.sh", .ssh_config = c->ssh_config,
 	                      .local = c->local, .fresh = c->fresh, .accept_new_host_key = c->accept_new_host_key,
-	                      .until = c->until };
+	                      .until = c->until, .skip = (const char *const *)c->skip, .nskip = c->nskip };
 
 	if (c->yes || c->dry_run || c->quiet || c->verbose) {
 		fprintf(stderr, "mailshift: --wizard asks at each step and shows everything: it takes no --yes, "
@@ -443,6 +493,8 @@ int cli_main(int argc, char **argv)
 	}
 	if (c.until && plan_find(&p, c.until) < 0)
 		rc = unknown_step(c.until, &p);
+	else if (bad_skip(&c, &p))
+		rc = CLI_USAGE;
 	else
 		rc = c.dry_run ? dry_run(&c, &p, &con) : run(&c, &p, &con);
 	console_close(&con);

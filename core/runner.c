@@ -402,6 +402,17 @@ static enum runner_result run_step(const struct plan_step *ps, size_t si, struct
 	return r;
 }
 
+/* 1 when the admin left step ps out of the plan (opts.skip). */
+static int left_out(const struct runner_opts *o, const struct plan_step *ps)
+{
+	size_t i;
+
+	for (i = 0; i < o->nskip; i++)
+		if (strcmp(o->skip[i], ps->step->id) == 0)
+			return 1;
+	return 0;
+}
+
 enum runner_result runner_run(const struct plan *p, struct transport *t, const struct runner_ui *ui,
                               const struct sink *sink, struct runbook *rb, struct journal *j,
                               const struct runner_opts *o, struct runner_report *rep)
@@ -422,14 +433,15 @@ enum runner_result runner_run(const struct plan *p, struct transport *t, const s
 		} else {
 			sink_emitf(sink, SINK_STEP, HOST_LOCAL, "[%zu/%zu] %s", si + 1, p->n, ps->step->title);
 			sink_emit(sink, SINK_WHY, HOST_LOCAL, ps->step->why);
-			c = runner_interrupted ? RUNNER_ABORT : ask_step(ui, o, ps, si, p->n);
+			c = runner_interrupted ? RUNNER_ABORT : left_out(o, ps) ? RUNNER_SKIP : ask_step(ui, o, ps, si, p->n);
 			rep->step = si;
 			rep->action = 0;
 			if (c == RUNNER_ABORT) {
 				r = RUNNER_REFUSED;
 			} else if (c == RUNNER_SKIP) {
 				journal_step(j, si, ps);
-				sink_emitf(sink, SINK_INFO, HOST_LOCAL, "skipped step %s", ps->step->id);
+				sink_emitf(sink, SINK_INFO, HOST_LOCAL, "skipped step %s%s", ps->step->id,
+				           left_out(o, ps) ? " (left out of the plan, as asked)" : "");
 				skip_rest(ps, si, 0, rb, j, rep);
 				journal_step_end(j, si, ps, "skipped");
 			} else {

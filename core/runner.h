@@ -58,6 +58,8 @@ struct runner_opts {
 	int dry_run;  /* run nothing; write the runbook as planned */
 	const struct journal_progress *resume; /* NULL, or where an earlier run stopped */
 	const char *until; /* NULL, or the id of the last step to run (RUNNER_PAUSED after it) */
+	const char *const *skip; /* ids of STEP_OPTIONAL steps the admin left out: skipped unasked */
+	size_t nskip;
 	/* Carries out a native action (core/plan.h) on its host: an exit
 	 * status.  NULL: native actions run their shell equivalent. */
 	int (*native)(void *ctx, enum native what, enum host on, struct transport *t, const struct sink *sink);

@@ -102,6 +102,7 @@ const struct step step_config = {
 	       "in carry_config are then put in place on the target (the target's own "
 	       "copy saved first, its owner and mode kept) and Postfix and Dovecot check "
 	       "their configuration; carry the rest of your edits by hand.",
+	.flags = STEP_OPTIONAL,
 	.applies = steps_is_iredmail,
 	.plan = plan_config,
 };

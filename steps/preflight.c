@@ -230,6 +230,7 @@ const struct step step_installer = {
 	       "(from the mirror, an archive, or the source's own installer tree), then "
 	       "retry the check until it passes. It changes nothing; a missing file is "
 	       "a warning, not a stop.",
+	.flags = STEP_OPTIONAL,
 	.applies = has_installer,
 	.plan = plan_installer,
 };

@@ -114,6 +114,7 @@ const struct step step_roundcube = {
 	       "the web server user (www-data) for the upgrade alone, puts back exactly "
 	       "the owners and modes that were there, and proves it: no file in the tree "
 	       "is world-writable and every saved owner and mode is back.",
+	.flags = STEP_OPTIONAL,
 	.applies = has_release,
 	.plan = plan_roundcube,
 };

@@ -152,9 +152,17 @@ static void figures(struct tui_report *rp, const char *journal)
 		    "table of source and target.");
 }
 
+/* A file's whole path (found again after the wizard has quit), or the
+ * path as given when it cannot be resolved. */
+static const char *full(const char *path, char *buf)
+{
+	return realpath(path, buf) ? buf : path;
+}
+
 static void build(struct tui *t, struct tui_report *rp)
 {
 	const struct tui_args *a = t->args;
+	char where[4][PATH_MAX];
 	char *text = NULL, err[512];
 	size_t len = 0;
 	FILE *f;
@@ -180,10 +188,10 @@ static void build(struct tui *t, struct tui_report *rp)
 	figures(rp, a->journal);
 	add(rp, TUI_NORMAL, "%s", "");
 	add(rp, TUI_BOLD, "Files");
-	add(rp, TUI_NORMAL, "  answers  %s", t->saved);
-	add(rp, TUI_NORMAL, "  runbook  %s", a->runbook);
-	add(rp, TUI_NORMAL, "  journal  %s", a->journal);
-	add(rp, TUI_NORMAL, "  log      %s", a->log);
+	add(rp, TUI_NORMAL, "  answers  %s", full(t->saved, where[0]));
+	add(rp, TUI_NORMAL, "  runbook  %s", full(a->runbook, where[1]));
+	add(rp, TUI_NORMAL, "  journal  %s", full(a->journal, where[2]));
+	add(rp, TUI_NORMAL, "  log      %s", full(a->log, where[3]));
 	add(rp, TUI_DIM, "Headless, the same run: mailshift --answers %s; the runbook replays it: bash %s --dry-run "
 	    "lists it.", t->saved, a->runbook);
 	add(rp, TUI_NORMAL, "%s", "");

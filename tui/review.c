@@ -62,6 +62,17 @@ static void actions(struct tui *t, const struct plan_step *ps)
 	tui_open_dialog(t, d, NULL);
 }
 
+/* Where step id is among the steps left out, or -1. */
+static int left_out(const struct tui *t, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < t->nskips; i++)
+		if (strcmp(t->skips[i], id) == 0)
+			return (int)i;
+	return -1;
+}
+
 static void draw(struct tui *t)
 {
 	struct tui_review *rv = t->rv;
@@ -105,7 +116,8 @@ static void draw(struct tui *t)
 			snprintf(est, sizeof est, "-");
 		snprintf(line, sizeof line, "%3d %-16s %-*.*s %9s %s%s", i + 1, p->steps[i].step->id, tw, tw,
 		         p->steps[i].step->title, est, dt ? "downtime" : "live",
-		         strcmp(t->pause, p->steps[i].step->id) ? "" : ", pause");
+		         left_out(t, p->steps[i].step->id) >= 0 ? ", left out"
+		         : strcmp(t->pause, p->steps[i].step->id) ? "" : ", pause");
 		y = 3 + i - rv->top;
 		if (i == rv->sel)
 			tui_draw_fill(y, 1, w - 2, tui_term_attr(TUI_SEL));
@@ -136,7 +148,7 @@ static void draw(struct tui *t)
 	if (rv->why_scroll + why_h < (int)l.n)
 		tui_draw_text(LINES - 2, w - 16, 13, " more: PgDn ", tui_term_attr(TUI_DIM));
 	tui_draw_lines_free(&l);
-	tui_draw_statusbar("Up/Down step  PgUp/PgDn why  Enter actions  p pause after  s start  Esc back  q quit", t->message,
+	tui_draw_statusbar("Up/Down step  Enter actions  p pause after  x leave out  s start  Esc back  q quit", t->message,
 	                   tui_term_attr(t->message_role));
 }
 
@@ -157,6 +169,25 @@ static void pause_after(struct tui *t, int i)
 		snprintf(t->pause, sizeof t->pause, "%s", id);
 		tui_say(t, TUI_OK, "Pauses after %s; starting again resumes at step %s (p again: no pause).", id,
 		        t->plan.steps[i + 1].step->id);
+	}
+}
+
+/* x: an optional step left out of the plan (the CLI's --skip), or back in. */
+static void leave_out(struct tui *t, int i)
+{
+	const struct step *st = t->plan.steps[i].step;
+	int k = left_out(t, st->id);
+
+	if (k >= 0) {
+		memmove(t->skips[k], t->skips[k + 1], (t->nskips - (size_t)k - 1) * sizeof t->skips[0]);
+		t->nskips--;
+		tui_say(t, TUI_OK, "Step %s is back in the plan.", st->id);
+	} else if (!(st->flags & STEP_OPTIONAL)) {
+		tui_say(t, TUI_WARN, "The migration needs step %s: it cannot be left out (its question still "
+		        "offers to skip it).", st->id);
+	} else if (t->nskips < sizeof t->skips / sizeof t->skips[0]) {
+		snprintf(t->skips[t->nskips++], sizeof t->skips[0], "%s", st->id);
+		tui_say(t, TUI_OK, "Step %s is left out: the run skips it without asking (x again: back in).", st->id);
 	}
 }
 
@@ -183,6 +214,9 @@ static void key(struct tui *t, int k)
 	case 'p': case 'P':
 		pause_after(t, rv->sel);
 		break;
+	case 'x': case 'X':
+		leave_out(t, rv->sel);
+		break;
 	case 's': case 'S':
 		tui_start_run(t);
 		break;
@@ -198,7 +232,8 @@ static void key(struct tui *t, int k)
 		            "in the last run that finished it, from the journal (a rehearsal against a copy gives "
 		            "real figures). Before each step the run shows its why and exact commands and asks; "
 		            "actions that delete or overwrite ask again, by typing yes. p on a step makes the run "
-		            "pause after it (the bulk copy days ahead, say; starting again resumes there). s starts; "
+		            "pause after it (the bulk copy days ahead, say; starting again resumes there); x leaves an "
+		            "optional step out (the installer check, the Roundcube upgrade, the configuration). s starts; "
 		            "Esc goes back to the answers.");
 		break;
 	default:
@@ -212,14 +247,28 @@ static const struct tui_screen screen = { draw, key, NULL };
 void tui_review_open(struct tui *t)
 {
 	char err[256];
+	int first;
 
 	if (!t->rv)
 		t->rv = xcalloc(1, sizeof *t->rv);
 	free_times(t->rv);
 	t->rv->have_times = journal_times(t->args->journal, &t->rv->times, &t->rv->ntimes, err, sizeof err) == 0;
-	if (t->args->until && !t->until_seen) { /* --until: the first plan shown takes it */
+	first = !t->until_seen;
+	t->until_seen = 1;
+	if (first) { /* --skip: the first plan shown takes them */
+		size_t k;
+		for (k = 0; k < t->args->nskip; k++) {
+			int i = plan_find(&t->plan, t->args->skip[k]);
+			if (i < 0 || !(t->plan.steps[i].step->flags & STEP_OPTIONAL))
+				tui_message(t, TUI_ERR, "Not a step to leave out", "--skip names a step this plan does "
+				            "not have, or one the migration needs; it stays in. Optional steps are left "
+				            "out with x in the list.");
+			else if (left_out(t, t->args->skip[k]) < 0)
+				leave_out(t, i);
+		}
+	}
+	if (t->args->until && first) { /* --until: the first plan shown takes it */
 		int i = plan_find(&t->plan, t->args->until);
-		t->until_seen = 1;
 		if (i < 0)
 			tui_message(t, TUI_ERR, "No such step", "--until names a step this plan does not have; the run "
 			            "will not pause. Choose one with p in the list.");

@@ -123,7 +123,10 @@ void tui_start_run(struct tui *t)
 
 	t->session = (struct session){ .plan = p, .journal = a->journal, .runbook = a->runbook, .log = a->log,
 	                               .local = a->local, .fresh = a->fresh,
-	                               .opts = { .until = t->pause[0] ? t->pause : NULL } };
+	                               .opts = { .until = t->pause[0] ? t->pause : NULL, .skip = t->skip_ptrs,
+	                                         .nskip = t->nskips } };
+	for (size_t i = 0; i < t->nskips; i++)
+		t->skip_ptrs[i] = t->skips[i];
 	switch (session_where(&t->session, err, sizeof err)) {
 	case SESSION_FROM_START:
 		begin(t);

@@ -15,6 +15,8 @@ struct tui_args {
 	int fresh;               /* --fresh: ignore the journal's progress */
 	int accept_new_host_key;
 	const char *until;       /* --until STEP: the pause point the review starts with, or NULL */
+	const char *const *skip; /* --skip STEP...: optional steps the review starts with left out */
+	size_t nskip;
 };
 
 /* Runs the wizard on the terminal (stdin and stdout must be one).  Returns

@@ -208,5 +208,23 @@ else
     bash -c "grep -A1 -x 'checklist' report | grep -qx '  pending    cutover: point the MX at the new server'"
 fi
 
+# --- --skip: an optional step left out of the plan ------------------------------
+s=(--answers "$ex" --local --journal s.journal --runbook s.sh --log s.log)
+"$ms" "${s[@]}" --yes --skip nosuch >out 2>err; rc=$?
+check "--skip an unknown step exits 2 ($rc)" test "$rc" = 2
+check "and names the steps that may be left out" \
+  grep -qx 'mailshift: --skip nosuch: no such step in this plan; the steps this plan may leave out are: installer roundcube config' err
+"$ms" "${s[@]}" --yes --skip verify >out 2>err; rc=$?
+check "--skip a step the migration needs exits 2 ($rc)" \
+  bash -c "[ $rc = 2 ] && grep -q '^mailshift: --skip verify: the migration needs this step;' err"
+check "--skip refused writes nothing" test ! -e s.journal -a ! -e s.sh -a ! -e s.log
+"$ms" --answers "$ex" --dry-run --skip roundcube --skip config --runbook s.sh >out 2>err; rc=$?
+check "--skip roundcube --skip config with --dry-run exits 0 ($rc)" test "$rc" = 0
+check "the dry run lists roundcube and config as left out" \
+  bash -c "grep -qE '^   4\. roundcube +Upgrade Roundcube on the source  \[left out\]$' out && grep -q '^   7\. config .*\[left out\]$' out && ! grep -q 'installer.*left out' out"
+check "the plan's runbook has the Roundcube upgrade as skipped, not to run" \
+  bash -c "! grep -q '^  on_source .*installto.sh' s.sh && grep -q 'installto.sh' s.sh"
+check "help lists --skip" bash -c "'$ms' --help | grep -q '^      --skip STEP      leave an optional step out'"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -44,7 +44,7 @@ snap() { # NAME: the screen as PNG into $shots (when asked)
 # Answers the run's questions until the screen shows TEXT: a step is run
 # (y), a DESTRUCTIVE action confirmed by typing yes, a checklist item done
 # (d, the first) or left for later (l).  A failure dialog ends the drive.
-checklist_seen=0 advisories=0 hostkeys=0 hostkey_screen= found_screen=
+checklist_seen=0 advisories=0 hostkeys=0 hostkey_screen= found_screen= progress_screen=
 drive() { # TEXT SECONDS
   local s i
   for ((i = 0; i < $2 * 10; i++)); do
@@ -63,6 +63,8 @@ drive() { # TEXT SECONDS
     elif grep -qF 'The authenticity of host' <<<"$s"; then
       hostkeys=$((hostkeys + 1)); hostkey_screen=$s
       snap hostkey; send y; wait_gone 'The authenticity of host' 10
+    elif [ -z "$progress_screen" ] && grep -qE '\[[#-]+\] +[0-9]+%  .*/s' <<<"$s"; then
+      progress_screen=$s; snap progress
     elif grep -qF 'What pre-flight found' <<<"$s" && grep -qF 'Enter continues' <<<"$s"; then
       found_screen=$s; snap found; send Enter; wait_gone 'Enter continues' 5
     elif grep -qF 'y run this step' <<<"$s"; then
@@ -105,6 +107,10 @@ if ! "$lab/up" "$scenario" > "$work/up.log" 2>&1; then
 fi
 "$lab/verify" source > "$work/source.inv" 2>&1
 answers="$work/answers.conf"
+# 400 MB the bulk copy takes a few seconds over: its progress is on screen
+# (a file outside the maildirs, as an admin's backup there: no message)
+"$lab/ssh" source 'head -c 400M /dev/urandom > /var/vmail/vmail1/mailshift-lab-big.bin &&
+  chown vmail:vmail /var/vmail/vmail1/mailshift-lab-big.bin' </dev/null
 # the target's host keys only: the source's is asked about
 src_ip=$(sed -n 's/^host *= *//p' "$lab/run/answers.conf" | head -n 1) # [source] comes first
 grep -v -e "^$src_ip " -e '^source[, ]' "$lab/run/known_hosts" > "$work/known_hosts"
@@ -135,13 +141,16 @@ check "with one of the source's real SHA256 fingerprints" \
   bash -c 'for f in $1; do grep -qF -- "$f" <<<"$2" && exit 0; done; exit 1' _ "$fps" "$hostkey_screen"
 check "accepted, the source's key is recorded in the answers' known_hosts" grep -q "^$src_ip " "$work/known_hosts"
 check "the run reaches the bulk copy" drive "Step 5 of 17" 180
+check "the run goes through the bulk copy" drive "Step 6 of 17" 300
+check "the bulk copy showed its progress: a bar, percent, bytes, rate" \
+  bash -c 'grep -qE "\[[#-]+\] +[0-9]+%  [0-9.]+ [kMG]?B  [0-9.]+ [kMG]?B/s" <<<"$1"' _ "$progress_screen"
 
 # a resize in the middle of the run: too small, then whole again
 T resize-window -t w -x 60 -y 20
 expect "at 60x20 the wizard says the terminal is too small" "terminal too small" 10
 snap too-small
 T resize-window -t w -x 100 -y 30
-expect "back at 100x30 the step's confirmation is whole again" "Step 5 of 17" 10
+expect "back at 100x30 the step's confirmation is whole again" "Step 6 of 17" 10
 check "the resized screen has its frame and its key line" \
   bash -c "T() { tmux -L '$sock' -f /dev/null \"\$@\"; }; T capture-pane -t w -p | grep -q 'y run this step' && T capture-pane -t w -p | grep -q '^└'"
 

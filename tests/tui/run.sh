@@ -125,9 +125,9 @@ check "retry runs the action again" wait_count 2 '^end\t[0-9.]+\t0\t0\tfailed\t1
 expect "and it fails again" "Step preflight failed on the source (exit 1)"
 send a
 expect "abort shows the report" "The run failed at step preflight (exit 1)"
-expect "the report names the journal" "journal  j1"
-expect "the log" "log      l1"
-expect "the runbook" "runbook  rb1.sh"
+expect "the report names the journal, its whole path" "journal  $work/j1"
+expect "the log" "log      $work/l1"
+expect "the runbook" "runbook  $work/rb1.sh"
 expect "and the per-step times from the journal" "preflight             0:00:0"
 expect "and the downtime window" "downtime window"
 send l
@@ -365,5 +365,19 @@ check "no step is marked to pause then" bash -c "! { tmux -L $sock -f /dev/null 
 send q; wait_for "Quit mailshift?" 5; send q; wait_for '$' 10
 "$ms" --wizard --yes </dev/null >out10 2>err10; rc=$?
 check "--wizard still refuses --yes (exit $rc)" bash -c "[ $rc = 2 ] && grep -q 'it takes no --yes, --dry-run, --quiet or --verbose' err10"
+
+# --- optional steps left out: x in the plan, or --skip ------------------------------
+start
+run_line "clear; $ms --wizard --answers $ex --local --skip roundcube --journal j11 --runbook rb11.sh --log l11"
+to_plan "skip" "$work/skip.conf"
+check "--skip roundcube marks it left out in the plan" screen_has '^│ +4 roundcube .* live, left out +│'
+send Down; send Down; send x
+expect "x on the installer check leaves it out too" "Step installer is left out"
+check "the installer row is marked" screen_has '^│ +3 installer .* live, left out +│'
+send x
+expect "x again puts it back" "Step installer is back in the plan"
+send Home; send x
+expect "the migration's own steps cannot be left out" "The migration needs step preflight"
+send q; wait_for "Quit mailshift?" 5; send q; wait_for '$' 10
 
 tui_end

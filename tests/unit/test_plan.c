@@ -77,11 +77,16 @@ static void test_mariadb(void **state)
 	free(t);
 	assert_true(p.steps[plan_find(&p, "stop-services")].step->flags & STEP_DOWNTIME);
 	assert_false(p.steps[plan_find(&p, "mailstore-bulk")].step->flags & STEP_DOWNTIME);
-	{ /* figures are journaled from pre-flight and verify only */
+	{ /* figures are journaled from pre-flight and verify only; only the
+	   * installer check, Roundcube and the configuration may be left out */
 		size_t k;
-		for (k = 0; k < p.n; k++)
+		for (k = 0; k < p.n; k++) {
+			const char *id = p.steps[k].step->id;
 			assert_int_equal(!!(p.steps[k].step->flags & STEP_FIGURES),
-			                 !strcmp(p.steps[k].step->id, "preflight") || !strcmp(p.steps[k].step->id, "verify"));
+			                 !strcmp(id, "preflight") || !strcmp(id, "verify"));
+			assert_int_equal(!!(p.steps[k].step->flags & STEP_OPTIONAL),
+			                 !strcmp(id, "installer") || !strcmp(id, "roundcube") || !strcmp(id, "config"));
+		}
 	}
 	plan_free(&p);
 	answers_free(&a);

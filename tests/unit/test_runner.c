@@ -771,6 +771,35 @@ static void test_records_not_regular(void **state)
 	teardown(&w);
 }
 
+/* A step the admin left out of the plan (opts.skip) is skipped without
+ * its question; the others run; the journal says skipped. */
+static void test_left_out(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0, 0 };
+	static const char *const skip[] = { "first-step" };
+	struct runner_opts o = { .skip = skip, .nskip = 1 };
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256], *text;
+	struct journal *j;
+	(void)state;
+
+	setup(&w, "gg", st, 3);
+	j = journal_open(jp, &w.p, 0, err, sizeof err);
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(journal_close(j), 0);
+	assert_int_equal(w.f.calls, 3);       /* the second step's three actions only */
+	assert_int_equal(w.ad.asked, 2);      /* its question and its destructive action: none for the first */
+	assert_null(strstr(buf_cstr(&w.f.log), "echo one"));
+	assert_non_null(strstr(buf_cstr(&w.seen.text), "skipped step first-step (left out of the plan, as asked)"));
+	text = tu_read(jp);
+	assert_non_null(strstr(text, "\tfirst-step\tskipped\n"));
+	free(text);
+	teardown(&w);
+	tu_rmrf(dir);
+	free(jp);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -791,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_until),
 		cmocka_unit_test(test_rows_recorded),
 		cmocka_unit_test(test_records_full),
+		cmocka_unit_test(test_left_out),
 		cmocka_unit_test(test_records_not_regular),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
