@@ -51,19 +51,34 @@ static int checklist(const struct journal_record *rec, size_t n, FILE *out, int 
 	return listed;
 }
 
+/* journal_read(), where a missing journal is an error too: 0, or -1
+ * with the message in err and nothing to free. */
+static int read_existing(const char *path, struct journal_record **rec, size_t *n, char **text, char *err,
+                         size_t errlen)
+{
+	int rc = journal_read(path, rec, n, text, err, errlen);
+
+	if (rc > 0)
+		snprintf(err, errlen, "%s: no such journal", path);
+	if (rc == 0)
+		return 0;
+	free(*rec);
+	free(*text);
+	*rec = NULL;
+	*text = NULL;
+	return -1;
+}
+
 int journal_checklist(const char *path, FILE *out, int pending_only, char *err, size_t errlen)
 {
 	struct journal_record *rec;
 	size_t n;
 	char *text;
-	int rc = journal_read(path, &rec, &n, &text, err, errlen);
+	int rc;
 
-	if (rc > 0)
-		snprintf(err, errlen, "%s: no such journal", path);
-	if (rc == 0)
-		rc = checklist(rec, n, out, pending_only);
-	else
-		rc = -1;
+	if (read_existing(path, &rec, &n, &text, err, errlen) < 0)
+		return -1;
+	rc = checklist(rec, n, out, pending_only);
 	free(rec);
 	free(text);
 	return rc;
@@ -141,16 +156,11 @@ int journal_times(const char *path, struct journal_time **out, size_t *count, ch
 	struct times t;
 	size_t n, k;
 	char *text;
-	int rc = journal_read(path, &rec, &n, &text, err, errlen);
 
 	*out = NULL;
 	*count = 0;
-	if (rc > 0)
-		snprintf(err, errlen, "%s: no such journal", path);
-	if (rc != 0) {
-		free(text);
+	if (read_existing(path, &rec, &n, &text, err, errlen) < 0)
 		return -1;
-	}
 	step_times(rec, n, &t);
 	*out = xcalloc(t.n ? t.n : 1, sizeof **out);
 	for (k = 0; k < t.n; k++)
@@ -206,15 +216,13 @@ int journal_figures(const char *path, struct figures *out, char *err, size_t err
 	struct journal_record *rec;
 	size_t n;
 	char *text;
-	int rc = journal_read(path, &rec, &n, &text, err, errlen);
 
-	if (rc > 0)
-		snprintf(err, errlen, "%s: no such journal", path);
-	if (rc == 0)
-		figures_of(rec, n, out);
+	if (read_existing(path, &rec, &n, &text, err, errlen) < 0)
+		return -1;
+	figures_of(rec, n, out);
 	free(rec);
 	free(text);
-	return rc == 0 ? 0 : -1;
+	return 0;
 }
 
 int journal_report(const char *path, FILE *out, char *err, size_t errlen)
@@ -231,15 +239,10 @@ int journal_report_parts(const char *path, FILE *out, unsigned parts, char *err,
 	size_t n, k;
 	double total = 0, down = 0;
 	char *text, t[32];
-	int rc, ndown = 0;
+	int ndown = 0;
 
-	rc = journal_read(path, &rec, &n, &text, err, errlen);
-	if (rc > 0)
-		snprintf(err, errlen, "%s: no such journal", path);
-	if (rc != 0) {
-		free(text);
+	if (read_existing(path, &rec, &n, &text, err, errlen) < 0)
 		return -1;
-	}
 	step_times(rec, n, &tm);
 	st = tm.st;
 	if (parts & JOURNAL_REPORT_TIMES) {
