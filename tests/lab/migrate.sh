@@ -104,7 +104,13 @@ for sc in "${scenarios[@]}"; do
   if ! "$lab/up" "$sc" > "$work/up.$sc" 2>&1; then
     bad "$sc: lab/up"; tail -n 20 "$work/up.$sc" | sed 's/^/     /'; continue
   fi
-  # the read-only probes, on this scenario's fresh lab (tests/lab/probe.sh)
+  # the lab's own checks (tests/lab/run.sh: logins, counts, delivery) and the
+  # read-only probes (tests/lab/probe.sh), on this scenario's fresh lab
+  "$top/tests/lab/run.sh" --here "$sc" > "$work/labcheck.$sc" 2>&1
+  sed -n 's/^ok   - /ok   lab: /p; s/^FAIL - /FAIL lab: /p' "$work/labcheck.$sc"
+  if [[ $(tail -n 1 "$work/labcheck.$sc") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+    passed=$((passed + BASH_REMATCH[1])) failed=$((failed + BASH_REMATCH[2]))
+  else bad "$sc: tests/lab/run.sh did not finish"; tail -n 20 "$work/labcheck.$sc" | sed 's/^/     /'; fi
   "$top/tests/lab/probe.sh" --here "$sc" > "$work/probe.$sc" 2>&1
   sed -n 's/^\(ok  \|FAIL\) /&probe: /p; /^     /p' "$work/probe.$sc"
   if [[ $(tail -n 1 "$work/probe.$sc") =~ ^probe:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
