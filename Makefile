@@ -30,7 +30,10 @@ endif
 
 # Everything but main.c goes into a static library the tests link against.
 LIB_SRC := $(wildcard core/*.c steps/*.c backends/*.c tui/*.c)
-LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=build/%.o) build/gen/steps_sh.o
+# The shell and awk the steps run, embedded at build time (steps/sh.h).
+SH_FRAGMENTS := $(wildcard steps/sh/*.sh steps/sh/*.awk)
+SH_EMBED := $(filter-out steps/sh/embed.sh,$(SH_FRAGMENTS))
 MAIN_OBJ := build/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
@@ -44,6 +47,15 @@ mailshift: $(MAIN_OBJ) build/libmailshift.a
 build/libmailshift.a: $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+build/gen/steps_sh.c: $(SH_EMBED) steps/sh/embed.sh
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)bash steps/sh/embed.sh $(SH_EMBED) > $@.tmp && mv $@.tmp $@
+
+build/gen/steps_sh.o: build/gen/steps_sh.c
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/%.o: %.c
 	@mkdir -p $(dir $@)

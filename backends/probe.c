@@ -35,6 +35,37 @@ void inventory_free(struct inventory *inv)
 	list_free(&inv->domains);
 }
 
+/* 1 when the first len bytes of name are one word of the list words. */
+static int in_words(const char *words, const char *name, size_t len)
+{
+	const char *w = words;
+
+	while (*w) {
+		size_t n = strcspn(w, " ");
+		if (n == len && !strncmp(w, name, len))
+			return 1;
+		w += n;
+		w += strspn(w, " ");
+	}
+	return 0;
+}
+
+void inventory_keep_databases(struct inventory *inv, const char *dbs)
+{
+	struct inv_list *l = &inv->tables;
+	size_t i, k = 0;
+
+	for (i = 0; i < l->n; i++) {
+		if (in_words(dbs, l->v[i].name, strcspn(l->v[i].name, "."))) {
+			l->v[k++] = l->v[i];
+		} else {
+			free(l->v[i].name);
+			free(l->v[i].text);
+		}
+	}
+	l->n = k;
+}
+
 static int item_cmp(const void *a, const void *b)
 {
 	const struct inv_item *x = a, *y = b;

@@ -53,6 +53,13 @@ int probe_run(struct transport *t, enum host h, enum backend b, struct inventory
               size_t errlen);
 
 void inventory_free(struct inventory *inv);
+
+/* The databases a migration moves, where a server has them: what verify
+ * compares (mailshift's own comparison and the runbook's shell alike; the
+ * databases and accounts steps move them).  A word list. */
+#define PROBE_MAIL_DATABASES "vmail amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban"
+/* Drops the tables of every database not in dbs (a word list, as above). */
+void inventory_keep_databases(struct inventory *inv, const char *dbs);
 /* Sorts every list (C order), as probe_run leaves it. */
 void inventory_sort(struct inventory *inv);
 /* Sorted, stable lines that diff well:

@@ -20,8 +20,14 @@ static const struct label {
 	{ "roundcube", "Roundcube", 0 },
 	{ "accounts", "mailboxes (accounts)", 0 },
 	{ "domains", "mail domains", 0 },
+	{ "resolved", "accounts Dovecot resolves", 0 },
+	{ "unresolved", "accounts it cannot resolve", 0 },
+	{ "roots", "storage roots", 0 },
+	{ "census", "accounts in the census", 0 },
+	{ "folders", "folders", 0 },
 	{ "messages", "messages", 0 },
 	{ "bytes", "bytes", 0 },
+	{ "differ", "accounts that differ", 0 },
 	{ "du", "mail on disk", 0 },
 	{ "room", "room for the mail", 0 },
 	{ "databases", "databases", 0 },
@@ -30,6 +36,7 @@ static const struct label {
 	{ "ldap", "LDAP entries", 0 },
 	{ "dkim", "DKIM keys", 0 },
 	{ "owners", "owners and modes", 0 },
+	{ "dkim-owners", "DKIM key owners", 0 },
 };
 #define NLABELS (sizeof labels / sizeof *labels)
 
@@ -87,9 +94,51 @@ int figures_parse(const char *line, struct figure *f)
 	return 1;
 }
 
+static void printable(char *out, size_t n, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && text[i]; i++)
+		out[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+	out[i] = '\0';
+}
+
+int figures_note_parse(const char *line, char *out, size_t n)
+{
+	static const char prefix[] = FIGURES_NOTE_PREFIX " ";
+
+	if (strncmp(line, prefix, sizeof prefix - 1) || !line[sizeof prefix - 1])
+		return 0;
+	printable(out, n, line + sizeof prefix - 1);
+	return 1;
+}
+
+void figures_note(struct figures *fs, const char *step, const char *text)
+{
+	struct figure_note *nt;
+
+	fs->note = xgrow(fs->note, &fs->capnote, fs->nnote + 1, sizeof *fs->note);
+	nt = &fs->note[fs->nnote++];
+	printable(nt->step, sizeof nt->step, step);
+	printable(nt->text, sizeof nt->text, text);
+}
+
+static void drop_notes(struct figures *fs, const char *step)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < fs->nnote; i++)
+		if (strcmp(fs->note[i].step, step))
+			fs->note[k++] = fs->note[i];
+	fs->nnote = k;
+}
+
 void figures_set(struct figures *fs, const struct figure *f)
 {
 	size_t i;
+
+	if (!strcmp(f->key, "differ"))
+		drop_notes(fs, f->step);
 
 	for (i = 0; i < fs->n; i++)
 		if (!strcmp(fs->v[i].step, f->step) && !strcmp(fs->v[i].key, f->key)) {
@@ -108,11 +157,13 @@ void figures_set(struct figures *fs, const struct figure *f)
 void figures_clear(struct figures *fs)
 {
 	fs->n = 0;
+	fs->nnote = 0;
 }
 
 void figures_free(struct figures *fs)
 {
 	free(fs->v);
+	free(fs->note);
 	memset(fs, 0, sizeof *fs);
 }
 
@@ -192,7 +243,7 @@ static void show(char *out, size_t n, const char *key, const char *v)
 		for (b /= 1000; b >= 999.95 && u + 1 < sizeof unit / sizeof *unit; b /= 1000)
 			u++;
 		snprintf(out, n, "%.1f %s", b, unit[u]);
-	} else if (!strcmp(key, "owners") && digits(v)) {
+	} else if ((!strcmp(key, "owners") || !strcmp(key, "dkim-owners")) && digits(v)) {
 		if (strspn(v, "0") == strlen(v))
 			snprintf(out, n, "ok");
 		else
@@ -260,6 +311,9 @@ int figures_print(struct figures *fs, FILE *out)
 			fprintf(out, "  %d of %d figures differ\n", d, a);
 		else if (a)
 			fprintf(out, "  all %d figures are the same\n", a);
+		for (n = 0, a = 0; n < fs->nnote; n++)
+			if (!strcmp(fs->note[n].step, fs->v[i].step))
+				fprintf(out, "%s  %s\n", a++ ? "" : "  what differs (the first accounts):\n", fs->note[n].text);
 		differ += d;
 	}
 	return differ;

@@ -18,12 +18,16 @@
  * Known keys, in the order the table shows them (any other key is shown
  * by its id after them, its figures as they are):
  *   iredmail (release), backend, vmail-ids, dovecot, roundcube (versions),
- *   accounts (mailboxes), domains, messages, bytes (shown as kB/MB/GB),
+ *   accounts (mailboxes), domains,
+ *   resolved, unresolved, roots (pre-flight's discovery: the accounts the
+ *   source's Dovecot resolves and does not, the storage roots),
+ *   census (accounts), folders, messages, bytes (shown as kB/MB/GB),
+ *   differ (accounts whose census differs; the source's figure is 0),
  *   du (the mail's disk usage, du -B1: more than the files' bytes),
  *   room (the target's room for the mail, as bytes),
  *   databases, tables, rows, ldap (entries), dkim (keys),
- *   owners (paths with a wrong owner or mode: 0 is shown "ok"; the
- *   source's figure is what the target must show, 0)
+ *   owners, dkim-owners (paths, keys with a wrong owner or mode: 0 is
+ *   shown "ok"; the source's figure is what the target must show, 0)
  *
  * struct figures owns its array; release it with figures_free(). */
 #ifndef MAILSHIFT_FIGURES_H
@@ -40,18 +44,43 @@ struct figure {
 	char key[FIGURES_WORD], source[FIGURES_WORD], target[FIGURES_WORD];
 };
 
+/* What differs, in words: a verify action may also print
+ *   verify-note TEXT
+ * (the census's accounts that differ, with what differs: the first 20);
+ * the runner journals each line, and the report lists a step's notes under
+ * its table.  TEXT names accounts and folders of the source: it is kept as
+ * printable ASCII (anything else becomes '?'), at most FIGURES_NOTE - 1
+ * bytes.  A step's notes are those recorded since its last "differ" figure
+ * (the count they belong to). */
+#define FIGURES_NOTE_PREFIX "verify-note"
+#define FIGURES_NOTE 240
+
+struct figure_note {
+	char step[FIGURES_WORD];
+	char text[FIGURES_NOTE];
+};
+
 struct figures {
 	struct figure *v;
 	size_t n, cap;
+	struct figure_note *note;
+	size_t nnote, capnote;
 };
 
 /* 1 when line is "verify-row KEY SOURCE TARGET" (f filled, its step
  * empty), else 0 (f untouched). */
 int figures_parse(const char *line, struct figure *f);
+/* 1 when line is "verify-note TEXT": TEXT, made printable, into out (n
+ * bytes, at least 1), else 0. */
+int figures_note_parse(const char *line, char *out, size_t n);
+/* Records a note of step (its text made printable and cut as above). */
+void figures_note(struct figures *fs, const char *step, const char *text);
+
 /* 1 when s is a valid word (a key when key is set, else a figure). */
 int figures_word(const char *s, int key);
 /* Records f: replaces the figure of the same step and key (a retried or
- * resumed action counted again), else appends.  f must be valid. */
+ * resumed action counted again), else appends.  f must be valid.  A
+ * "differ" figure drops the step's notes (a new count, new notes). */
 void figures_set(struct figures *fs, const struct figure *f);
 void figures_clear(struct figures *fs);
 void figures_free(struct figures *fs);

@@ -156,6 +156,11 @@ void journal_row(struct journal *j, size_t si, const struct plan_step *ps, const
 	put(j, "row\t%.3f\t%zu\t%s\t%s\t%s\t%s\n", now(), si, ps->step->id, f->key, f->source, f->target);
 }
 
+void journal_note(struct journal *j, size_t si, const struct plan_step *ps, const char *text)
+{
+	put(j, "note\t%.3f\t%zu\t%s\t%s\n", now(), si, ps->step->id, text);
+}
+
 void journal_step_end(struct journal *j, size_t si, const struct plan_step *ps, const char *outcome)
 {
 	put(j, "stepend\t%.3f\t%zu\t%s\t%s\n", now(), si, ps->step->id, outcome);

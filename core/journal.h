@@ -19,6 +19,9 @@
  *                                core/figures.h): what step ID counted on
  *                                each side; the last one of a step and key
  *                                counts, a fresh run voids the earlier ones
+ *   note T STEP ID TEXT          what a step's figures mean in words (a
+ *                                "verify-note" line, core/figures.h): the
+ *                                accounts the census found different
  *   stepend T STEP ID OUTCOME    done | partial | skipped | failed | refused |
  *                                interrupted
  *   finish T OUTCOME             done | failed | refused | paused ("paused":
@@ -60,6 +63,8 @@ void journal_checklist_end(struct journal *j, size_t si, size_t ai, const struct
 /* A figure of the verification table that step si counted (f valid, as
  * figures_parse leaves it; its step is taken from ps). */
 void journal_row(struct journal *j, size_t si, const struct plan_step *ps, const struct figure *f);
+/* A note of step si (text printable, as figures_note_parse leaves it). */
+void journal_note(struct journal *j, size_t si, const struct plan_step *ps, const char *text);
 void journal_step_end(struct journal *j, size_t si, const struct plan_step *ps, const char *outcome);
 void journal_finish(struct journal *j, const char *outcome);
 /* 0, or -1 when a write failed at any point (the journal is then unreliable). */

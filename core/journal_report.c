@@ -188,8 +188,9 @@ void journal_hms(char *out, size_t n, double secs)
 	snprintf(out, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 }
 
-/* The figures in rec: each (step, key) as last recorded; a fresh run
- * voids the earlier ones.  A row with a malformed word is left out. */
+/* The figures in rec: each (step, key) as last recorded, and the notes; a
+ * fresh run voids the earlier ones.  A row with a malformed word is left
+ * out. */
 static void figures_of(const struct journal_record *rec, size_t n, struct figures *fs)
 {
 	struct figure f;
@@ -206,6 +207,8 @@ static void figures_of(const struct journal_record *rec, size_t n, struct figure
 			memcpy(f.source, r->f[5], strlen(r->f[5]) + 1);
 			memcpy(f.target, r->f[6], strlen(r->f[6]) + 1);
 			figures_set(fs, &f);
+		} else if (journal_want(r, "note", 5) && figures_word(r->f[3], 1)) {
+			figures_note(fs, r->f[3], r->f[4]);
 		}
 	}
 	figures_sort(fs);

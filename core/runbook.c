@@ -62,9 +62,9 @@ static void ssh_array(FILE *f, const char *name, const struct endpoint *e)
 static const char helpers[] =
 	"# Every action runs after this line, as mailshift ran it.\n"
 	"PREAMBLE='" PLAN_PREAMBLE "'\n"
-	"DRY_RUN=0 YES=0 FROM='' ONLY=''\n"
+	"DRY_RUN=0 YES=0 FROM='' ONLY='' UNTIL=''\n"
 	"usage() {\n"
-	"  echo \"usage: $0 [--dry-run] [--yes] [--from STEP | --only STEP]\"\n"
+	"  echo \"usage: $0 [--dry-run] [--yes] [--from STEP] [--until STEP | --only STEP]\"\n"
 	"  echo \"steps: ${STEPS[*]}\"\n"
 	"}\n"
 	"\n"
@@ -129,6 +129,7 @@ static const char main_text[] =
 	"    --yes) YES=1 ;;\n"
 	"    --from) FROM=${2:?--from needs a step}; shift ;;\n"
 	"    --only) ONLY=${2:?--only needs a step}; shift ;;\n"
+	"    --until) UNTIL=${2:?--until needs a step}; shift ;;\n"
 	"    -h|--help) usage; exit 0 ;;\n"
 	"    *) usage >&2; exit 2 ;;\n"
 	"  esac\n"
@@ -136,7 +137,7 @@ static const char main_text[] =
 	"done\n"
 	"\n"
 	"known() { local s; for s in \"${STEPS[@]}\"; do [ \"$s\" = \"$1\" ] && return 0; done; return 1; }\n"
-	"for s in \"$FROM\" \"$ONLY\"; do\n"
+	"for s in \"$FROM\" \"$ONLY\" \"$UNTIL\"; do\n"
 	"  [ -z \"$s\" ] || known \"$s\" || { echo \"no step $s; steps: ${STEPS[*]}\" >&2; exit 2; }\n"
 	"done\n"
 	"\n"
@@ -159,6 +160,7 @@ static const char main_text[] =
 	"    done\n"
 	"  fi\n"
 	"  \"step_${s//-/_}\"\n"
+	"  if [ \"$s\" = \"$UNTIL\" ]; then echo \"stopped after step $s (--until): --from the next step resumes\"; break; fi\n"
 	"done\n";
 
 struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run,
@@ -194,8 +196,9 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	rb->dry_run = dry_run;
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", gmtime(&t));
 	fprintf(rb->f, "#!/usr/bin/env bash\n"
-	        "# The single-quoted commands are meant to expand on the servers:\n"
-	        "# shellcheck disable=SC2016\n"
+	        "# The single-quoted commands are meant to expand on the servers, and the\n"
+	        "# quotes inside them are nested on purpose (the one quoting helper):\n"
+	        "# shellcheck disable=SC2016,SC1003\n"
 	        "#\n"
 	        "# mailshift runbook: %s %s@%s -> %s %s@%s\n"
 	        "# Written by mailshift %s on %s%s.\n"
@@ -203,6 +206,7 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	        "# Replays the migration step by step:\n"
 	        "#   bash %s --dry-run     print every command, run nothing\n"
 	        "#   bash %s --from STEP   start at STEP;  --only STEP: just that one\n"
+	        "#   bash %s --until STEP  stop after STEP (e.g. the bulk copy, days ahead)\n"
 	        "#   bash %s --yes         no questions (destructive actions included;\n"
 	        "#                         checklist items are left pending)\n"
 	        "# No secret is written here: credentials stay on the servers\n"
@@ -212,7 +216,7 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	        answers_endpoint_kind(&a->source), a->source.user, a->source.host,
 	        answers_endpoint_kind(&a->target), a->target.user, a->target.host,
 	        MAILSHIFT_VERSION, stamp, dry_run ? " (dry run: the plan, nothing ran)" : " while it ran",
-	        base, base, base);
+	        base, base, base, base);
 	ssh_array(rb->f, "SOURCE_SSH", &a->source);
 	ssh_array(rb->f, "TARGET_SSH", &a->target);
 	fputc('\n', rb->f);

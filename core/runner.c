@@ -138,8 +138,12 @@ static void rows_emit(void *ctx, enum sink_kind kind, enum host host, const char
 	struct rows *r = ctx;
 	struct figure f;
 
+	char note[FIGURES_NOTE];
+
 	if (kind == SINK_OUT && (r->ps->step->flags & STEP_FIGURES) && figures_parse(text, &f))
 		journal_row(r->j, r->si, r->ps, &f);
+	else if (kind == SINK_OUT && (r->ps->step->flags & STEP_FIGURES) && figures_note_parse(text, note, sizeof note))
+		journal_note(r->j, r->si, r->ps, note);
 	sink_emit(r->to, kind, host, text);
 }
 

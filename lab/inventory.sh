@@ -8,7 +8,8 @@ cd /
 [ -f /etc/iredmail-release ] && echo "release $(head -n1 /etc/iredmail-release)"
 
 # Owners and modes of key paths.
-paths=(/var/vmail /var/vmail/vmail1 /var/vmail/sieve /var/vmail/public /var/lib/dkim
+paths=(/var/vmail /var/vmail/vmail1 /var/vmail/vmail2 /srv/mail /srv/mail/vmail1 /var/vmail/mlmmj
+       /var/vmail/sieve /var/vmail/public /var/lib/dkim
        /var/lib/dkim/*.pem /opt/www/roundcubemail /opt/www/roundcubemail/
        /opt/www/roundcubemail/config/config.inc.php /root/roundcubemail-1.7.0
        /root/roundcubemail-1.7.0/bin/installto.sh /root/iRedMail-1.8.1
@@ -58,7 +59,14 @@ while IFS= read -r md; do
         name=${d##*/.}
         maildir_folder "$md" "$d" "${name//./\/}"
     done
-done < <(find /var/vmail /home -type d -name Maildir 2>/dev/null | sort)
+done < <(find /var/vmail /srv/mail /home -type d -name Maildir 2>/dev/null | sort)
+
+# Mailing lists (mlmmj): every file, its owner and digest.
+if [ -d /var/vmail/mlmmj ]; then
+    find /var/vmail/mlmmj -type f -printf '%P %U:%G %m\n' | sort | while read -r f o m; do
+        echo "mlmmj $f $o $m sha256=$(sha256sum <"/var/vmail/mlmmj/$f" | cut -c1-64)"
+    done
+fi
 
 # mbox: INBOX in /var/mail, folders under ~/mail.
 mbox_folder() { # file mailbox-name folder

@@ -4,7 +4,7 @@
 
 # Seed rows for one database (SQL valid for MariaDB and PostgreSQL, unqualified names).
 irm_seed_sql() { # db
-    local db=$1 i addr d md l now="'2024-01-01 00:00:00'"
+    local db=$1 i addr d md l base node now="'2024-01-01 00:00:00'"
     case $db in
         vmail)
             for d in "${IRM_DOMAINS[@]}"; do
@@ -22,7 +22,8 @@ irm_seed_sql() { # db
         case $db in
             vmail)
                 md=$(irm_maildir "$i" "$addr")
-                echo "INSERT INTO mailbox (username, password, name, language, storagebasedirectory, storagenode, maildir, quota, domain, passwordlastchange, created, active) VALUES ('$addr', $(irm_sql_quote "$(doveadm pw -s SSHA512 -p "$(lab_password "$addr")")"), '$l', 'en_US', '/var/vmail', 'vmail1', '$md', 1024, '$d', $now, $now, 1);"
+                read -r base node <<<"$(irm_store "$i" "$addr")"
+                echo "INSERT INTO mailbox (username, password, name, language, storagebasedirectory, storagenode, maildir, quota, domain, passwordlastchange, created, active) VALUES ('$addr', $(irm_sql_quote "$(doveadm pw -s SSHA512 -p "$(lab_password "$addr")")"), '$l', 'en_US', '$base', '$node', '$md', 1024, '$d', $now, $now, 1);"
                 echo "INSERT INTO forwardings (address, forwarding, domain, dest_domain, is_forwarding, active) VALUES ('$addr', '$addr', '$d', '$d', 1, 1);" ;;
             amavisd)
                 echo "INSERT INTO users (priority, policy_id, email, fullname) VALUES (10, 1, '$addr', '$l');" ;;
@@ -66,7 +67,7 @@ SQL
 
 # LDIF for the OpenLDAP backend (iRedMail's tree under o=domains).
 irm_ldif() { # vmailpw vmailadminpw with-users(yes|no)
-    local vpw=$1 apw=$2 users=$3 i d addr md l
+    local vpw=$1 apw=$2 users=$3 i d addr md l base node
     cat <<EOF
 dn: $IRM_LDAP_SUFFIX
 objectClass: dcObject
@@ -124,6 +125,7 @@ EOF
     for ((i = 0; i < LAB_USERS; i++)); do
         addr=$(irm_addr "$i") d=${addr#*@} l=$(lab_user_name "$i")
         md=$(irm_maildir "$i" "$addr")
+        read -r base node <<<"$(irm_store "$i" "$addr")"
         cat <<EOF
 dn: mail=$addr,ou=Users,domainName=$d,$IRM_LDAP_BASEDN
 objectClass: inetOrgPerson
@@ -138,9 +140,9 @@ userPassword: $(doveadm pw -s SSHA512 -p "$(lab_password "$addr")")
 accountStatus: active
 mailboxFormat: maildir
 mailboxFolder: Maildir
-storageBaseDirectory: /var/vmail
-mailMessageStore: vmail1/$md
-homeDirectory: /var/vmail/vmail1/$md
+storageBaseDirectory: $base
+mailMessageStore: $node/$md
+homeDirectory: $base/$node/$md
 mailQuota: 1073741824
 shadowLastChange: 19723
 EOF

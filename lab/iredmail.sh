@@ -32,6 +32,34 @@ irm_maildir() {
 
 irm_addr() { echo "$(lab_user_name "$1")@${IRM_DOMAINS[$(($1 % ${#IRM_DOMAINS[@]}))]}"; }
 
+# Where an account's mail lives, "BASE NODE" (iRedMail's storagebasedirectory and
+# storagenode): not all under /var/vmail, as on real servers that grew. The second
+# domain keeps its mail in another base directory, /srv/mail; every third account of
+# the first domain is on a second storage node, vmail2.
+IRM_OTHER_BASE=/srv/mail
+irm_store() { # index address
+    case ${2#*@} in
+        "${IRM_DOMAINS[1]}") echo "$IRM_OTHER_BASE vmail1" ;;
+        *) if [ $(($1 % 6)) -eq 4 ]; then echo "/var/vmail vmail2"; else echo "/var/vmail vmail1"; fi ;;
+    esac
+}
+
+# A mailing list as iRedMail's mlmmj keeps it (/var/vmail/mlmmj/DOMAIN/LIST), owned by
+# the mlmmj user: what the copy must carry beside the mailboxes.
+irm_mlmmj() { # root
+    local l=$1/var/vmail/mlmmj/${IRM_DOMAINS[0]}/announce k
+    install -d -m 0700 "$l/archive" "$l/control" "$l/subscribers.d"
+    printf 'postmaster@%s\n' "${IRM_DOMAINS[0]}" >"$l/control/owner"
+    printf '%s\n' "$(irm_addr 0)" >"$l/subscribers.d/a"
+    for k in 1 2 3; do
+        printf 'From: postmaster@%s\nSubject: announcement %s\n\nlist archive message %s (mailshift lab)\n' \
+            "${IRM_DOMAINS[0]}" "$k" "$k" >"$l/archive/$k"
+    done
+    echo 3 >"$l/index"
+    chown -R "$(irm_uid "$1" mlmmj):$(irm_gid "$1" mlmmj)" "$1/var/vmail/mlmmj"
+    chmod 0700 "$1/var/vmail/mlmmj"
+}
+
 irm_sql_quote() { local s=${1//\'/\'\'}; echo "'$s'"; }
 
 irm_release_line() {
@@ -321,11 +349,19 @@ irm_prep() {
     chroot "$root" useradd -u 2000 -g 2000 -d /var/vmail -M -s /usr/sbin/nologin vmail
     chroot "$root" useradd -r -U -M -d /var/lib/amavis -s /usr/sbin/nologin \
         -c 'amavis (mailshift lab stand-in, amavisd not installed)' amavis
+    chroot "$root" useradd -r -U -M -d /var/vmail/mlmmj -s /usr/sbin/nologin \
+        -c 'mlmmj (mailshift lab stand-in, mlmmj not installed)' mlmmj
     printf '%s %s edition.\n# mailshift lab: iRedMail-shaped host built from iRedMail %s parts.\n' \
         "$IRM_VERSION" "$(irm_release_line "$be")" "$IRM_VERSION" >"$root/etc/iredmail-release"
     install -d -m 0755 -o 0 -g 0 "$root/var/vmail"
     install -d -m 0700 -o 2000 -g 2000 "$root/var/vmail/vmail1" "$root/var/vmail/sieve" \
         "$root/var/vmail/public"
+    install -d -m 0700 "$root/var/vmail/mlmmj"
+    chown "$(irm_uid "$root" mlmmj):$(irm_gid "$root" mlmmj)" "$root/var/vmail/mlmmj"
+    # Postfix hands list mail to mlmmj (as iRedMail's master.cf; mlmmj itself is not installed)
+    printf '%s\n' 'mlmmj     unix  -       n       n       -       -       pipe' \
+        '    flags=ORhu user=mlmmj:mlmmj argv=/usr/bin/mlmmj-amime-receive -L /var/vmail/mlmmj/${nexthop}/${user}' \
+        >>"$root/etc/postfix/master.cf"
 
     # Dovecot and Postfix with the backend's lookups.
     irm_dovecot_conf "$be" >"$root/etc/dovecot/dovecot.conf"
@@ -432,15 +468,21 @@ SH
     fi
 
     if [ "$h" = source ]; then
-        local i addr md
+        local i addr md base node
+        install -d -m 0755 "$root$IRM_OTHER_BASE"
+        install -d -m 0700 -o 2000 -g 2000 "$root/var/vmail/vmail2" "$root$IRM_OTHER_BASE/vmail1"
         for ((i = 0; i < LAB_USERS; i++)); do
             addr=$(irm_addr "$i")
             md=$(irm_maildir "$i" "$addr")
-            lab_seed_maildir "$root" "$i" "$addr" "/var/vmail/vmail1/${md}Maildir" 2000 2000
+            read -r base node <<<"$(irm_store "$i" "$addr")"
+            lab_seed_maildir "$root" "$i" "$addr" "$base/$node/${md}Maildir" 2000 2000
         done
         # As Dovecot leaves them: the whole tree vmail's, 0700 directories.
-        chown -R 2000:2000 "$root/var/vmail/vmail1"
-        chmod -R go-rwx "$root/var/vmail/vmail1"
+        for d in /var/vmail/vmail1 /var/vmail/vmail2 "$IRM_OTHER_BASE/vmail1"; do
+            chown -R 2000:2000 "$root$d"
+            chmod -R go-rwx "$root$d"
+        done
+        irm_mlmmj "$root"
     fi
 }
 

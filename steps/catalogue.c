@@ -15,13 +15,16 @@ const struct step *const steps_catalogue[] = {
 	&step_config,
 	/* the downtime window */
 	&step_stop_services,
+	&step_census,
 	&step_mailstore_final,
 	&step_chown,
 	&step_databases,
 	&step_accounts,
 	&step_verify,
 	&step_start_services,
-	/* the new server runs: test it, then switch */
+	/* the new server runs: the old one relays to it at once, then the test
+	 * and the switch */
+	&step_relay,
 	&step_test,
 	&step_cutover,
 	/* the target no longer needs the source */

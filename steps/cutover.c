@@ -1,19 +1,19 @@
-/* The switch: the old server relays to the new one, and the DNS checklist. */
+/* The switch: the old server relays to the new one as soon as it runs, and
+ * the DNS checklist after the test. */
 #include <stdlib.h>
 
 #include "core/shell.h"
 #include "core/xalloc.h"
 #include "steps/steps.h"
 
-static void plan_cutover(const struct answers *a, struct plan_step *ps)
+static void plan_relay(const struct answers *a, struct plan_step *ps)
 {
 	char *domains = steps_domains_cmd(a);
 
-	if (a->opt.relay_during_cutover)
-		plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
+	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
 		         "the old Postfix relays every domain to the new server (main.cf is saved first)",
 		         "b=%q; t=%q\n"
-		         "[ -e \"$b/verified\" ] || { echo 'the verify step has not passed: run it first' >&2; exit 1; }\n"
+		         "%s"
 		         "umask 022\n"
 		         "cd /etc/postfix\n"
 		         "[ -e main.cf.mailshift-before ] || cp -p main.cf main.cf.mailshift-before\n"
@@ -30,7 +30,37 @@ static void plan_cutover(const struct answers *a, struct plan_step *ps)
 		         "postfix reload </dev/null >/dev/null 2>&1\n"
 		         "echo \"the old server relays mail for $(wc -l < mailshift_transport) domain(s) to $t; undo: "
 		         "cp -p /etc/postfix/main.cf.mailshift-before /etc/postfix/main.cf\"",
-		         a->opt.backup_dir, a->target.host, domains);
+		         a->opt.backup_dir, a->target.host, steps_verified_check, domains);
+	free(domains);
+}
+
+static int relays(const struct answers *a)
+{
+	return steps_is_iredmail(a) && a->opt.relay_during_cutover;
+}
+
+const struct step step_relay = {
+	.id = "relay",
+	.title = "Relay from the old server to the new one",
+	.why = "The new server runs, so the old one stops refusing mail at once: until "
+	       "every sender sees the new MX record, some mail still reaches the old "
+	       "address. The old Postfix is turned into a relay: it accepts mail for "
+	       "your domains and passes it to the new server (transport_maps, main.cf "
+	       "saved first), so nothing lands in a mailbox nobody reads and senders are "
+	       "not kept waiting while the new server is tested. Dovecot stays stopped "
+	       "there; amavis, iRedAPD and fail2ban run again so the relay works and "
+	       "stays protected. It refuses to run unless verify passed on the current "
+	       "census. Without it (relay_during_cutover = no) the old server stays "
+	       "stopped: senders retry until the DNS points to the new one.",
+	.applies = relays,
+	.plan = plan_relay,
+};
+
+static void plan_cutover(const struct answers *a, struct plan_step *ps)
+{
+	plan_add(ps, HOST_SOURCE, 0, "verify passed on the source's current census (else no switch)",
+	         "b=%q\n%secho \"verify passed on the current census ($(cut -c 1-12 \"$b/verified\")...)\"",
+	         a->opt.backup_dir, steps_verified_check);
 	/* what only the admin can do: each item is confirmed, or pending */
 	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "point the MX records at the new server",
 	         "t=%q\n"
@@ -44,23 +74,17 @@ static void plan_cutover(const struct answers *a, struct plan_step *ps)
 	         a->target.host);
 	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "keep the old server relaying until the old TTL has passed, then stop it",
 	         "printf '%%s\\n' 'Keep the old server relaying until the old TTL has passed everywhere (a week is safe), then stop it for good.'");
-	free(domains);
 }
 
 const struct step step_cutover = {
 	.id = "cutover",
-	.title = "Switch over: relay from the old server, then DNS",
-	.why = "Until every sender sees the new MX record, some mail still reaches the "
-	       "old address. The old Postfix is turned into a relay: it accepts mail for "
-	       "your domains and passes it to the new server (transport_maps, main.cf "
-	       "saved first), so nothing lands in a mailbox nobody reads. Dovecot stays "
-	       "stopped there; amavis, iRedAPD and fail2ban run again so the relay "
-	       "works and stays protected. The cutover refuses to run before the verify "
-	       "step passed. Then you change the DNS by hand: each item of the checklist "
-	       "is yours to confirm (or leave pending: mailshift --report lists what is "
-	       "left). Without the relay (relay_during_cutover = no) the "
-	       "old server stays stopped: senders retry until the DNS points to the new "
-	       "one.",
+	.title = "Switch over: the DNS",
+	.why = "The new server holds everything and passed its test. The switch refuses "
+	       "unless verify passed on the source's current census. Then you change the "
+	       "DNS by hand: point the MX records at the new server, update SPF, test "
+	       "from outside, and keep the old server relaying until the old TTL has "
+	       "passed. Each item of the checklist is yours to confirm (or leave "
+	       "pending: mailshift --report lists what is left).",
 	.applies = steps_is_iredmail,
 	.plan = plan_cutover,
 };

@@ -4,37 +4,26 @@
 
 #include "core/shell.h"
 #include "core/xalloc.h"
+#include "steps/sh.h"
 #include "steps/steps.h"
 
-/* The target pulls the source's mail store into the same path.  While the
- * server is live, Dovecot renames and expunges files under rsync's feet:
- * exit 24 ("some files vanished") is expected then, and the final copy
- * takes what the bulk copy missed.
- *
- * --info=progress2 reports the whole transfer in place (bytes, percent,
- * rate, time left; a '\r'-ended SINK_PROGRESS line, shown by the console
- * and the wizard, never logged; the runbook's replay shows it too).
- * --no-inc-recursive: rsync lists the whole tree before it copies, so the
- * percentage and the time left are of the whole store from the start (with
- * incremental recursion the total grows as folders are found: the
- * percentage goes backwards and the time left means nothing for hours),
- * and -H knows every hard link (Dovecot links a copied message into the
- * other folder) before it copies one, instead of sending a linked message
- * again when its other name turns up later.  The cost is the file list in memory on
- * both servers, about 100 bytes a file (100 MB for a million messages), and
- * copying starts after listing; both are small beside the copy itself. */
-static void add_sync(struct plan_step *ps, const struct answers *a, int live, const char *note)
+/* The target pulls the mail store and every storage root discovery found
+ * (steps/sh/copy.sh: the rsync options and why).  MAILSHIFT_TEST_LEAVE_OUT
+ * names a root the copy leaves out: a hook for the tests that prove verify
+ * and the cutover catch mail left behind, not a user option (it is not in
+ * the answers, and the runbook shows it). */
+static void add_copy(struct plan_step *ps, const struct answers *a, const char *phase, const char *note)
 {
-	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, a->opt.vmail_dir);
+	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a), *cmd;
+	const char *leave = getenv("MAILSHIFT_TEST_LEAVE_OUT");
+	const char *vars[] = { "vmail", a->opt.vmail_dir, "login", login, "ssh", ssh, "phase", phase,
+	                       "leave_out", leave ? leave : "", NULL };
 
-	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, note,
-	         "rsync -aHAXs --numeric-ids --no-inc-recursive --info=progress2 --stats -e %q -- %q/ %q/%s",
-	         ssh, src, a->opt.vmail_dir,
-	         live ? " || { rc=$?; [ \"$rc\" = 24 ] || exit \"$rc\"; "
-	                "echo 'some files vanished while copying (mail changes while live): the final copy takes them'; }"
-	              : "");
+	cmd = steps_script(a, vars, steps_sh_copy);
+	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, note, "%s", cmd);
+	free(cmd);
 	free(ssh);
-	free(src);
+	free(login);
 }
 
 static int two_phase(const struct answers *a)
@@ -44,7 +33,7 @@ static int two_phase(const struct answers *a)
 
 static void plan_bulk(const struct answers *a, struct plan_step *ps)
 {
-	add_sync(ps, a, 1, "copies every mailbox to the target (adds and updates, deletes nothing)");
+	add_copy(ps, a, "bulk", "copies the mail store and every storage root to the target (adds and updates, deletes nothing)");
 }
 
 const struct step step_mailstore_bulk = {
@@ -52,8 +41,10 @@ const struct step step_mailstore_bulk = {
 	.title = "Copy the mail store while the old server is live",
 	.why = "Copying all the mail is the longest part of a migration (a day for a "
 	       "large server in the seed paper), so it runs first, while the old server "
-	       "still serves users. The target pulls the mail store from the source with "
-	       "rsync (directly, with the one-off key) into the same path, keeping hard "
+	       "still serves users. The target pulls the mail store, and every storage "
+	       "root pre-flight found outside it (another base directory, the mailing "
+	       "lists), from the source with "
+	       "rsync (directly, with the one-off key) into the same paths, keeping hard "
 	       "links, ACLs, extended attributes, numeric owners and the Maildir file "
 	       "names (which carry each message's flags); it deletes nothing. The "
 	       "final copy in the downtime window then only moves what changed, which "
@@ -64,33 +55,10 @@ const struct step step_mailstore_bulk = {
 
 static void plan_final(const struct answers *a, struct plan_step *ps)
 {
-	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, a->opt.vmail_dir);
-
 	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (nothing can change)",
 	         "%s", steps_source_stopped_check);
-	add_sync(ps, a, 0, "copies what changed since the bulk copy");
-	/* The mailbox folders to prune are the source's: a folder only the
-	 * target has is left alone, as before the migration. */
-	plan_capture(ps, HOST_SOURCE, 0, "folders", "lists the source's mailbox folders (vmail1, ...)",
-	             "cd -- %q\n"
-	             "for n in vmail[0-9]*; do\n"
-	             "  if [ -d \"$n\" ]; then printf '%%s\\n' \"$n\"; fi\n"
-	             "done",
-	             a->opt.vmail_dir);
-	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "folders",
-	          "removes from the target's mailboxes the messages deleted on the source meanwhile",
-	          "v=%q\n"
-	          "n=0\n"
-	          "while IFS= read -r d; do\n"
-	          "  case $d in vmail[0-9]*) ;; *) continue ;; esac\n"
-	          "  case $d in */*) echo \"not a folder name: $d\" >&2; exit 1 ;; esac\n"
-	          "  rsync -aHAXs --numeric-ids --delete-after --stats -e %q -- %q/\"$d/\" \"$v/$d/\"\n"
-	          "  n=$((n + 1))\n"
-	          "done\n"
-	          "echo \"$n mailbox folder(s) now as on the source\"",
-	          a->opt.vmail_dir, ssh, src);
-	free(ssh);
-	free(src);
+	add_copy(ps, a, "final", "makes every storage root as on the source: copies what changed, removes what "
+	         "users deleted meanwhile");
 }
 
 const struct step step_mailstore_final = {
@@ -98,9 +66,11 @@ const struct step step_mailstore_final = {
 	.title = "Final copy of the mail store",
 	.why = "With the old server's mail services stopped, no message can arrive or "
 	       "change, so this copy is complete: it moves what changed since the bulk "
-	       "copy and, inside the mailbox folders (vmail1, ...), removes from the "
-	       "target what users deleted on the source meanwhile, so deleted mail does "
-	       "not come back. Nothing outside the mailbox folders is deleted.",
+	       "copy and, inside each storage root pre-flight and the census found "
+	       "(vmail1, vmail2, another base directory, the lists, sieve, public), "
+	       "removes from the target what users deleted on the source meanwhile, so "
+	       "deleted mail does not come back. Nothing outside the storage roots is "
+	       "deleted.",
 	.flags = STEP_DOWNTIME,
 	.applies = steps_is_iredmail,
 	.plan = plan_final,
@@ -108,23 +78,24 @@ const struct step step_mailstore_final = {
 
 static void plan_chown(const struct answers *a, struct plan_step *ps)
 {
-	plan_add(ps, HOST_TARGET, 0, "vmail owns the mailboxes; modes as iRedMail sets them",
-	         "v=%q\n"
-	         "chown root:root -- \"$v\" && chmod 0755 -- \"$v\"\n"
-	         "for d in \"$v\"/vmail[0-9]* \"$v/sieve\" \"$v/public\"; do\n"
-	         "  [ -d \"$d\" ] || continue\n"
-	         "  chown -R vmail:vmail -- \"$d\" && chmod 0700 -- \"$d\" && echo \"vmail:vmail 0700 $d\"\n"
-	         "done",
-	         a->opt.vmail_dir);
+	const char *vars[] = { "vmail", a->opt.vmail_dir, "mode", "fix", NULL };
+	char *cmd = steps_script(a, vars, steps_sh_owners);
+
+	plan_add(ps, HOST_TARGET, 0, "each storage root belongs to its owner on the source (vmail, mlmmj), by name",
+	         "%s", cmd);
+	free(cmd);
 }
 
 const struct step step_chown = {
 	.id = "chown",
 	.title = "Give the mail to the vmail user",
 	.why = "Dovecot reads and writes the mail as the vmail user (uid 2000 in "
-	       "iRedMail). After the copy every mailbox, the sieve scripts and the "
-	       "public folders must belong to vmail:vmail with mode 0700, and the store "
-	       "itself to root with mode 0755, or users see empty or unreadable mailboxes.",
+	       "iRedMail), the mailing lists as mlmmj. After the copy every storage root "
+	       "and everything in it must belong to the user and group it belongs to on "
+	       "the source (by name: vmail:vmail for the mailboxes, the sieve scripts "
+	       "and the public folders), each root with its mode (0700), and the store "
+	       "itself to root with mode 0755, or users see empty or unreadable "
+	       "mailboxes. Only what differs is changed; a symbolic link is never followed.",
 	.flags = STEP_DOWNTIME,
 	.applies = steps_is_iredmail,
 	.plan = plan_chown,

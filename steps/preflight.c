@@ -100,8 +100,17 @@ static void plan_compare(const struct answers *a, struct plan_step *ps)
 	          "echo \"source: $src\"; echo \"target: $dst\"\n"
 	          "echo \"verify-row iredmail ${src%%%% *} ${dst%%%% *}\"\n"
 	          "echo \"verify-row backend $(echo \"$src\" | awk '{print $2}') $(echo \"$dst\" | awk '{print $2}')\"\n"
-	          "[ \"${src%%%% *}\" = \"${dst%%%% *}\" ] || { echo \"iRedMail versions differ: upgrade the source "
-	          "to ${dst%%%% *} first, or install ${src%%%% *} on the target\" >&2; exit 1; }");
+	          "sv=${src%%%% *} tv=${dst%%%% *}\n"
+	          "[ \"$sv\" != \"$tv\" ] || exit 0\n"
+	          "# the advice names the older side\n"
+	          "if [ \"$(printf '%%s\\n' \"$sv\" \"$tv\" | sort -V | head -n 1)\" = \"$sv\" ]; then\n"
+	          "  echo \"iRedMail versions differ: the source runs $sv, older than the target's $tv: upgrade the source "
+	          "to $tv first, or install $sv on the target\" >&2\n"
+	          "else\n"
+	          "  echo \"iRedMail versions differ: the target runs $tv, older than the source's $sv: install $sv on the "
+	          "target (never move a newer iRedMail's databases into an older one)\" >&2\n"
+	          "fi\n"
+	          "exit 1");
 	plan_capture(ps, HOST_SOURCE, 0, "vmail_ids", "reads the source's vmail uid:gid", "%s", ids);
 	plan_feed(ps, HOST_TARGET, ACT_ADVISORY, "vmail_ids", "the vmail user has the same uid:gid on both",
 	          "src=$(cat)\n"
@@ -111,8 +120,14 @@ static void plan_compare(const struct answers *a, struct plan_step *ps)
 	          "[ \"$src\" = \"$dst\" ] || { echo 'vmail ids differ: the copy keeps numbers, the chown step fixes "
 	          "owners; check mail_uid/mail_gid in the target dovecot.conf' >&2; exit 1; }",
 	          ids);
-	plan_capture(ps, HOST_SOURCE, 0, "mail_bytes", "measures the source's mail",
-	             "du -sx -B1 -- %q | cut -f 1", a->opt.vmail_dir);
+	plan_capture(ps, HOST_SOURCE, 0, "mail_bytes", "measures the source's mail (the store and the roots outside it)",
+	             "v=%q\n"
+	             "dirs=(\"$v\")\n"
+	             "while IFS=\"$(printf '\\t')\" read -r r _; do\n"
+	             "  case $r/ in \"$v\"/*) ;; *) [ ! -d \"$r\" ] || dirs+=(\"$r\") ;; esac\n"
+	             "done < %q/discovery/roots.tsv\n"
+	             "du -scx -B1 -- \"${dirs[@]}\" | tail -n 1 | cut -f 1",
+	             a->opt.vmail_dir, a->opt.backup_dir);
 	plan_feed(ps, HOST_TARGET, 0, "mail_bytes", "the target has room for the mail",
 	          "need=$(cat)\n"
 	          "have=$(%s) || { echo 'the target has no mail store directory yet: install iRedMail there first' >&2; exit 1; }\n"
@@ -156,6 +171,7 @@ static void plan_preflight(const struct answers *a, struct plan_step *ps)
 {
 	plan_host_checks(a, ps, HOST_SOURCE, &a->source);
 	plan_host_checks(a, ps, HOST_TARGET, &a->target);
+	steps_plan_discovery(ps, a);
 	plan_compare(a, ps);
 	plan_look(a, ps, HOST_SOURCE, &a->source);
 	plan_look(a, ps, HOST_TARGET, &a->target);
@@ -173,7 +189,14 @@ const struct step step_preflight = {
 	       "to the target through mailshift, which compares; the servers do not "
 	       "reach each other yet. Then mailshift reads each server's databases (and "
 	       "directory) itself, through SSH tunnels with the server's own credentials: "
-	       "versions, sizes, tables and rows, accounts and domains. Nothing is "
+	       "versions, sizes, tables and rows, accounts and domains. It finds every "
+	       "account the account backend lists and asks the source's own Dovecot "
+	       "where each one's mail lives: every storage root found (another base "
+	       "directory, another storage node, the mailing lists, the sieve scripts, "
+	       "the public folders) is copied, owned and verified like the mail store; "
+	       "a layout mailshift cannot carry stops here, naming the accounts, and "
+	       "accounts the source's Dovecot cannot resolve are listed (broken before "
+	       "the migration, not by it). Nothing is "
 	       "changed by this step, except that rsync is installed where it is "
 	       "missing (the copies need it on both servers). Last, the one thing to "
 	       "do a day ahead: lower the TTL of your MX and A records, a checklist "

@@ -15,8 +15,8 @@ extern const struct step *const steps_catalogue[];
 
 extern const struct step step_preflight, step_migration_key, step_installer, step_roundcube,
 	step_mailstore_bulk, step_dkim, step_config, step_stop_services,
-	step_mailstore_final, step_chown, step_databases, step_accounts,
-	step_start_services, step_verify, step_test, step_cutover, step_remove_key;
+	step_census, step_mailstore_final, step_chown, step_databases, step_accounts,
+	step_start_services, step_verify, step_relay, step_test, step_cutover, step_remove_key;
 
 /* 0 when mailshift has a plan for the answers' source x target pair; -1 and
  * a message naming the pair otherwise. */
@@ -26,6 +26,8 @@ int steps_check_pair(const struct answers *a, char *err, size_t errlen);
 int steps_is_iredmail(const struct answers *a);
 int steps_uses_ldap(const struct answers *a);
 int steps_uses_pgsql(const struct answers *a);
+/* "mysql", "pgsql" or "ldap": the account backend, as the shell fragments name it. */
+const char *steps_backend_word(const struct answers *a);
 
 /* Server to server, the TARGET pulls from the SOURCE, never the other way and
  * never through the admin's machine.  It logs in with a one-off key that
@@ -47,6 +49,24 @@ char *steps_source_path(const struct answers *a, const char *path);
 /* Shell text: fails unless Postfix and Dovecot are stopped (on the source,
  * before anything is copied in the downtime window). */
 extern const char steps_source_stopped_check[];
+
+/* Discovery and the census (steps/census.c). */
+
+/* The text of a fragment of steps/sh (steps/sh.h) with its prologue: b (the
+ * backup dir), then each name and value of vars (NULL-terminated pairs, or
+ * NULL), quoted; then lib.sh and body. */
+char *steps_script(const struct answers *a, const char *const *vars, const char *body);
+/* Pre-flight: the accounts and storage roots (discover.sh), the accounts the
+ * source's Dovecot cannot resolve (advisory), the roots accepted on the target. */
+void steps_plan_discovery(struct plan_step *ps, const struct answers *a);
+/* Verify: the target's census, compared with the source's. */
+void steps_plan_census_compare(struct plan_step *ps, const struct answers *a);
+/* Verify's last actions: the census the comparison passed on, recorded on the source. */
+void steps_plan_verified(struct plan_step *ps, const struct answers *a);
+/* Shell text (needs $b): fails unless verify passed on the source's current census. */
+extern const char steps_verified_check[];
+/* The test: the target's own Dovecot against the source's census. */
+void steps_plan_dovecot_check(struct plan_step *ps, const struct answers *a);
 
 /* Shell text, run in the DKIM directory: "NAME.pem SHA256" per key, the
  * digest of its public half (what the DNS publishes). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything `make test` proves, tier by tier: unit tests (under valgrind),
-# the headless CLI, the wizard in tmux, the SSH transport against a real
+# the headless CLI, the census and its comparison on real Maildirs, the wizard in tmux, the SSH transport against a real
 # sshd (and the wizard over it), the lab (two
 # real mail hosts: the lab's infrastructure and the non-iRedMail scenarios),
 # migrations on the lab (on each iRedMail scenario's fresh lab the lab's own
@@ -39,6 +39,7 @@ for f in build/tests/test_*; do [ -x "$f" ] && units+=("$f"); done
 [ ${#units[@]} -gt 0 ] || { echo "tests/run.sh: no unit test binaries in build/tests (run make test)" >&2; exit 1; }
 tier unit tests/unit/run.sh "${units[@]}"
 tier cli tests/cli/run.sh
+tier census tests/census/run.sh
 tier tui tests/tui/run.sh
 if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
   if [ "$(id -u)" != 0 ]; then

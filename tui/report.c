@@ -133,6 +133,13 @@ int tui_figures_show(const char *journal, const char *only,
 			snprintf(text, sizeof text, "All %d figures are the same on both servers.", judged);
 			line(ctx, TUI_OK, text);
 		}
+		for (n = 0, judged = 0; n < fs.nnote; n++)
+			if (!strcmp(fs.note[n].step, step)) {
+				if (!judged++)
+					line(ctx, TUI_BOLD, "What differs (the first accounts):");
+				snprintf(text, sizeof text, "  %s", fs.note[n].text);
+				line(ctx, TUI_ERR, text);
+			}
 	}
 	figures_free(&fs);
 	return shown;

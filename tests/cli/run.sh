@@ -57,11 +57,11 @@ for b in mariadb pgsql openldap; do
   bash "rb-$b.sh" --dry-run >"replay-$b" 2>err; rc=$?
   check "$b: bash runbook --dry-run exits 0" test "$rc" = 0
   steps=$(sed -n 's/^ *[0-9]*\. \([a-z-]*\) .*/\1/p' "list-$b")
-  check "$b: the plan has 17 steps" test "$(wc -l <<<"$steps")" = 17
+  check "$b: the plan has 19 steps" test "$(wc -l <<<"$steps")" = 19
   missing=0
   for s in $steps; do grep -q "^== step $s: " "replay-$b" || { missing=1; echo "     step $s not listed"; }; done
   check "$b: the replayed dry run lists every step" test "$missing" = 0
-  check "$b: the replay prints commands" grep -q '^  \[target\] rsync -aHAXs --numeric-ids' "replay-$b"
+  check "$b: the replay prints commands" bash -c "grep -q '^  \\[target\\] ' replay-$b && grep -q 'rs=(rsync -aHAXs --numeric-ids' replay-$b"
   check "$b: destructive actions are flagged" grep -q '^  DESTRUCTIVE: ' "replay-$b"
 done
 grep -qF 'slapadd "${conf[@]}"' rb-openldap.sh && ! grep -qF 'slapadd "${conf[@]}"' rb-mariadb.sh
@@ -70,7 +70,10 @@ check "pgsql runbook uses pg_dump" grep -q 'pg_dump --clean --if-exists' rb-pgsq
 bash rb-mariadb.sh --dry-run --only dkim >only 2>&1
 check "runbook --only runs one step" test "$(grep -c '^== step' only)" = 1
 bash rb-mariadb.sh --dry-run --from test >from 2>&1
-check "runbook --from starts there" test "$(grep '^== step' from | tr '\n' ' ')" = "== step test: Test the new server == step cutover: Switch over: relay from the old server, then DNS == step remove-key: Remove the one-off key "
+check "runbook --from starts there" test "$(grep '^== step' from | tr '\n' ' ')" = "== step test: Test the new server == step cutover: Switch over: the DNS == step remove-key: Remove the one-off key "
+bash rb-mariadb.sh --dry-run --from census --until verify >until 2>&1
+check "runbook --until stops after that step" test "$(grep -c '^== step' until)" = 6
+check "runbook --until says where to resume" grep -q 'stopped after step verify (--until)' until
 bash rb-mariadb.sh --from nosuch >/dev/null 2>&1; rc=$?
 check "runbook rejects an unknown step" test "$rc" = 2
 

@@ -6,7 +6,7 @@
 
 # inv_expected INVENTORY > LINES
 inv_expected() {
-  grep -E '^(db |ldap |dkim |release |mailbox )' "$1" | grep -Ev '^db (mysql|pgsql) [^ ]*(used_quota|last_login) ' |
+  grep -E '^(db |ldap |dkim |release |mailbox |mlmmj )' "$1" | grep -Ev '^db (mysql|pgsql) [^ ]*(used_quota|last_login) ' |
     LC_ALL=C sort
 }
 

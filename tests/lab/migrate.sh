@@ -55,6 +55,31 @@ arrives() { # HOST USER SUBJECT
   return 1
 }
 
+# While the source is live, between the bulk copy and the downtime window: a
+# message arrives (doveadm save: the very bytes, so the replay's figures can
+# equal mailshift's), and the first user empties their Trash.  Sets $u, $tok
+# and $trash (the expunged files' names).
+between_copies() { # SCENARIO
+  u=$(grep -v '^#' "$lab/run/seed.txt" | head -n 1 | cut -f 1)
+  tok="between-syncs-$1"
+  trash=$("$lab/ssh" source "find \"\$(doveadm user -f home '$u')/Maildir/.Trash\" -type f -path '*/cur/*' -printf '%f\n'" </dev/null)
+  printf 'From: <probe@example.org>\nTo: <%s>\nSubject: %s\n\nmailshift lab test\n' "$u" "$tok" |
+    "$lab/ssh" source "doveadm save -u '$u' -m INBOX"
+  "$lab/ssh" source "doveadm expunge -u '$u' mailbox Trash all" </dev/null
+}
+
+# An account the source's own Dovecot cannot resolve (broken before any
+# migration): SQL, a mailbox in a domain the domain table lacks; LDAP, a
+# mailUser entry without the doveadm service.  Pre-flight must name it.
+GHOST=ghost@broken.example.com
+plant_ghost() { # SCENARIO
+  case $1 in
+    iredmail-mariadb) "$lab/ssh" source "mysql vmail -e \"INSERT INTO mailbox (username, password, name, storagebasedirectory, storagenode, maildir, domain, active) VALUES ('$GHOST', '', 'ghost', '/var/vmail', 'vmail1', 'broken.example.com/g/h/o/ghost/', 'broken.example.com', 1)\"" ;;
+    iredmail-pgsql) "$lab/ssh" source "runuser -u postgres -- psql -X -q -d vmail -c \"INSERT INTO mailbox (username, password, name, storagebasedirectory, storagenode, maildir, domain, active) VALUES ('$GHOST', '', 'ghost', '/var/vmail', 'vmail1', 'broken.example.com/g/h/o/ghost/', 'broken.example.com', 1)\"" ;;
+    iredmail-openldap) "$lab/ssh" source "systemctl stop slapd && printf '%s\n' 'dn: mail=$GHOST,ou=Users,domainName=example.com,o=domains,dc=example,dc=com' 'objectClass: inetOrgPerson' 'objectClass: mailUser' 'mail: $GHOST' 'cn: ghost' 'sn: ghost' 'uid: ghost' 'accountStatus: active' 'storageBaseDirectory: /var/vmail' 'mailMessageStore: vmail1/example.com/g/h/o/ghost/' 'homeDirectory: /var/vmail/vmail1/example.com/g/h/o/ghost/' 'enabledService: mail' > /tmp/ghost.ldif && slapadd -q -f /etc/ldap/slapd.conf -b dc=example,dc=com -l /tmp/ghost.ldif && chown -R openldap:openldap /var/lib/ldap && systemctl start slapd" ;;
+  esac </dev/null >/dev/null
+}
+
 # Hand-made configuration on the source: a file only it has, and one both
 # have, different, with a password-like line (the config step must show the
 # diff with the value masked, and carry both: carry_config).
@@ -116,6 +141,10 @@ for sc in "${scenarios[@]}"; do
   if [[ $(tail -n 1 "$work/probe.$sc") =~ ^probe:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
     passed=$((passed + BASH_REMATCH[1])) failed=$((failed + BASH_REMATCH[2]))
   else bad "$sc: probe.sh did not finish"; tail -n 20 "$work/probe.$sc" | sed 's/^/     /'; fi
+  # the lab's own delivery check left a message whose size depends on the
+  # moment it arrived: gone, the source holds the seed alone, as after a reset
+  # (so the replay on a reset lab counts the same figures)
+  "$lab/ssh" source "doveadm expunge -A mailbox INBOX header Subject 'lab smtp probe'" </dev/null
   "$lab/verify" source > "$work/source.$sc" 2>&1
   for h in source target; do keys_snapshot "$h" > "$work/keys.$sc.$h" 2>&1; done
   check "$sc: the source serves the seeded mail over IMAP" \
@@ -125,19 +154,30 @@ for sc in "${scenarios[@]}"; do
   answers="$work/answers.$sc.conf"
   { cat "$lab/run/answers.conf"; echo "carry_config = $CARRY"; } > "$answers"
   plant_config
+  plant_ghost "$sc"
   # the bulk copy while the source is live, then a pause (the admin's
   # "copy days ahead, switch in the downtime window")
   (cd "$run" && "$top/mailshift" --answers "$answers" --yes --until mailstore-bulk > out.bulk 2> err.bulk); rc=$?
   check "$sc: mailshift stops after the bulk copy when asked (--until, exit $rc)" \
     bash -c "[ $rc = 0 ] && grep -q 'mailstore-bulk' '$run/err.bulk' '$run/out.bulk'"
   [ "$rc" = 0 ] || { tail -n 30 "$run/out.bulk" "$run/err.bulk" | sed 's/^/     /'; }
-  # meanwhile on the live source: a message arrives over SMTP, a user empties their Trash
-  u=$(grep -v '^#' "$lab/run/seed.txt" | head -n 1 | cut -f 1)
-  tok="between-syncs-$sc-$$"
-  trash=$("$lab/ssh" source "find \"\$(doveadm user -f home '$u')/Maildir/.Trash\" -type f -path '*/cur/*' -printf '%f\n'" </dev/null)
-  send_smtp source "$u" "$tok"
+  # what pre-flight found: every storage root, as the source's Dovecot resolves the accounts
+  check "$sc: pre-flight finds the accounts of another base directory (/srv/mail/vmail1)" \
+    grep -qE '^   source\|   /srv/mail/vmail1  \(mail, vmail:vmail, 700\)  [1-9][0-9]* account\(s\)$' "$run/out.bulk"
+  check "$sc: pre-flight finds the second storage node (/var/vmail/vmail2)" \
+    grep -qE '^   source\|   /var/vmail/vmail2  \(mail, vmail:vmail, 700\)  [1-9][0-9]* account\(s\)$' "$run/out.bulk"
+  check "$sc: pre-flight finds the mailing lists (/var/vmail/mlmmj, mlmmj's)" \
+    grep -qE '^   source\|   /var/vmail/mlmmj  \(mlmmj, mlmmj:mlmmj, 700\)$' "$run/out.bulk"
+  # the broken account is named in pre-flight, before anything changed
+  first_change=$(grep -n '^== \[2/' "$run/out.bulk" | cut -d: -f1)
+  named=$(grep -n "^   source! .*$GHOST active in the account backend, but the source's Dovecot does not find it" "$run/out.bulk" | head -n 1 | cut -d: -f1)
+  check "$sc: pre-flight names the account the source's own Dovecot cannot resolve, before anything changes" \
+    bash -c "[ -n '$named' ] && [ -n '$first_change' ] && [ '$named' -lt '$first_change' ]"
+  check "$sc: ... as a warning (an advisory check), so the run goes on" \
+    bash -c "grep -q 'warning: advisory check failed (exit 1): lists the active accounts the source' '$run/err.bulk'"
+  # meanwhile on the live source: a message arrives, a user empties their Trash
+  between_copies "$sc"
   check "$sc: a message delivered to the source between the copies is there" arrives source "$u" "$tok"
-  "$lab/ssh" source "doveadm expunge -u '$u' mailbox Trash all" </dev/null
   check "$sc: the user's Trash on the source had messages, now expunged (${trash:+$(wc -l <<<"$trash")})" test -n "$trash"
   "$lab/verify" source > "$work/source.$sc" 2>&1
   (cd "$run" && "$top/mailshift" --answers "$answers" --yes > out 2> err); rc=$?
@@ -159,7 +199,7 @@ for sc in "${scenarios[@]}"; do
   "$top/mailshift" --report "$run/mailshift.journal" > "$run/report"
   check "$sc: headless, the DNS checklist items are left pending, in the report and at the end of the run" \
     bash -c "grep -qE '^ +pending +cutover: point the MX records at the new server' '$run/report' && grep -q '5 checklist item(s) pending' '$run/err' '$run/out'"
-  check "$sc: the report sums the downtime window" grep -qE '^downtime window +[0-9]+:[0-9]{2}:[0-9]{2}  \(7 steps' "$run/report"
+  check "$sc: the report sums the downtime window" grep -qE '^downtime window +[0-9]+:[0-9]{2}:[0-9]{2}  \(8 steps' "$run/report"
   # the verification table: what verify counted on each side, every figure the same
   check "$sc: the report shows what pre-flight found on each server (release the same, the target's room)" \
     bash -c "grep -qx 'what pre-flight found on each server' '$run/report' \
@@ -176,6 +216,15 @@ for sc in "${scenarios[@]}"; do
       && grep -qE '^  database rows +[1-9][0-9]* +[1-9][0-9]*  same\$' '$run/report' \
       && grep -qE '^  DKIM keys +[1-9][0-9]* +[1-9][0-9]*  same\$' '$run/report' \
       && grep -qE '^  owners and modes +ok +ok  same\$' '$run/report'"
+  # the census: every account of the source, equal on the target
+  check "$sc: verify's census: every account, folder and message of the source is on the target" \
+    bash -c "grep -qE '^  accounts in the census +[1-9][0-9]* +[1-9][0-9]*  same\$' '$run/report' \
+      && grep -qE '^  folders +[1-9][0-9]* +[1-9][0-9]*  same\$' '$run/report' \
+      && grep -qE '^  accounts that differ +0 +0  same\$' '$run/report'"
+  check "$sc: the census counted the accounts of /srv/mail: bob@example.net among them" \
+    bash -c "'$lab/ssh' target \"grep -c '^A	bob@example.net	4	' /var/backups/mailshift/census/source.tsv\" </dev/null | grep -qx 1"
+  check "$sc: the new server's own Dovecot finds every account of the census with its messages" \
+    grep -qE "^   target\| the target's Dovecot finds all [1-9][0-9]* account\(s\) of the census and shows their [1-9][0-9]* messages" "$run/out"
   # pre-flight read both databases itself; verify compared the inventories
   check "$sc: pre-flight (in the first run) read each host's databases through its own connections" \
     bash -c "grep -q '^   source| [0-9]* mail accounts in [0-9]* domains' '$run/out.bulk' && grep -q '^   target| [0-9]* tables, ' '$run/out.bulk'"
@@ -194,18 +243,57 @@ for sc in "${scenarios[@]}"; do
   # the same migration again, from the runbook, on a fresh lab
   if ! "$lab/reset" > "$work/reset.$sc" 2>&1; then bad "$sc: lab/reset"; continue; fi
   plant_config
-  "$lab/verify" source > "$work/source2.$sc" 2>&1
   for h in source target; do keys_snapshot "$h" > "$work/keys2.$sc.$h" 2>&1; done
-  (cd "$run" && bash mailshift-runbook.sh --yes > replay.out 2>&1); rc=$?
-  check "$sc: the runbook replays the migration (exit $rc)" test "$rc" = 0
+  plant_ghost "$sc"
+  (cd "$run" && bash mailshift-runbook.sh --yes --until mailstore-bulk > replay.out 2>&1); rc=$?
+  check "$sc: the runbook replays up to the bulk copy (--until, exit $rc)" \
+    bash -c "[ $rc = 0 ] && grep -q 'stopped after step mailstore-bulk (--until)' '$run/replay.out'"
+  between_copies "$sc"
+  "$lab/verify" source > "$work/source2.$sc" 2>&1
+  (cd "$run" && bash mailshift-runbook.sh --yes --from dkim >> replay.out 2>&1); rc=$?
+  check "$sc: the runbook replays the rest of the migration (exit $rc)" test "$rc" = 0
   [ "$rc" = 0 ] || tail -n 30 "$run/replay.out" | sed 's/^/     /'
   check "$sc replayed: no s3cret value in the replay's output" bash -c "! grep -q s3cret '$run/replay.out'"
   check_target "$sc replayed" "$work/source2.$sc"
-  grep -E '^verify-row [a-z_-]+ [^ ]+ [^ ]+$' "$run/replay.out" > "$run/replay.rows"
-  check "$sc replayed: the runbook's verify printed its figures (messages, bytes, DKIM keys, owners, rows), each the same on both sides" \
-    bash -c "for k in messages bytes dkim owners rows; do grep -q \"^verify-row \$k \" '$run/replay.rows' || exit 1; done; \
+  # the figures the replay's verify step printed
+  awk '/^== step / { v = ($3 == "verify:") } v' "$run/replay.out" |
+    grep -E '^verify-row [a-z_-]+ [^ ]+ [^ ]+$' > "$run/replay.rows"
+  check "$sc replayed: the runbook's verify printed its figures (census, messages, bytes, DKIM keys, owners, rows), each the same on both sides" \
+    bash -c "for k in census folders messages bytes differ dkim owners dkim-owners rows accounts domains; do grep -q \"^verify-row \$k \" '$run/replay.rows' || exit 1; done; \
       ! awk '\$3 != \"-\" && \$4 != \"-\" && \$3 != \$4' '$run/replay.rows' | grep -q ."
+  # one definition: the runbook's verify reaches mailshift's figures (its own
+  # connections' among them), on the same data
+  awk -F '\t' '$1 == "row" && $4 == "verify" { print "verify-row", $5, $6, $7 }' "$run/mailshift.journal" | sort -u > "$run/ms.rows"
+  sort -u "$run/replay.rows" > "$run/replay.rows.sorted"
+  check "$sc replayed: the runbook's verify figures are mailshift's, figure for figure" \
+    diff "$run/ms.rows" "$run/replay.rows.sorted"
   check_key_gone "$sc replayed" "$work/keys2.$sc"
+
+  # the mail of one root left out of the copy on purpose (a test hook): verify
+  # fails naming the accounts, and neither the relay nor the switch runs
+  if ! "$lab/reset" > "$work/reset2.$sc" 2>&1; then bad "$sc: lab/reset"; continue; fi
+  neg="$work/neg.$sc"
+  mkdir -p "$neg"
+  (cd "$neg" && MAILSHIFT_TEST_LEAVE_OUT=/srv/mail/vmail1 "$top/mailshift" --answers "$lab/run/answers.conf" --yes > out 2> err); rc=$?
+  check "$sc left out: with /srv/mail/vmail1 left out of the copy, verify fails (exit $rc)" \
+    bash -c "[ $rc = 1 ] && grep -q 'step verify failed on the target' '$neg/err'"
+  check "$sc left out: verify names the accounts of the root left behind" \
+    bash -c "grep -qE '^   target! [0-9]+ account\(s\) differ between the source.s census and the target.s' '$neg/out' \
+      && grep -q '^   target!   bob@example.net: its mail directory is missing on the target' '$neg/out' \
+      && ! grep -q '^   target!   alice@example.com:' '$neg/out'"
+  "$top/mailshift" --report "$neg/mailshift.journal" > "$neg/report"
+  check "$sc left out: the report shows the accounts that differ, and what differs" \
+    bash -c "grep -qE '^  accounts that differ +0 +[1-9][0-9]*  differs\$' '$neg/report' \
+      && grep -qx '  what differs (the first accounts):' '$neg/report' \
+      && grep -q '^  bob@example.net: its mail directory is missing on the target' '$neg/report'"
+  (cd "$neg" && "$top/mailshift" --answers "$lab/run/answers.conf" --dry-run --runbook rb.sh > /dev/null 2>&1)
+  for s2 in relay cutover; do
+    (cd "$neg" && bash rb.sh --yes --only "$s2" > "$s2.out" 2>&1); rc=$?
+    check "$sc left out: the $s2 refuses (exit $rc)" \
+      bash -c "[ $rc != 0 ] && grep -q 'the verify step has not passed on the current census' '$neg/$s2.out'"
+  done
+  check "$sc left out: the old server does not relay" \
+    bash -c "! '$lab/ssh' source 'postconf -h transport_maps' </dev/null | grep -q mailshift_transport"
   "$lab/down" > /dev/null 2>&1
 done
 echo "migrate: $passed passed, $failed failed"

@@ -214,6 +214,49 @@ static void test_preflight(void **state)
 	figures_free(&fs);
 }
 
+/* The accounts that differ, in words: a note is printable text, belongs to
+ * the last "differ" count of its step, and shows under that step's table. */
+static void test_notes(void **state)
+{
+	struct figures fs = {0};
+	struct figure f;
+	char note[FIGURES_NOTE], *text = NULL, big[FIGURES_NOTE * 2];
+	size_t len = 0;
+	FILE *out;
+	(void)state;
+
+	assert_int_equal(figures_note_parse("verify-note bob@example.net: INBOX: 1 message(s) missing", note, sizeof note), 1);
+	assert_string_equal(note, "bob@example.net: INBOX: 1 message(s) missing");
+	/* a name from the source reaches the report, the terminal: no control bytes */
+	assert_int_equal(figures_note_parse("verify-note a\033]0;pwned\007b\tc\xc3\xa9", note, sizeof note), 1);
+	assert_string_equal(note, "a?]0;pwned?b?c??");
+	assert_int_equal(figures_note_parse("verify-note ", note, sizeof note), 0);
+	assert_int_equal(figures_note_parse("verify-row differ 0 1", note, sizeof note), 0);
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	memcpy(big, "verify-note ", 12);
+	assert_int_equal(figures_note_parse(big, note, sizeof note), 1);
+	assert_int_equal(strlen(note), FIGURES_NOTE - 1);
+
+	f = fig("verify", "differ", "0", "2");
+	figures_set(&fs, &f);
+	figures_note(&fs, "verify", "old: a first count's account");
+	f = fig("verify", "differ", "0", "1"); /* counted again: the old notes go */
+	figures_set(&fs, &f);
+	figures_note(&fs, "verify", "bob@example.net: its mail directory is missing on the target");
+	assert_int_equal(fs.nnote, 1);
+	out = open_memstream(&text, &len);
+	figures_print(&fs, out);
+	fclose(out);
+	assert_non_null(strstr(text, "  accounts that differ              0            1  differs\n"
+	                             "  1 of 1 figures differ\n"
+	                             "  what differs (the first accounts):\n"
+	                             "  bob@example.net: its mail directory is missing on the target\n"));
+	assert_null(strstr(text, "old:"));
+	free(text);
+	figures_free(&fs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_order_and_print),
 		cmocka_unit_test(test_preflight),
+		cmocka_unit_test(test_notes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,8 @@ static char *step_text(const struct plan *p, const char *id)
 
 static const char full[] = "roundcube_release = /root/rc-1.7\ninstaller_dir = /root/iRedMail-1.8.1\n";
 static const char all_ids[] = "preflight migration-key installer roundcube mailstore-bulk dkim config stop-services "
-                              "mailstore-final chown databases accounts verify start-services test cutover remove-key";
+                              "census mailstore-final chown databases accounts verify start-services relay test "
+                              "cutover remove-key";
 
 static void test_mariadb(void **state)
 {
@@ -70,10 +71,11 @@ static void test_mariadb(void **state)
 	free(t);
 	t = step_text(&p, "mailstore-final");
 	assert_non_null(strstr(t, "--delete-after"));
-	/* the target pulls, from the source's own list of mailbox folders */
-	assert_non_null(strstr(t, "[target] rsync -aHAXs --numeric-ids --no-inc-recursive --info=progress2 --stats "
-	                              "-e \"ssh -i /root/.ssh/mailshift-migration"));
-	assert_non_null(strstr(t, "-- root@old.example.org:/var/vmail/\"$d/\" \"$v/$d/\""));
+	/* the target pulls, with the one-off key, every root the source listed */
+	assert_non_null(strstr(t, "[target] b=/var/backups/mailshift\nvmail=/var/vmail\nlogin=root@old.example.org\n"
+	                          "ssh=\"ssh -i /root/.ssh/mailshift-migration"));
+	assert_non_null(strstr(t, "phase=final\n"));
+	assert_non_null(strstr(t, "rs=(rsync -aHAXs --numeric-ids --no-inc-recursive --stats -e \"$ssh\")"));
 	free(t);
 	assert_true(p.steps[plan_find(&p, "stop-services")].step->flags & STEP_DOWNTIME);
 	assert_false(p.steps[plan_find(&p, "mailstore-bulk")].step->flags & STEP_DOWNTIME);
@@ -103,8 +105,8 @@ static void test_pgsql(void **state)
 	build(&a, &p, text);
 	s = ids(&p);
 	/* no installer_dir and no roundcube_release: those steps are left out */
-	assert_string_equal(s, "preflight migration-key mailstore-bulk dkim config stop-services mailstore-final chown "
-	                       "databases accounts verify start-services test cutover remove-key");
+	assert_string_equal(s, "preflight migration-key mailstore-bulk dkim config stop-services census mailstore-final "
+	                       "chown databases accounts verify start-services relay test cutover remove-key");
 	free(s);
 	t = step_text(&p, "accounts");
 	assert_non_null(strstr(t, "pg_dump --clean --if-exists"));
@@ -130,7 +132,8 @@ static void test_openldap(void **state)
 
 	build(&a, &p, text);
 	s = ids(&p);
-	assert_string_equal(s, "preflight migration-key dkim config stop-services mailstore-final chown databases "
+	/* no relay: relay_during_cutover = no */
+	assert_string_equal(s, "preflight migration-key dkim config stop-services census mailstore-final chown databases "
 	                       "accounts verify start-services test cutover remove-key");
 	free(s);
 	t = step_text(&p, "accounts");
@@ -285,10 +288,36 @@ static void test_proofs(void **state)
 	act = find_action(&p, "config", "read -r -a files");
 	assert_true(act->flags & ACT_DESTRUCTIVE);
 	assert_non_null(strstr(act->cmd, "<<< \"/etc/postfix/header_checks /etc/dovecot/conf.d/90-quota.conf\""));
-	/* verify: keys and owners; test: Dovecot's view, a message through Postfix, removed (confirmed) */
+	/* pre-flight: the accounts and roots as the source's Dovecot resolves them */
+	act = find_action(&p, "preflight", "mailbox path -F");
+	assert_int_equal(act->on, HOST_SOURCE);
+	act = find_action(&p, "preflight", "broken before the");
+	assert_true(act->flags & ACT_ADVISORY);
+	act = find_action(&p, "preflight", "ms_accept_roots\n");
+	assert_int_equal(act->on, HOST_TARGET);
+	assert_string_equal(act->input, "roots");
+	/* the census: on the source once it is stopped, again anew in delta */
+	act = find_action(&p, "census", "mode=delta");
+	assert_int_equal(act->on, HOST_SOURCE);
+	act = find_action(&p, "census", "side=source");
+	assert_int_equal(act->on, HOST_SOURCE);
+	/* the copies: every root; the final one deletes only inside the roots */
+	act = find_action(&p, "mailstore-final", "phase=final");
+	assert_true(act->flags & ACT_DESTRUCTIVE);
+	assert_non_null(strstr(act->cmd, "--delete-after"));
+	/* verify: the census compared, keys and owners, the pass recorded on the source */
+	find_action(&p, "verify", "side=target");
+	find_action(&p, "verify", "comm -3 -- \"$c/source.tsv\"");
 	find_action(&p, "verify", "openssl pkey");
-	find_action(&p, "verify", "! -user vmail");
-	find_action(&p, "test", "'messages unseen'");
+	find_action(&p, "verify", "mode=check");
+	act = find_action(&p, "verify", "sha256sum < \"$b/census/source.tsv\"");
+	assert_int_equal(act->on, HOST_SOURCE);
+	assert_string_equal(act->input, "census_pass");
+	/* the relay and the switch refuse without a pass on the current census */
+	find_action(&p, "relay", "the verify step has not passed on the current census");
+	find_action(&p, "cutover", "the verify step has not passed on the current census");
+	/* test: the target's Dovecot against the census, a message through Postfix, removed (confirmed) */
+	find_action(&p, "test", "'mailbox-guid uid flags'");
 	act = find_action(&p, "test", "sendmail -f");
 	assert_string_equal(act->capture, "test_message");
 	act = find_action(&p, "test", "doveadm expunge");
@@ -350,7 +379,7 @@ static void test_hostile_answers(void **state)
  * its stdout in out, its exit status returned. */
 static int run_action(const char *dir, const struct action *act, struct buf *out)
 {
-	char *script = xasprintf("PATH=%s/bin:$PATH\n%s\n%s", dir, PLAN_PREAMBLE, act->cmd);
+	char *script = xasprintf("exec 2>&1\nPATH=%s/bin:$PATH\n%s\n%s", dir, PLAN_PREAMBLE, act->cmd);
 	char *const argv[] = { (char *)"bash", (char *)"-c", script, NULL };
 	int rc = tu_capture(argv, out);
 
@@ -379,13 +408,12 @@ static void test_verify_figures(void **state)
 	const struct action *act;
 	(void)state;
 
-	sh = xasprintf("mkdir -p %s/bin %s/dkim %s/vmail/vmail1/a/Maildir/cur %s/src/vmail1/a/Maildir/cur "
-	               "%s/src/vmail1/a/Maildir/new && cd %s && "
-	               "head -c 1000 /dev/zero > 'vmail/vmail1/a/Maildir/cur/1.h:2,S' && "
-	               "head -c 1000 /dev/zero > 'src/vmail1/a/Maildir/cur/1.h:2,S' && "
-	               "head -c 234567 /dev/zero > 'vmail/vmail1/a/Maildir/cur/2 with space.h:2,' && "
-	               "head -c 234567 /dev/zero > 'src/vmail1/a/Maildir/cur/2 with space.h:2,' && "
-	               "head -c 500 /dev/zero > src/vmail1/a/Maildir/new/3.h", dir, dir, dir, dir, dir, dir);
+	sh = xasprintf("mkdir -p %s/bin %s/dkim %s/vmail/vmail1 %s/b/census %s/b/discovery && cd %s/b/census && "
+	               "printf 'A\\ta@x\\t1\\t2\\t300\\t0\\nF\\ta@x\\tINBOX\\t2\\t300\\t0\\t5\\t3\\tS2\\tg1\\n"
+	               "M\\ta@x\\tINBOX\\tm1\\t1\\tS\\t100\\t-\\nM\\ta@x\\tINBOX\\tm2\\t2\\tS\\t200\\t-\\n' > source.tsv && "
+	               "grep -v m2 source.tsv | sed 's/\\t2\\t300\\t/\\t1\\t100\\t/' > target.tsv && "
+	               "printf '%s/vmail/vmail1\\tmail\\troot:root\\t700\\n' > ../discovery/roots.tsv",
+	               dir, dir, dir, dir, dir, dir, dir);
 	{
 		char *const argv[] = { (char *)"sh", (char *)"-c", sh, NULL };
 		assert_int_equal(tu_capture(argv, &out), 0);
@@ -393,53 +421,67 @@ static void test_verify_figures(void **state)
 	}
 	free(sh);
 	/* the source: the last argument, run on the source's folder */
-	sh = xasprintf("#!/bin/bash\nfor a; do last=$a; done\nfrom=%s/vmail to=%s/src\n"
-	               "SIDE=8 exec bash -c \"${last//\"$from\"/\"$to\"}\"\n", dir, dir);
+	sh = xasprintf("#!/bin/bash\nfor a; do last=$a; done\nSIDE=8 exec bash -c \"$last\"\n");
 	put_file(dir, "bin/ssh", sh, 0755);
 	free(sh);
+	/* MariaDB as inventory.sh asks it: vmail (12 mailboxes, 2 domains) and amavisd.msgs,
+	 * 8 rows on the source (SIDE=8), 7 here */
 	put_file(dir, "bin/mysql",
-	         "#!/bin/sh\ncase $2 in\n"
-	         "'SHOW DATABASES') printf 'mysql\\nvmail\\namavisd\\n' ;;\n"
-	         "'SHOW TABLES') if [ \"$3\" = vmail ]; then printf 'mailbox\\ndomain\\n'; else echo msgs; fi ;;\n"
-	         "*mailbox*) echo 12 ;;\n*domain*) echo 2 ;;\n*) echo \"${SIDE:-7}\" ;;\nesac\n", 0755);
+	         "#!/bin/sh\ncase \"$*\" in\n"
+	         "*\"SHOW DATABASES LIKE 'vmail'\"*|*\"SHOW DATABASES LIKE 'amavisd'\"*) echo x ;;\n"
+	         "*'SHOW DATABASES'*) ;;\n"
+	         "*\"table_schema = 'vmail'\"*) printf 'mailbox\\ndomain\\n' ;;\n"
+	         "*\"table_schema = 'amavisd'\"*) echo msgs ;;\n"
+	         "*'FROM `vmail`.`mailbox`'*) echo 12 ;;\n*'FROM `vmail`.`domain`'*) echo 2 ;;\n"
+	         "*'COUNT(*)'*) echo \"${SIDE:-7}\" ;;\n"
+	         "*'FROM vmail.mailbox'*) printf 'u@x\\t/var/vmail\\tvmail1\\tx/u/\\n' ;;\n"
+	         "*'FROM vmail.domain'*) echo x ;;\nesac\n", 0755);
 
-	opts = xasprintf("vmail_dir = %s/vmail\ndkim_dir = %s/dkim\n", dir, dir);
+	opts = xasprintf("vmail_dir = %s/vmail\ndkim_dir = %s/dkim\nbackup_dir = %s/b\n", dir, dir, dir);
 	text = conf("mariadb", "mariadb", opts);
 	build(&a, &p, text);
 
-	act = find_action(&p, "verify", "-printf \"%p %s\\n\"");
-	assert_int_equal(run_action(dir, act, &out), 1); /* a message only the source has */
-	assert_string_equal(buf_cstr(&out), "source: 3 lines; target: 2 lines\n"
-	                                     "verify-row bytes 236067 235567\n"
-	                                     "verify-row messages 3 2\n");
+	/* the census: a message only the source has, named with its account */
+	act = find_action(&p, "verify", "comm -3 -- \"$c/source.tsv\"");
+	assert_int_equal(run_action(dir, act, &out), 1);
+	assert_non_null(strstr(buf_cstr(&out), "verify-row census 1 1\n"
+	                                       "verify-row folders 1 1\n"
+	                                       "verify-row messages 2 1\n"
+	                                       "verify-row bytes 300 100\n"
+	                                       "verify-row differ 0 1\n"));
+	assert_non_null(strstr(buf_cstr(&out), "a@x: INBOX: 2 messages on the source, 1 on the target"));
+	assert_non_null(strstr(buf_cstr(&out), "INBOX: 1 message(s) missing on the target (m2)"));
 	buf_free(&out);
+	{ /* no pass recorded for the cutover */
+		char *v = xasprintf("%s/b/census/verified", dir);
+		assert_int_equal(access(v, F_OK), -1);
+		free(v);
+	}
 
 	act = find_action(&p, "verify", "openssl pkey");
 	assert_int_equal(run_action(dir, act, &out), 0);
 	assert_non_null(strstr(buf_cstr(&out), "\nverify-row dkim 0 0\n"));
 	buf_free(&out);
 
-	act = find_action(&p, "verify", "SHOW TABLES");
+	act = find_action(&p, "verify", "SHOW DATABASES LIKE");
 	assert_int_equal(act->native, NATIVE_COMPARE);
 	assert_int_equal(run_action(dir, act, &out), 1); /* amavisd.msgs: 8 rows on the source, 7 here */
-	assert_string_equal(buf_cstr(&out), "source: 3 lines; target: 3 lines\n"
-	                                     "verify-row accounts 12 12\n"
-	                                     "verify-row databases 2 2\n"
-	                                     "verify-row domains 2 2\n"
-	                                     "verify-row rows 22 21\n"
-	                                     "verify-row tables 3 3\n");
+	assert_non_null(strstr(buf_cstr(&out), "source: 5 lines; target: 5 lines\n"
+	                                       "verify-row accounts 1 1\n"
+	                                       "verify-row databases 2 2\n"
+	                                       "verify-row domains 1 1\n"
+	                                       "verify-row rows 22 21\n"
+	                                       "verify-row tables 3 3\n"));
+	assert_non_null(strstr(buf_cstr(&out), "\ttable amavisd.msgs rows 7\ntable amavisd.msgs rows 8\n"));
 	buf_free(&out);
 
 	/* the owner check prints its figure: 0 wrong on the source's side */
-	act = find_action(&p, "verify", "! -user vmail");
-	assert_non_null(strstr(act->cmd, "echo \"verify-row owners 0 $n\""));
-	/* ... and a find that fails (a folder it may not read) is no "0 wrong" */
-	put_file(dir, "bin/find", "#!/bin/sh\ncase \"$*\" in\n"
-	                          "*'-user vmail'*) echo 'find: Permission denied' >&2; exit 1 ;;\n"
-	                          "*'-user amavis'*) exit 0 ;;\nesac\nexec /usr/bin/find \"$@\"\n",
-	         0755); /* the mail's finds fail, the keys' (the last) works */
+	act = find_action(&p, "verify", "mode=check");
+	assert_non_null(strstr(act->cmd, "echo \"verify-row owners 0 $bad\""));
+	/* ... and a root in a system directory (here /tmp) is refused, not checked: no figure */
 	assert_int_equal(run_action(dir, act, &out), 1);
 	assert_null(strstr(buf_cstr(&out), "verify-row owners"));
+	assert_non_null(strstr(buf_cstr(&out), "/vmail/vmail1 lies in /tmp, a system directory"));
 	buf_free(&out);
 
 	plan_free(&p);

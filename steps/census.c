@@ -1,0 +1,188 @@
+/* Discovery and the census: the ground truth of "nothing lost" is the
+ * source's accounts, as its account backend lists them and its own Dovecot
+ * resolves them (steps/sh/discover.sh), never the paths mailshift assumes.
+ * Pre-flight discovers them and every storage root their mail lives in; the
+ * census step counts every account's mail on the source once nothing can
+ * change (steps/sh/census.sh); verify counts the target the same way and
+ * compares (census-compare.sh); the test step asks the new server's own
+ * Dovecot (census-dovecot.sh). */
+#include <stdlib.h>
+
+#include "core/shell.h"
+#include "core/xalloc.h"
+#include "steps/sh.h"
+#include "steps/steps.h"
+
+/* Appends "name=VALUE\n", the value through the one quoting helper. */
+static void var(struct buf *b, const char *name, const char *value)
+{
+	char *s = shell_fmt("%s=%q\n", name, value);
+
+	buf_adds(b, s);
+	free(s);
+}
+
+char *steps_script(const struct answers *a, const char *const *vars, const char *body)
+{
+	struct buf b = {0};
+	size_t i;
+
+	var(&b, "b", a->opt.backup_dir);
+	for (i = 0; vars && vars[i]; i += 2)
+		var(&b, vars[i], vars[i + 1]);
+	buf_adds(&b, steps_sh_lib);
+	buf_adds(&b, body);
+	return buf_steal(&b);
+}
+
+const char *steps_backend_word(const struct answers *a)
+{
+	if (steps_uses_ldap(a))
+		return "ldap";
+	return steps_uses_pgsql(a) ? "pgsql" : "mysql";
+}
+
+/* discover.sh in mode full or delta (for LDAP after the text that finds
+ * slapd's configuration and suffix). */
+static char *discover_cmd(const struct answers *a, const char *mode)
+{
+	const char *vars[] = { "backend", steps_backend_word(a), "vmail", a->opt.vmail_dir, "mode", mode, NULL };
+	char *script = steps_script(a, vars, steps_sh_discover), *s;
+
+	if (!steps_uses_ldap(a))
+		return script;
+	{
+		char *env = steps_ldap_suffix_cmd(a);
+		s = xasprintf("%s%s", env, script);
+		free(env);
+		free(script);
+	}
+	return s;
+}
+
+void steps_plan_discovery(struct plan_step *ps, const struct answers *a)
+{
+	char *cmd = discover_cmd(a, "full");
+
+	plan_add(ps, HOST_SOURCE, 0, "finds every account and where its mail lives, as the source's own Dovecot resolves it",
+	         "%s", cmd);
+	free(cmd);
+	plan_add(ps, HOST_SOURCE, ACT_ADVISORY, "lists the active accounts the source's own Dovecot cannot resolve",
+	         "f=%q/discovery/unresolved.tsv\n"
+	         "if [ ! -s \"$f\" ]; then echo \"the source's Dovecot resolves every active account\"; exit 0; fi\n"
+	         "echo \"$(wc -l < \"$f\") active account(s) the source's own Dovecot does not find: broken before the "
+	         "migration, not by it (the first 20):\" >&2\n"
+	         "head -n 20 -- \"$f\" | tr '\\t' ' ' | sed 's/^/  /' >&2\n"
+	         "echo 'their mail is copied with its storage root, and the census leaves them out: fix them on the source "
+	         "(retry), or go on' >&2\n"
+	         "exit 1",
+	         a->opt.backup_dir);
+	plan_capture(ps, HOST_SOURCE, 0, "roots", "lists the storage roots found", "cat -- %q/discovery/roots.tsv",
+	             a->opt.backup_dir);
+	cmd = steps_script(a, NULL, "ms_accept_roots\n");
+	plan_feed(ps, HOST_TARGET, 0, "roots", "accepts the storage roots the copies will fill (checked here first)",
+	          "%s", cmd);
+	free(cmd);
+}
+
+/* The census step ---------------------------------------------------------- */
+
+static void plan_census(const struct answers *a, struct plan_step *ps)
+{
+	char *cmd, *ssh = steps_ssh_cmd(a), *login = steps_source_login(a);
+	const char *vars[] = { "side", "source", "census_awk", steps_awk_census, NULL };
+	const char *pull[] = { "ssh", ssh, "login", login, NULL };
+
+	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (nothing can change)",
+	         "%s", steps_source_stopped_check);
+	cmd = discover_cmd(a, "delta");
+	plan_add(ps, HOST_SOURCE, 0, "finds the accounts again: those added or changed since pre-flight are resolved anew",
+	         "%s", cmd);
+	free(cmd);
+	cmd = steps_script(a, vars, steps_sh_census);
+	plan_add(ps, HOST_SOURCE, 0, "counts every account's mail: folders, messages, bytes, flags, UIDVALIDITY, UIDs",
+	         "%s", cmd);
+	free(cmd);
+	cmd = steps_script(a, pull,
+	                   "d=$b/from-source\n"
+	                   "mkdir -p -- \"$d\" \"$b/census\" && chmod 0700 -- \"$b\" \"$d\" \"$b/census\"\n"
+	                   "rsync -as -e \"$ssh\" -- \"$login:$b/discovery/accounts.tsv\" \"$login:$b/discovery/roots.tsv\" "
+	                   "\"$login:$b/census/source.tsv\" \"$d/\"\n"
+	                   "ms_accept_roots < \"$d/roots.tsv\"\n"
+	                   "# each account's mail directory lies in an accepted root: the target's census reads only there\n"
+	                   "bad=$(awk -F '\\t' 'FILENAME == ARGV[1] { r[$1] = 1; next } !(($3 in r) && index($2, $3 \"/\") == 1) "
+	                   "{ n++ } END { print n + 0 }' \"$b/discovery/roots.tsv\" \"$d/accounts.tsv\")\n"
+	                   "[ \"$bad\" = 0 ] || { echo \"$bad account(s) of the source's list lie outside its storage roots\" >&2; "
+	                   "exit 1; }\n"
+	                   "install -m 0600 -- \"$d/accounts.tsv\" \"$b/discovery/accounts.tsv\"\n"
+	                   "install -m 0600 -- \"$d/source.tsv\" \"$b/census/source.tsv\"\n"
+	                   "echo \"the source's census and its $(wc -l < \"$b/discovery/accounts.tsv\") accounts are here, "
+	                   "for verify\"\n");
+	plan_add(ps, HOST_TARGET, 0, "fetches the source's census and its list of accounts and roots", "%s", cmd);
+	free(cmd);
+	free(ssh);
+	free(login);
+}
+
+const struct step step_census = {
+	.id = "census",
+	.title = "Count every mailbox on the source (the census)",
+	.why = "With the old server's mail services stopped nothing can change, so this "
+	       "is the moment to write down what must arrive: every account the account "
+	       "backend lists (found again, so an account added since pre-flight is in "
+	       "it), with every folder and message where the source's own Dovecot keeps "
+	       "them: message counts, bytes, flags, and what mail clients key on "
+	       "(UIDVALIDITY, the UIDs, the next UID, POP3 UIDLs). It is one pass over "
+	       "the storage roots, however many accounts, and takes seconds. Verify "
+	       "counts the target the same way after the restore and compares, account "
+	       "by account and folder by folder; the new server's own Dovecot is "
+	       "compared with it after the start.",
+	.flags = STEP_DOWNTIME,
+	.applies = steps_is_iredmail,
+	.plan = plan_census,
+};
+
+/* Verify's and the test's parts --------------------------------------------- */
+
+void steps_plan_census_compare(struct plan_step *ps, const struct answers *a)
+{
+	const char *census[] = { "side", "target", "census_awk", steps_awk_census, NULL };
+	const char *compare[] = { "compare_awk", steps_awk_census_compare, NULL };
+	char *cmd = steps_script(a, census, steps_sh_census);
+
+	plan_add(ps, HOST_TARGET, 0, "counts every account's mail on the target, as the census did on the source",
+	         "%s", cmd);
+	free(cmd);
+	cmd = steps_script(a, compare, steps_sh_census_compare);
+	plan_add(ps, HOST_TARGET, 0, "every account, folder and message of the source's census is on the target, the same",
+	         "%s", cmd);
+	free(cmd);
+}
+
+void steps_plan_verified(struct plan_step *ps, const struct answers *a)
+{
+	plan_capture(ps, HOST_TARGET, 0, "census_pass", "reads the census the comparison passed on",
+	             "cat -- %q/census/verified", a->opt.backup_dir);
+	plan_feed(ps, HOST_SOURCE, 0, "census_pass", "records that the target passed on the current census (the relay requires it)",
+	          "b=%q\n"
+	          "read -r dg\n"
+	          "[ \"$dg\" = \"$(sha256sum < \"$b/census/source.tsv\" | cut -c 1-64)\" ] || "
+	          "{ echo 'the comparison passed on another census than the source holds now: run census and verify again' >&2; exit 1; }\n"
+	          "printf '%%s\\n' \"$dg\" > \"$b/verified\" && echo \"recorded in $b/verified\"",
+	          a->opt.backup_dir);
+}
+
+/* Shell text: fails unless the verify step passed on the source's current census. */
+const char steps_verified_check[] =
+	"[ -e \"$b/verified\" ] && [ \"$(cat -- \"$b/verified\")\" = \"$(sha256sum < \"$b/census/source.tsv\" | cut -c 1-64)\" ] || "
+	"{ echo 'the verify step has not passed on the current census: run census and verify first' >&2; exit 1; }\n";
+
+void steps_plan_dovecot_check(struct plan_step *ps, const struct answers *a)
+{
+	const char *vars[] = { "dovecot_awk", steps_awk_census_dovecot, NULL };
+	char *cmd = steps_script(a, vars, steps_sh_census_dovecot);
+
+	plan_add(ps, HOST_TARGET, 0, "the target's own Dovecot finds every account of the census and shows its messages",
+	         "%s", cmd);
+	free(cmd);
+}

@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # b backend vmail mode (and conf suffix for ldap): the prologue's
+# discover: the source's accounts as its account backend lists them and as its own
+# Dovecot resolves them, and every storage root their mail lives in.
+#
+# Prologue (mailshift, quoted): b (backup dir), backend (mysql|pgsql|ldap), vmail
+# (the mail store), mode (full: resolve every account; delta: only those whose
+# backend row or Dovecot's configuration changed since the last discovery); for
+# ldap also conf=(-f FILE) and suffix.  Uses lib.sh.
+#
+# Writes, 0600, in $b/discovery/ (one streamed pass over the accounts, however many):
+#   backend.tsv     user, active, base, node, maildir, format (the backend's rows)
+#   resolved.tsv    user, INBOX path (Dovecot's answer)
+#   accounts.tsv    user, maildir, root (what the census counts)
+#   roots.tsv       root, kind (mail|sieve|public|mlmmj), owner, mode: copied,
+#                   owned, pruned and verified like the mail store
+#   unresolved.tsv  user, why: active accounts the source's Dovecot cannot resolve
+#   refused.tsv     user or root, why: what mailshift cannot carry (the step fails)
+export LC_ALL=C
+d=$b/discovery
+mkdir -p -- "$d" && chmod 0700 -- "$d"
+cd -- "$d" || exit 1
+t0=$SECONDS
+
+# 1. The accounts, from the account backend itself.
+case $backend in
+  mysql)
+    mysql -N -B -e 'SELECT username, active, storagebasedirectory, storagenode, maildir, mailboxformat FROM vmail.mailbox' ;;
+  pgsql)
+    (cd / && runuser -u postgres -- psql -X -q -d vmail -c 'COPY (SELECT username, active, storagebasedirectory, storagenode, maildir, mailboxformat FROM mailbox) TO STDOUT') ;;
+  ldap)
+    slapcat "${conf[@]}" -b "$suffix" -o ldif_wrap=no -a '(objectClass=mailUser)' | awk '
+      function out() {
+        if (dn == "") return
+        node = store; sub(/\/.*/, "", node); md = store; sub(/^[^\/]*\/?/, "", md)
+        if (enc != "") u = "(" enc " of " dn ")"
+        printf "%s\t%d\t%s\t%s\t%s\t%s\n", u, st == "active", base, node, md, fmt
+        dn = ""
+      }
+      /^dn: / { out(); dn = substr($0, 5); u = st = base = store = fmt = enc = ""; next }
+      /^(mail|storageBaseDirectory|mailMessageStore|mailboxFormat|accountStatus):: / { enc = "base64 " substr($0, 1, index($0, ":") - 1) }
+      /^mail: / && u == "" { u = substr($0, 7) }
+      /^accountStatus: / { st = substr($0, 16) }
+      /^storageBaseDirectory: / { base = substr($0, 23) }
+      /^mailMessageStore: / { store = substr($0, 19) }
+      /^mailboxFormat: / { fmt = substr($0, 16) }
+      END { out() }' ;;
+  *) echo "unknown account backend: $backend" >&2; exit 1 ;;
+esac | sort -t "$(printf '\t')" -k 1,1 > backend.tsv.new
+digest=$(doveconf -n | grep -v '^#' | sha256sum | cut -c 1-64)
+
+# 2. Dovecot's answer for each active account (its userdb lookup and its mail
+#    location), in one streamed pass; in delta mode only for what changed.
+awk -F '\t' '$2 == 1 { print $1 }' backend.tsv.new > active.new
+if [ "$mode" = delta ] && [ -f backend.tsv ] && [ -f resolved.tsv ] && [ "$(cat dovecot.digest 2>/dev/null)" = "$digest" ]; then
+  comm -13 backend.tsv backend.tsv.new | cut -f 1 | sort -u > changed
+  echo "$(wc -l < changed) account(s) added or changed since the last discovery: resolving them again"
+  awk -F '\t' 'FILENAME == ARGV[1] { drop[$1] = 1; next } !($1 in drop)' changed resolved.tsv > resolved.keep
+  awk 'FILENAME == ARGV[1] { want[$0] = 1; next } $0 in want' active.new changed > changed.active
+  ms_resolve changed.active > resolved.more
+  cat resolved.keep resolved.more > resolved.all
+  awk -F '\t' 'FILENAME == ARGV[1] { a[$0] = 1; next } $1 in a' active.new resolved.all |
+    sort -t "$(printf '\t')" -k 1,1 > resolved.tsv.new
+  rm -f changed changed.active resolved.keep resolved.more resolved.all
+else
+  ms_resolve active.new | sort -t "$(printf '\t')" -k 1,1 > resolved.tsv.new
+fi
+mv -- backend.tsv.new backend.tsv
+mv -- resolved.tsv.new resolved.tsv
+rm -f active.new
+echo "$digest" > dovecot.digest
+
+# 3. Each account's storage root: its storage base directory and node, as the
+#    backend says, and Dovecot's path must lie inside it.
+rm -f accounts.tsv unresolved.tsv inactive.tsv
+: > refused.tsv
+awk -F '\t' -v OFS='\t' '
+  function norm(p) { gsub(/\/\/+/, "/", p); sub(/\/$/, "", p); return p }
+  FILENAME == ARGV[1] { path[$1] = $2; next }
+  {
+    u = $1; act = $2; root = norm($3 "/" $4)
+    if (u !~ /^[A-Za-z0-9._%+=@'"'"'-]+$/) { print u, "a name mailshift does not carry (characters outside letters, digits and ._%+=@'"'"'-)" > "refused.tsv"; next }
+    if ($6 != "" && $6 != "maildir") { print u, "mailbox format " $6 ": only Maildir is built" > "refused.tsv"; next }
+    if (act != 1) { print u, root > "inactive.tsv"; next }
+    if (!(u in path)) { print u, "active in the account backend, but the source'"'"'s Dovecot does not find it (user lookup or mail location)" > "unresolved.tsv"; print u, root > "inactive.tsv"; next }
+    p = path[u]
+    if (index(tolower(p) "/", tolower(root) "/") != 1 || length(p) <= length(root)) {
+      print u, "Dovecot keeps its mail in " p ", not inside its storage base directory and node " root > "refused.tsv"; next
+    }
+    print u, p, substr(p, 1, length(root)) > "accounts.tsv"
+  }' resolved.tsv backend.tsv
+touch accounts.tsv unresolved.tsv inactive.tsv
+
+# 4. The roots: the accounts', those of accounts Dovecot does not serve (their
+#    mail is kept, where it exists), then what lives beside the mailboxes: the
+#    global sieve scripts, the public folders, the mailing lists (mlmmj).
+{
+  cut -f 3 accounts.tsv | sort -u | sed 's/$/\tmail/'
+  cut -f 2 inactive.tsv | sort -u | while IFS= read -r r; do [ ! -d "$r" ] || printf '%s\tmail\n' "$r"; done
+  doveconf -n | awk '
+    $1 ~ /^sieve(_global_dir|_global|_before[0-9]*|_after[0-9]*)$/ && $2 == "=" {
+      p = $3; sub(/^file:/, "", p); sub(/;.*/, "", p); if (p ~ /\.sieve$/) sub(/\/[^\/]*$/, "", p); if (p ~ /^\//) print p "\tsieve" }
+    /^namespace/ { inns = 1; loc = ""; typ = "" }
+    inns && $1 == "location" { loc = $3 } inns && $1 == "type" { typ = $3 }
+    inns && /^}/ { if (typ == "public" && loc ~ /^maildir:\//) { p = substr(loc, 9); sub(/:.*/, "", p); sub(/\/$/, "", p); print p "\tpublic" } inns = 0 }'
+  for p in "$vmail/sieve" "$vmail/public"; do [ ! -d "$p" ] || printf '%s\t%s\n' "$p" "${p##*/}"; done
+  postconf -M 2>/dev/null | sed -n 's/.*mlmmj[a-z-]*receive.* -L \(\/[^$ ]*\)\/\$.*/\1/p'
+  for p in "$vmail/mlmmj" "$vmail/mlmmj-archive"; do [ ! -d "$p" ] || printf '%s\tmlmmj\n' "$p"; done
+  if [ -f /etc/mlmmjadmin/settings.py ]; then
+    sed -n "s/^MLMMJ_\(SPOOL\|ARCHIVE\)_DIR *= *[\"']\(\/[^\"']*\)[\"'].*/\2/p" /etc/mlmmjadmin/settings.py
+  fi
+} | awk -F '\t' -v OFS='\t' '{ sub(/\/+$/, "", $1); if ($2 == "") $2 = "mlmmj"; if (!($1 in k)) { k[$1] = $2; n[++c] = $1 } }
+      END { for (i = 1; i <= c; i++) print n[i], k[n[i]] }' | sort > roots.cand
+: > roots.tsv.new
+while IFS="$(printf '\t')" read -r r kind; do
+  why=$(ms_path_problem "$r")
+  # a root that is not there holds no mail yet: nothing to copy
+  [ -n "$why" ] || [ -d "$r" ] || [ -L "$r" ] || continue
+  if [ -z "$why" ] && [ -L "$r" ]; then why="is a symbolic link to $(readlink -- "$r"): a symlinked store is not built yet"; fi
+  if [ -z "$why" ] && [ "$(realpath -e -- "$r")" != "$r" ]; then why="lies behind a symbolic link ($(realpath -e -- "$r")): a symlinked store is not built yet"; fi
+  if [ -n "$why" ]; then printf '%s\tstorage root (%s) %s\n' "$r" "$kind" "$why" >> refused.tsv; continue; fi
+  printf '%s\t%s\t%s\t%s\n' "$r" "$kind" "$(stat -c %U:%G -- "$r")" "$(stat -c %a -- "$r")" >> roots.tsv.new
+done < roots.cand
+# a root inside another is copied with it
+awk -F '\t' '{ r[NR] = $0; p[NR] = $1 } END { for (i = 1; i <= NR; i++) { inner = 0; for (j = 1; j <= NR; j++) if (j != i && index(p[i] "/", p[j] "/") == 1) inner = 1; if (!inner) print r[i] } }' \
+  roots.tsv.new > roots.tsv
+rm -f roots.cand roots.tsv.new
+# an account whose mail is behind a symbolic link inside a root would be
+# copied as a link: refused with its name (a walk of every root: pre-flight
+# only; in the window the census notes any link it meets)
+if [ "$mode" = full ] && [ -s roots.tsv ]; then
+  cut -f 1 roots.tsv | tr '\n' '\0' | xargs -0 -r sh -c 'find "$@" -type l -print' sh > links 2>/dev/null || true
+  awk -F '\t' -v OFS='\t' 'FILENAME == ARGV[1] { l[$0] = 1; next }
+    { p = $2; while (p != "" && p != $3) { if (p in l) { print $1, "its mail lies behind the symbolic link " p; break } sub(/\/[^\/]*$/, "", p) } }' links accounts.tsv >> refused.tsv
+  rm -f links
+fi
+if [ -s refused.tsv ]; then
+  awk -F '\t' 'FILENAME == ARGV[1] { bad[$1] = 1; next } !($1 in bad)' refused.tsv accounts.tsv > accounts.keep
+  mv -- accounts.keep accounts.tsv
+fi
+chmod 0600 -- *.tsv dovecot.digest
+
+# 5. What was found.
+n=$(wc -l < backend.tsv) act=$(awk -F '\t' '$2 == 1' backend.tsv | wc -l)
+echo "accounts in the account backend: $n ($act active, $((n - act)) inactive)"
+echo "resolved by the source's Dovecot: $(wc -l < resolved.tsv); their mail is counted in the census: $(wc -l < accounts.tsv)"
+echo "storage roots: $(wc -l < roots.tsv)"
+awk -F '\t' 'FILENAME == ARGV[1] { c[$3]++; next } { printf "  %s  (%s, %s, %s)%s\n", $1, $2, $3, $4, ($1 in c) ? "  " c[$1] " account(s)" : "" }' accounts.tsv roots.tsv
+echo "verify-row resolved $(wc -l < accounts.tsv) -"
+echo "verify-row roots $(wc -l < roots.tsv) -"
+echo "verify-row unresolved $(wc -l < unresolved.tsv) -"
+echo "discovery took $((SECONDS - t0)) s; written to $d"
+if [ -s refused.tsv ]; then
+  echo "mailshift cannot carry $(wc -l < refused.tsv) account(s) or root(s) as they are (the first 20):" >&2
+  head -n 20 refused.tsv | tr '\t' ' ' | sed 's/^/  /' >&2
+  echo "change them on the source (or tell us the layout), then run pre-flight again; nothing was changed" >&2
+  exit 1
+fi

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The census and its comparison (steps/sh/census*.sh, the very text mailshift
+# embeds and runs) on real Maildirs in a temporary folder: a census of the
+# "source", then the same tree changed the ways a migration can lose mail,
+# counted again as the "target" and compared.  Each change must fail the
+# comparison, naming the account, the folder and what differs; the unchanged
+# tree must pass and leave the pass the cutover trusts.  Then the new server's
+# Dovecot view (census-dovecot.awk) against a census, with doveadm's output
+# given, and the storage-root checks (lib.sh) against hostile paths.  Last,
+# shellcheck on every fragment.  No root, no lab.  Prints "census: N passed,
+# N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sh=$top/steps/sh
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+
+w=$(mktemp -d /tmp/mailshift-census.XXXXXX)
+trap 'rm -rf "$w"' EXIT
+b=$w/backup store=$w/store
+mkdir -p "$b/discovery" "$b/census"
+
+# A fragment as mailshift runs it: the prologue of named values (quoted),
+# the preamble, lib.sh, the fragment.
+run_fragment() { # FRAGMENT NAME=VALUE...
+  local frag=$1 kv prologue=""
+  shift
+  for kv in "b=$b" "$@"; do prologue+="${kv%%=*}=$(printf '%q' "${kv#*=}")"$'\n'; done
+  bash -c "$prologue"$'set -euo pipefail; umask 077\n'"$(cat "$sh/lib.sh" "$sh/$frag")"
+}
+census() { run_fragment census.sh "side=$1" "census_awk=$(cat "$sh/census.awk")"; }
+compare() { run_fragment census-compare.sh "compare_awk=$(cat "$sh/census-compare.awk")"; }
+
+# Two accounts in Maildir++, with the files Dovecot keeps: dovecot-uidlist
+# (version 3: UIDVALIDITY, next UID, the folder's GUID; a UID per message).
+msg() { # DIR NAME BYTES
+  head -c "$3" /dev/zero | tr '\0' 'x' > "$1/$2"
+}
+folder() { # DIR UIDVALIDITY GUID FILE...   (each FILE: cur/NAME or new/NAME)
+  local d=$1 v=$2 g=$3 f uid=0 name
+  shift 3
+  mkdir -p "$d/cur" "$d/new" "$d/tmp"
+  { echo "3 V$v N1 G$g"; for f in "$@"; do uid=$((uid + 1)); name=${f#*/}; echo "$uid :${name%%:*}"; done; } > "$d/dovecot-uidlist"
+  for f in "$@"; do msg "$d/${f%/*}" "${f#*/}" $((100 * ${#f})); done
+}
+make_store() {
+  rm -rf "$store"
+  folder "$store/a/Maildir" 1700000001 aaaa0001 "cur/1000.M1.h,S=10:2,S" "cur/1001.M2.h,S=10:2,RS" "new/1002.M3.h,S=10"
+  folder "$store/a/Maildir/.Sent" 1700000002 aaaa0002 "cur/1003.M4.h,S=10:2,S"
+  folder "$store/a/Maildir/.Drafts" 1700000003 aaaa0003
+  folder "$store/b/Maildir" 1700000011 bbbb0001 "cur/2000.M1.h,S=10:2,FS" "cur/2001.M2.h,S=10:2,"
+  folder "$store/b/Maildir/.Archive.2024" 1700000012 bbbb0002 "cur/2002.M3.h,S=10:2,S"
+}
+printf 'a@example.com\t%s/a/Maildir\t%s\nb@example.com\t%s/b/Maildir\t%s\n' "$store" "$store" "$store" "$store" \
+  > "$b/discovery/accounts.tsv"
+printf '%s\tmail\t%s\t700\n' "$store" "$(id -un):$(id -gn)" > "$b/discovery/roots.tsv"
+
+make_store
+census source > "$w/out" 2>&1; rc=$?
+check "the census of the source runs (exit $rc)" test "$rc" = 0
+check "it counts 2 accounts, 5 folders, 7 messages" \
+  grep -q '^census of the source: 2 accounts, 5 folders, 7 messages, ' "$w/out"
+src=$b/census/source.tsv
+check "the census file is private (0600)" test "$(stat -c %a "$src")" = 600
+check "a folder's line: messages, bytes, unseen, UIDVALIDITY, next UID, flags, GUID" \
+  grep -qP '^F\ta@example.com\tINBOX\t3\t\d+\t1\t1700000001\t4\tR1S2new1\taaaa0001$' "$src"
+check "an empty folder is in it too" grep -qP '^F\ta@example.com\t\.Drafts\t0\t0\t0\t1700000003\t1\t-\taaaa0003$' "$src"
+check "a message's line: its name, UID and flags" grep -qP '^M\tb@example.com\tINBOX\t2001\.M2\.h,S=10\t2\t-\t\d+\t-$' "$src"
+check "an account's line: folders, messages, bytes, unseen" grep -qP '^A\tb@example.com\t2\t3\t\d+\t1$' "$src"
+
+# the unchanged tree passes, and leaves the pass for the relay and the cutover
+census target > /dev/null 2>&1
+compare > "$w/out" 2>&1; rc=$?
+check "the same tree: the comparison passes (exit $rc)" test "$rc" = 0
+check "... with its figures, each the same" \
+  bash -c "grep -qx 'verify-row census 2 2' '$w/out' && grep -qx 'verify-row messages 7 7' '$w/out' && grep -qx 'verify-row differ 0 0' '$w/out'"
+check "... and the pass: the source census's digest" \
+  test "$(cat "$b/census/verified" 2>/dev/null)" = "$(sha256sum < "$src" | cut -c 1-64)"
+
+# changed_case NAME WANT COMMAND...: the tree changed by COMMAND must fail the
+# comparison with WANT in what it says, and leave no pass
+changed_case() {
+  local name=$1 want=$2 rc
+  shift 2
+  make_store
+  (cd "$store" && "$@")
+  census target > /dev/null 2>&1
+  compare > "$w/out" 2>&1; rc=$?
+  check "$name: the comparison fails (exit $rc)" test "$rc" = 1
+  if grep -qF -- "$want" "$w/out"; then ok "$name: it says \"$want\""
+  else bad "$name: it does not say \"$want\""; sed 's/^/     /' "$w/out"; fi
+  check "$name: no pass is left for the cutover" test ! -e "$b/census/verified"
+}
+changed_case "a missing message" \
+  "a@example.com: Sent: 1 messages on the source, 0 on the target; Sent: 1 message(s) missing on the target (1003.M4.h,S=10)" \
+  rm a/Maildir/.Sent/cur/1003.M4.h,S=10:2,S
+changed_case "a message with changed flags" \
+  "b@example.com: INBOX: flags F1S1 on the source, S1 on the target; INBOX: 1 message(s) with other flags on the target (FS -> S) (2000.M1.h,S=10)" \
+  mv b/Maildir/cur/2000.M1.h,S=10:2,FS b/Maildir/cur/2000.M1.h,S=10:2,S
+changed_case "a changed UIDVALIDITY" "a@example.com: Sent: UIDVALIDITY changed (1700000002 -> 1800000000)" \
+  sed -i '1s/V1700000002/V1800000000/' a/Maildir/.Sent/dovecot-uidlist
+changed_case "a folder missing" "a@example.com: Drafts: folder missing on the target (0 messages)" \
+  rm -r a/Maildir/.Drafts
+changed_case "an account's whole mail directory missing" \
+  "b@example.com: its mail directory is missing on the target (2 folders, 3 messages)" rm -r b
+changed_case "a message only the target has" \
+  "a@example.com: INBOX: 3 messages on the source, 4 on the target; INBOX: 1 message(s) only on the target (9999.M9.h)" \
+  cp a/Maildir/cur/1000.M1.h,S=10:2,S a/Maildir/cur/9999.M9.h:2,S
+changed_case "a message with another UID" "1 message(s) with another UID on the target (1001.M2.h,S=10)" \
+  sed -i 's/^2 :1001/7 :1001/' a/Maildir/dovecot-uidlist
+# a census is never taken through a symbolic link planted in a store
+make_store
+mkdir -p "$w/elsewhere/cur" && msg "$w/elsewhere/cur" "5000.M1.h:2,S" 10
+ln -s "$w/elsewhere" "$store/a/Maildir/.Planted"
+census target > "$w/out" 2>&1
+check "a symbolic link in a store is named and not followed" \
+  bash -c "grep -q 'symbolic link inside a mail store, not followed: $store/a/Maildir/.Planted' '$w/out' && ! grep -q 5000.M1 '$b/census/target.tsv'"
+
+# The new server's Dovecot against the census (census-dovecot.awk): doveadm's
+# view of each message (user, folder GUID, UID, flags) and its messages.
+make_store
+census source > /dev/null 2>&1
+dv() { # ERRORS-TEXT < DOVEADM-OUTPUT
+  printf '%s' "$1" > "$w/errors"
+  awk -F '\t' -v census="$src" -v errors="$w/errors" -v max=20 -f "$sh/census-dovecot.awk"
+}
+same=$'Username\tmailbox-guid\tuid\tflags\n'
+same+=$'a@example.com\taaaa0001\t1\t\\Seen\na@example.com\taaaa0001\t2\t\\Answered \\Seen\na@example.com\taaaa0001\t3\t\\Recent\n'
+same+=$'a@example.com\taaaa0002\t1\t\\Seen\n'
+same+=$'b@example.com\tbbbb0001\t1\t\\Flagged \\Seen\nb@example.com\tbbbb0001\t2\t\nb@example.com\tbbbb0002\t1\t\\Seen\n'
+out=$(dv '' <<<"$same")
+check "Dovecot showing the census: every account passes" test "$(tail -n 1 <<<"$out")" = "summary 2 0 7 0" ||
+  sed 's/^/     /' <<<"$out"
+check "mail the relay brought since (a UID past the census's next UID) is told apart" \
+  test "$(dv '' <<<"$same"$'a@example.com\taaaa0001\t4\t\n' | tail -n 1)" = "summary 2 0 7 1"
+out=$(dv '' <<<"$(grep -v $'bbbb0002\t1' <<<"$same")")
+check "a message Dovecot does not show fails its account" \
+  grep -qx "  b@example.com: 3 messages (1 unseen) in the census, the target's Dovecot shows 2 (1 unseen)" <<<"$out"
+check "... and only that account" grep -qx 'summary 1 1 4 0' <<<"$out"
+out=$(dv '' <<<"${same//$'1\t\\Seen\nb@'/$'1\t\nb@'}")
+check "a message unseen on the target that was seen fails its account" grep -q '^  a@example.com: 4 messages (1 unseen) in the census, the target.s Dovecot shows 4 (2 unseen)' <<<"$out"
+out=$(dv $'doveadm(b@example.com): Info: User no longer exists, skipping\n' <<<"$(grep -v '^b@' <<<"$same")")
+check "an account the target's Dovecot does not find fails" \
+  grep -qx "  b@example.com: the target's Dovecot does not find this account" <<<"$out"
+
+# Storage roots come from the source: never a system directory, never a path
+# with tricks (lib.sh's ms_path_problem, on both servers).
+root_case() { # PATH REFUSED(yes|no)
+  local why
+  why=$(b=/var/backups/mailshift; source "$sh/lib.sh"; ms_path_problem "$1")
+  if [ "$2" = yes ]; then check "the root '$1' is refused ($why)" test -n "$why"
+  else check "the root '$1' is accepted" test -z "$why"; fi
+}
+for p in / /etc /etc/postfix /root/.ssh /usr/lib /var /var/lib /srv /home /tmp/x relative /var/vmail/../etc \
+         /var/vmail/./x //var/vmail /var/vmail/ '/var/v mail' '/var/vmail$(id)' /var/backups/mailshift/x /var/backups; do
+  root_case "$p" yes
+done
+for p in /var/vmail/vmail1 /srv/mail/vmail1 /var/vmail/mlmmj /data/vmail2 /var/spool/mlmmj; do root_case "$p" no; done
+
+# every fragment passes shellcheck (what mailshift embeds is what is checked)
+check "every shell fragment of steps/sh passes shellcheck" shellcheck -s bash "$sh"/*.sh
+
+echo "census: $passed passed, $failed failed"
+[ "$failed" = 0 ]
