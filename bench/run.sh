@@ -5,6 +5,10 @@
 #    whatever the output size; >100 MiB/s local, >30 MiB/s over SSH).
 #  - lab-up: how long lab/up takes for each scenario at the default size
 #    (target: under 30 s); needs root and the lab's packages.
+#  - census: a whole migration of a source at the seed paper's scale (37,350
+#    accounts; ACCOUNTS= to scale down): discovery, the census on each side,
+#    the downtime window, the time until the old server relays
+#    (bench/census/run.sh; about 40 minutes; BENCH_NO_CENSUS=1 leaves it out).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 for m in 16 256 1024; do "$top/build/bench/stream" "$m"; done
@@ -36,4 +40,7 @@ if [ "$(id -u)" = 0 ] && [ -x "$top/lab/up" ] && [ -z "${BENCH_NO_LAB:-}" ]; the
     s=$(date +%s.%N); "$top/lab/down" >/dev/null 2>&1; e=$(date +%s.%N)
     printf 'lab-down: %-16s %5.1f s\n' "$sc" "$(echo "$e - $s" | bc)"
   done
+fi
+if [ "$(id -u)" = 0 ] && [ -x "$top/lab/up" ] && [ -z "${BENCH_NO_LAB:-}" ] && [ -z "${BENCH_NO_CENSUS:-}" ]; then
+  "$top/bench/census/run.sh"
 fi

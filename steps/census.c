@@ -35,6 +35,16 @@ char *steps_script(const struct answers *a, const char *const *vars, const char 
 	return buf_steal(&b);
 }
 
+/* steps_script for the target, with lib-target.sh (the pull, the checks of
+ * what the source sends): the source never gets that text. */
+static char *target_script(const struct answers *a, const char *const *vars, const char *body)
+{
+	char *full = xasprintf("%s%s", steps_sh_lib_target, body), *s = steps_script(a, vars, full);
+
+	free(full);
+	return s;
+}
+
 const char *steps_backend_word(const struct answers *a)
 {
 	if (steps_uses_ldap(a))
@@ -79,7 +89,7 @@ void steps_plan_discovery(struct plan_step *ps, const struct answers *a)
 	         a->opt.backup_dir);
 	plan_capture(ps, HOST_SOURCE, 0, "roots", "lists the storage roots found", "cat -- %q/discovery/roots.tsv",
 	             a->opt.backup_dir);
-	cmd = steps_script(a, NULL, "ms_accept_roots\n");
+	cmd = target_script(a, NULL, "ms_accept_roots\n");
 	plan_feed(ps, HOST_TARGET, 0, "roots", "accepts the storage roots the copies will fill (checked here first)",
 	          "%s", cmd);
 	free(cmd);
@@ -87,10 +97,40 @@ void steps_plan_discovery(struct plan_step *ps, const struct answers *a)
 
 /* The census step ---------------------------------------------------------- */
 
+/* census.sh on one side; cache: "" (one pass over everything), "save" or
+ * "use" (see census.sh). */
+static char *census_cmd(const struct answers *a, const char *side, const char *cache)
+{
+	const char *vars[] = { "side", side, "cache", cache, "census_awk", steps_awk_census,
+	                       "units_awk", steps_awk_units, NULL };
+
+	return steps_script(a, vars, steps_sh_census);
+}
+
+void steps_plan_census_cache(struct plan_step *ps, const struct answers *a)
+{
+	char *cmd, *ssh = steps_ssh_cmd(a), *login = steps_source_login(a);
+	const char *pull[] = { "ssh", ssh, "login", login, NULL };
+
+	cmd = census_cmd(a, "source", "save");
+	plan_add(ps, HOST_SOURCE, 0, "counts every account's mail while live, kept for the census in the window "
+	         "(only what changes meanwhile is counted again then)", "%s", cmd);
+	free(cmd);
+	cmd = target_script(a, pull,
+	                   "ms_pull \"$b/from-source\" \"$b/discovery/accounts.tsv\"\n"
+	                   "ms_accept_accounts \"$b/from-source/accounts.tsv\"\n");
+	plan_add(ps, HOST_TARGET, 0, "fetches the source's list of accounts", "%s", cmd);
+	free(cmd);
+	cmd = census_cmd(a, "target", "save");
+	plan_add(ps, HOST_TARGET, 0, "counts every account's mail copied here, kept for verify", "%s", cmd);
+	free(cmd);
+	free(ssh);
+	free(login);
+}
+
 static void plan_census(const struct answers *a, struct plan_step *ps)
 {
 	char *cmd, *ssh = steps_ssh_cmd(a), *login = steps_source_login(a);
-	const char *vars[] = { "side", "source", "census_awk", steps_awk_census, NULL };
 	const char *pull[] = { "ssh", ssh, "login", login, NULL };
 
 	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (nothing can change)",
@@ -99,23 +139,22 @@ static void plan_census(const struct answers *a, struct plan_step *ps)
 	plan_add(ps, HOST_SOURCE, 0, "finds the accounts again: those added or changed since pre-flight are resolved anew",
 	         "%s", cmd);
 	free(cmd);
-	cmd = steps_script(a, vars, steps_sh_census);
+	cmd = census_cmd(a, "source", "use");
 	plan_add(ps, HOST_SOURCE, 0, "counts every account's mail: folders, messages, bytes, flags, UIDVALIDITY, UIDs",
 	         "%s", cmd);
 	free(cmd);
-	cmd = steps_script(a, pull,
+	cmd = target_script(a, pull,
 	                   "d=$b/from-source\n"
-	                   "mkdir -p -- \"$d\" \"$b/census\" && chmod 0700 -- \"$b\" \"$d\" \"$b/census\"\n"
-	                   "rsync -as -e \"$ssh\" -- \"$login:$b/discovery/accounts.tsv\" \"$login:$b/discovery/roots.tsv\" "
-	                   "\"$login:$b/census/source.tsv\" \"$d/\"\n"
+	                   "rm -f -- \"$d/source.dirs\"\n"
+	                   "# the source's list of mail directories: there only when a cache was used\n"
+	                   "ms_pull \"$d\" \"$b/discovery/accounts.tsv\" \"$b/discovery/roots.tsv\" \"$b/census/source.tsv\"\n"
+	                   "rsync -asz --ignore-missing-args -e \"$ssh\" -- \"$login:$b/census/source.dirs\" \"$d/\"\n"
 	                   "ms_accept_roots < \"$d/roots.tsv\"\n"
-	                   "# each account's mail directory lies in an accepted root: the target's census reads only there\n"
-	                   "bad=$(awk -F '\\t' 'FILENAME == ARGV[1] { r[$1] = 1; next } !(($3 in r) && index($2, $3 \"/\") == 1) "
-	                   "{ n++ } END { print n + 0 }' \"$b/discovery/roots.tsv\" \"$d/accounts.tsv\")\n"
-	                   "[ \"$bad\" = 0 ] || { echo \"$bad account(s) of the source's list lie outside its storage roots\" >&2; "
-	                   "exit 1; }\n"
-	                   "install -m 0600 -- \"$d/accounts.tsv\" \"$b/discovery/accounts.tsv\"\n"
+	                   "ms_accept_accounts \"$d/accounts.tsv\"\n"
+	                   "mkdir -p -- \"$b/census\" && chmod 0700 -- \"$b/census\"\n"
 	                   "install -m 0600 -- \"$d/source.tsv\" \"$b/census/source.tsv\"\n"
+	                   "rm -f -- \"$b/census/source.dirs\"\n"
+	                   "[ ! -f \"$d/source.dirs\" ] || install -m 0600 -- \"$d/source.dirs\" \"$b/census/source.dirs\"\n"
 	                   "echo \"the source's census and its $(wc -l < \"$b/discovery/accounts.tsv\") accounts are here, "
 	                   "for verify\"\n");
 	plan_add(ps, HOST_TARGET, 0, "fetches the source's census and its list of accounts and roots", "%s", cmd);
@@ -146,9 +185,8 @@ const struct step step_census = {
 
 void steps_plan_census_compare(struct plan_step *ps, const struct answers *a)
 {
-	const char *census[] = { "side", "target", "census_awk", steps_awk_census, NULL };
 	const char *compare[] = { "compare_awk", steps_awk_census_compare, NULL };
-	char *cmd = steps_script(a, census, steps_sh_census);
+	char *cmd = census_cmd(a, "target", "use");
 
 	plan_add(ps, HOST_TARGET, 0, "counts every account's mail on the target, as the census did on the source",
 	         "%s", cmd);

@@ -17,7 +17,7 @@ static void add_copy(struct plan_step *ps, const struct answers *a, const char *
 	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a), *cmd;
 	const char *leave = getenv("MAILSHIFT_TEST_LEAVE_OUT");
 	const char *vars[] = { "vmail", a->opt.vmail_dir, "login", login, "ssh", ssh, "phase", phase,
-	                       "leave_out", leave ? leave : "", NULL };
+	                       "leave_out", leave ? leave : "", "units_awk", steps_awk_units, NULL };
 
 	cmd = steps_script(a, vars, steps_sh_copy);
 	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, note, "%s", cmd);
@@ -33,7 +33,14 @@ static int two_phase(const struct answers *a)
 
 static void plan_bulk(const struct answers *a, struct plan_step *ps)
 {
+	const char *owners[] = { "vmail", a->opt.vmail_dir, "mode", "fix", "scope", "all", NULL };
+	char *cmd;
+
 	add_copy(ps, a, "bulk", "copies the mail store and every storage root to the target (adds and updates, deletes nothing)");
+	cmd = steps_script(a, owners, steps_sh_owners);
+	plan_add(ps, HOST_TARGET, 0, "each storage root belongs to its owner on the source (vmail, mlmmj), by name", "%s", cmd);
+	free(cmd);
+	steps_plan_census_cache(ps, a);
 }
 
 const struct step step_mailstore_bulk = {
@@ -78,10 +85,11 @@ const struct step step_mailstore_final = {
 
 static void plan_chown(const struct answers *a, struct plan_step *ps)
 {
-	const char *vars[] = { "vmail", a->opt.vmail_dir, "mode", "fix", NULL };
+	const char *vars[] = { "vmail", a->opt.vmail_dir, "mode", "fix", "scope", "synced", NULL };
 	char *cmd = steps_script(a, vars, steps_sh_owners);
 
-	plan_add(ps, HOST_TARGET, 0, "each storage root belongs to its owner on the source (vmail, mlmmj), by name",
+	plan_add(ps, HOST_TARGET, 0, "each storage root belongs to its owner on the source (vmail, mlmmj), by name "
+	         "(what the final copy took again)",
 	         "%s", cmd);
 	free(cmd);
 }

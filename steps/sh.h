@@ -9,7 +9,8 @@
 #ifndef MAILSHIFT_STEPS_SH_H
 #define MAILSHIFT_STEPS_SH_H
 
-extern const char steps_sh_lib[];            /* ms_path_problem, ms_dovecot_auth, ms_resolve, ms_accept_roots */
+extern const char steps_sh_lib[];            /* ms_path_problem, ms_dovecot_auth, ms_resolve, ms_dirstate, ... */
+extern const char steps_sh_lib_target[];     /* the target's only: ms_accept_roots, ms_accept_accounts, ms_pull */
 extern const char steps_sh_discover[];       /* the source's accounts and storage roots */
 extern const char steps_sh_census[];         /* every account's mail, per folder and message */
 extern const char steps_awk_census[];
@@ -19,6 +20,7 @@ extern const char steps_sh_census_dovecot[]; /* the target's Dovecot against the
 extern const char steps_awk_census_dovecot[];
 extern const char steps_sh_copy[];           /* the mail store and the roots, pulled by the target */
 extern const char steps_sh_owners[];
-extern const char steps_sh_inventory[];      /* what verify compares of the databases and directory */         /* each root's owner and mode: fixed, or checked */
+extern const char steps_sh_inventory[];
+extern const char steps_awk_units[];         /* a changed directory: its account, or itself */      /* what verify compares of the databases and directory */         /* each root's owner and mode: fixed, or checked */
 
 #endif

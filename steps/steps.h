@@ -59,6 +59,9 @@ char *steps_script(const struct answers *a, const char *const *vars, const char 
 /* Pre-flight: the accounts and storage roots (discover.sh), the accounts the
  * source's Dovecot cannot resolve (advisory), the roots accepted on the target. */
 void steps_plan_discovery(struct plan_step *ps, const struct answers *a);
+/* The bulk copy's last actions: the target's owners as the source's, and the
+ * census of each side kept as the cache the window's census starts from. */
+void steps_plan_census_cache(struct plan_step *ps, const struct answers *a);
 /* Verify: the target's census, compared with the source's. */
 void steps_plan_census_compare(struct plan_step *ps, const struct answers *a);
 /* Verify's last actions: the census the comparison passed on, recorded on the source. */

@@ -58,7 +58,7 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 		free(dkim);
 	}
 	{
-		const char *vars[] = { "vmail", a->opt.vmail_dir, "mode", "check", NULL };
+		const char *vars[] = { "vmail", a->opt.vmail_dir, "mode", "check", "scope", "synced", NULL };
 		char *cmd = steps_script(a, vars, steps_sh_owners);
 		plan_add(ps, HOST_TARGET, 0, "every storage root and everything in it has the source's owner", "%s", cmd);
 		free(cmd);

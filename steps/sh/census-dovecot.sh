@@ -9,7 +9,7 @@
 export LC_ALL=C
 c=$b/census
 [ -f "$c/source.tsv" ] || { echo "no census of the source in $c: run the census and verify steps first" >&2; exit 1; }
-t0=$SECONDS
+t0=$EPOCHREALTIME
 tmp=$(mktemp -d "$c/dovecot.XXXXXX")
 trap 'rm -rf -- "$tmp"' EXIT
 awk -F '\t' '$1 == "A" { print $2 }' "$c/source.tsv" > "$tmp/users"
@@ -21,5 +21,5 @@ if [ "$bad" != 0 ]; then
   grep '^  ' <<<"$out" >&2
   exit 1
 fi
-echo "the target's Dovecot finds all $good account(s) of the census and shows their $total messages, the same unseen ($((SECONDS - t0)) s)"
+echo "the target's Dovecot finds all $good account(s) of the census and shows their $total messages, the same unseen ($(ms_took "$t0") s)"
 [ "$arrived" = 0 ] || echo "$arrived message(s) arrived since the census (the relay): not counted"

@@ -4,7 +4,8 @@
 #   M <bytes> <cur or new dir> <name>  a message file
 #   L <path>                           a symbolic link (never followed)
 #   C <key> <value>                    passed through
-# -v accounts=FILE: "user<TAB>maildir<TAB>root" (discover.sh).
+# -v accounts=FILE: "user<TAB>maildir<TAB>root" (discover.sh); -v only=FILE:
+# the accounts being counted (the rest come from a cache), else every one.
 function dirname(p) { sub(/\/[^\/]*$/, "", p); return p }
 function basename(p) { sub(/.*\//, "", p); return p }
 # the account and folder a folder directory belongs to, or 0
@@ -67,8 +68,10 @@ function load(k, fd,  f, line, n, w, i, name, ver) {
 }
 BEGIN {
   letters = "DFPRST"
-  while ((getline line < accounts) > 0) { split(line, w, "\t"); who[w[2]] = w[1]; all[w[1]] = 1 }
+  while ((getline line < accounts) > 0) { split(line, w, "\t"); who[w[2]] = w[1]; if (only == "") all[w[1]] = 1 }
   close(accounts)
+  # -v only=FILE: the accounts counted this time (one a line), the others come from a cache
+  if (only != "") { while ((getline line < only) > 0) all[line] = 1; close(only) }
 }
 $1 == "C" { print; next }
 $1 == "L" { links++; if (links <= 20) print "symbolic link inside a mail store, not followed: " $2 > "/dev/stderr"; next }

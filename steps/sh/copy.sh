@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # b vmail login ssh phase leave_out: the prologue's
+# shellcheck disable=SC2154 # b vmail login ssh phase leave_out units_awk: the prologue's
 # copy: the target pulls the mail from the source with rsync, the mail store
 # ($vmail) and every storage root discovery found ($b/discovery/roots.tsv,
 # accepted here by pre-flight), each into the same path.
@@ -18,7 +18,7 @@ export LC_ALL=C
 r=$b/discovery/roots.tsv
 [ -f "$r" ] || { echo "no storage roots in $r: run pre-flight first" >&2; exit 1; }
 rs=(rsync -aHAXs --numeric-ids --no-inc-recursive --stats -e "$ssh")
-roots=() inside=()
+roots=() inside=() leave=()
 while IFS="$(printf '\t')" read -r root _; do
   [ -n "$root" ] || continue
   why=$(ms_path_problem "$root")
@@ -29,7 +29,7 @@ while IFS="$(printf '\t')" read -r root _; do
   roots+=("$root")
   case $root/ in "$vmail"/*) inside+=(--exclude="/${root#"$vmail"/}/") ;; esac
 done < "$r"
-[ -z "$leave_out" ] || case $leave_out/ in "$vmail"/*) inside+=(--exclude="/${leave_out#"$vmail"/}/") ;; esac
+[ -z "$leave_out" ] || case $leave_out/ in "$vmail"/*) leave=(--exclude="/${leave_out#"$vmail"/}/"); inside+=("${leave[@]}") ;; esac
 pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success while live
   local from=$1 to=$2 rc=0
   shift 2
@@ -42,18 +42,57 @@ pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success whi
 }
 if [ "$phase" = bulk ]; then
   # the mail store as a whole, then the roots outside it
-  pull "$vmail" "$vmail"
+  pull "$vmail" "$vmail" "${leave[@]}"
   for root in "${roots[@]}"; do
     case $root/ in "$vmail"/*) continue ;; esac
     pull "$root" "$root"
   done
   echo "copied $vmail and $((${#roots[@]})) storage root(s); nothing was deleted"
 else
-  # what is not a root, then each root made as on the source (its messages
-  # deleted on the source meanwhile go; one pass over each file)
+  # what is not a root: added and updated
   pull "$vmail" "$vmail" "${inside[@]}"
-  for root in "${roots[@]}"; do
-    pull "$root" "$root" --delete-after
-  done
+  mail=() other=()
+  while IFS="$(printf '\t')" read -r root kind _; do
+    case " ${roots[*]} " in *" $root "*) ;; *) continue ;; esac
+    if [ "$kind" = mail ]; then mail+=("$root"); else other+=("$root"); fi
+  done < "$r"
+  # the roots beside the mailboxes (lists, sieve, public): each as on the source
+  for root in "${other[@]}"; do pull "$root" "$root" --delete-after; done
+  rm -f -- "$b/state/synced"
+  if [ -f "$b/census/source.dirs" ] && [ -f "$b/census/cache-target.dirs" ] && [ ${#mail[@]} -gt 0 ]; then
+    # The mailboxes: only what is not the same on both servers.  The census
+    # step listed the source's mail directories (path and time); the same
+    # list here, taken now, differs wherever a message arrived, was removed
+    # or flagged since the bulk copy (rsync gives each directory the
+    # source's time), or wherever this server's copy was changed: each such
+    # account is made as on the source, whole; a directory outside every
+    # account alone.
+    t=$(mktemp -d "$b/.copy.XXXXXX")
+    trap 'rm -rf -- "$t"' EXIT
+    ms_dirstate "${mail[@]}" > "$t/target.dirs"
+    # the source's list, for the roots copied here
+    awk -F '\t' -v roots="$(printf '%s\n' "${mail[@]}")" 'BEGIN { n = split(roots, r, "\n") }
+      { for (i = 1; i <= n; i++) if (r[i] != "" && index($1 "/", r[i] "/") == 1) { print; next } }' \
+      "$b/census/source.dirs" > "$t/source.dirs"
+    comm -3 -- "$t/source.dirs" "$t/target.dirs" | sed 's/^\t//' |
+      awk -F '\t' -v accounts="$b/discovery/accounts.tsv" -v leave_out="$leave_out" "$units_awk" > "$t/units"
+    awk -F '\t' '$1 == "R" { print substr($2, 2) }' "$t/units" > "$t/r"
+    awk -F '\t' '$1 == "D" { print substr($2, 2) "/." }' "$t/units" > "$t/d"
+    # --no-implied-dirs: the directories above each path keep this server's
+    # own attributes (a new one among them differs, so it is in the list);
+    # --delete-missing-args: what the source no longer has goes here too
+    if [ -s "$t/r" ]; then
+      "${rs[@]}" -r --info=progress2 --delete-after --no-implied-dirs --delete-missing-args \
+        --files-from="$t/r" -- "$login:/" /
+    fi
+    if [ -s "$t/d" ]; then
+      "${rs[@]}" -d --delete-after --no-implied-dirs --delete-missing-args --files-from="$t/d" -- "$login:/" /
+    fi
+    mkdir -p -- "$b/state" && chmod 0700 -- "$b/state"
+    cut -f 1,2 "$t/units" > "$b/state/synced"
+    echo "$(wc -l < "$t/r") account(s) and $(wc -l < "$t/d") other folder(s) differed from the source: made as on the source; the other $(($(wc -l < "$b/discovery/accounts.tsv") - $(wc -l < "$t/r"))) account(s) were already the same"
+  else
+    for root in "${mail[@]}"; do pull "$root" "$root" --delete-after; done
+  fi
   echo "${#roots[@]} storage root(s) now as on the source; $vmail's other files added and updated"
 fi

@@ -20,7 +20,7 @@ export LC_ALL=C
 d=$b/discovery
 mkdir -p -- "$d" && chmod 0700 -- "$d"
 cd -- "$d" || exit 1
-t0=$SECONDS
+t0=$EPOCHREALTIME
 
 # 1. The accounts, from the account backend itself.
 case $backend in
@@ -149,7 +149,7 @@ awk -F '\t' 'FILENAME == ARGV[1] { c[$3]++; next } { printf "  %s  (%s, %s, %s)%
 echo "verify-row resolved $(wc -l < accounts.tsv) -"
 echo "verify-row roots $(wc -l < roots.tsv) -"
 echo "verify-row unresolved $(wc -l < unresolved.tsv) -"
-echo "discovery took $((SECONDS - t0)) s; written to $d"
+echo "discovery took $(ms_took "$t0") s; written to $d"
 if [ -s refused.tsv ]; then
   echo "mailshift cannot carry $(wc -l < refused.tsv) account(s) or root(s) as they are (the first 20):" >&2
   head -n 20 refused.tsv | tr '\t' ' ' | sed 's/^/  /' >&2

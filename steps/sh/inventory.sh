@@ -49,9 +49,11 @@ join3() { # the one-slash join of backends/probe.c (probe_join_path)
     # below the base Dovecot searches (as mailshift's own look does)
     base=$(sed -n 's/^base[[:space:]]*=[[:space:]]*//p' /etc/dovecot/dovecot-ldap.conf 2>/dev/null | head -n 1)
     base=${base:-$suffix}
-    slapcat "${conf[@]}" -b "$suffix" -s "$base" -o ldif_wrap=no | awk -v base="$base" '
+    # (slapcat's own -s crashes on some slapd versions: the subtree is picked here)
+    slapcat "${conf[@]}" -b "$suffix" -o ldif_wrap=no | awk -v base="$base" '
+      function below(d,  b) { d = tolower(d); b = tolower(base); return d == b || substr(d, length(d) - length(b)) == "," b }
       function out() {
-        if (dn == "") return
+        if (dn == "" || !below(substr(dn, 5))) { dn = ""; return }
         n++
         if (user) print "account " mail " maildir " (home != "" ? home : join(sb, store))
         if (dom) print "domain " name

@@ -29,6 +29,9 @@ ms_path_problem() {
   return 0
 }
 
+# ms_took T0: the seconds since T0 (an $EPOCHREALTIME), one decimal.
+ms_took() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
 # ms_dovecot_auth: makes sure Dovecot's user lookup answers.  In the downtime
 # window Dovecot is stopped: mailshift then starts it alone, with no protocol
 # (dovecot -o protocols=none: no IMAP, POP3 or LMTP, nothing listens on the
@@ -68,33 +71,30 @@ ms_resolve() {
     awk -F '\t' -v OFS='\t' 'NR > 1 && NF == 2 { gsub(/\/\/+/, "/", $2); sub(/\/$/, "", $2); print }'
 }
 
-# ms_accept_roots < ROOTS: the storage roots the source found (discover.sh's
-# roots.tsv: root, kind, owner, mode), checked here before anything is copied
-# into them, written to $b/discovery/roots.tsv.  A root that is not a plain
-# path outside the system directories, an owner this server does not have, or
-# a mode that is not octal stops the step with the list.
-ms_accept_roots() {
-  local d=$b/discovery bad=0 root kind owner mode why u g n
-  mkdir -p -- "$d" && chmod 0700 -- "$d" || return 1
-  : > "$d/roots.tsv.new"
-  while IFS="$(printf '\t')" read -r root kind owner mode; do
-    [ -n "$root" ] || continue
-    why=$(ms_path_problem "$root")
-    case $kind in mail|sieve|public|mlmmj) ;; *) why=${why:-"has an unknown kind: $kind"} ;; esac
-    case $mode in [0-7][0-7][0-7]|[0-7][0-7][0-7][0-7]) ;; *) why=${why:-"has no octal mode: $mode"} ;; esac
-    u=${owner%%:*} g=${owner#*:}
-    if [ -z "$why" ] && { ! id -u -- "$u" >/dev/null 2>&1 || ! getent group -- "$g" >/dev/null; }; then
-      why="belongs to $owner on the source: create that user and group here first"
-    fi
-    if [ -n "$why" ]; then echo "storage root $root $why" >&2; bad=1; continue; fi
-    if [ -L "$root" ]; then echo "storage root $root is a symbolic link here: not followed" >&2; bad=1; continue; fi
-    printf '%s\t%s\t%s\t%s\n' "$root" "$kind" "$owner" "$mode" >> "$d/roots.tsv.new"
-    if [ -d "$root" ]; then
-      n=$(find "$root" -mindepth 1 -maxdepth 3 | head -n 1000 | wc -l)
-      [ "$n" = 0 ] || echo "$root: on this server already ($n+ paths); the final copy makes it as on the source"
-    fi
-  done
-  [ "$bad" = 0 ] || { rm -f -- "$d/roots.tsv.new"; echo "nothing was copied: fix the roots above, then run this step again" >&2; return 1; }
-  mv -- "$d/roots.tsv.new" "$d/roots.tsv"
-  echo "$(wc -l < "$d/roots.tsv") storage root(s) to copy, own and verify, written to $d/roots.tsv"
+# ms_dirstate DIR... : the state of the mail below DIR, one path a line,
+# sorted: "PATH<TAB>c<TAB>MTIME" for cur/, new/ and tmp/ (listed, never
+# entered: a message added, renamed (its flags) or removed changes their
+# time), "PATH<TAB>f<TAB>MTIME" for every other file (dovecot-uidlist,
+# subscriptions, keywords: Dovecot writes them when the mail changes) but
+# Dovecot's index caches (dovecot.index*, dovecot.list.index*: a client's
+# mere login rewrites them), "PATH<TAB>d<TAB>-" for every other directory
+# (there or not: its time too changes with a login).  Two such lists tell
+# which accounts changed without reading a message.
+ms_dirstate() {
+  [ $# -gt 0 ] || return 0
+  find "$@" \( -type d \( -name cur -o -name new -o -name tmp \) -prune -printf '%p\tc\t%T@\n' \) -o \
+    \( -type d -printf '%p\td\t-\n' \) -o \
+    \( -type f ! -name 'dovecot.index*' ! -name 'dovecot.list.index*' -printf '%p\tf\t%T@\n' \) | LC_ALL=C sort
 }
+
+# ms_mail_roots: the roots of kind mail in $b/discovery/roots.tsv that are
+# directories here, into the array mail_roots.
+ms_mail_roots() {
+  local root kind
+  mail_roots=()
+  while IFS="$(printf '\t')" read -r root kind _; do
+    [ "$kind" = mail ] || continue
+    if [ -d "$root" ] && [ ! -L "$root" ]; then mail_roots+=("$root"); fi
+  done < "$b/discovery/roots.tsv"
+}
+

@@ -1,20 +1,41 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # b vmail mode: the prologue's
+# shellcheck disable=SC2154 # b vmail mode scope: the prologue's
 # owners: the owner each storage root has on the source (vmail for the mail,
 # mlmmj for the lists, ...), by name on this server, for the root and
 # everything in it, and the root's mode.  mode=fix changes what differs
 # (never following a symbolic link); mode=check lists it (the figure: paths
-# with another owner or mode; 0 is what must be).
+# with another owner or mode; 0 is what must be).  scope=all: every path of
+# every root (after the bulk copy, while the source is live); scope=synced:
+# in the mailboxes, only what the final copy took again ($b/state/synced:
+# the accounts and folders that differed), every path of the other roots,
+# and each root itself; without that record, as all.
 export LC_ALL=C
 r=$b/discovery/roots.tsv
 [ -f "$r" ] || { echo "no storage roots in $r: run pre-flight first" >&2; exit 1; }
-wrong() { # ROOT OWNER MODE: the paths whose owner (or, for ROOT, mode) differ
-  local root=$1 u=${2%%:*} g=${2#*:} m=$3
-  find "$root" -maxdepth 0 ! -perm "$m" -print
-  find "$root" \( ! -user "$u" -o ! -group "$g" \) -print
+synced=$b/state/synced
+[ "$scope" = synced ] && [ -f "$synced" ] || scope=all
+paths() { # ROOT KIND: where to look (NUL-separated) and with which depth
+  if [ "$scope" = all ] || [ "$2" != mail ]; then printf 'R\t%s\0' "$1"; return; fi
+  printf 'D\t%s\0' "$1"
+  awk -F '\t' -v root="$1" 'index($2 "/", root "/") == 1 && $2 != root { printf "%s\t%s%c", $1, $2, 0 }' "$synced"
+}
+# each: ROOT KIND OWNER ACTION...: the paths whose owner differs, with find's
+# ACTION (-print, or -exec chown: never a name through a pipe)
+each() {
+  local root=$1 kind=$2 u=${3%%:*} g=${3#*:} k p
+  shift 3
+  while IFS="$(printf '\t')" read -r -d '' k p; do
+    [ -e "$p" ] || continue
+    if [ "$k" = R ]; then find "$p" \( ! -user "$u" -o ! -group "$g" \) "$@"
+    else find "$p" -maxdepth 1 \( ! -user "$u" -o ! -group "$g" \) "$@"; fi
+  done < <(paths "$root" "$kind")
+}
+wrong() { # ROOT KIND OWNER MODE: the paths whose owner (or, for ROOT, mode) differ
+  find "$1" -maxdepth 0 ! -perm "$4" -print
+  each "$1" "$2" "$3" -print
 }
 n=0 bad=0
-while IFS="$(printf '\t')" read -r root _ owner m; do
+while IFS="$(printf '\t')" read -r root kind owner m; do
   [ -n "$root" ] || continue
   why=$(ms_path_problem "$root")
   [ -z "$why" ] || { echo "storage root $root $why" >&2; exit 1; }
@@ -22,23 +43,25 @@ while IFS="$(printf '\t')" read -r root _ owner m; do
   [ ! -L "$root" ] || { echo "storage root $root is a symbolic link: not followed" >&2; exit 1; }
   n=$((n + 1))
   if [ "$mode" = fix ]; then
-    find "$root" \( ! -user "${owner%%:*}" -o ! -group "${owner#*:}" \) -exec chown -h -- "$owner" {} +
+    each "$root" "$kind" "$owner" -exec chown -h -- "$owner" {} +
     chmod -- "$m" "$root"
     echo "$owner $m $root"
   else
-    c=$(wrong "$root" "$owner" "$m" | wc -l) || { echo "cannot check the owners in $root: find failed (above)" >&2; exit 1; }
+    c=$(wrong "$root" "$kind" "$owner" "$m" | wc -l) || { echo "cannot check the owners in $root: find failed (above)" >&2; exit 1; }
     if [ "$c" -gt 0 ]; then
       echo "$root: $c path(s) not $owner (or the root not $m), the first 20:" >&2
-      wrong "$root" "$owner" "$m" | head -n 20 >&2 || true
+      wrong "$root" "$kind" "$owner" "$m" | head -n 20 >&2 || true
       bad=$((bad + c))
     fi
   fi
 done < "$r"
+what="every path of the $n storage root(s)"
+[ "$scope" = all ] || what="in the $n storage root(s), every path the final copy took again ($(wc -l < "$synced") accounts and folders), every path of the roots beside the mailboxes, each root itself"
 if [ "$mode" = fix ]; then
   chown root:root -- "$vmail" && chmod 0755 -- "$vmail"
-  echo "$n storage root(s) owned as on the source; $vmail root:root 0755"
+  echo "owned as on the source: $what; $vmail root:root 0755"
 else
   echo "verify-row owners 0 $bad"
   [ "$bad" = 0 ] || exit 1
-  echo "every path of the $n storage root(s) has the source's owner; each root its mode"
+  echo "the source's owners: $what"
 fi

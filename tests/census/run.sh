@@ -30,7 +30,9 @@ run_fragment() { # FRAGMENT NAME=VALUE...
   for kv in "b=$b" "$@"; do prologue+="${kv%%=*}=$(printf '%q' "${kv#*=}")"$'\n'; done
   bash -c "$prologue"$'set -euo pipefail; umask 077\n'"$(cat "$sh/lib.sh" "$sh/$frag")"
 }
-census() { run_fragment census.sh "side=$1" "census_awk=$(cat "$sh/census.awk")"; }
+census() { # SIDE [CACHE]
+  run_fragment census.sh "side=$1" "cache=${2:-}" "census_awk=$(cat "$sh/census.awk")" "units_awk=$(cat "$sh/units.awk")"
+}
 compare() { run_fragment census-compare.sh "compare_awk=$(cat "$sh/census-compare.awk")"; }
 
 # Two accounts in Maildir++, with the files Dovecot keeps: dovecot-uidlist
@@ -117,6 +119,58 @@ ln -s "$w/elsewhere" "$store/a/Maildir/.Planted"
 census target > "$w/out" 2>&1
 check "a symbolic link in a store is named and not followed" \
   bash -c "grep -q 'symbolic link inside a mail store, not followed: $store/a/Maildir/.Planted' '$w/out' && ! grep -q 5000.M1 '$b/census/target.tsv'"
+
+# The census from a cache (the bulk copy keeps one while the source is live):
+# in the window only the accounts whose directories changed are counted
+# again, and the result must be what a whole pass counts.
+make_store
+sleep 0.05
+census source save > /dev/null 2>&1
+check "the cache is kept with the state of every mail directory" \
+  bash -c "[ -s '$b/census/cache-source.tsv' ] && grep -q '^$store/a/Maildir/cur	' '$b/census/cache-source.dirs' \
+    && ! grep -q '/cur/' '$b/census/cache-source.dirs'"
+cached_case() { # NAME WANT-RECOUNTED COMMAND...: after COMMAND, the census from the cache equals a whole
+  # one; WANT: the accounts changed since the cache (the changes add up)
+  local name=$1 want=$2
+  shift 2
+  (cd "$store" && "$@")
+  census source use > "$w/out" 2>&1
+  cp "$src" "$w/from-cache"
+  census source > /dev/null 2>&1
+  if cmp -s "$w/from-cache" "$src"; then ok "$name: the census from the cache is the whole census"
+  else bad "$name: the census from the cache differs from the whole census"; diff "$w/from-cache" "$src" | head -n 10 | sed 's/^/     /'; fi
+  check "$name: $want account(s) counted again" grep -q "^$want account(s) changed since the cache of the source" "$w/out"
+}
+cached_case "nothing changed" 0 true
+sleep 0.05
+cached_case "only Dovecot's index rewritten (a login)" 0 \
+  bash -c 'echo x > a/Maildir/dovecot.index.tmp && mv a/Maildir/dovecot.index.tmp a/Maildir/dovecot.index'
+sleep 0.05
+cached_case "a message arrived" 1 msg a/Maildir/new 1100.M9.h,S=5 50
+sleep 0.05
+cached_case "flags changed, a message removed" 2 bash -c 'mv b/Maildir/cur/2001.M2.h,S=10:2, b/Maildir/cur/2001.M2.h,S=10:2,S && rm a/Maildir/.Sent/cur/1003.M4.h,S=10:2,S'
+sleep 0.05
+cached_case "a folder removed" 2 rm -r a/Maildir/.Drafts
+printf 'c@example.com\t%s/c/Maildir\t%s\n' "$store" "$store" >> "$b/discovery/accounts.tsv"
+cached_case "an account the cache does not know, without mail yet" 3 true
+folder "$store/c/Maildir" 1700000021 cccc0001 "cur/3000.M1.h,S=10:2,S"
+cached_case "that account's first mail" 3 true
+sed -i '/^b@example.com/d' "$b/discovery/accounts.tsv"
+cached_case "an account gone from the list" 2 true
+check "... is gone from the census" bash -c "! grep -q 'b@example.com' '$src'"
+# units.awk: a directory that differs belongs to its whole account, else is taken alone
+printf 'a@example.com\t/r/x/a/Maildir\t/r\nd@example.com\t/r/d-mail\t/r\n' > "$w/acc"
+out=$(printf '%s\n' '/r/x/a/Maildir/.Sent/cur	c	1' '/r/x/a/Maildir/cur	c	2' '/r/x	d	-' '/r/d-mail/new	c	3' \
+  '/r/x/a	d	-' '/r/y/stray	f	4' | awk -F '\t' -v accounts="$w/acc" -f "$sh/units.awk")
+check "units.awk: changed folders of one account are that account once, home and all" \
+  test "$(grep -c '^R	/r/x/a	a@example.com$' <<<"$out")" = 1
+check "units.awk: a maildir not named Maildir is its own unit" grep -qx 'R	/r/d-mail	d@example.com' <<<"$out"
+check "units.awk: a directory outside every account is taken alone" grep -qx 'D	/r/x' <<<"$out"
+check "units.awk: a file outside every account: its directory" grep -qx 'D	/r/y' <<<"$out"
+check "units.awk: the test hook leaves out a root" \
+  test -z "$(printf '/r/x/a/Maildir/cur\tc\t1\n' | awk -F '\t' -v accounts="$w/acc" -v leave_out=/r -f "$sh/units.awk")"
+printf 'a@example.com\t%s/a/Maildir\t%s\nb@example.com\t%s/b/Maildir\t%s\n' "$store" "$store" "$store" "$store" \
+  > "$b/discovery/accounts.tsv"
 
 # The new server's Dovecot against the census (census-dovecot.awk): doveadm's
 # view of each message (user, folder GUID, UID, flags) and its messages.

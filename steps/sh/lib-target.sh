@@ -1,0 +1,59 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # b ssh login: the prologue's
+# lib-target: what only the target runs: the roots and accounts the source
+# sends, checked before anything is copied into them, and the pull over the
+# one-off key.  mailshift puts it after lib.sh (steps/census.c); the source
+# never gets it: no action on the source reaches out to another server.
+
+# ms_accept_roots < ROOTS: the storage roots the source found (discover.sh's
+# roots.tsv: root, kind, owner, mode), checked here before anything is copied
+# into them, written to $b/discovery/roots.tsv.  A root that is not a plain
+# path outside the system directories, an owner this server does not have, or
+# a mode that is not octal stops the step with the list.
+ms_accept_roots() {
+  local d=$b/discovery bad=0 root kind owner mode why u g n
+  mkdir -p -- "$d" && chmod 0700 -- "$d" || return 1
+  : > "$d/roots.tsv.new"
+  while IFS="$(printf '\t')" read -r root kind owner mode; do
+    [ -n "$root" ] || continue
+    why=$(ms_path_problem "$root")
+    case $kind in mail|sieve|public|mlmmj) ;; *) why=${why:-"has an unknown kind: $kind"} ;; esac
+    case $mode in [0-7][0-7][0-7]|[0-7][0-7][0-7][0-7]) ;; *) why=${why:-"has no octal mode: $mode"} ;; esac
+    u=${owner%%:*} g=${owner#*:}
+    if [ -z "$why" ] && { ! id -u -- "$u" >/dev/null 2>&1 || ! getent group -- "$g" >/dev/null; }; then
+      why="belongs to $owner on the source: create that user and group here first"
+    fi
+    if [ -n "$why" ]; then echo "storage root $root $why" >&2; bad=1; continue; fi
+    if [ -L "$root" ]; then echo "storage root $root is a symbolic link here: not followed" >&2; bad=1; continue; fi
+    printf '%s\t%s\t%s\t%s\n' "$root" "$kind" "$owner" "$mode" >> "$d/roots.tsv.new"
+    if [ -d "$root" ]; then
+      n=$(find "$root" -mindepth 1 -maxdepth 3 | head -n 1000 | wc -l)
+      [ "$n" = 0 ] || echo "$root: on this server already ($n+ paths); the final copy makes it as on the source"
+    fi
+  done
+  [ "$bad" = 0 ] || { rm -f -- "$d/roots.tsv.new"; echo "nothing was copied: fix the roots above, then run this step again" >&2; return 1; }
+  mv -- "$d/roots.tsv.new" "$d/roots.tsv"
+  echo "$(wc -l < "$d/roots.tsv") storage root(s) to copy, own and verify, written to $d/roots.tsv"
+}
+
+# ms_accept_accounts FILE: the source's list of accounts (discover.sh's
+# accounts.tsv) put in place here, after checking every mail directory lies in
+# an accepted root (the census reads only there).
+ms_accept_accounts() {
+  local bad
+  bad=$(awk -F '\t' 'FILENAME == ARGV[1] { r[$1] = 1; next } !(($3 in r) && index($2, $3 "/") == 1) { n++ }
+    END { print n + 0 }' "$b/discovery/roots.tsv" "$1")
+  [ "$bad" = 0 ] || { echo "$bad account(s) of the source's list lie outside its storage roots" >&2; return 1; }
+  install -m 0600 -- "$1" "$b/discovery/accounts.tsv"
+}
+
+# shellcheck disable=SC2154 # ssh login: the prologue of the fragment that pulls
+# ms_pull DIR FILE... : the target fetches the source's FILEs (absolute paths
+# there) into DIR here, over the one-off key ($ssh, $login).
+ms_pull() {
+  local d=$1 f args=()
+  shift
+  mkdir -p -- "$d" && chmod 0700 -- "$d" || return 1
+  for f; do args+=("$login:$f"); done
+  rsync -asz -e "$ssh" -- "${args[@]}" "$d/"
+}
