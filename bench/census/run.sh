@@ -15,6 +15,7 @@
 #    server relays, from the journal; discovery, census and comparison times
 #    from what the steps print.
 # The figures go to bench/census/results-ACCOUNTS.txt; bench/RESULTS.md quotes them.
+# BENCH_KEEP=1 leaves the lab up at the end.
 set -Eeuo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 lab=$top/lab
@@ -23,7 +24,8 @@ ACCOUNTS=${ACCOUNTS:-37350} DOMAINS=${DOMAINS:-25} SEED=${SEED:-1} CHANGED=${CHA
 [ -x "$top/mailshift" ] || { echo "bench/census: build mailshift first (make)" >&2; exit 1; }
 out=$top/bench/census/results-$ACCOUNTS.txt
 work=$(mktemp -d /tmp/mailshift-bench.XXXXXX)
-trap '"$lab/down" >/dev/null 2>&1; rm -rf "$work"' EXIT
+# BENCH_KEEP=1 leaves the lab up afterwards (to look into a figure)
+trap '[ -n "${BENCH_KEEP:-}" ] || "$lab/down" >/dev/null 2>&1; rm -rf "$work"' EXIT
 say() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 t() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(t)" 'BEGIN { printf "%.1f", b - a }'; }

@@ -58,21 +58,26 @@ mode=full
 if [ "${cache:-}" = use ] && [ -f "$c/cache-$side.tsv" ] && [ -f "$c/cache-$side.dirs" ]; then
   mode=cache
   ms_dirstate "${mail_roots[@]}" > "$c/$side.dirs"
+  t1=$EPOCHREALTIME
   # the accounts whose directories changed, or that the cache does not know
   comm -3 -- "$c/cache-$side.dirs" "$c/$side.dirs" | sed 's/^\t//' > "$tmp/changed"
   awk -F '\t' -v accounts="$a" "$units_awk" "$tmp/changed" | awk -F '\t' '$1 == "R" { print $3 }' > "$tmp/only"
   awk -F '\t' 'FILENAME == ARGV[1] { if ($1 == "A") known[$2] = 1; next } !($1 in known) { print $1 }' \
     "$c/cache-$side.tsv" "$a" >> "$tmp/only"
   sort -u -o "$tmp/only" "$tmp/only"
+  t2=$EPOCHREALTIME
   # their mail directories (those there: an account that never had mail has none)
   awk -F '\t' 'FILENAME == ARGV[1] { o[$0] = 1; next } ($1 in o) { printf "%s%c", $2, 0 }' "$tmp/only" "$a" |
     while IFS= read -r -d '' p; do if [ -d "$p" ] && [ ! -L "$p" ]; then printf '%s\0' "$p"; fi; done |
-    count "$tmp/only" > "$tmp/new"
-  # the cache's lines of every other current account, then the new ones
+    count "$tmp/only" | sort > "$tmp/new"
+  t3=$EPOCHREALTIME
+  # the cache's lines of every other current account (sorted as the cache
+  # is), merged with the new ones
   awk -F '\t' 'FILENAME == ARGV[1] { o[$0] = 1; next } FILENAME == ARGV[2] { cur[$1] = 1; next }
     $1 != "C" && ($2 in cur) && !($2 in o)' "$tmp/only" "$a" "$c/cache-$side.tsv" > "$tmp/kept"
-  sort -o "$c/$side.tsv.new" -- "$tmp/kept" "$tmp/new"
+  sort -m -o "$c/$side.tsv.new" -- "$tmp/kept" "$tmp/new"
   echo "$(wc -l < "$tmp/only") account(s) changed since the cache of the $side (or new): counted again; the others' count kept"
+  echo "(listing the state $(ms_took2 "$t0" "$t1") s, comparing $(ms_took2 "$t1" "$t2") s, counting $(ms_took2 "$t2" "$t3") s, merging $(ms_took "$t3") s)"
 else
   [ "${cache:-}" != save ] || ms_dirstate "${mail_roots[@]}" > "$c/cache-$side.dirs.new"
   count | sort -o "$c/$side.tsv.new"

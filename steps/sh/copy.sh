@@ -50,6 +50,7 @@ if [ "$phase" = bulk ]; then
   echo "copied $vmail and $((${#roots[@]})) storage root(s); nothing was deleted"
 else
   # what is not a root: added and updated
+  t0=$EPOCHREALTIME
   pull "$vmail" "$vmail" "${inside[@]}"
   mail=() other=()
   while IFS="$(printf '\t')" read -r root kind _; do
@@ -58,18 +59,23 @@ else
   done < "$r"
   # the roots beside the mailboxes (lists, sieve, public): each as on the source
   for root in "${other[@]}"; do pull "$root" "$root" --delete-after; done
+  t1=$EPOCHREALTIME
   rm -f -- "$b/state/synced"
   if [ -f "$b/census/source.dirs" ] && [ -f "$b/census/cache-target.dirs" ] && [ ${#mail[@]} -gt 0 ]; then
     # The mailboxes: only what is not the same on both servers.  The census
-    # step listed the source's mail directories (path and time); the same
-    # list here, taken now, differs wherever a message arrived, was removed
-    # or flagged since the bulk copy (rsync gives each directory the
-    # source's time), or wherever this server's copy was changed: each such
-    # account is made as on the source, whole; a directory outside every
-    # account alone.
+    # step listed the state of the source's mail (ms_dirstate: paths and
+    # times); this server's, as its census last listed it (after the bulk
+    # copy; after an earlier final copy, verify's), differs wherever a
+    # message arrived, was removed or flagged since (rsync gives each
+    # directory and file the source's time), and wherever this server's
+    # copy was changed since it was listed: each such account is made as on
+    # the source, whole; a directory outside every account alone.  What
+    # changes here after that list is what verify's census finds.
     t=$(mktemp -d "$b/.copy.XXXXXX")
     trap 'rm -rf -- "$t"' EXIT
-    ms_dirstate "${mail[@]}" > "$t/target.dirs"
+    state=$b/census/cache-target.dirs
+    [ ! "$b/census/target.dirs" -nt "$state" ] || state=$b/census/target.dirs
+    cp -- "$state" "$t/target.dirs"
     # the source's list, for the roots copied here
     awk -F '\t' -v roots="$(printf '%s\n' "${mail[@]}")" 'BEGIN { n = split(roots, r, "\n") }
       { for (i = 1; i <= n; i++) if (r[i] != "" && index($1 "/", r[i] "/") == 1) { print; next } }' \
@@ -78,6 +84,7 @@ else
       awk -F '\t' -v accounts="$b/discovery/accounts.tsv" -v leave_out="$leave_out" "$units_awk" > "$t/units"
     awk -F '\t' '$1 == "R" { print substr($2, 2) }' "$t/units" > "$t/r"
     awk -F '\t' '$1 == "D" { print substr($2, 2) "/." }' "$t/units" > "$t/d"
+    t2=$EPOCHREALTIME
     # --no-implied-dirs: the directories above each path keep this server's
     # own attributes (a new one among them differs, so it is in the list);
     # --delete-missing-args: what the source no longer has goes here too
@@ -91,6 +98,7 @@ else
     mkdir -p -- "$b/state" && chmod 0700 -- "$b/state"
     cut -f 1,2 "$t/units" > "$b/state/synced"
     echo "$(wc -l < "$t/r") account(s) and $(wc -l < "$t/d") other folder(s) differed from the source: made as on the source; the other $(($(wc -l < "$b/discovery/accounts.tsv") - $(wc -l < "$t/r"))) account(s) were already the same"
+    echo "(the store's other files $(ms_took2 "$t0" "$t1") s, comparing $(ms_took2 "$t1" "$t2") s, copying $(ms_took "$t2") s)"
   else
     for root in "${mail[@]}"; do pull "$root" "$root" --delete-after; done
   fi

@@ -30,7 +30,9 @@ ms_path_problem() {
 }
 
 # ms_took T0: the seconds since T0 (an $EPOCHREALTIME), one decimal.
-ms_took() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+ms_took() { ms_took2 "$1" "$EPOCHREALTIME"; }
+# ms_took2 T0 T1: the seconds from T0 to T1, one decimal.
+ms_took2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # ms_dovecot_auth: makes sure Dovecot's user lookup answers.  In the downtime
 # window Dovecot is stopped: mailshift then starts it alone, with no protocol

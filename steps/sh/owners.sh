@@ -20,19 +20,34 @@ paths() { # ROOT KIND: where to look (NUL-separated) and with which depth
   awk -F '\t' -v root="$1" 'index($2 "/", root "/") == 1 && $2 != root { printf "%s\t%s%c", $1, $2, 0 }' "$synced"
 }
 # each: ROOT KIND OWNER ACTION...: the paths whose owner differs, with find's
-# ACTION (-print, or -exec chown: never a name through a pipe)
+# ACTION (-print, or -exec chown: never a name through a pipe); one find for
+# many accounts at a time
 each() {
-  local root=$1 kind=$2 u=${3%%:*} g=${3#*:} k p
+  local root=$1 kind=$2 u=${3%%:*} g=${3#*:} k p rec=() one=() rc=0
   shift 3
   while IFS="$(printf '\t')" read -r -d '' k p; do
     [ -e "$p" ] || continue
-    if [ "$k" = R ]; then find "$p" \( ! -user "$u" -o ! -group "$g" \) "$@"
-    else find "$p" -maxdepth 1 \( ! -user "$u" -o ! -group "$g" \) "$@"; fi
+    if [ "$k" = R ]; then rec+=("$p"); else one+=("$p"); fi
+    if [ $((${#rec[@]} + ${#one[@]})) -ge 500 ]; then
+      each_find "$u" "$g" "$@" || rc=1
+      rec=() one=()
+    fi
   done < <(paths "$root" "$kind")
+  each_find "$u" "$g" "$@" || rc=1
+  return "$rc"
+}
+each_find() { # USER GROUP ACTION...: over $rec (whole) and $one (their own entries); fails if a find does
+  local u=$1 g=$2 rc=0
+  shift 2
+  if [ ${#rec[@]} -gt 0 ]; then find "${rec[@]}" \( ! -user "$u" -o ! -group "$g" \) "$@" || rc=1; fi
+  if [ ${#one[@]} -gt 0 ]; then find "${one[@]}" -maxdepth 1 \( ! -user "$u" -o ! -group "$g" \) "$@" || rc=1; fi
+  return "$rc"
 }
 wrong() { # ROOT KIND OWNER MODE: the paths whose owner (or, for ROOT, mode) differ
-  find "$1" -maxdepth 0 ! -perm "$4" -print
-  each "$1" "$2" "$3" -print
+  local rc=0
+  find "$1" -maxdepth 0 ! -perm "$4" -print || rc=1
+  each "$1" "$2" "$3" -print || rc=1
+  return "$rc"
 }
 n=0 bad=0
 while IFS="$(printf '\t')" read -r root kind owner m; do
