@@ -57,7 +57,14 @@ count() { # [ONLY]: the census lines of the accounts below the paths on stdin (-
 mode=full
 if [ "${cache:-}" = use ] && [ -f "$c/cache-$side.tsv" ] && [ -f "$c/cache-$side.dirs" ]; then
   mode=cache
-  ms_dirstate "${mail_roots[@]}" > "$c/$side.dirs"
+  # the final copy may have begun this listing already (the target's)
+  if [ -e "$c/.listing.lock" ]; then flock "$c/.listing.lock" true; fi
+  if [ -f "$c/$side.dirs.next" ]; then
+    mv -- "$c/$side.dirs.next" "$c/$side.dirs"
+    echo "the state of the mail as listed right after the final copy"
+  else
+    ms_dirstate "${mail_roots[@]}" > "$c/$side.dirs"
+  fi
   t1=$EPOCHREALTIME
   # the accounts whose directories changed, or that the cache does not know
   comm -3 -- "$c/cache-$side.dirs" "$c/$side.dirs" | sed 's/^\t//' > "$tmp/changed"

@@ -103,4 +103,19 @@ else
     for root in "${mail[@]}"; do pull "$root" "$root" --delete-after; done
   fi
   echo "${#roots[@]} storage root(s) now as on the source; $vmail's other files added and updated"
+  # Verify counts this server's mail next: its state is listed now, in the
+  # background, while the owners and the databases are done (nothing there
+  # changes a message); verify's census waits for it (the lock) and takes it.
+  c=$b/census
+  rm -f -- "$c/target.dirs.next"
+  if [ -f "$c/cache-target.dirs" ] && [ ${#mail[@]} -gt 0 ]; then
+    exec 9> "$c/.listing.lock"
+    flock 9
+    # shellcheck disable=SC2016 # expands in the background shell
+    (setsid bash -c "$(declare -f ms_dirstate)"'
+      ms_dirstate "${@:2}" > "$1.tmp" && mv -- "$1.tmp" "$1"' bash "$c/target.dirs.next" "${mail[@]}" \
+      </dev/null >/dev/null 2>&1 &)
+    exec 9>&-
+    echo "listing this server's mail for verify, in the background"
+  fi
 fi

@@ -228,6 +228,9 @@ for sc in "${scenarios[@]}"; do
     grep -qE '^   source\| [0-9]+ account\(s\) changed since the cache of the source' "$run/out"
   check "$sc: the final copy took again only the accounts that differ; the others were already the same" \
     grep -qE '^   target\| [1-9][0-9]* account\(s\) and [0-9]+ other folder\(s\) differed from the source: made as on the source; the other [1-9][0-9]* account\(s\) were already the same' "$run/out"
+  check "$sc: verify's census of the target took the listing the final copy began in the background" \
+    bash -c "grep -q '^   target| listing this server.s mail for verify, in the background' '$run/out' &&
+      grep -q '^   target| the state of the mail as listed right after the final copy' '$run/out'"
   check "$sc: the new server's own Dovecot finds every account of the census with its messages" \
     grep -qE "^   target\| the target's Dovecot finds all [1-9][0-9]* account\(s\) of the census and shows their [1-9][0-9]* messages" "$run/out"
   # pre-flight read both databases itself; verify compared the inventories
