@@ -17,7 +17,7 @@ paths=(/var/vmail /var/vmail/vmail1 /var/vmail/vmail2 /srv/mail /srv/mail/vmail1
        /home/* /home/*/Maildir /home/*/mail /home/*/.forward /home/*/.procmailrc /root/.my.cnf)
 for p in "${paths[@]}"; do
     [ -e "$p" ] || [ -L "$p" ] || continue
-    stat -c 'path %n %U:%G %a %F' "$p"
+    stat -L -c 'path %n %U:%G %a %F' "$p"  # a store on another disk: what its link leads to
 done
 if [ -f /root/iRedMail-1.8.1/pkgs/pkgs.sha256 ]; then
     (cd /root/iRedMail-1.8.1/pkgs && sha256sum -c pkgs.sha256 2>/dev/null |
@@ -59,7 +59,7 @@ while IFS= read -r md; do
         name=${d##*/.}
         maildir_folder "$md" "$d" "${name//./\/}"
     done
-done < <(find /var/vmail /srv/mail /home -type d -name Maildir 2>/dev/null | sort)
+done < <(find -L /var/vmail /srv/mail /home -type d -name Maildir 2>/dev/null | sort)
 
 # Mailing lists (mlmmj): every file, its owner and digest.
 if [ -d /var/vmail/mlmmj ]; then

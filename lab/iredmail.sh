@@ -37,6 +37,8 @@ irm_addr() { echo "$(lab_user_name "$1")@${IRM_DOMAINS[$(($1 % ${#IRM_DOMAINS[@]
 # domain keeps its mail in another base directory, /srv/mail; every third account of
 # the first domain is on a second storage node, vmail2.
 IRM_OTHER_BASE=/srv/mail
+# The second node, vmail2, is a symbolic link to a directory on "another disk".
+IRM_DISK2=/srv/disk2
 irm_store() { # index address
     case ${2#*@} in
         "${IRM_DOMAINS[1]}") echo "$IRM_OTHER_BASE vmail1" ;;
@@ -482,6 +484,11 @@ SH
             chown -R 2000:2000 "$root$d"
             chmod -R go-rwx "$root$d"
         done
+        # The second node lives on another disk, reached through a symbolic
+        # link (relative, so that it resolves from the host's side too).
+        install -d -m 0755 "$root$IRM_DISK2"
+        mv "$root/var/vmail/vmail2" "$root$IRM_DISK2/vmail2"
+        ln -s "../..$IRM_DISK2/vmail2" "$root/var/vmail/vmail2"
         irm_mlmmj "$root"
     fi
 }

@@ -36,12 +36,18 @@ char *steps_script(const struct answers *a, const char *const *vars, const char 
 }
 
 /* steps_script for the target, with lib-target.sh (the pull, the checks of
- * what the source sends): the source never gets that text. */
+ * what the source sends; they need vmail, the mail store): the source never
+ * gets that text. */
 static char *target_script(const struct answers *a, const char *const *vars, const char *body)
 {
-	char *full = xasprintf("%s%s", steps_sh_lib_target, body), *s = steps_script(a, vars, full);
+	struct buf full = {0};
+	char *s;
 
-	free(full);
+	var(&full, "vmail", a->opt.vmail_dir);
+	buf_adds(&full, steps_sh_lib_target);
+	buf_adds(&full, body);
+	s = steps_script(a, vars, full.s);
+	buf_free(&full);
 	return s;
 }
 

@@ -45,10 +45,10 @@ count() { # [ONLY]: the census lines of the accounts below the paths on stdin (-
   {
     printf 'C\tpop3_uidl_format\t%s\n' "$(doveconf -h pop3_uidl_format 2>/dev/null || echo -)"
     if [ -n "$only" ]; then
-      xargs -0 -r sh -c 'find "$@" \( -type d -name cur -printf "D\t%h\n" \) -o \
+      xargs -0 -r sh -c 'find -H "$@" \( -type d -name cur -printf "D\t%h\n" \) -o \
         \( -type f \( -path "*/cur/*" -o -path "*/new/*" \) -printf "M\t%s\t%h\t%f\n" \) -o \( -type l -printf "L\t%p\n" \)' sh
     elif [ ${#mail_roots[@]} -gt 0 ]; then
-      find "${mail_roots[@]}" \( -type d -name cur -printf 'D\t%h\n' \) -o \
+      find -H "${mail_roots[@]}" \( -type d -name cur -printf 'D\t%h\n' \) -o \
         \( -type f \( -path '*/cur/*' -o -path '*/new/*' \) -printf 'M\t%s\t%h\t%f\n' \) -o \
         \( -type l -printf 'L\t%p\n' \)
     fi

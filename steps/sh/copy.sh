@@ -2,7 +2,9 @@
 # shellcheck disable=SC2154 # b vmail login ssh phase leave_out units_awk: the prologue's
 # copy: the target pulls the mail from the source with rsync, the mail store
 # ($vmail) and every storage root discovery found ($b/discovery/roots.tsv,
-# accepted here by pre-flight), each into the same path.
+# accepted here by pre-flight), each into the same path.  A root that is a
+# symbolic link on the source (a store on another disk) is read through the
+# link and written here as a directory at the root's own path.
 #
 # Prologue: b, vmail, login (USER@HOST of the source), ssh (how the target
 # reaches it: the one-off key), phase: bulk (while the source is live: adds and
@@ -18,7 +20,7 @@ export LC_ALL=C
 r=$b/discovery/roots.tsv
 [ -f "$r" ] || { echo "no storage roots in $r: run pre-flight first" >&2; exit 1; }
 rs=(rsync -aHAXs --numeric-ids --no-inc-recursive --stats -e "$ssh")
-roots=() inside=() leave=()
+roots=() inside=()
 while IFS="$(printf '\t')" read -r root _; do
   [ -n "$root" ] || continue
   why=$(ms_path_problem "$root")
@@ -27,9 +29,11 @@ while IFS="$(printf '\t')" read -r root _; do
     echo "TEST HOOK: $root is left out of the copy (MAILSHIFT_TEST_LEAVE_OUT)"; continue
   fi
   roots+=("$root")
-  case $root/ in "$vmail"/*) inside+=(--exclude="/${root#"$vmail"/}/") ;; esac
+  # (no trailing /: a root that is a symbolic link on the source is excluded
+  # too, and copied through the link as a directory, never as the link)
+  case $root/ in "$vmail"/*) inside+=(--exclude="/${root#"$vmail"/}") ;; esac
 done < "$r"
-[ -z "$leave_out" ] || case $leave_out/ in "$vmail"/*) leave=(--exclude="/${leave_out#"$vmail"/}/"); inside+=("${leave[@]}") ;; esac
+[ -z "$leave_out" ] || case $leave_out/ in "$vmail"/*) inside+=(--exclude="/${leave_out#"$vmail"/}") ;; esac
 pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success while live
   local from=$1 to=$2 rc=0
   shift 2
@@ -41,12 +45,9 @@ pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success whi
   return "$rc"
 }
 if [ "$phase" = bulk ]; then
-  # the mail store as a whole, then the roots outside it
-  pull "$vmail" "$vmail" "${leave[@]}"
-  for root in "${roots[@]}"; do
-    case $root/ in "$vmail"/*) continue ;; esac
-    pull "$root" "$root"
-  done
+  # the mail store but its roots, then each root
+  pull "$vmail" "$vmail" "${inside[@]}"
+  for root in "${roots[@]}"; do pull "$root" "$root"; done
   echo "copied $vmail and $((${#roots[@]})) storage root(s); nothing was deleted"
 else
   # what is not a root: added and updated

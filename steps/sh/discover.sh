@@ -15,6 +15,7 @@
 #   roots.tsv       root, kind (mail|sieve|public|mlmmj), owner, mode: copied,
 #                   owned, pruned and verified like the mail store
 #   unresolved.tsv  user, why: active accounts the source's Dovecot cannot resolve
+#   linked.tsv      root, where it leads: the roots reached through a symbolic link
 #   refused.tsv     user or root, why: what mailshift cannot carry (the step fails)
 export LC_ALL=C
 d=$b/discovery
@@ -112,24 +113,49 @@ touch accounts.tsv unresolved.tsv inactive.tsv
 } | awk -F '\t' -v OFS='\t' '{ sub(/\/+$/, "", $1); if ($2 == "") $2 = "mlmmj"; if (!($1 in k)) { k[$1] = $2; n[++c] = $1 } }
       END { for (i = 1; i <= c; i++) print n[i], k[n[i]] }' | sort > roots.cand
 : > roots.tsv.new
+: > roots.real
 while IFS="$(printf '\t')" read -r r kind; do
   why=$(ms_path_problem "$r")
   # a root that is not there holds no mail yet: nothing to copy
   [ -n "$why" ] || [ -d "$r" ] || [ -L "$r" ] || continue
-  if [ -z "$why" ] && [ -L "$r" ]; then why="is a symbolic link to $(readlink -- "$r"): a symlinked store is not built yet"; fi
-  if [ -z "$why" ] && [ "$(realpath -e -- "$r")" != "$r" ]; then why="lies behind a symbolic link ($(realpath -e -- "$r")): a symlinked store is not built yet"; fi
+  # A store on another disk, reached through a symbolic link (the root or a
+  # directory above it): its files are read through the link here and land
+  # at the root's own path on the target (the link itself is not carried);
+  # where it leads must be a directory a store may be.
+  real=$(realpath -e -- "$r" 2>/dev/null) || real=
+  if [ -z "$why" ] && [ -z "$real" ]; then why="is a symbolic link that leads nowhere ($(readlink -- "$r"))"; fi
+  if [ -z "$why" ] && [ ! -d "$real" ]; then why="leads to $real, which is not a directory"; fi
+  if [ -z "$why" ] && [ "$real" != "$r" ]; then
+    p=$(ms_path_problem "$real")
+    [ -z "$p" ] || why="lies behind a symbolic link to $real, which $p"
+  fi
   if [ -n "$why" ]; then printf '%s\tstorage root (%s) %s\n' "$r" "$kind" "$why" >> refused.tsv; continue; fi
-  printf '%s\t%s\t%s\t%s\n' "$r" "$kind" "$(stat -c %U:%G -- "$r")" "$(stat -c %a -- "$r")" >> roots.tsv.new
+  printf '%s\t%s\t%s\t%s\n' "$r" "$kind" "$(stat -L -c %U:%G -- "$r")" "$(stat -L -c %a -- "$r")" >> roots.tsv.new
+  printf '%s\t%s\n' "$r" "$real" >> roots.real
 done < roots.cand
-# a root inside another is copied with it
-awk -F '\t' '{ r[NR] = $0; p[NR] = $1 } END { for (i = 1; i <= NR; i++) { inner = 0; for (j = 1; j <= NR; j++) if (j != i && index(p[i] "/", p[j] "/") == 1) inner = 1; if (!inner) print r[i] } }' \
-  roots.tsv.new > roots.tsv
-rm -f roots.cand roots.tsv.new
+# a root inside another is copied with it, unless a link lies between them
+# (the copy would carry the link, not the files): that is refused
+awk -F '\t' -v OFS='\t' 'FILENAME == ARGV[1] { q[$1] = $2; next } { r[++n] = $0; p[n] = $1 }
+  END { for (i = 1; i <= n; i++) { inner = 0; for (j = 1; j <= n; j++) if (j != i && index(p[i] "/", p[j] "/") == 1) {
+          inner = 1
+          if (q[p[i]] != q[p[j]] substr(p[i], length(p[j]) + 1))
+            print p[i], "storage root inside the storage root " p[j] ", through a symbolic link (to " q[p[i]] "): move it out of " p[j] " or make it a directory" >> "refused.tsv" }
+        if (!inner) print r[i] } }' \
+  roots.real roots.tsv.new > roots.tsv
+# two roots that are the same files through a link would be copied and
+# counted twice, in two places: refused, both named
+awk -F '\t' -v OFS='\t' '{ p[NR] = $1; q[NR] = $2 }
+  END { for (i = 1; i <= NR; i++) for (j = 1; j <= NR; j++)
+    if (i != j && index(p[i] "/", p[j] "/") != 1 && index(p[j] "/", p[i] "/") != 1 && index(q[i] "/", q[j] "/") == 1)
+      print p[i], "storage root: its files (" q[i] ") are also those of the storage root " p[j] " (" q[j] "), through a symbolic link" }' \
+  roots.real >> refused.tsv
+awk -F '\t' 'FILENAME == ARGV[1] { k[$1] = 1; next } ($1 in k) && $1 != $2' roots.tsv roots.real > linked.tsv
+rm -f roots.cand roots.tsv.new roots.real
 # an account whose mail is behind a symbolic link inside a root would be
 # copied as a link: refused with its name (a walk of every root: pre-flight
 # only; in the window the census notes any link it meets)
 if [ "$mode" = full ] && [ -s roots.tsv ]; then
-  cut -f 1 roots.tsv | tr '\n' '\0' | xargs -0 -r sh -c 'find "$@" -type l -print' sh > links 2>/dev/null || true
+  cut -f 1 roots.tsv | tr '\n' '\0' | xargs -0 -r sh -c 'find -H "$@" -type l -print' sh > links 2>/dev/null || true
   awk -F '\t' -v OFS='\t' 'FILENAME == ARGV[1] { l[$0] = 1; next }
     { p = $2; while (p != "" && p != $3) { if (p in l) { print $1, "its mail lies behind the symbolic link " p; break } sub(/\/[^\/]*$/, "", p) } }' links accounts.tsv >> refused.tsv
   rm -f links
@@ -146,6 +172,7 @@ echo "accounts in the account backend: $n ($act active, $((n - act)) inactive)"
 echo "resolved by the source's Dovecot: $(wc -l < resolved.tsv); their mail is counted in the census: $(wc -l < accounts.tsv)"
 echo "storage roots: $(wc -l < roots.tsv)"
 awk -F '\t' 'FILENAME == ARGV[1] { c[$3]++; next } { printf "  %s  (%s, %s, %s)%s\n", $1, $2, $3, $4, ($1 in c) ? "  " c[$1] " account(s)" : "" }' accounts.tsv roots.tsv
+awk -F '\t' '{ printf "  %s is reached through a symbolic link, to %s: its files are copied to %s on the target (the link is not)\n", $1, $2, $1 }' linked.tsv
 echo "verify-row resolved $(wc -l < accounts.tsv) -"
 echo "verify-row roots $(wc -l < roots.tsv) -"
 echo "verify-row unresolved $(wc -l < unresolved.tsv) -"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # b ssh login: the prologue's
+# shellcheck disable=SC2154 # b vmail ssh login: the prologue's
 # lib-target: what only the target runs: the roots and accounts the source
 # sends, checked before anything is copied into them, and the pull over the
 # one-off key.  mailshift puts it after lib.sh (steps/census.c); the source
@@ -9,9 +9,11 @@
 # roots.tsv: root, kind, owner, mode), checked here before anything is copied
 # into them, written to $b/discovery/roots.tsv.  A root that is not a plain
 # path outside the system directories, an owner this server does not have, or
-# a mode that is not octal stops the step with the list.
+# a mode that is not octal stops the step with the list; so does a root that
+# is a link here, or that a link above it leads into a system directory or
+# that lies behind a link inside the mail store ($vmail) or another root.
 ms_accept_roots() {
-  local d=$b/discovery bad=0 root kind owner mode why u g n
+  local d=$b/discovery bad=0 root kind owner mode why u g n real a o
   mkdir -p -- "$d" && chmod 0700 -- "$d" || return 1
   : > "$d/roots.tsv.new"
   while IFS="$(printf '\t')" read -r root kind owner mode; do
@@ -24,7 +26,28 @@ ms_accept_roots() {
       why="belongs to $owner on the source: create that user and group here first"
     fi
     if [ -n "$why" ]; then echo "storage root $root $why" >&2; bad=1; continue; fi
-    if [ -L "$root" ]; then echo "storage root $root is a symbolic link here: not followed" >&2; bad=1; continue; fi
+    if [ -L "$root" ]; then
+      echo "storage root $root is a symbolic link here (to $(readlink -- "$root")): mailshift does not write through it; make $root the directory itself (mount the other disk there)" >&2
+      bad=1; continue
+    fi
+    # A link above the root (this server's own layout, /var/vmail on another
+    # disk) is followed, but never into a system directory, nor one that lies
+    # inside a store: a copy may have put that link there (the source's).
+    real=$(realpath -m -- "$root")
+    if [ "$real" != "$root" ]; then
+      why=$(ms_path_problem "$real")
+      a=${root%/*}
+      while [ -z "$why" ] && [ -n "$a" ]; do
+        if [ -L "$a" ]; then
+          case $a/ in "$vmail"/*) why="lies behind the link $a, inside the mail store $vmail" ;; esac
+          while IFS="$(printf '\t')" read -r o _; do
+            case $a/ in "$o"/*) why="lies behind the link $a, inside the storage root $o" ;; esac
+          done < "$d/roots.tsv.new"
+        fi
+        a=${a%/*}
+      done
+      if [ -n "$why" ]; then echo "storage root $root resolves here to $real, which $why" >&2; bad=1; continue; fi
+    fi
     printf '%s\t%s\t%s\t%s\n' "$root" "$kind" "$owner" "$mode" >> "$d/roots.tsv.new"
     if [ -d "$root" ]; then
       n=$(find "$root" -mindepth 1 -maxdepth 3 | head -n 1000 | wc -l)

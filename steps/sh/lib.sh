@@ -81,22 +81,24 @@ ms_resolve() {
 # Dovecot's index caches (dovecot.index*, dovecot.list.index*: a client's
 # mere login rewrites them), "PATH<TAB>d<TAB>-" for every other directory
 # (there or not: its time too changes with a login).  Two such lists tell
-# which accounts changed without reading a message.
+# which accounts changed without reading a message.  A root that is a
+# symbolic link (a store on another disk) is followed; no link below it is.
 ms_dirstate() {
   [ $# -gt 0 ] || return 0
-  find "$@" \( -type d \( -name cur -o -name new -o -name tmp \) -prune -printf '%p\tc\t%T@\n' \) -o \
+  find -H "$@" \( -type d \( -name cur -o -name new -o -name tmp \) -prune -printf '%p\tc\t%T@\n' \) -o \
     \( -type d -printf '%p\td\t-\n' \) -o \
     \( -type f ! -name 'dovecot.index*' ! -name 'dovecot.list.index*' -printf '%p\tf\t%T@\n' \) | LC_ALL=C sort
 }
 
 # ms_mail_roots: the roots of kind mail in $b/discovery/roots.tsv that are
-# directories here, into the array mail_roots.
+# directories here (a root discovery found reached through a symbolic link
+# too: a store on another disk), into the array mail_roots.
 ms_mail_roots() {
   local root kind
   mail_roots=()
   while IFS="$(printf '\t')" read -r root kind _; do
     [ "$kind" = mail ] || continue
-    if [ -d "$root" ] && [ ! -L "$root" ]; then mail_roots+=("$root"); fi
+    if [ -d "$root" ]; then mail_roots+=("$root"); fi
   done < "$b/discovery/roots.tsv"
 }
 

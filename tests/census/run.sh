@@ -6,9 +6,10 @@
 # comparison, naming the account, the folder and what differs; the unchanged
 # tree must pass and leave the pass the cutover trusts.  Then the new server's
 # Dovecot view (census-dovecot.awk) against a census, with doveadm's output
-# given, and the storage-root checks (lib.sh) against hostile paths.  Last,
-# shellcheck on every fragment.  No root, no lab.  Prints "census: N passed,
-# N failed".
+# given, the storage-root checks (lib.sh) against hostile paths, and
+# discovery (discover.sh, beside this file) on stores reached through links.
+# Last, every fragment through shellcheck.  No root, no lab.  Prints
+# "census: N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sh=$top/steps/sh
@@ -212,6 +213,10 @@ for p in / /etc /etc/postfix /root/.ssh /usr/lib /var /var/lib /srv /home /tmp/x
   root_case "$p" yes
 done
 for p in /var/vmail/vmail1 /srv/mail/vmail1 /var/vmail/mlmmj /data/vmail2 /var/spool/mlmmj; do root_case "$p" no; done
+
+# discovery on stores in a folder, the source's tools faked
+# shellcheck source=tests/census/discover.sh
+. "$top/tests/census/discover.sh"
 
 # every fragment passes shellcheck (what mailshift embeds is what is checked)
 check "every shell fragment of steps/sh passes shellcheck" shellcheck -s bash "$sh"/*.sh

@@ -166,6 +166,8 @@ for sc in "${scenarios[@]}"; do
     grep -qE '^   source\|   /srv/mail/vmail1  \(mail, vmail:vmail, 700\)  [1-9][0-9]* account\(s\)$' "$run/out.bulk"
   check "$sc: pre-flight finds the second storage node (/var/vmail/vmail2)" \
     grep -qE '^   source\|   /var/vmail/vmail2  \(mail, vmail:vmail, 700\)  [1-9][0-9]* account\(s\)$' "$run/out.bulk"
+  check "$sc: ... and that it lies on another disk, reached through a symbolic link, its files copied as a directory" \
+    grep -q '^   source|   /var/vmail/vmail2 is reached through a symbolic link, to /srv/disk2/vmail2: its files are copied to /var/vmail/vmail2 on the target (the link is not)$' "$run/out.bulk"
   check "$sc: pre-flight finds the mailing lists (/var/vmail/mlmmj, mlmmj's)" \
     grep -qE '^   source\|   /var/vmail/mlmmj  \(mlmmj, mlmmj:mlmmj, 700\)$' "$run/out.bulk"
   # the broken account is named in pre-flight, before anything changed
@@ -190,6 +192,8 @@ for sc in "${scenarios[@]}"; do
   check "$sc: the messages deleted on the source between the copies are gone from the target${left:+ ($left)}" test -z "$left"
   check "$sc: no step was skipped and the journal says done" grep -q $'^finish\t[0-9.]*\tdone$' "$run/mailshift.journal"
   check_target "$sc" "$work/source.$sc"
+  check "$sc: the second node is a directory of its own on the target, not the source's link" \
+    "$lab/ssh" target "test -d /var/vmail/vmail2 && test ! -L /var/vmail/vmail2 && test ! -e /srv/disk2 && test -n \"\$(find /var/vmail/vmail2 -path '*/cur/*' -type f -print -quit)\"" </dev/null
   check_key_gone "$sc" "$work/keys.$sc"
   # after the cutover the old Postfix relays to the new server
   send_smtp source "$u" "relayed-$tok"
@@ -284,6 +288,14 @@ for sc in "${scenarios[@]}"; do
   # whole pass: the path the main run does not take)
   neg="$work/neg.$sc"
   mkdir -p "$neg"
+  # a store whose link leads into a system directory is refused in pre-flight,
+  # naming it, before anything changes
+  "$lab/ssh" source "ln -sfn /etc /var/vmail/vmail2.etc && mv -T /var/vmail/vmail2.etc /var/vmail/vmail2" </dev/null
+  (cd "$neg" && "$top/mailshift" --answers "$lab/run/answers.conf" --yes --until preflight > out.link 2> err.link); rc=$?
+  check "$sc: a store linked into /etc is refused in pre-flight, named, nothing changed (exit $rc)" \
+    bash -c "[ $rc = 1 ] && grep -q '/var/vmail/vmail2 storage root (mail) lies behind a symbolic link to /etc, which lies in /etc, a system directory' '$neg/out.link' '$neg/err.link' && ! grep -q '^== \[2/' '$neg/out.link'"
+  "$lab/ssh" source "ln -sfn ../../srv/disk2/vmail2 /var/vmail/vmail2.new && mv -T /var/vmail/vmail2.new /var/vmail/vmail2" </dev/null
+  rm -f "$neg/mailshift.journal" "$neg"/mailshift-runbook.sh
   sed 's/^two_phase_sync = yes$/two_phase_sync = no/' "$lab/run/answers.conf" > "$neg/answers.conf"
   (cd "$neg" && MAILSHIFT_TEST_LEAVE_OUT=/srv/mail/vmail1 "$top/mailshift" --answers answers.conf --yes > out 2> err); rc=$?
   check "$sc left out: with /srv/mail/vmail1 left out of the copy, verify fails (exit $rc)" \

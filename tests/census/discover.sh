@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # top sh w: tests/census/run.sh's, which sources this
+# Discovery (steps/sh/discover.sh, the text mailshift embeds) on stores in a
+# folder, the source's tools faked as shell functions: mysql prints the
+# backend's rows, doveadm the INBOX path of each user as Dovecot would, doveconf
+# and postconf nothing.  What it proves: a store reached through a symbolic
+# link (another disk) is carried and named, and followed by the census; a link
+# that leads into a system directory, nowhere, to another root's files, or
+# from one root into another, is refused naming the root; an account's mail
+# behind a link below its root is refused naming the account.  Then the
+# target's side: which roots it accepts to write into (lib-target.sh).
+#
+# The stores cannot lie under /tmp (a system directory for a store): they are
+# made in the checkout's build/ folder.
+
+dt=$(mktemp -d "$top/build/discover-test.XXXXXX")
+dt=$(realpath "$dt")  # the paths discovery prints are real ones
+trap 'rm -rf "$w" "$dt"' EXIT; [ -z "${KEEP_DT:-}" ] || trap - EXIT
+T=$dt/root
+fakes=$(cat <<'EOF'
+mysql() { cat "$fake/backend.tsv"; }
+doveconf() { [ "${1:-}" = -n ] && echo 'mail_location = maildir:~/Maildir'; return 0; }
+postconf() { return 0; }
+doveadm() {
+  case $* in
+    "service status") return 0 ;;
+    "-f tab mailbox path -F "*" INBOX") echo "username	path"; awk -F '\t' 'FILENAME == ARGV[1] { p[$1] = $2; next } $0 in p { print $0 "\t" p[$0] }' "$fake/paths.tsv" "$6" ;;
+    *) return 1 ;;
+  esac
+}
+EOF
+)
+discover() { # runs discover.sh on the layout below $T; its output in $dt/out
+  local prologue
+  prologue="b=$(printf '%q' "$dt/backup") backend=mysql mode=full vmail=$(printf '%q' "$T/var/vmail") fake=$(printf '%q' "$dt")"
+  bash -c "$prologue"$'\nset -euo pipefail; umask 077\n'"$fakes"$'\n'"$(cat "$sh/lib.sh" "$sh/discover.sh")" > "$dt/out" 2>&1
+}
+account() { # USER BASE NODE: a row, Dovecot's path, a message in its INBOX
+  local md=${1#*@}/${1%@*}/
+  printf '%s\t1\t%s\t%s\t%s\tmaildir\n' "$1" "$2" "$3" "$md" >> "$dt/backend.tsv"
+  printf '%s\t%s\n' "$1" "$2/$3/${md}Maildir" >> "$dt/paths.tsv"
+  folder "$2/$3/${md}Maildir" 1700000100 cccc0001 "cur/3000.M1.h,S=10:2,S"
+}
+layout() { # the lab's: vmail1 a directory, vmail2 a relative link to another disk
+  rm -rf "$T" "$dt/backup" "$dt/backend.tsv" "$dt/paths.tsv"
+  mkdir -p "$T/var/vmail/vmail1" "$T/disk2/vmail2"
+  ln -s ../../disk2/vmail2 "$T/var/vmail/vmail2"
+  account a@example.com "$T/var/vmail" vmail1
+  account b@example.com "$T/var/vmail" vmail2
+}
+
+layout
+discover; rc=$?
+check "discovery carries a store reached through a symbolic link (exit $rc)" test "$rc" = 0
+check "... names it and where it leads, and copies its files, not the link" \
+  grep -qx "  $T/var/vmail/vmail2 is reached through a symbolic link, to $T/disk2/vmail2: its files are copied to $T/var/vmail/vmail2 on the target (the link is not)" "$dt/out"
+check "... and takes it as a root with the owner and mode of what it leads to" \
+  grep -qx "$T/var/vmail/vmail2	mail	$(id -un):$(id -gn)	$(stat -c %a "$T/disk2/vmail2")" "$dt/backup/discovery/roots.tsv"
+check "... with its account counted" grep -q "^b@example.com	$T/var/vmail/vmail2/" "$dt/backup/discovery/accounts.tsv"
+# shellcheck source=steps/sh/lib.sh
+(b=$dt/backup; source "$sh/lib.sh"; ms_dirstate "$T/var/vmail/vmail2") > "$dt/dirs"
+check "the state of the mail is listed through the link, under the root's path" \
+  grep -q "^$T/var/vmail/vmail2/example.com/b/Maildir/cur	c	" "$dt/dirs"
+mkdir -p "$dt/backup/census"
+# shellcheck disable=SC2030,SC2034 # census reads b (run_fragment), in this subshell
+(b=$dt/backup; census source) > "$dt/census.out" 2>&1
+check "the census counts the account behind the link (2 accounts, 2 messages)" \
+  grep -q '^census of the source: 2 accounts, 2 folders, 2 messages, ' "$dt/census.out"
+
+refused() { # WHAT PATTERN: discovery fails, naming it
+  discover; local rc=$?
+  check "$1 is refused, named (exit $rc)" bash -c "[ $rc = 1 ] && grep -qF -- '$2' '$dt/out'"
+}
+layout; ln -sfn /etc "$T/var/vmail/vmail2"
+refused "a store linked into /etc" "$T/var/vmail/vmail2 storage root (mail) lies behind a symbolic link to /etc, which lies in /etc, a system directory"
+layout; rm -rf "$T/disk2"
+refused "a store whose link leads nowhere" "$T/var/vmail/vmail2 storage root (mail) is a symbolic link that leads nowhere (../../disk2/vmail2)"
+layout; mkdir -p "$T/srv/mail"; ln -s "$T/disk2/vmail2" "$T/srv/mail/vmail1"; account c@example.net "$T/srv/mail" vmail1
+refused "a store that is another store's files through a link" "are also those of the storage root"
+layout; mkdir -p "$T/var/vmail/example.org"; account d@example.org "$T/var" vmail
+refused "a linked store inside another store" "$T/var/vmail/vmail2 storage root inside the storage root $T/var/vmail, through a symbolic link"
+layout; mkdir -p "$T/disk3"; mv "$T/var/vmail/vmail1/example.com/a" "$T/disk3/a"; ln -s "$T/disk3/a" "$T/var/vmail/vmail1/example.com/a"
+refused "an account whose mail lies behind a link below its root" "a@example.com its mail lies behind the symbolic link $T/var/vmail/vmail1/example.com/a"
+
+# The target accepts the roots the source sends (lib-target.sh's
+# ms_accept_roots) only where writing into them stays in a store: a link of
+# this server's own layout above a root is followed; a root that is a link, a
+# link into a system directory, or a link inside the mail store or another
+# root (a copy may have put it there: the source's) is refused, named.
+accept() { # ROOT...: ms_accept_roots on those roots (kind mail, this user's)
+  local r
+  # shellcheck source=steps/sh/lib.sh disable=SC2034 # vmail: lib-target.sh's
+  for r; do printf '%s\tmail\t%s\t700\n' "$r" "$(id -un):$(id -gn)"; done |
+    (b=$dt/tbackup vmail=$T/var/vmail; source "$sh/lib.sh"; source "$top/steps/sh/lib-target.sh"; ms_accept_roots) > "$dt/acc" 2>&1
+}
+rm -rf "$T"; mkdir -p "$T/var/vmail" "$T/srv/a" "$T/elsewhere" "$T/disk9"
+ln -s /etc "$T/var/vmail/l"; ln -s "$T/elsewhere" "$T/srv/a/l"; ln -s "$T/disk9" "$T/store2"; ln -s "$T/elsewhere" "$T/linked"
+accept "$T/store2/vmail1"; rc=$?
+check "the target follows a link of its own layout above a root (exit $rc)" \
+  bash -c "[ $rc = 0 ] && grep -qx '$T/store2/vmail1	mail	.*' '$dt/tbackup/discovery/roots.tsv'"
+accept "$T/var/vmail/l/cron.d"; rc=$?
+check "the target refuses a root a link leads into /etc (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -qF 'storage root $T/var/vmail/l/cron.d resolves here to /etc/cron.d, which lies in /etc, a system directory' '$dt/acc'"
+accept "$T/srv/a" "$T/srv/a/l/x"; rc=$?
+check "the target refuses a root behind a link inside another root (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -qF 'storage root $T/srv/a/l/x resolves here to $T/elsewhere/x, which lies behind the link $T/srv/a/l, inside the storage root $T/srv/a' '$dt/acc'"
+mkdir -p "$T/var/vmail/sub"; ln -s "$T/elsewhere" "$T/var/vmail/sub/l2"
+accept "$T/var/vmail/sub/l2/y"; rc=$?
+check "the target refuses a root behind a link inside the mail store (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -qF 'lies behind the link $T/var/vmail/sub/l2, inside the mail store $T/var/vmail' '$dt/acc'"
+accept "$T/linked"; rc=$?
+check "the target refuses a root that is a link itself (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -qF 'storage root $T/linked is a symbolic link here' '$dt/acc' && [ ! -e '$dt/tbackup/discovery/roots.tsv.new' ]"
