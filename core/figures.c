@@ -21,7 +21,7 @@ static const struct label {
 	{ "accounts", "mailboxes (accounts)", 0 },
 	{ "domains", "mail domains", 0 },
 	{ "resolved", "accounts Dovecot resolves", 0 },
-	{ "unresolved", "accounts it cannot resolve", 0 },
+	{ "unresolved", "accounts it cannot resolve or log in", 0 },
 	{ "roots", "storage roots", 0 },
 	{ "census", "accounts in the census", 0 },
 	{ "folders", "folders", 0 },

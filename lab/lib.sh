@@ -38,7 +38,21 @@ lab_shared() {
 lab_lock() {
     mkdir -p "$LAB_VAR"
     exec 9>"$LAB_VAR/lock"
-    flock -w 600 9 || lab_die "another lab/up or lab/down kept $LAB_VAR/lock for 10 minutes"
+    flock -w 600 9 && return 0
+    lab_log "the processes that hold $LAB_VAR/lock:"
+    lab_lock_holders >&2
+    lab_die "another lab/up or lab/down kept $LAB_VAR/lock for 10 minutes"
+}
+
+# Prints "PID COMMAND" for each process (but this shell) with the lab's lock open.
+lab_lock_holders() {
+    local f p
+    for f in /proc/[0-9]*/fd/*; do
+        [ "$(readlink "$f" 2>/dev/null)" = "$LAB_VAR/lock" ] || continue
+        p=${f#/proc/}; p=${p%%/*}
+        [ "$p" != "$$" ] || continue
+        echo "  $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+    done | sort -u
 }
 
 lab_need_tools() {

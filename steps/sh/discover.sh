@@ -15,6 +15,8 @@
 #   roots.tsv       root, kind (mail|sieve|public|mlmmj), owner, mode: copied,
 #                   owned, pruned and verified like the mail store
 #   unresolved.tsv  user, why: active accounts the source's Dovecot cannot resolve
+#   nologin.tsv     user, why: resolved accounts it would not let log in (no passdb
+#                   entry for IMAP or POP3); their mail is counted all the same
 #   linked.tsv      root, where it leads: the roots reached through a symbolic link
 #   refused.tsv     user or root, why: what mailshift cannot carry (the step fails)
 export LC_ALL=C
@@ -92,6 +94,27 @@ awk -F '\t' -v OFS='\t' '
   }' resolved.tsv backend.tsv
 touch accounts.tsv unresolved.tsv inactive.tsv
 
+# 3b. Whether the source's Dovecot would let each resolved account log in:
+#     its password lookup (passdb) for IMAP, then POP3 for those IMAP refused;
+#     one streamed pass (doveadm auth lookup takes many users), pre-flight
+#     only.  An account neither finds is listed (broken already, not by us),
+#     its mail still counted.
+if [ "$mode" = full ]; then
+  cut -f 1 accounts.tsv > login.try
+  for svc in imap pop3; do
+    [ -s login.try ] || break
+    ms_dovecot_auth >&2 || exit 1
+    # only "passdb: USER" lines are read: nothing else of the answer is kept
+    xargs -d '\n' -r doveadm auth lookup -x service="$svc" < login.try 2>/dev/null |
+      sed -n 's/^passdb: \([^ ]*\)$/\1/p' | sort -u > login.ok || true
+    sort login.try | comm -23 - login.ok > login.left
+    mv -- login.left login.try
+  done
+  sed 's/$/\tthe source'"'"'s Dovecot finds no password for it, for IMAP or POP3 (passdb): it cannot log in/' login.try > nologin.tsv
+  rm -f login.try login.ok
+fi
+touch nologin.tsv
+
 # 4. The roots: the accounts', those of accounts Dovecot does not serve (their
 #    mail is kept, where it exists), then what lives beside the mailboxes: the
 #    global sieve scripts, the public folders, the mailing lists (mlmmj).
@@ -163,6 +186,8 @@ fi
 if [ -s refused.tsv ]; then
   awk -F '\t' 'FILENAME == ARGV[1] { bad[$1] = 1; next } !($1 in bad)' refused.tsv accounts.tsv > accounts.keep
   mv -- accounts.keep accounts.tsv
+  awk -F '\t' 'FILENAME == ARGV[1] { bad[$1] = 1; next } !($1 in bad)' refused.tsv nologin.tsv > nologin.keep
+  mv -- nologin.keep nologin.tsv
 fi
 chmod 0600 -- *.tsv dovecot.digest
 
@@ -170,12 +195,13 @@ chmod 0600 -- *.tsv dovecot.digest
 n=$(wc -l < backend.tsv) act=$(awk -F '\t' '$2 == 1' backend.tsv | wc -l)
 echo "accounts in the account backend: $n ($act active, $((n - act)) inactive)"
 echo "resolved by the source's Dovecot: $(wc -l < resolved.tsv); their mail is counted in the census: $(wc -l < accounts.tsv)"
+[ "$mode" != full ] || echo "can log in (the source's Dovecot finds their password for IMAP or POP3): $(($(wc -l < accounts.tsv) - $(wc -l < nologin.tsv)))"
 echo "storage roots: $(wc -l < roots.tsv)"
 awk -F '\t' 'FILENAME == ARGV[1] { c[$3]++; next } { printf "  %s  (%s, %s, %s)%s\n", $1, $2, $3, $4, ($1 in c) ? "  " c[$1] " account(s)" : "" }' accounts.tsv roots.tsv
 awk -F '\t' '{ printf "  %s is reached through a symbolic link, to %s: its files are copied to %s on the target (the link is not)\n", $1, $2, $1 }' linked.tsv
 echo "verify-row resolved $(wc -l < accounts.tsv) -"
 echo "verify-row roots $(wc -l < roots.tsv) -"
-echo "verify-row unresolved $(wc -l < unresolved.tsv) -"
+echo "verify-row unresolved $(($(wc -l < unresolved.tsv) + $(wc -l < nologin.tsv))) -"
 echo "discovery took $(ms_took "$t0") s; written to $d"
 if [ -s refused.tsv ]; then
   echo "mailshift cannot carry $(wc -l < refused.tsv) account(s) or root(s) as they are (the first 20):" >&2

@@ -17,23 +17,38 @@ dt=$(mktemp -d "$top/build/discover-test.XXXXXX")
 dt=$(realpath "$dt")  # the paths discovery prints are real ones
 trap 'rm -rf "$w" "$dt"' EXIT; [ -z "${KEEP_DT:-}" ] || trap - EXIT
 T=$dt/root
-fakes=$(cat <<'EOF'
-mysql() { cat "$fake/backend.tsv"; }
-doveconf() { [ "${1:-}" = -n ] && echo 'mail_location = maildir:~/Maildir'; return 0; }
-postconf() { return 0; }
-doveadm() {
-  case $* in
-    "service status") return 0 ;;
-    "-f tab mailbox path -F "*" INBOX") echo "username	path"; awk -F '\t' 'FILENAME == ARGV[1] { p[$1] = $2; next } $0 in p { print $0 "\t" p[$0] }' "$fake/paths.tsv" "$6" ;;
-    *) return 1 ;;
-  esac
+# The source's tools, faked as commands in $dt/bin (xargs runs them too).
+mkdir -p "$dt/bin"
+fake_cmd() { # NAME BODY
+  printf '#!/usr/bin/env bash\nfake=%q\n%s\n' "$dt" "$2" > "$dt/bin/$1"
+  chmod +x "$dt/bin/$1"
 }
+# shellcheck disable=SC2016 # the fakes expand when they run
+fake_cmd mysql 'cat "$fake/backend.tsv"'
+# shellcheck disable=SC2016
+fake_cmd doveconf '[ "${1:-}" = -n ] && echo "mail_location = maildir:~/Maildir"; exit 0'
+fake_cmd postconf 'exit 0'
+fake_cmd doveadm "$(cat <<'EOF'
+case $* in
+  "service status") exit 0 ;;
+  "auth lookup -x service="*)
+    svc=${4#service=}
+    shift 4
+    for u; do
+      if grep -qxF -- "$u" "$fake/login.$svc" 2>/dev/null; then printf 'passdb: %s\n  user      : %s\n\n' "$u" "$u"
+      else printf "passdb lookup: user %s doesn't exist\n\n" "$u"; fi
+    done ;;
+  "-f tab mailbox path -F "*" INBOX")
+    printf 'username\tpath\n'
+    awk -F '\t' 'FILENAME == ARGV[1] { p[$1] = $2; next } $0 in p { print $0 "\t" p[$0] }' "$fake/paths.tsv" "$6" ;;
+  *) exit 1 ;;
+esac
 EOF
-)
+)"
 discover() { # runs discover.sh on the layout below $T; its output in $dt/out
   local prologue
-  prologue="b=$(printf '%q' "$dt/backup") backend=mysql mode=full vmail=$(printf '%q' "$T/var/vmail") fake=$(printf '%q' "$dt")"
-  bash -c "$prologue"$'\nset -euo pipefail; umask 077\n'"$fakes"$'\n'"$(cat "$sh/lib.sh" "$sh/discover.sh")" > "$dt/out" 2>&1
+  prologue="b=$(printf '%q' "$dt/backup") backend=mysql mode=full vmail=$(printf '%q' "$T/var/vmail")"
+  PATH=$dt/bin:$PATH bash -c "$prologue"$'\nset -euo pipefail; umask 077\n'"$(cat "$sh/lib.sh" "$sh/discover.sh")" > "$dt/out" 2>&1
 }
 account() { # USER BASE NODE: a row, Dovecot's path, a message in its INBOX
   local md=${1#*@}/${1%@*}/
@@ -43,6 +58,7 @@ account() { # USER BASE NODE: a row, Dovecot's path, a message in its INBOX
 }
 layout() { # the lab's: vmail1 a directory, vmail2 a relative link to another disk
   rm -rf "$T" "$dt/backup" "$dt/backend.tsv" "$dt/paths.tsv"
+  printf '%s\n' a@example.com b@example.com > "$dt/login.imap"; : > "$dt/login.pop3"
   mkdir -p "$T/var/vmail/vmail1" "$T/disk2/vmail2"
   ln -s ../../disk2/vmail2 "$T/var/vmail/vmail2"
   account a@example.com "$T/var/vmail" vmail1
@@ -66,6 +82,16 @@ mkdir -p "$dt/backup/census"
 (b=$dt/backup; census source) > "$dt/census.out" 2>&1
 check "the census counts the account behind the link (2 accounts, 2 messages)" \
   grep -q '^census of the source: 2 accounts, 2 folders, 2 messages, ' "$dt/census.out"
+
+# an account the source's Dovecot would not let log in (no password for IMAP
+# or POP3) is listed; one with POP3 alone is not
+check "every account can log in: none listed" bash -c "[ ! -s '$dt/backup/discovery/nologin.tsv' ] && grep -qx 'can log in .*: 2' '$dt/out'"
+layout; account c@example.com "$T/var/vmail" vmail1; account d@example.com "$T/var/vmail" vmail1
+echo d@example.com > "$dt/login.pop3"
+discover; rc=$?
+check "an account without a password lookup is listed, its mail still counted (exit $rc)" \
+  bash -c "[ $rc = 0 ] && [ \"\$(cut -f 1 '$dt/backup/discovery/nologin.tsv')\" = c@example.com ] &&
+    grep -q '^c@example.com	' '$dt/backup/discovery/accounts.tsv' && grep -qx 'verify-row unresolved 1 -' '$dt/out'"
 
 refused() { # WHAT PATTERN: discovery fails, naming it
   discover; local rc=$?

@@ -70,13 +70,19 @@ between_copies() { # SCENARIO
 
 # An account the source's own Dovecot cannot resolve (broken before any
 # migration): SQL, a mailbox in a domain the domain table lacks; LDAP, a
-# mailUser entry without the doveadm service.  Pre-flight must name it.
-GHOST=ghost@broken.example.com
+# mailUser entry without the doveadm service.  And one it resolves but would
+# not let log in (IMAP and POP3 disabled: no password lookup answers).
+# Pre-flight must name both.
+GHOST=ghost@broken.example.com NOLOGIN=nologin@example.com
 plant_ghost() { # SCENARIO
+  local cols="username, password, name, storagebasedirectory, storagenode, maildir, domain, active"
+  local rows="('$GHOST', '', 'ghost', '/var/vmail', 'vmail1', 'broken.example.com/g/h/o/ghost/', 'broken.example.com', 1)"
+  local rows2="('$NOLOGIN', '', 'nologin', '/var/vmail', 'vmail1', 'example.com/n/o/l/nologin/', 'example.com', 1, 0, 0)"
   case $1 in
-    iredmail-mariadb) "$lab/ssh" source "mysql vmail -e \"INSERT INTO mailbox (username, password, name, storagebasedirectory, storagenode, maildir, domain, active) VALUES ('$GHOST', '', 'ghost', '/var/vmail', 'vmail1', 'broken.example.com/g/h/o/ghost/', 'broken.example.com', 1)\"" ;;
-    iredmail-pgsql) "$lab/ssh" source "runuser -u postgres -- psql -X -q -d vmail -c \"INSERT INTO mailbox (username, password, name, storagebasedirectory, storagenode, maildir, domain, active) VALUES ('$GHOST', '', 'ghost', '/var/vmail', 'vmail1', 'broken.example.com/g/h/o/ghost/', 'broken.example.com', 1)\"" ;;
-    iredmail-openldap) "$lab/ssh" source "systemctl stop slapd && printf '%s\n' 'dn: mail=$GHOST,ou=Users,domainName=example.com,o=domains,dc=example,dc=com' 'objectClass: inetOrgPerson' 'objectClass: mailUser' 'mail: $GHOST' 'cn: ghost' 'sn: ghost' 'uid: ghost' 'accountStatus: active' 'storageBaseDirectory: /var/vmail' 'mailMessageStore: vmail1/example.com/g/h/o/ghost/' 'homeDirectory: /var/vmail/vmail1/example.com/g/h/o/ghost/' 'enabledService: mail' > /tmp/ghost.ldif && slapadd -q -f /etc/ldap/slapd.conf -b dc=example,dc=com -l /tmp/ghost.ldif && chown -R openldap:openldap /var/lib/ldap && systemctl start slapd" ;;
+    iredmail-mariadb) "$lab/ssh" source "mysql vmail -e \"INSERT INTO mailbox ($cols) VALUES $rows; INSERT INTO mailbox ($cols, enableimap, enablepop3) VALUES $rows2\"" ;;
+    iredmail-pgsql) "$lab/ssh" source "runuser -u postgres -- psql -X -q -d vmail -c \"INSERT INTO mailbox ($cols) VALUES $rows; INSERT INTO mailbox ($cols, enableimap, enablepop3) VALUES $rows2\"" ;;
+    iredmail-openldap) "$lab/ssh" source "systemctl stop slapd && printf '%s\n' 'dn: mail=$GHOST,ou=Users,domainName=example.com,o=domains,dc=example,dc=com' 'objectClass: inetOrgPerson' 'objectClass: mailUser' 'mail: $GHOST' 'cn: ghost' 'sn: ghost' 'uid: ghost' 'accountStatus: active' 'storageBaseDirectory: /var/vmail' 'mailMessageStore: vmail1/example.com/g/h/o/ghost/' 'homeDirectory: /var/vmail/vmail1/example.com/g/h/o/ghost/' 'enabledService: mail' '' \
+      'dn: mail=$NOLOGIN,ou=Users,domainName=example.com,o=domains,dc=example,dc=com' 'objectClass: inetOrgPerson' 'objectClass: mailUser' 'mail: $NOLOGIN' 'cn: nologin' 'sn: nologin' 'uid: nologin' 'accountStatus: active' 'storageBaseDirectory: /var/vmail' 'mailMessageStore: vmail1/example.com/n/o/l/nologin/' 'homeDirectory: /var/vmail/vmail1/example.com/n/o/l/nologin/' 'enabledService: mail' 'enabledService: doveadm' > /tmp/ghost.ldif && slapadd -q -f /etc/ldap/slapd.conf -b dc=example,dc=com -l /tmp/ghost.ldif && chown -R openldap:openldap /var/lib/ldap && systemctl start slapd" ;;
   esac </dev/null >/dev/null
 }
 
@@ -175,6 +181,12 @@ for sc in "${scenarios[@]}"; do
   named=$(grep -n "^   source! .*$GHOST active in the account backend, but the source's Dovecot does not find it" "$run/out.bulk" | head -n 1 | cut -d: -f1)
   check "$sc: pre-flight names the account the source's own Dovecot cannot resolve, before anything changes" \
     bash -c "[ -n '$named' ] && [ -n '$first_change' ] && [ '$named' -lt '$first_change' ]"
+  named=$(grep -n "^   source!   $NOLOGIN the source's Dovecot finds no password for it, for IMAP or POP3 (passdb): it cannot log in" "$run/out.bulk" | head -n 1 | cut -d: -f1)
+  check "$sc: pre-flight names the account the source's own Dovecot would not let log in, before anything changes" \
+    bash -c "[ -n '$named' ] && [ -n '$first_change' ] && [ '$named' -lt '$first_change' ]"
+  n=$(sed -n 's/^   source| resolved by the source.s Dovecot: [0-9]*; their mail is counted in the census: \([0-9]*\)$/\1/p' "$run/out.bulk")
+  check "$sc: ... and the source's Dovecot finds the password of the other ${n:-?} account(s) less one (its own queries, for IMAP)" \
+    grep -qx "   source| can log in (the source's Dovecot finds their password for IMAP or POP3): $((${n:-0} - 1))" "$run/out.bulk"
   check "$sc: ... as a warning (an advisory check), so the run goes on" \
     bash -c "grep -q 'warning: advisory check failed (exit 1): lists the active accounts the source' '$run/err.bulk'"
   # meanwhile on the live source: a message arrives, a user empties their Trash
