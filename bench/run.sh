@@ -8,7 +8,7 @@
 #  - census: a whole migration of a source at the seed paper's scale (37,350
 #    accounts; ACCOUNTS= to scale down): discovery, the census on each side,
 #    the downtime window, the time until the old server relays
-#    (bench/census/run.sh; about 40 minutes; BENCH_NO_CENSUS=1 leaves it out).
+#    (bench/census/run.sh; 20 to 40 minutes; BENCH_NO_CENSUS=1 leaves it out).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 for m in 16 256 1024; do "$top/build/bench/stream" "$m"; done
