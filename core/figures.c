@@ -6,7 +6,8 @@
 
 #include "core/xalloc.h"
 
-/* The known keys, in the table's order, with what the table calls them;
+/* The known keys, in the table's order, with what the table calls them (at
+ * most 22 characters: the column's width);
  * `before` marks what must already agree at pre-flight (the rest of
  * pre-flight's figures describe the servers: the target is still empty). */
 static const struct label {
@@ -20,8 +21,8 @@ static const struct label {
 	{ "roundcube", "Roundcube", 0 },
 	{ "accounts", "mailboxes (accounts)", 0 },
 	{ "domains", "mail domains", 0 },
-	{ "resolved", "accounts Dovecot resolves", 0 },
-	{ "unresolved", "accounts it cannot resolve or log in", 0 },
+	{ "resolved", "accounts Dovecot finds", 0 },
+	{ "unresolved", "unresolved or no login", 0 },
 	{ "roots", "storage roots", 0 },
 	{ "census", "accounts in the census", 0 },
 	{ "folders", "folders", 0 },

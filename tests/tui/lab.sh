@@ -63,7 +63,8 @@ drive() { # TEXT SECONDS
     elif grep -qF 'The authenticity of host' <<<"$s"; then
       hostkeys=$((hostkeys + 1)); hostkey_screen=$s
       snap hostkey; send y; wait_gone 'The authenticity of host' 10
-    elif [ -z "$progress_screen" ] && grep -qE '\[[#-]+\] +([1-9]|[1-9][0-9])%  .*/s' <<<"$s"; then
+    elif [ -z "$progress_screen" ] && grep -qE '\[[#-]+\] +([1-9]|[1-9][0-9])%  [0-9.]+ [MG]B  .*/s' <<<"$s"; then
+      # (the copy of the big file: the store's small rest goes before it)
       progress_screen=$s; snap progress
     elif grep -qF 'What pre-flight found' <<<"$s" && grep -qF 'Enter continues' <<<"$s"; then
       found_screen=$s; snap found; send Enter; wait_gone 'Enter continues' 5
@@ -107,9 +108,9 @@ if ! "$lab/up" "$scenario" > "$work/up.log" 2>&1; then
 fi
 "$lab/verify" source > "$work/source.inv" 2>&1
 answers="$work/answers.conf"
-# 200 MB the bulk copy takes a few seconds over: its progress is on screen
+# 400 MB the bulk copy takes a few seconds over: its progress is on screen
 # (a file outside the maildirs, as an admin's backup there: no message)
-"$lab/ssh" source 'head -c 200M /dev/urandom > /var/vmail/vmail1/mailshift-lab-big.bin &&
+"$lab/ssh" source 'head -c 400M /dev/urandom > /var/vmail/vmail1/mailshift-lab-big.bin &&
   chown vmail:vmail /var/vmail/vmail1/mailshift-lab-big.bin' </dev/null
 # the target's host keys only: the source's is asked about
 src_ip=$(sed -n 's/^host *= *//p' "$lab/run/answers.conf" | head -n 1) # [source] comes first
@@ -143,7 +144,7 @@ check "accepted, the source's key is recorded in the answers' known_hosts" grep 
 check "the run reaches the bulk copy" drive "Step 5 of 19" 180
 check "the run goes through the bulk copy" drive "Step 6 of 19" 300
 check "the bulk copy showed its progress: a bar, percent, bytes, rate" \
-  bash -c 'grep -qE "\[#*-*\] +([1-9]|[1-9][0-9])%  [0-9.]+ [kMG]B  [0-9.]+ [kMG]B/s" <<<"$1"' _ "$progress_screen"
+  bash -c 'grep -qE "\[#*-*\] +([1-9]|[1-9][0-9])%  [0-9.]+ [MG]B  [0-9.]+ [kKMG]B/s" <<<"$1"' _ "$progress_screen"
 
 # a resize in the middle of the run: too small, then whole again
 T resize-window -t w -x 60 -y 20

@@ -72,6 +72,29 @@ static void expect_line(const struct figure f, const char *want)
 	assert_string_equal(line, want);
 }
 
+/* every known key's label fits its column: the figures stand under their
+ * headers whatever the row */
+static void test_columns(void **state)
+{
+	static const char *const keys[] = { "iredmail", "backend", "vmail-ids", "dovecot", "roundcube",
+		"accounts", "domains", "resolved", "unresolved", "roots", "census", "folders", "messages",
+		"bytes", "differ", "du", "room", "databases", "tables", "rows", "ldap", "dkim", "owners",
+		"dkim-owners" };
+	char line[256];
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
+		struct figure f = fig("verify", keys[i], "7", "8");
+
+		figures_line(line, sizeof line, &f);
+		/* "  " label(22) " " source(12) " " target(12): the source's last
+		 * character at 36, the target's at 49 */
+		assert_true(strlen(line) >= 50);
+		assert_true(line[36] != ' ' && line[37] == ' ' && line[49] != ' ');
+	}
+}
+
 static void test_lines(void **state)
 {
 	char line[256];
@@ -262,6 +285,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_order_and_print),
 		cmocka_unit_test(test_preflight),
 		cmocka_unit_test(test_notes),
