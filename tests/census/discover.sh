@@ -124,16 +124,19 @@ ln -s /etc "$T/var/vmail/l"; ln -s "$T/elsewhere" "$T/srv/a/l"; ln -s "$T/disk9"
 accept "$T/store2/vmail1"; rc=$?
 check "the target follows a link of its own layout above a root (exit $rc)" \
   bash -c "[ $rc = 0 ] && grep -qx '$T/store2/vmail1	mail	.*' '$dt/tbackup/discovery/roots.tsv'"
-accept "$T/var/vmail/l/cron.d"; rc=$?
-check "the target refuses a root a link leads into /etc (exit $rc)" \
-  bash -c "[ $rc = 1 ] && grep -qF 'storage root $T/var/vmail/l/cron.d resolves here to /etc/cron.d, which lies in /etc, a system directory' '$dt/acc'"
-accept "$T/srv/a" "$T/srv/a/l/x"; rc=$?
-check "the target refuses a root behind a link inside another root (exit $rc)" \
-  bash -c "[ $rc = 1 ] && grep -qF 'storage root $T/srv/a/l/x resolves here to $T/elsewhere/x, which lies behind the link $T/srv/a/l, inside the storage root $T/srv/a' '$dt/acc'"
+refused_here() { # WHAT PATTERN ROOT...: the target refuses, naming it, keeping nothing
+  local what=$1 pat=$2 rc
+  shift 2
+  accept "$@"; rc=$?
+  check "the target refuses $what (exit $rc)" \
+    bash -c "[ $rc = 1 ] && grep -qF -- '$pat' '$dt/acc' && [ ! -e '$dt/tbackup/discovery/roots.tsv.new' ]"
+}
+refused_here "a root a link leads into /etc" \
+  "storage root $T/var/vmail/l/cron.d resolves here to /etc/cron.d, which lies in /etc, a system directory" "$T/var/vmail/l/cron.d"
+refused_here "a root behind a link inside another root" \
+  "storage root $T/srv/a/l/x resolves here to $T/elsewhere/x, which lies behind the link $T/srv/a/l, inside the storage root $T/srv/a" \
+  "$T/srv/a" "$T/srv/a/l/x"
 mkdir -p "$T/var/vmail/sub"; ln -s "$T/elsewhere" "$T/var/vmail/sub/l2"
-accept "$T/var/vmail/sub/l2/y"; rc=$?
-check "the target refuses a root behind a link inside the mail store (exit $rc)" \
-  bash -c "[ $rc = 1 ] && grep -qF 'lies behind the link $T/var/vmail/sub/l2, inside the mail store $T/var/vmail' '$dt/acc'"
-accept "$T/linked"; rc=$?
-check "the target refuses a root that is a link itself (exit $rc)" \
-  bash -c "[ $rc = 1 ] && grep -qF 'storage root $T/linked is a symbolic link here' '$dt/acc' && [ ! -e '$dt/tbackup/discovery/roots.tsv.new' ]"
+refused_here "a root behind a link inside the mail store" \
+  "lies behind the link $T/var/vmail/sub/l2, inside the mail store $T/var/vmail" "$T/var/vmail/sub/l2/y"
+refused_here "a root that is a link itself" "storage root $T/linked is a symbolic link here" "$T/linked"
