@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,6 +87,48 @@ static void drop_torn_tail(struct journal *j, off_t size)
 		j->failed = errno;
 }
 
+/* The process holding the flock on the file of st (from /proc/locks), or 0. */
+static long lock_holder(const struct stat *st)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256], kind[16];
+	unsigned maj, mnr;
+	unsigned long ino;
+	long pid, found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof line, f))
+		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", kind, &pid, &maj, &mnr, &ino) == 5 &&
+		    !strcmp(kind, "FLOCK") && ino == (unsigned long)st->st_ino &&
+		    maj == major(st->st_dev) && mnr == minor(st->st_dev))
+			found = pid;
+	fclose(f);
+	return found;
+}
+
+/* One run at a time on a journal: an exclusive flock for as long as it is
+ * open (released when its descriptor closes, also when mailshift dies). */
+static int lock_journal(int fd, const struct stat *st, const char *path, char *err, size_t errlen)
+{
+	long pid;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK) {
+		snprintf(err, errlen, "%s: cannot lock the journal: %s", path, strerror(errno));
+		return -1;
+	}
+	pid = lock_holder(st);
+	if (pid > 0)
+		snprintf(err, errlen, "%s is in use by another run (process %ld): wait for it to end, or stop it, "
+		         "before running this one; or use another --journal", path, pid);
+	else
+		snprintf(err, errlen, "%s is in use by another run: wait for it to end, or stop it, before running "
+		         "this one; or use another --journal", path);
+	return -1;
+}
+
 struct journal *journal_open(const char *path, const struct plan *p, int fresh, char *err, size_t errlen)
 {
 	struct journal *j;
@@ -101,6 +145,10 @@ struct journal *journal_open(const char *path, const struct plan *p, int fresh, 
 		snprintf(err, errlen, "%s: cannot write the journal: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return NULL;
+	}
+	if (lock_journal(fd, &st, path, err, errlen) < 0) {
+		close(fd);
 		return NULL;
 	}
 	j = xcalloc(1, sizeof *j);

@@ -49,9 +49,11 @@ enum journal_result {
 
 struct journal;
 
-/* Opens (creating with mode 0600, or tightening an existing file to 0600)
- * and appends a "run" line; fresh marks a start from step one, which voids
- * the progress recorded before.  NULL with a message in err on failure. */
+/* Opens (creating with mode 0600, or tightening an existing file to 0600),
+ * takes the journal's lock (one run at a time: another run holding it is a
+ * failure that names its process) and appends a "run" line; fresh marks a
+ * start from step one, which voids the progress recorded before.  NULL with
+ * a message in err on failure. */
 struct journal *journal_open(const char *path, const struct plan *p, int fresh, char *err, size_t errlen);
 void journal_step(struct journal *j, size_t si, const struct plan_step *ps);
 void journal_action_start(struct journal *j, size_t si, size_t ai);

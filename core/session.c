@@ -48,8 +48,10 @@ static int native(void *ctx, enum native what, enum host on, struct transport *t
 int session_open(struct session *s, struct console *con, const struct ssh_options *sopt,
                  char *err, size_t errlen)
 {
-	if (console_open_log(con, s->log, err, errlen) < 0 ||
-	    !(s->j = journal_open(s->journal, s->plan, s->fresh, err, errlen)) ||
+	/* the journal first: its lock keeps a second run on it from touching
+	 * the log or the runbook */
+	if (!(s->j = journal_open(s->journal, s->plan, s->fresh, err, errlen)) ||
+	    console_open_log(con, s->log, err, errlen) < 0 ||
 	    !(s->rb = runbook_open(s->runbook, s->plan, 0, err, errlen))) {
 		console_close(con);
 		journal_close(s->j);

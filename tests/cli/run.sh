@@ -150,6 +150,17 @@ else
   check "--fresh starts this plan anyway" test "$rc" = 3
   "$ms" --report nosuch.journal 2>err; rc=$?
   check "report of a missing journal exits 2" bash -c "test $rc = 2 && grep -qx 'mailshift: nosuch.journal: no such journal' err"
+  # one run at a time on a journal: another process holds it (flock, as a
+  # running mailshift does), and this run is refused before it writes anything
+  rm -f held.journal held.log held.sh; : > held.journal
+  flock -o held.journal sleep 30 & holder=$!
+  for _ in $(seq 1 50); do grep -q FLOCK /proc/locks && break; sleep 0.1; done
+  "$ms" --answers "$top/examples/iredmail-mariadb.conf" --local --yes --journal held.journal --log held.log \
+    --runbook held.sh >out 2>err; rc=$?
+  check "a journal another run holds is refused (exit $rc), naming the process" \
+    bash -c "test $rc = 2 && grep -qE '^mailshift: held.journal is in use by another run \(process [0-9]+\): wait for it to end' err"
+  check "... before it wrote anything" bash -c "test ! -s held.journal && test ! -e held.log && test ! -e held.sh"
+  pkill -P "$holder" sleep 2>/dev/null; wait "$holder" 2>/dev/null
 fi
 
 # --- --until: stop after a step (exit 0); the same command resumes after it ---

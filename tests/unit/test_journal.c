@@ -481,6 +481,35 @@ static void test_torn_tail(void **state)
 	free(dir);
 }
 
+/* one run at a time: a second open of the same journal is refused, naming
+ * the process that holds it, until the first closes */
+static void test_one_run(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *dir = tu_tmpdir(), *path = xasprintf("%s/j", dir), err[512], *want;
+	struct journal *j, *k;
+	(void)state;
+
+	fx_build(&a, &p);
+	j = journal_open(path, &p, 0, err, sizeof err);
+	assert_non_null(j);
+	k = journal_open(path, &p, 0, err, sizeof err);
+	assert_null(k);
+	want = xasprintf("%s is in use by another run (process %ld): wait for it to end", path, (long)getpid());
+	assert_non_null(strstr(err, want));
+	assert_int_equal(journal_close(j), 0);
+	k = journal_open(path, &p, 0, err, sizeof err);
+	assert_non_null(k);
+	assert_int_equal(journal_close(k), 0);
+	free(want);
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(path);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_checklist),
 		cmocka_unit_test(test_figures),
 		cmocka_unit_test(test_torn_tail),
+		cmocka_unit_test(test_one_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
