@@ -32,14 +32,6 @@ const struct step *const steps_catalogue[] = {
 	NULL,
 };
 
-const char steps_source_stopped_check[] =
-	"for u in postfix dovecot; do\n"
-	"  if systemctl is-active --quiet \"$u.service\"; then\n"
-	"    echo \"$u still runs on the source: run the stop-services step first\" >&2; exit 1\n"
-	"  fi\n"
-	"done\n"
-	"echo 'postfix and dovecot are stopped on the source'";
-
 static int same_family(enum backend a, enum backend b)
 {
 	if (a == BACKEND_MYSQL)

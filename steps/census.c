@@ -150,7 +150,7 @@ static void plan_census(const struct answers *a, struct plan_step *ps)
 	const char *pull[] = { "ssh", ssh, "login", login, NULL };
 
 	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (nothing can change)",
-	         "%s", steps_source_stopped_check);
+	         "%s", steps_sh_stopped);
 	cmd = discover_cmd(a, "delta");
 	plan_add(ps, HOST_SOURCE, 0, "finds the accounts again: those added or changed since pre-flight are resolved anew",
 	         "%s", cmd);

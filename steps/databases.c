@@ -4,6 +4,7 @@
 
 #include "core/shell.h"
 #include "core/xalloc.h"
+#include "steps/sh.h"
 #include "steps/steps.h"
 
 /* iRedMail's databases besides the account backend, where present. */
@@ -91,7 +92,7 @@ void steps_sql_move(struct plan_step *ps, const struct answers *a, const char *d
 static void plan_databases(const struct answers *a, struct plan_step *ps)
 {
 	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (the dumps are consistent)",
-	         "%s", steps_source_stopped_check);
+	         "%s", steps_sh_stopped);
 	steps_sql_move(ps, a, OTHER_DBS);
 }
 

@@ -66,7 +66,7 @@ const struct step step_mailstore_bulk = {
 static void plan_final(const struct answers *a, struct plan_step *ps)
 {
 	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (nothing can change)",
-	         "%s", steps_source_stopped_check);
+	         "%s", steps_sh_stopped);
 	add_copy(ps, a, "final", "makes every storage root as on the source: copies what changed, removes what "
 	         "users deleted meanwhile");
 }

@@ -35,13 +35,17 @@ static void plan_host_checks(const struct answers *a, struct plan_step *ps, enum
 	const char *sql = e->backend == BACKEND_PGSQL ? "pg_dump psql runuser" : "mysqldump mysql";
 	const char *ldap = e->backend == BACKEND_OPENLDAP ? " slapcat slapadd" : "";
 
-	plan_add(ps, h, 0, "runs iRedMail with the expected backend; root; bash",
+	plan_add(ps, h, 0, "runs iRedMail with its backend, as root, bash, systemd",
 	         "[ \"$(id -u)\" = 0 ] || { echo 'mailshift runs its commands as root: set user = root' >&2; exit 1; }\n"
 	         "[ -n \"${BASH_VERSION:-}\" ] || { echo 'the login shell must be bash' >&2; exit 1; }\n"
 	         "release=$(head -n 1 /etc/iredmail-release) || exit 1\n"
 	         "echo \"%s: $release\"\n"
-	         "case \" $release \" in %s) ;; *) echo 'expected an iRedMail %s edition on the %s' >&2; exit 1 ;; esac",
-	         name, edition_pattern(e->backend), edition_name(e->backend), name);
+	         "case \" $release \" in %s) ;; *) echo 'expected an iRedMail %s edition on the %s' >&2; exit 1 ;; esac\n"
+	         "if [ ! -d /run/systemd/system ] || ! command -v systemctl >/dev/null; then\n"
+	         "  echo 'systemd does not run the %s: mailshift stops and starts the mail services with systemctl, "
+	         "and cannot stop them here (a host without systemd is not built yet)' >&2; exit 1\n"
+	         "fi",
+	         name, edition_pattern(e->backend), edition_name(e->backend), name, name);
 	plan_add(ps, h, 0, h == HOST_TARGET ? "installs rsync if it is missing (the copies need it on both servers; "
 	                                     "3.1 or newer here, for the copy's progress)"
 	                                   : "installs rsync if it is missing (the copies need it on both servers)",
@@ -67,7 +71,7 @@ static void plan_host_checks(const struct answers *a, struct plan_step *ps, enum
 	         "  command -v \"$t\" >/dev/null || { echo \"missing on the %s: $t\" >&2; missing=1; }\n"
 	         "done\n"
 	         "[ \"$missing\" = 0 ] && echo 'all tools present'",
-	         sql, ldap, h == HOST_TARGET ? " doveadm ssh ssh-keygen sendmail" : "", name);
+	         sql, ldap, h == HOST_TARGET ? " doveadm ssh ssh-keygen sendmail" : " pgrep ss", name);
 	plan_add(ps, h, 0, "reports its Dovecot and Roundcube versions",
 	         "dv=$(dovecot --version 2>/dev/null) || dv=\n"
 	         "echo \"Dovecot ${dv:-not found}\"\n"

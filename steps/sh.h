@@ -19,8 +19,9 @@ extern const char steps_awk_census_compare[];
 extern const char steps_sh_census_dovecot[]; /* the target's Dovecot against the source's census */
 extern const char steps_awk_census_dovecot[];
 extern const char steps_sh_copy[];           /* the mail store and the roots, pulled by the target */
-extern const char steps_sh_owners[];
-extern const char steps_sh_inventory[];
-extern const char steps_awk_units[];         /* a changed directory: its account, or itself */      /* what verify compares of the databases and directory */         /* each root's owner and mode: fixed, or checked */
+extern const char steps_awk_units[];         /* a changed directory: its account, or itself */
+extern const char steps_sh_owners[];         /* each root's owner and mode: fixed, or checked */
+extern const char steps_sh_inventory[];      /* what verify compares of the databases and directory */
+extern const char steps_sh_stopped[];        /* nothing on the source can change its mail (the window) */
 
 #endif

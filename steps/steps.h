@@ -46,10 +46,6 @@ char *steps_source_login(const struct answers *a);
  * contents; rsync -s keeps PATH one word on the source). */
 char *steps_source_path(const struct answers *a, const char *path);
 
-/* Shell text: fails unless Postfix and Dovecot are stopped (on the source,
- * before anything is copied in the downtime window). */
-extern const char steps_source_stopped_check[];
-
 /* Discovery and the census (steps/census.c). */
 
 /* The text of a fragment of steps/sh (steps/sh.h) with its prologue: b (the

@@ -8,7 +8,9 @@
 # that leads into a system directory, nowhere, to another root's files, or
 # from one root into another, is refused naming the root; an account's mail
 # behind a link below its root is refused naming the account.  Then the
-# target's side: which roots it accepts to write into (lib-target.sh).
+# target's side: which roots it accepts to write into (lib-target.sh); last,
+# the window's check that nothing on the source can change its mail
+# (stopped.sh), with systemd, the processes and the ports faked.
 #
 # The stores cannot lie under /tmp (a system directory for a store): they are
 # made in the checkout's build/ folder.
@@ -140,3 +142,33 @@ mkdir -p "$T/var/vmail/sub"; ln -s "$T/elsewhere" "$T/var/vmail/sub/l2"
 refused_here "a root behind a link inside the mail store" \
   "lies behind the link $T/var/vmail/sub/l2, inside the mail store $T/var/vmail" "$T/var/vmail/sub/l2/y"
 refused_here "a root that is a link itself" "storage root $T/linked is a symbolic link here" "$T/linked"
+
+# The window's check that nothing on the source can change its mail
+# (stopped.sh): systemd, the processes and the listening ports each tell it,
+# so a server where systemd did not start the daemons is not taken as stopped.
+# shellcheck disable=SC2016 # the fakes expand when they run
+{
+  fake_cmd systemctl '[ "$1 $2" = "is-active --quiet" ] && grep -qx "$3" "$fake/active" 2>/dev/null'
+  fake_cmd postfix '[ "$1" = status ] && [ -e "$fake/postfix-runs" ]'
+  fake_cmd pgrep '[ "$*" = "-x dovecot" ] && [ -e "$fake/dovecot-runs" ]'
+  fake_cmd ss 'cat "$fake/listening" 2>/dev/null; exit 0'
+}
+stopped() { # the check with the faked state; its output in $dt/stopped
+  PATH=$dt/bin:$PATH bash -c "set -euo pipefail; $(cat "$sh/stopped.sh")" > "$dt/stopped" 2>&1
+}
+quiet() { rm -f "$dt/active" "$dt/postfix-runs" "$dt/dovecot-runs"; printf 'LISTEN 0 128 0.0.0.0:22 0.0.0.0:*\n' > "$dt/listening"; }
+still() { # WHAT PATTERN: the check fails naming it
+  stopped; local rc=$?
+  check "the window's check refuses: $1 (exit $rc)" bash -c "[ $rc = 1 ] && grep -qF -- '$2' '$dt/stopped'"
+}
+quiet; stopped; rc=$?
+check "the window's check passes on a quiet source (exit $rc)" \
+  bash -c "[ $rc = 0 ] && grep -qx 'postfix and dovecot are stopped on the source (systemd, processes, mail ports)' '$dt/stopped'"
+quiet; echo postfix.service > "$dt/active"
+still "systemd says Postfix is active" "postfix (systemd says active)"
+quiet; touch "$dt/postfix-runs"
+still "Postfix runs outside systemd" "Postfix (postfix status: running)"
+quiet; touch "$dt/dovecot-runs"
+still "a dovecot process runs" "Dovecot (a dovecot process runs"
+quiet; printf 'LISTEN 0 100 [::]:143 [::]:*\nLISTEN 0 100 0.0.0.0:25 0.0.0.0:*\n' >> "$dt/listening"
+still "something listens on IMAP and SMTP" "something listens on mail port(s) 25 143"

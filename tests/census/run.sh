@@ -7,7 +7,8 @@
 # tree must pass and leave the pass the cutover trusts.  Then the new server's
 # Dovecot view (census-dovecot.awk) against a census, with doveadm's output
 # given, the storage-root checks (lib.sh) against hostile paths, and
-# discovery (discover.sh, beside this file) on stores reached through links.
+# discovery (discover.sh, beside this file) on stores reached through links,
+# and the window's check that the source is stopped (stopped.sh).
 # Last, every fragment through shellcheck.  No root, no lab.  Prints
 # "census: N passed, N failed".
 set -uo pipefail

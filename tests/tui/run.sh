@@ -113,7 +113,7 @@ run_line "clear; $ms --wizard --answers $ex --local --journal j1 --runbook rb1.s
 to_plan "run" "$work/run.conf"
 send s
 expect "starting asks about the first step with its why" "Step 1 of 19: Pre-flight checks"
-expect "and lists its actions" "[source] runs iRedMail with the expected backend"
+expect "and lists its actions" "[source] runs iRedMail with its backend, as root"
 send y
 expect "the failure dialog names the step and exit status" "Step preflight failed on the source (exit 1)"
 expect "with the failing command" "release=\$(head -n 1 /etc/iredmail-release) || exit 1"
@@ -325,12 +325,12 @@ start
 run_line "clear; PATH=$work/slow:\$PATH $ms --wizard --answers $ex --local --journal j8 --runbook rb8.sh --log l8"
 to_plan "activity" "$work/activity.conf"
 send s; wait_for "Step 1 of 19" 10; send y
-expect "a silent action shows what runs" "[source] runs iRedMail with the expected backend; root; bash  0:0"
+expect "a silent action shows what runs" "[source] runs iRedMail with its backend, as root, bash, systemd  0:0"
 a1=$(screen | grep -o '[^ ] \[source\] runs iRedMail' | head -n 1)
 sleep 1.2
 a2=$(screen | grep -o '[^ ] \[source\] runs iRedMail' | head -n 1)
 check "with a mark that turns ($a1 / $a2)" bash -c '[ -n "$1" ] && [ -n "$2" ] && [ "$1" != "$2" ]' _ "$a1" "$a2"
-expect "and the time it has run" "root; bash  0:02"
+expect "and the time it has run" "bash, systemd  0:02"
 check "the activity line is not in the log" bash -c "! grep -q '0:0[0-9]\$' l8"
 : >go
 expect "the action over, the next question is asked" "Step preflight failed"
