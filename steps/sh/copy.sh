@@ -21,6 +21,9 @@ r=$b/discovery/roots.tsv
 [ -f "$r" ] || { echo "no storage roots in $r: run pre-flight first" >&2; exit 1; }
 rs=(rsync -aHAXs --numeric-ids --no-inc-recursive --stats -e "$ssh")
 roots=() inside=()
+# iRedMail's own nightly backups (its databases, the mysql system database
+# too) stay on each server: the target keeps its own, never the source's
+inside+=(--exclude=/backup)
 while IFS="$(printf '\t')" read -r root _; do
   [ -n "$root" ] || continue
   why=$(ms_path_problem "$root")
@@ -49,6 +52,7 @@ if [ "$phase" = bulk ]; then
   pull "$vmail" "$vmail" "${inside[@]}"
   for root in "${roots[@]}"; do pull "$root" "$root"; done
   echo "copied $vmail and $((${#roots[@]})) storage root(s); nothing was deleted"
+  echo "left on each server: $vmail/backup (iRedMail's own backups: the target keeps its own)"
 else
   # what is not a root: added and updated
   t0=$EPOCHREALTIME

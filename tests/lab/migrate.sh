@@ -97,6 +97,19 @@ plant_config() {
     chmod 0640 /etc/dovecot/conf.d/99-mailshift-lab.conf" </dev/null
 }
 
+# iRedMail's own backups (/var/vmail/backup): each server keeps its own; the
+# source's, one of the same name among them, must not land on the target.
+IRM_BK=/var/vmail/backup/mysql/2026-12-01
+plant_backups() {
+  "$lab/ssh" source "mkdir -p $IRM_BK && echo source > $IRM_BK/source-only.sql && echo source > $IRM_BK/same.sql" </dev/null
+  "$lab/ssh" target "mkdir -p $IRM_BK && echo target > $IRM_BK/target-only.sql && echo target > $IRM_BK/same.sql" </dev/null
+}
+check_backups() { # LABEL
+  check "$1: the target kept its own iRedMail backups, none of the source's came over" \
+    "$lab/ssh" target "[ \"\$(cat $IRM_BK/same.sql $IRM_BK/target-only.sql)\" = \"target
+target\" ] && [ ! -e $IRM_BK/source-only.sql ]" </dev/null
+}
+
 check_config() { # LABEL RUN-DIR
   local label=$1 run=$2 got
   check "$label: the config step shows the differing file, its password-like value masked" \
@@ -161,6 +174,7 @@ for sc in "${scenarios[@]}"; do
   { cat "$lab/run/answers.conf"; echo "carry_config = $CARRY"; } > "$answers"
   plant_config
   plant_ghost "$sc"
+  plant_backups
   # the bulk copy while the source is live, then a pause (the admin's
   # "copy days ahead, switch in the downtime window")
   (cd "$run" && "$top/mailshift" --answers "$answers" --yes --until mailstore-bulk > out.bulk 2> err.bulk); rc=$?
@@ -204,6 +218,7 @@ for sc in "${scenarios[@]}"; do
   check "$sc: the messages deleted on the source between the copies are gone from the target${left:+ ($left)}" test -z "$left"
   check "$sc: no step was skipped and the journal says done" grep -q $'^finish\t[0-9.]*\tdone$' "$run/mailshift.journal"
   check_target "$sc" "$work/source.$sc"
+  check_backups "$sc"
   check "$sc: the second node is a directory of its own on the target, not the source's link" \
     "$lab/ssh" target "test -d /var/vmail/vmail2 && test ! -L /var/vmail/vmail2 && test ! -e /srv/disk2 && test -n \"\$(find /var/vmail/vmail2 -path '*/cur/*' -type f -print -quit)\"" </dev/null
   check_key_gone "$sc" "$work/keys.$sc"
