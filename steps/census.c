@@ -83,26 +83,10 @@ void steps_plan_discovery(struct plan_step *ps, const struct answers *a)
 	plan_add(ps, HOST_SOURCE, 0, "finds every account and where its mail lives, as the source's own Dovecot resolves it",
 	         "%s", cmd);
 	free(cmd);
+	cmd = steps_script(a, NULL, steps_sh_broken);
 	plan_add(ps, HOST_SOURCE, ACT_ADVISORY, "lists the active accounts the source's own Dovecot cannot resolve or log in",
-	         "d=%q/discovery\n"
-	         "if [ ! -s \"$d/unresolved.tsv\" ] && [ ! -s \"$d/nologin.tsv\" ]; then\n"
-	         "  echo \"the source's Dovecot resolves every active account and finds its password\"; exit 0\n"
-	         "fi\n"
-	         "if [ -s \"$d/unresolved.tsv\" ]; then\n"
-	         "  echo \"$(wc -l < \"$d/unresolved.tsv\") active account(s) the source's own Dovecot does not find: broken "
-	         "before the migration, not by it (the first 20):\" >&2\n"
-	         "  head -n 20 -- \"$d/unresolved.tsv\" | tr '\\t' ' ' | sed 's/^/  /' >&2\n"
-	         "  echo 'their mail is copied with its storage root, and the census leaves them out' >&2\n"
-	         "fi\n"
-	         "if [ -s \"$d/nologin.tsv\" ]; then\n"
-	         "  echo \"$(wc -l < \"$d/nologin.tsv\") account(s) the source's own Dovecot would not let log in: broken "
-	         "(or closed) before the migration, not by it (the first 20):\" >&2\n"
-	         "  head -n 20 -- \"$d/nologin.tsv\" | tr '\\t' ' ' | sed 's/^/  /' >&2\n"
-	         "  echo 'their mail is copied and counted like every other account' >&2\n"
-	         "fi\n"
-	         "echo 'fix them on the source (retry), or go on' >&2\n"
-	         "exit 1",
-	         a->opt.backup_dir);
+	         "%s", cmd);
+	free(cmd);
 	plan_capture(ps, HOST_SOURCE, 0, "roots", "lists the storage roots found", "cat -- %q/discovery/roots.tsv",
 	             a->opt.backup_dir);
 	cmd = target_script(a, NULL, "ms_accept_roots\n");

@@ -12,6 +12,7 @@
 extern const char steps_sh_lib[];            /* ms_path_problem, ms_dovecot_auth, ms_resolve, ms_dirstate, ... */
 extern const char steps_sh_lib_target[];     /* the target's only: ms_accept_roots, ms_accept_accounts, ms_pull */
 extern const char steps_sh_discover[];       /* the source's accounts and storage roots */
+extern const char steps_sh_broken[];         /* the accounts discovery found broken (advisory) */
 extern const char steps_sh_census[];         /* every account's mail, per folder and message */
 extern const char steps_awk_census[];
 extern const char steps_sh_census_compare[]; /* the target's census against the source's */

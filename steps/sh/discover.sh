@@ -184,10 +184,10 @@ if [ "$mode" = full ] && [ -s roots.tsv ]; then
   rm -f links
 fi
 if [ -s refused.tsv ]; then
-  awk -F '\t' 'FILENAME == ARGV[1] { bad[$1] = 1; next } !($1 in bad)' refused.tsv accounts.tsv > accounts.keep
-  mv -- accounts.keep accounts.tsv
-  awk -F '\t' 'FILENAME == ARGV[1] { bad[$1] = 1; next } !($1 in bad)' refused.tsv nologin.tsv > nologin.keep
-  mv -- nologin.keep nologin.tsv
+  for f in accounts nologin; do
+    awk -F '\t' 'FILENAME == ARGV[1] { bad[$1] = 1; next } !($1 in bad)' refused.tsv "$f.tsv" > "$f.keep"
+    mv -- "$f.keep" "$f.tsv"
+  done
 fi
 chmod 0600 -- *.tsv dovecot.digest
 
