@@ -301,10 +301,11 @@ static enum runner_choice failed(void *ctx, const struct plan_step *ps, const st
 	struct console *c = ctx;
 	int ans;
 
-	(void)ps; (void)a; (void)status;
+	(void)a; (void)status;
 	for (;;) {
 		ans = answer(c, can_skip ? "[r]etry, [s]kip this action, or [a]bort? "
-		                         : "This action is destructive: [r]etry or [a]bort? ");
+		                : ps->step->flags & STEP_PROOF ? "What comes later trusts this check: [r]etry or [a]bort? "
+		                                               : "This action is destructive: [r]etry or [a]bort? ");
 		if (ans == 'r')
 			return RUNNER_RETRY;
 		if (ans == 's' && can_skip)

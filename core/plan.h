@@ -46,6 +46,9 @@ enum {
 	                         * journals; another step's output never makes a table row */
 	STEP_OPTIONAL = 1 << 2, /* the admin may leave it out of the plan (--skip, x in the review);
 	                         * the migration is whole without it */
+	STEP_PROOF = 1 << 3,    /* a proof the steps after it trust (verify's marker): an action
+	                         * of it that failed cannot be skipped, only retried or the run
+	                         * stopped, so a skip never ends in the proof's record */
 };
 
 /* Checks mailshift makes itself, through its own connections to a server's

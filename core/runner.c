@@ -201,7 +201,7 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
                                      struct values *vals)
 {
 	const struct action *a = &ps->act[ai];
-	int can_skip = !(a->flags & ACT_DESTRUCTIVE);
+	int can_skip = !(a->flags & ACT_DESTRUCTIVE) && !(ps->step->flags & STEP_PROOF);
 
 	for (;;) {
 		enum runner_choice c;

@@ -3,7 +3,8 @@
  * to the runbook and the journal.
  *
  * On a failure the admin chooses retry, skip or abort; skip is never offered
- * for a DESTRUCTIVE action, so a run never goes past one that failed.  An
+ * for a DESTRUCTIVE action, so a run never goes past one that failed, nor in
+ * a STEP_PROOF step, so its record can only follow checks that passed.  An
  * ADVISORY action's failure is a warning: the admin is asked too (retry after
  * fixing, skip = go on with the warning, abort).  With opts.yes nothing is asked:
  * every step and destructive action runs, and the first failure aborts.

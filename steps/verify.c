@@ -105,7 +105,7 @@ const struct step step_verify = {
 	       "A difference stops the run here, while the old server can still simply "
 	       "be started again; the relay refuses to run until verify passed on the "
 	       "current census.",
-	.flags = STEP_DOWNTIME | STEP_FIGURES,
+	.flags = STEP_DOWNTIME | STEP_FIGURES | STEP_PROOF,
 	.applies = steps_is_iredmail,
 	.plan = plan_verify,
 };

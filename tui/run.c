@@ -146,6 +146,7 @@ static struct tui_dialog *ask(struct tui *t, const struct tui_question *q)
 		tui_dialog_button(d, "Abort", 'a', RUNNER_ABORT);
 		tui_dialog_note(d, q->a->flags & ACT_ADVISORY ? "r check again (after fixing it) · g go on · a abort (resumable)"
 		                : q->can_skip ? "r retry · s skip this action · a abort (resumable)"
+		                : q->ps->step->flags & STEP_PROOF ? "r retry · a abort: what comes later trusts this check, so it cannot be skipped"
 		                : "r retry · a abort: a DESTRUCTIVE action is never skipped");
 		return d;
 	case TUI_Q_MANUAL:

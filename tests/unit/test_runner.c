@@ -800,6 +800,45 @@ static void test_left_out(void **state)
 	free(dir);
 }
 
+/* A proof (verify): its failed check cannot be skipped, so the action
+ * after it, which records the proof, never runs after a failure. */
+static void fx_plan_proof(const struct answers *a, struct plan_step *ps)
+{
+	(void)a;
+	plan_add(ps, HOST_TARGET, 0, "compares", "false");
+	plan_add(ps, HOST_SOURCE, 0, "records the proof", "touch verified");
+}
+
+static const struct step fx_proof_steps[] = {
+	{ .id = "first-step", .title = "First", .why = "Then the proof.", .plan = fx_plan_first },
+	{ .id = "proof", .title = "Proof", .why = "It must pass.", .flags = STEP_PROOF, .plan = fx_plan_proof },
+};
+
+static void build_proof(struct answers *a, struct plan *p)
+{
+	fx_build_from(a, p, fx_proof_steps);
+}
+
+static void test_proof_not_skipped(void **state)
+{
+	struct world w;
+	static const int st[] = { 1, 0, 1, 0 };
+	struct runner_opts o = {0};
+	(void)state;
+
+	/* the first step's failed check may be skipped ... */
+	setup_plan(&w, build_proof, "gsgs", st, 4);
+	w.ad.calls = &w.f.calls;
+	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(w.rep.skipped, 1);
+	/* ... the proof's is not: the admin's skip stops the run there */
+	assert_int_equal(w.f.calls, 3);
+	assert_int_equal(w.rep.step, 1);
+	assert_int_equal(w.rep.action, 0);
+	assert_null(strstr(buf_cstr(&w.f.log), "touch verified"));
+	teardown(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -821,6 +860,7 @@ int main(void)
 		cmocka_unit_test(test_rows_recorded),
 		cmocka_unit_test(test_records_full),
 		cmocka_unit_test(test_left_out),
+		cmocka_unit_test(test_proof_not_skipped),
 		cmocka_unit_test(test_records_not_regular),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
