@@ -27,6 +27,7 @@
 #define SESSION_TIMEOUT_MS 30000 /* handshake, login, opening a channel */
 #define KEEPALIVE_S 15
 #define DRAIN_MS 2000 /* after the exit status: how long the rest of the output may take */
+#define STOP_MS 10000 /* after an interrupt's SIGTERM: how long the command may take to end */
 
 struct conn {
 	const struct endpoint *ep;
@@ -39,6 +40,7 @@ struct ssh {
 	const struct ssh_options *opt;
 	struct conn conn[2]; /* HOST_SOURCE, HOST_TARGET */
 	struct transport *local;
+	const char *backup_dir; /* the answers': where commands are recorded on each host */
 	char token[40]; /* marks the exit status line on stderr */
 };
 
@@ -141,6 +143,8 @@ static int open_conn(struct ssh *s, struct conn *c, const struct sink *sink)
 		libssh2_keepalive_config(c->session, 1, KEEPALIVE_S);
 	if (rc == 0 && sink)
 		sink_emitf(sink, SINK_INFO, h, "logged in to the %s as %s", side, user);
+	if (rc == 0)
+		rc = ssh_earlier(t, c->session, c->sock, h, ep->host, s->backup_dir, s->opt, sink);
 	return rc;
 }
 
@@ -187,6 +191,7 @@ struct watch {
 	const struct sink *sink;
 	const char *token;
 	int status; /* -1 until the exit status line came */
+	long pgid;  /* the command's process group on the host; 0 until announced */
 	int held;   /* empty stderr lines not passed on yet: the last may be the
 	             * wrapper's newline before its status line */
 };
@@ -199,7 +204,8 @@ static void watch_release(struct watch *w, enum host h, int n)
 
 /* The wrapper prints "\nTOKEN STATUS\n" on stderr: the status line always
  * starts a line of its own, after an empty line when the command's stderr
- * ended with a newline. */
+ * ended with a newline.  The command's group comes first, the same way
+ * ("\nTOKEN pgid N\n"), before the command writes anything. */
 static void watch_emit(void *ctx, enum sink_kind kind, enum host h, const char *text)
 {
 	struct watch *w = ctx;
@@ -216,7 +222,10 @@ static void watch_emit(void *ctx, enum sink_kind kind, enum host h, const char *
 	if (strncmp(text, w->token, n) == 0 && text[n] == ' ') {
 		watch_release(w, h, w->held - 1);
 		w->held = 0;
-		w->status = atoi(text + n + 1);
+		if (strncmp(text + n + 1, "pgid ", 5) == 0 && !w->pgid)
+			w->pgid = strtol(text + n + 6, NULL, 10);
+		else
+			w->status = atoi(text + n + 1);
 		return;
 	}
 	watch_release(w, h, w->held);
@@ -245,15 +254,26 @@ static long long now_ms(void)
  * status has come, DRAIN_MS later at most (a daemon the command started may
  * hold the channel open for ever).  The buffer is wiped: it may have held
  * a credential a probe read. */
-static int pump(struct transport *t, struct conn *c, LIBSSH2_CHANNEL *ch, struct line_splitter ls[2],
+static int pump(struct ssh *s, struct conn *c, LIBSSH2_CHANNEL *ch, struct line_splitter ls[2],
                 struct watch *w, const struct sink *sink)
 {
+	struct transport *t = &s->t;
 	char buf[16384];
 	int i, rc = 0;
-	long long until = -1;
+	long long until = -1, stopped = -1;
 
 	for (;;) {
 		int progress = 0;
+		/* Ctrl-C: the command stops on its host too (SIGTERM to its group,
+		 * SIGKILL if it still runs STOP_MS later); its status still comes */
+		if (s->opt->interrupted && *s->opt->interrupted && w->pgid > 1 && w->status < 0 &&
+		    (stopped < 0 || (stopped > 0 && now_ms() - stopped >= STOP_MS))) {
+			sink_emitf(w->sink, SINK_INFO, ls[0].host, stopped < 0 ? "interrupted: stopping the command on the %s"
+			                                                      : "the command on the %s still runs: killing it",
+			           plan_host_name(ls[0].host));
+			ssh_stop_group(c->session, w->pgid, stopped > 0);
+			stopped = stopped < 0 ? now_ms() : 0;
+		}
 		for (i = 0; i < 2; i++) {
 			ssize_t n;
 			while ((n = libssh2_channel_read_ex(ch, i ? SSH_EXTENDED_DATA_STDERR : 0, buf, sizeof buf)) > 0) {
@@ -323,7 +343,7 @@ static int exec_on(struct ssh *s, struct conn *c, enum host host, const char *cm
                    const struct sink *sink)
 {
 	struct transport *t = &s->t;
-	struct watch w = { sink, s->token, -1, 0 };
+	struct watch w = { sink, s->token, -1, 0, 0 };
 	struct sink ws = { watch_emit, &w };
 	struct line_splitter ls[2] = { { .kind = SINK_OUT, .host = host }, { .kind = SINK_ERR, .host = host } };
 	LIBSSH2_CHANNEL *ch;
@@ -334,18 +354,12 @@ static int exec_on(struct ssh *s, struct conn *c, enum host host, const char *cm
 	ch = libssh2_channel_open_session(c->session);
 	if (!ch)
 		return ssh_fail(t, "%s: cannot open a channel: %s", c->ep->host, ssh_last_error(c->session));
-	/* The command runs in a subshell; the login shell then reports its
-	 * exit status on stderr, marked with this run's token.  Input goes to
-	 * a file first, ended by a marker line: the command runs with all of
-	 * it, or not at all when the connection broke while it was sent. */
-	if (input)
-		wrapped = xasprintf("mailshift_in=$(mktemp) && cat > \"$mailshift_in\" && [ \"$(tail -n 1 \"$mailshift_in\")\" = %s-end ] && "
-		                    "sed -i '$d' \"$mailshift_in\" || { rm -f \"$mailshift_in\"; echo 'the input did not arrive whole: the "
-		                    "command did not run' >&2; printf '\\n%%s 255\\n' %s >&2; exit 255; }\n"
-		                    "(\n%s\n) < \"$mailshift_in\"; mailshift_rc=$?; rm -f \"$mailshift_in\"; printf '\\n%%s %%d\\n' %s \"$mailshift_rc\" >&2",
-		                    s->token, s->token, cmd, s->token);
-	else
-		wrapped = xasprintf("(\n%s\n); printf '\\n%%s %%d\\n' %s \"$?\" >&2", cmd, s->token);
+	/* The command runs as a job of its own (backends/ssh_running.c); the
+	 * login shell then reports its exit status on stderr, marked with this
+	 * run's token.  Input goes to a file first, ended by a marker line: the
+	 * command runs with all of it, or not at all when the connection broke
+	 * while it was sent. */
+	wrapped = ssh_wrap(s->token, s->backup_dir, cmd, input != NULL);
 	rc = libssh2_channel_exec(ch, wrapped);
 	free(wrapped);
 	if (rc != 0) {
@@ -358,7 +372,7 @@ static int exec_on(struct ssh *s, struct conn *c, enum host host, const char *cm
 	}
 	libssh2_channel_send_eof(ch);
 	libssh2_session_set_blocking(c->session, 0);
-	rc = pump(t, c, ch, ls, &w, &ws);
+	rc = pump(s, c, ch, ls, &w, &ws);
 	libssh2_session_set_blocking(c->session, 1);
 	if (rc == 0) {
 		line_splitter_flush(&ls[0], &ws);
@@ -451,6 +465,7 @@ struct transport *transport_ssh_new(const struct answers *a, const struct ssh_op
 	s->opt = o ? o : &none;
 	s->conn[0] = (struct conn){ &a->source, -1, NULL };
 	s->conn[1] = (struct conn){ &a->target, -1, NULL };
+	s->backup_dir = a->opt.backup_dir;
 	s->local = transport_local_new();
 	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
 		for (i = 0; i < sizeof r; i++)

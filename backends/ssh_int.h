@@ -9,6 +9,7 @@
 #include <libssh2.h>
 
 #include "backends/transport.h"
+#include "core/buf.h"
 
 /* Sets t->err and returns TRANSPORT_FAILED. */
 int ssh_fail(struct transport *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -37,5 +38,30 @@ void ssh_hostkey_free(struct ssh_known *k);
  * asked), as the server allows.  Secrets are wiped after use. */
 int ssh_auth(struct transport *t, LIBSSH2_SESSION *s, const struct endpoint *ep,
              const struct ssh_options *o);
+
+/* Commands of this run and of earlier ones (ssh_running.c).
+ *
+ * ssh_wrap() returns (caller frees) the text an exec channel runs for cmd:
+ * cmd as a job in a process group of its own, recorded under
+ * backup_dir/running while it runs, its group announced on stderr as
+ * "TOKEN pgid N" before it starts, its exit status as "TOKEN STATUS" at the
+ * end; with input, its stdin is the input that followed (ended by the
+ * "TOKEN-end" line), or it does not run.
+ *
+ * ssh_side_run() runs cmd on a channel of its own beside the session's
+ * running one (blocking; the session's mode is kept) and returns its exit
+ * status, or -1; at most 64 KB of its stdout land in out (may be NULL).
+ * ssh_stop_group() sends SIGTERM (hard: SIGKILL) to a process group there.
+ *
+ * ssh_earlier() looks, right after the login, for a command an earlier run
+ * started that still runs on the host: it shows it on the sink, asks the
+ * admin (o->confirm) whether to stop it, else waits until it ends.  Without
+ * a sink it fails instead, naming it.  0 once nothing of an earlier run
+ * runs there, or TRANSPORT_FAILED. */
+char *ssh_wrap(const char *token, const char *backup_dir, const char *cmd, int input);
+int ssh_side_run(LIBSSH2_SESSION *s, const char *cmd, struct buf *out);
+void ssh_stop_group(LIBSSH2_SESSION *s, long pgid, int hard);
+int ssh_earlier(struct transport *t, LIBSSH2_SESSION *s, int sock, enum host h, const char *hostname,
+                const char *backup_dir, const struct ssh_options *o, const struct sink *sink);
 
 #endif

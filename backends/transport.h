@@ -10,6 +10,8 @@
 #ifndef MAILSHIFT_TRANSPORT_H
 #define MAILSHIFT_TRANSPORT_H
 
+#include <signal.h>
+
 #include "core/plan.h"
 
 enum sink_kind {
@@ -77,6 +79,9 @@ struct ssh_options {
 	/* reads a secret (no echo) into buf; 0, or -1 when it cannot be asked */
 	int (*secret)(void *ctx, const char *prompt, char *buf, size_t n);
 	void *ctx;
+	/* when set (Ctrl-C) while a command runs, the command is stopped on
+	 * its host, not only awaited; NULL: never */
+	const volatile sig_atomic_t *interrupted;
 };
 
 /* Runs source and target commands over SSH (libssh2), checking host keys

@@ -344,7 +344,8 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 		return CLI_OK;
 	}
 	/* --yes asks nothing, host keys included: those need --accept-new-host-key */
-	sopt = (struct ssh_options){ c->accept_new_host_key, c->yes ? NULL : console_confirm, console_secret, con };
+	sopt = (struct ssh_options){ c->accept_new_host_key, c->yes ? NULL : console_confirm, console_secret, con,
+	                             &runner_interrupted };
 	if (session_open(&s, con, &sopt, err, sizeof err) < 0) {
 		fprintf(stderr, "mailshift: %s\n", err);
 		session_close(&s, RUNNER_FAILED, NULL, err, sizeof err);

@@ -295,7 +295,7 @@ struct tui_worker *tui_worker_new(struct session *s, struct tui_logring *ring)
 		}
 	w->con.out = w->con.err = fopen("/dev/null", "we");
 	w->con.quiet = 1;
-	w->sopt = (struct ssh_options){ 0, ssh_confirm, ssh_secret, w };
+	w->sopt = (struct ssh_options){ 0, ssh_confirm, ssh_secret, w, &runner_interrupted };
 	return w;
 }
 

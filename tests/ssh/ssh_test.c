@@ -4,7 +4,9 @@
  * valgrind: it measures this process's memory). */
 #include "../unit/testutil.h"
 
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "backends/ssh.h"
@@ -145,6 +147,119 @@ static void test_dropped(void **state)
 	answers_free(&a);
 }
 
+/* Ctrl-C during a long command stops it on the server too, promptly: its
+ * whole process group, children included. */
+static volatile sig_atomic_t stop_flag;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void test_interrupt(void **state)
+{
+	struct answers a;
+	struct transport *t;
+	struct seen s = {0};
+	struct sink sink = { collect, &s };
+	struct ssh_options o = { .interrupted = &stop_flag };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	double t0;
+	(void)state;
+
+	load(&a, env("SSH_KNOWN_HOSTS"), env("SSH_IDENTITY"));
+	t = transport_ssh_new(&a, &o);
+	sigaction(SIGALRM, &sa, NULL);
+	stop_flag = 0;
+	t0 = now();
+	alarm(2);
+	/* a command that ignores SIGTERM is killed STOP_MS later */
+	assert_int_equal(transport_run(t, HOST_SOURCE, "trap '' TERM; echo started; sleep 301; echo never", &sink),
+	                 128 + 9);
+	assert_true(now() - t0 < 20);
+	assert_non_null(strstr(buf_cstr(&s.text), "source info|interrupted: stopping the command on the source\n"));
+	assert_non_null(strstr(buf_cstr(&s.text), "source info|the command on the source still runs: killing it\n"));
+	if (strstr(buf_cstr(&s.text), "never")) fail_msg("%s", buf_cstr(&s.text));
+	stop_flag = 0;
+	assert_int_equal(transport_run(t, HOST_SOURCE, "pgrep -f 'sleep 30[1]' || echo gone", &sink), 0);
+	assert_non_null(strstr(buf_cstr(&s.text), "source out|gone\n"));
+	/* a command that ends on SIGTERM ends at once */
+	t0 = now();
+	alarm(1);
+	assert_int_equal(transport_run(t, HOST_SOURCE, "sleep 302; echo never", &sink), 128 + 15);
+	assert_true(now() - t0 < 8);
+	stop_flag = 0;
+	transport_free(t);
+	buf_free(&s.text);
+	answers_free(&a);
+}
+
+static int say_stop(void *ctx, const char *q)
+{
+	(*(int *)ctx)++;
+	assert_non_null(strstr(q, "Stop it now?"));
+	return 1;
+}
+
+/* A command outlives its connection (mailshift killed, the network gone):
+ * the next connection to that host never runs beside it.  It waits for it,
+ * fails naming it when it cannot tell the admin, or stops it when asked. */
+static void test_earlier_still_runs(void **state)
+{
+	struct answers a;
+	struct transport *t;
+	struct seen s = {0};
+	struct sink sink = { collect, &s };
+	char *dir = tu_tmpdir(), *cmd, *check;
+	int asked = 0, sock;
+	struct ssh_options o = { .confirm = say_stop, .ctx = &asked };
+	double t0;
+	(void)state;
+
+	chmod(dir, 0755);
+	load(&a, env("SSH_KNOWN_HOSTS"), env("SSH_IDENTITY"));
+	/* the connection dies; the command goes on 4 s more and leaves a file */
+	t = transport_ssh_new(&a, NULL);
+	cmd = xasprintf("kill -KILL $PPID; sleep 4; touch %s/first", dir);
+	assert_int_equal(transport_run(t, HOST_SOURCE, cmd, &sink), TRANSPORT_FAILED);
+	free(cmd);
+	/* nobody to tell (a tunnel's connection): refused, named */
+	assert_null(transport_ssh_session(t, HOST_SOURCE, &sock));
+	assert_non_null(strstr(transport_error(t), "a command an earlier mailshift run started still runs there (process group "));
+	/* a run waits until it ended: the file is there when the next command runs */
+	check = xasprintf("test -e %s/first && echo after-earlier", dir);
+	t0 = now();
+	assert_int_equal(transport_run(t, HOST_SOURCE, check, &sink), 0);
+	assert_true(now() - t0 >= 1);
+	assert_non_null(strstr(buf_cstr(&s.text), "source out|after-earlier\n"));
+	assert_non_null(strstr(buf_cstr(&s.text), "source info|still running: pgid "));
+	assert_non_null(strstr(buf_cstr(&s.text), " sleep 4\n"));
+	assert_non_null(strstr(buf_cstr(&s.text), "source info|waiting until it ends"));
+	free(check);
+	transport_free(t);
+
+	/* asked to stop it: stopped, its file never comes */
+	t = transport_ssh_new(&a, &o);
+	cmd = xasprintf("kill -KILL $PPID; sleep 33; touch %s/second", dir);
+	assert_int_equal(transport_run(t, HOST_SOURCE, cmd, &sink), TRANSPORT_FAILED);
+	free(cmd);
+	t0 = now();
+	assert_int_equal(transport_run(t, HOST_SOURCE, "pgrep -f 'sleep 3[3]' || echo gone", &sink), 0);
+	assert_true(now() - t0 < 15);
+	assert_int_equal(asked, 1);
+	assert_non_null(strstr(buf_cstr(&s.text), "source info|stopping it"));
+	assert_non_null(strstr(buf_cstr(&s.text), "source out|gone\n"));
+	transport_free(t);
+	cmd = xasprintf("%s/second", dir);
+	assert_int_equal(access(cmd, F_OK), -1);
+	free(cmd);
+	tu_rmrf(dir);
+	free(dir);
+	buf_free(&s.text);
+	answers_free(&a);
+}
+
 static int say_yes(void *ctx, const char *q)
 {
 	(*(int *)ctx)++;
@@ -159,7 +274,7 @@ static void test_host_keys(void **state)
 	struct seen s = {0};
 	struct sink sink = { collect, &s };
 	int asked = 0;
-	struct ssh_options accept = { 1, NULL, NULL, NULL }, ask = { 0, say_yes, NULL, &asked };
+	struct ssh_options accept = { 1, NULL, NULL, NULL, NULL }, ask = { 0, say_yes, NULL, &asked, NULL };
 	char *dir = tu_tmpdir(), *kh = xasprintf("%s/new-ssh-dir/known_hosts", dir), *text;
 	(void)state;
 
@@ -285,7 +400,7 @@ static void test_auth_and_connect(void **state)
 	/* typed at the prompt: a wrong one, then the right one */
 	{
 		struct typist ty = { { "not-it", env("SSH_PW"), NULL }, 0 };
-		struct ssh_options o = { 0, NULL, typed, &ty };
+		struct ssh_options o = { 0, NULL, typed, &ty, NULL };
 		extra = xasprintf("user = %s\n", env("SSH_PW_USER"));
 		load_with(&a, env("SSH_KNOWN_HOSTS"), NULL, extra);
 		free(extra);
@@ -329,7 +444,7 @@ static void test_passphrase(void **state)
 	struct transport *t;
 	struct sink sink = { NULL, NULL };
 	int asked = 0;
-	struct ssh_options o = { 0, NULL, passphrase, &asked };
+	struct ssh_options o = { 0, NULL, passphrase, &asked, NULL };
 	(void)state;
 
 	load(&a, env("SSH_KNOWN_HOSTS"), env("SSH_PP_IDENTITY"));
@@ -432,6 +547,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_dropped),
+		cmocka_unit_test(test_interrupt),
+		cmocka_unit_test(test_earlier_still_runs),
 		cmocka_unit_test(test_host_keys),
 		cmocka_unit_test(test_auth_and_connect),
 		cmocka_unit_test(test_ssh_config),
