@@ -185,6 +185,10 @@ scope = sub"
         printf '%s\n%s\n%s\n' "$common" \
             'query_filter = (&(objectClass=mailDomain)(accountStatus=active)(domainName=%s)(!(mtaTransport=dovecot)))' \
             'result_attribute = mtaTransport' >"$dir/transport_maps_domain.cf"
+        # Per-user transport (iRedMail's mailUser mtaTransport).
+        printf '%s\n%s\n%s\n' "$common" \
+            'query_filter = (&(objectClass=mailUser)(accountStatus=active)(mail=%s)(mtaTransport=*))' \
+            'result_attribute = mtaTransport' >"$dir/transport_maps_user.cf"
     else
         local common="hosts = 127.0.0.1
 user = vmail
@@ -196,6 +200,14 @@ dbname = vmail"
         printf '%s\n%s\n' "$common" \
             "query = SELECT CONCAT(mailbox.storagenode, '/', mailbox.maildir, 'Maildir/') FROM mailbox,domain WHERE mailbox.username='%s' AND mailbox.active=1 AND mailbox.enabledeliver=1 AND domain.domain=mailbox.domain AND domain.active=1" \
             >"$dir/virtual_mailbox_maps.cf"
+        # Per-user and per-mailing-list transports (iRedMail's mailbox.transport,
+        # maillists.transport: 'mlmmj:example.com/list'), before the domain's.
+        printf '%s\n%s\n' "$common" \
+            "query = SELECT mailbox.transport FROM mailbox,domain WHERE mailbox.username='%s' AND mailbox.transport<>'' AND mailbox.active=1 AND domain.domain=mailbox.domain AND domain.active=1" \
+            >"$dir/transport_maps_user.cf"
+        printf '%s\n%s\n' "$common" \
+            "query = SELECT maillists.transport FROM maillists,domain WHERE maillists.address='%s' AND maillists.transport<>'' AND maillists.active=1 AND domain.domain=maillists.domain AND domain.active=1" \
+            >"$dir/transport_maps_maillist.cf"
         # Per-domain transport (iRedMail's domain.transport); 'dovecot' = local LMTP.
         printf '%s\n%s\n' "$common" \
             "query = SELECT transport FROM domain WHERE domain='%s' AND active=1 AND transport<>'dovecot'" \
@@ -211,7 +223,9 @@ dbname = vmail"
         'relayhost =' 'smtputf8_enable = no' \
         "virtual_mailbox_domains = proxy:$kind:/etc/postfix/$kind/virtual_mailbox_domains.cf" \
         "virtual_mailbox_maps = proxy:$kind:/etc/postfix/$kind/virtual_mailbox_maps.cf" \
-        "transport_maps = proxy:$kind:/etc/postfix/$kind/transport_maps_domain.cf" \
+        "transport_maps = $(for m in user maillist domain; do
+            [ -e "$dir/transport_maps_$m.cf" ] && printf 'proxy:%s:/etc/postfix/%s/transport_maps_%s.cf, ' "$kind" "$kind" "$m"
+          done | sed 's/, $//')" \
         'virtual_transport = lmtp:unix:private/dovecot-lmtp' \
         'smtpd_tls_cert_file = /etc/lab-tls/cert.pem' 'smtpd_tls_key_file = /etc/lab-tls/key.pem' \
         'smtpd_tls_security_level = may'

@@ -25,6 +25,7 @@ const struct step *const steps_catalogue[] = {
 	/* the new server runs: the old one relays to it at once, then the test
 	 * and the switch */
 	&step_relay,
+	&step_old_queue,
 	&step_test,
 	&step_cutover,
 	/* the target no longer needs the source */

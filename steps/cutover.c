@@ -1,37 +1,30 @@
-/* The switch: the old server relays to the new one as soon as it runs, and
- * the DNS checklist after the test. */
+/* The switch: the old server relays to the new one as soon as it runs (or,
+ * relay_during_cutover = no, only hands over its queue), and the DNS
+ * checklist after the test. */
 #include <stdlib.h>
 
 #include "core/shell.h"
 #include "core/xalloc.h"
+#include "steps/sh.h"
 #include "steps/steps.h"
+
+/* relay.sh in mode "relay" or "drain", refusing unless verify passed. */
+static void add_relay(struct plan_step *ps, const struct answers *a, const char *mode, const char *note)
+{
+	char *domains = steps_domains_cmd(a);
+	const char *vars[] = { "t", a->target.host, "mode", mode, "domains_cmd", domains, NULL };
+	char *cmd = steps_script(a, vars, steps_sh_relay);
+
+	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, note, "b=%q\n%s%s", a->opt.backup_dir, steps_verified_check, cmd);
+	free(cmd);
+	free(domains);
+}
 
 static void plan_relay(const struct answers *a, struct plan_step *ps)
 {
-	char *domains = steps_domains_cmd(a);
-
-	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
-		         "the old Postfix relays every domain to the new server (main.cf is saved first)",
-		         "b=%q; t=%q\n"
-		         "%s"
-		         "umask 022\n"
-		         "cd /etc/postfix\n"
-		         "[ -e main.cf.mailshift-before ] || cp -p main.cf main.cf.mailshift-before\n"
-		         "{ %s; } | while read -r d; do [ -z \"$d\" ] || printf '%%s smtp:[%%s]:25\\n' \"$d\" \"$t\"; done > mailshift_transport.new\n"
-		         "[ -s mailshift_transport.new ] || { echo 'no mail domains found on the source' >&2; exit 1; }\n"
-		         "mv mailshift_transport.new mailshift_transport && postmap mailshift_transport\n"
-		         "cur=$(postconf -h transport_maps)\n"
-		         "case $cur in *mailshift_transport*) ;; "
-		         "*) postconf -e \"transport_maps = hash:/etc/postfix/mailshift_transport${cur:+, $cur}\" ;; esac\n"
-		         "for u in amavis iredapd fail2ban postfix; do\n"
-		         "  systemctl cat \"$u.service\" >/dev/null 2>&1 || continue\n"
-		         "  systemctl start \"$u.service\" </dev/null >/dev/null 2>&1\n"
-		         "done\n"
-		         "postfix reload </dev/null >/dev/null 2>&1\n"
-		         "echo \"the old server relays mail for $(wc -l < mailshift_transport) domain(s) to $t; undo: "
-		         "cp -p /etc/postfix/main.cf.mailshift-before /etc/postfix/main.cf\"",
-		         a->opt.backup_dir, a->target.host, steps_verified_check, domains);
-	free(domains);
+	add_relay(ps, a, "relay",
+	          "the old Postfix relays every address of your domains to the new server, its queue first "
+	          "(main.cf and master.cf saved first)");
 }
 
 static int relays(const struct answers *a)
@@ -39,19 +32,49 @@ static int relays(const struct answers *a)
 	return steps_is_iredmail(a) && a->opt.relay_during_cutover;
 }
 
+static int drains(const struct answers *a)
+{
+	return steps_is_iredmail(a) && !a->opt.relay_during_cutover;
+}
+
+static void plan_old_queue(const struct answers *a, struct plan_step *ps)
+{
+	add_relay(ps, a, "drain",
+	          "the old Postfix hands its queue for your domains to the new server, accepting nothing, "
+	          "then stops again (main.cf and master.cf saved first)");
+}
+
+const struct step step_old_queue = {
+	.id = "old-queue",
+	.title = "Hand the old server's queue to the new one",
+	.why = "Mail the old Postfix had accepted but not delivered when the window "
+	       "opened (deferred, held, or waiting for the content filter) is in no "
+	       "mailbox the copies carried. The old Postfix starts once more, accepting "
+	       "nothing from outside, sends every such message for your domains to the "
+	       "new server (also for addresses with a transport of their own), and "
+	       "stops again. It refuses to run unless verify passed on the current "
+	       "census, and fails, naming how many, if the queue did not empty.",
+	.applies = drains,
+	.plan = plan_old_queue,
+};
+
 const struct step step_relay = {
 	.id = "relay",
 	.title = "Relay from the old server to the new one",
 	.why = "The new server runs, so the old one stops refusing mail at once: until "
 	       "every sender sees the new MX record, some mail still reaches the old "
 	       "address. The old Postfix is turned into a relay: it accepts mail for "
-	       "your domains and passes it to the new server (transport_maps, main.cf "
-	       "saved first), so nothing lands in a mailbox nobody reads and senders are "
-	       "not kept waiting while the new server is tested. Dovecot stays stopped "
-	       "there; amavis, iRedAPD and fail2ban run again so the relay works and "
-	       "stays protected. It refuses to run unless verify passed on the current "
-	       "census. Without it (relay_during_cutover = no) the old server stays "
-	       "stopped: senders retry until the DNS points to the new one.",
+	       "your domains and passes every address to the new server, also those "
+	       "with a transport of their own (a mailing list, a user's), so nothing "
+	       "lands in a mailbox nobody reads and senders are not kept waiting while "
+	       "the new server is tested. What its queue held when the window opened "
+	       "(deferred, held, or waiting for the content filter) goes first. It "
+	       "relays through a client of its own, so two servers of the same host "
+	       "name are no loop. Dovecot stays stopped there; amavis, iRedAPD and "
+	       "fail2ban run again so the relay works and stays protected. It refuses "
+	       "to run unless verify passed on the current census. Without it "
+	       "(relay_during_cutover = no) the old server only hands over its queue "
+	       "and stays stopped: senders retry until the DNS points to the new one.",
 	.applies = relays,
 	.plan = plan_relay,
 };

@@ -16,7 +16,7 @@ extern const struct step *const steps_catalogue[];
 extern const struct step step_preflight, step_migration_key, step_installer, step_roundcube,
 	step_mailstore_bulk, step_dkim, step_config, step_stop_services,
 	step_census, step_mailstore_final, step_chown, step_databases, step_accounts,
-	step_start_services, step_verify, step_relay, step_test, step_cutover, step_remove_key;
+	step_start_services, step_verify, step_relay, step_old_queue, step_test, step_cutover, step_remove_key;
 
 /* 0 when mailshift has a plan for the answers' source x target pair; -1 and
  * a message naming the pair otherwise. */

@@ -132,9 +132,9 @@ static void test_openldap(void **state)
 
 	build(&a, &p, text);
 	s = ids(&p);
-	/* no relay: relay_during_cutover = no */
+	/* no relay (relay_during_cutover = no): the old queue is handed over, and that is all */
 	assert_string_equal(s, "preflight migration-key dkim config stop-services census mailstore-final chown databases "
-	                       "accounts verify start-services test cutover remove-key");
+	                       "accounts verify start-services old-queue test cutover remove-key");
 	free(s);
 	t = step_text(&p, "accounts");
 	assert_non_null(strstr(t, "slapcat"));
@@ -145,6 +145,12 @@ static void test_openldap(void **state)
 	/* the other iRedMail databases live in MariaDB in the LDAP edition */
 	t = step_text(&p, "databases");
 	assert_non_null(strstr(t, "mysqldump"));
+	free(t);
+	/* relay off: the old queue is handed over (drain: nothing accepted), after a verify pass */
+	t = step_text(&p, "old-queue");
+	assert_non_null(strstr(t, "mode=drain\n"));
+	assert_non_null(strstr(t, "the verify step has not passed on the current census"));
+	assert_non_null(strstr(t, "master_service_disable"));
 	free(t);
 	/* relay off: the cutover only prints the checklist */
 	ci = plan_find(&p, "cutover");
@@ -314,7 +320,12 @@ static void test_proofs(void **state)
 	assert_int_equal(act->on, HOST_SOURCE);
 	assert_string_equal(act->input, "census_pass");
 	/* the relay and the switch refuse without a pass on the current census */
-	find_action(&p, "relay", "the verify step has not passed on the current census");
+	act = find_action(&p, "relay", "the verify step has not passed on the current census");
+	/* every address relayed (a regexp table, first), the queue too, no loop */
+	assert_non_null(strstr(act->cmd, "mode=relay\n"));
+	assert_non_null(strstr(act->cmd, "transport_maps = regexp:/etc/postfix/mailshift_transport.regexp"));
+	assert_non_null(strstr(act->cmd, "postqueue -f"));
+	assert_non_null(strstr(act->cmd, "mailshift-relay/unix/myhostname="));
 	find_action(&p, "cutover", "the verify step has not passed on the current census");
 	/* test: the target's Dovecot against the census, a message through Postfix, removed (confirmed) */
 	find_action(&p, "test", "'mailbox-guid uid flags'");
