@@ -129,11 +129,15 @@ static void plan_test(const struct answers *a, struct plan_step *ps)
 	steps_plan_dovecot_check(ps, a);
 	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "recounts every mailbox's quota usage (after the window: Dovecot keeps the copied usage meanwhile)",
 	         "doveadm quota recalc -A && echo 'quota usage recalculated'");
+	/* each test message is recorded before it is sent: a run killed before
+	 * the removal leaves one, and the removal of a later run takes it too */
 	plan_capture(ps, HOST_TARGET, 0, "test_message", "a message sent through the target's Postfix arrives",
+	             "b=%q\n"
 	             "users=$(%s)\n"
 	             "to=${users%%%%[[:space:]]*}\n"
 	             "[ -n \"$to\" ] || { echo 'no active user to send a test message to' >&2; exit 1; }\n"
 	             "tok=mailshift-test-$(date +%%s)-$$\n"
+	             "mkdir -p -m 0700 -- \"$b\" && printf '%%s %%s\\n' \"$to\" \"$tok\" >> \"$b/test-messages\"\n"
 	             "printf 'From: <%%s>\\nTo: <%%s>\\nSubject: %%s\\n\\nmailshift sent this to test the new server; it removes it.\\n' "
 	             "\"$to\" \"$to\" \"$tok\" | sendmail -f \"$to\" -- \"$to\"\n"
 	             "for i in $(seq 1 90); do\n"
@@ -144,12 +148,18 @@ static void plan_test(const struct answers *a, struct plan_step *ps)
 	             "  sleep 1\n"
 	             "done\n"
 	             "echo \"the test message to $to did not arrive in 90 s: see the target's mail log (postqueue -p)\" >&2; exit 1",
-	             users);
-	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "test_message", "removes that test message (only it: its subject is unique)",
-	          "read -r to tok\n"
-	          "[[ $tok =~ ^mailshift-test-[0-9]+-[0-9]+$ ]] || { echo \"not a test message subject: $tok\" >&2; exit 1; }\n"
-	          "doveadm expunge -u \"$to\" mailbox INBOX header Subject \"$tok\"\n"
-	          "echo \"removed the test message from the INBOX of $to\"");
+	             a->opt.backup_dir, users);
+	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "test_message",
+	          "removes the test messages (only them: each subject is unique and recorded)",
+	          "b=%q\n"
+	          "read -r _ _\n"
+	          "while read -r to tok; do\n"
+	          "  [[ $tok =~ ^mailshift-test-[0-9]+-[0-9]+$ ]] || { echo \"not a test message subject: $tok\" >&2; exit 1; }\n"
+	          "  doveadm expunge -u \"$to\" mailbox INBOX header Subject \"$tok\"\n"
+	          "  echo \"removed the test message $tok from the INBOX of $to\"\n"
+	          "done < \"$b/test-messages\"\n"
+	          "rm -f -- \"$b/test-messages\"",
+	          a->opt.backup_dir);
 	free(users);
 }
 

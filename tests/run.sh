@@ -5,7 +5,8 @@
 # real mail hosts: the lab's infrastructure and the non-iRedMail scenarios),
 # migrations on the lab (on each iRedMail scenario's fresh lab the lab's own
 # checks and the read-only database/LDAP probes through SSH tunnels, then
-# mailshift over SSH, then the runbook replayed), and the wizard driven
+# mailshift over SSH, then the runbook replayed), one migration killed with
+# -9 at every action boundary and resumed each time, and the wizard driven
 # through a whole migration on the lab; the last five need root.  A tier
 # that cannot run fails loudly: nothing is skipped in silence.
 # MAILSHIFT_NO_LAB=1 leaves the root tiers out (`make check`, `make asan`).
@@ -52,6 +53,8 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
     # the iRedMail scenarios' lab checks run inside migrate, on its labs
     tier lab tests/lab/run.sh postfix-dovecot sendmail-mbox
     tier migrate tests/lab/migrate.sh
+    # kill -9 at every action boundary of one migration, and inside both copies
+    tier interrupt tests/lab/interrupt.sh iredmail-pgsql
     tier tui-lab tests/tui/lab.sh
   fi
 fi

@@ -4,7 +4,11 @@
 # "Username, mailbox-guid, uid, flags" per message, tab-separated, header first.
 # A message counts for the census when its folder is one the census knows (by
 # the folder's GUID, which the copy keeps) and its UID is below the census's
-# next UID there; a later UID arrived after the census (mail the relay brings).
+# next UID there.  A message the source's Dovecot had not yet seen (put there
+# by another delivery agent: it has no UID in the census) gets its UID from
+# the target's Dovecot, at or past that next UID: so many of those later
+# UIDs in a folder count for the census too, the rest arrived after it (mail
+# the relay brings).
 BEGIN {
   while ((getline line < census) > 0) {
     split(line, f, "\t")
@@ -12,10 +16,13 @@ BEGIN {
     else if (f[1] == "F") {
       cm[f[2]] += f[4]; cu[f[2]] += f[6]
       if (f[10] == "-" || f[8] == "-") { ng[f[2]] += f[4]; ngu[f[2]] += f[6] }
-      else next_uid[f[2], f[10]] = f[8]
+      else { next_uid[f[2], f[10]] = f[8]; guid[f[2], f[3]] = f[10] }
     }
+    else if (f[1] == "M" && f[5] == "-") unnumbered[f[2], f[3]]++
   }
   close(census)
+  for (k in unnumbered)
+    if (k in guid) { split(k, p, SUBSEP); later[p[1], guid[k]] = unnumbered[k] }
   while ((getline line < errors) > 0) {
     if (match(line, /^doveadm\([^)]*\)/)) {
       u = substr(line, 9, RLENGTH - 9)
@@ -28,7 +35,10 @@ NR == 1 { next }
 {
   u = $1; k = u SUBSEP $2; unseen = ($4 !~ /\\Seen/)
   if (k in next_uid) {
-    if ($3 + 0 < next_uid[k] + 0) { m[u]++; s[u] += unseen } else arrived++
+    if ($3 + 0 < next_uid[k] + 0 || later[k] > 0) {
+      if ($3 + 0 >= next_uid[k] + 0) later[k]--
+      m[u]++; s[u] += unseen
+    } else arrived++
   } else { o[u]++; os[u] += unseen }
 }
 END {

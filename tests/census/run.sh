@@ -200,6 +200,20 @@ check "a message unseen on the target that was seen fails its account" grep -q '
 out=$(dv $'doveadm(b@example.com): Info: User no longer exists, skipping\n' <<<"$(grep -v '^b@' <<<"$same")")
 check "an account the target's Dovecot does not find fails" \
   grep -qx "  b@example.com: the target's Dovecot does not find this account" <<<"$out"
+# a message another delivery agent put there, which the source's Dovecot had
+# not seen: no UID in the census; the target's Dovecot numbers it from the
+# census's next UID on, and it still counts for the census
+touch "$store/a/Maildir/cur/1004.M9.h,S=10:2,S"
+census source > /dev/null 2>&1
+check "a message without a UID in the census (the source's Dovecot had not seen it) counts, numbered on the target" \
+  test "$(dv '' <<<"$same"$'a@example.com\taaaa0001\t4\t\\Seen\n' | tail -n 1)" = "summary 2 0 8 0"
+check "... and only as many such messages: one more arrived since" \
+  test "$(dv '' <<<"$same"$'a@example.com\taaaa0001\t4\t\\Seen\na@example.com\taaaa0001\t5\t\n' | tail -n 1)" = "summary 2 0 8 1"
+out=$(dv '' <<<"$same")
+check "... and missing on the target, it fails its account" \
+  grep -qx "  a@example.com: 5 messages (1 unseen) in the census, the target's Dovecot shows 4 (1 unseen)" <<<"$out"
+make_store
+census source > /dev/null 2>&1
 
 # Storage roots come from the source: never a system directory, never a path
 # with tricks (lib.sh's ms_path_problem, on both servers).

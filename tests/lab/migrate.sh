@@ -66,6 +66,40 @@ between_copies() { # SCENARIO
   printf 'From: <probe@example.org>\nTo: <%s>\nSubject: %s\n\nmailshift lab test\n' "$u" "$tok" |
     "$lab/ssh" source "doveadm save -u '$u' -m INBOX"
   "$lab/ssh" source "doveadm expunge -u '$u' mailbox Trash all" </dev/null
+  defer_one
+}
+
+# A message the source's Postfix accepted but could not deliver (its Dovecot
+# was down a moment): deferred in its queue when the window opens, retried
+# minutes later at the earliest.  It must reach the target (the relay, or
+# the old-queue step).  Sets $deferred (its subject).
+defer_one() {
+  deferred="deferred-$tok"
+  "$lab/ssh" source "systemctl stop dovecot" </dev/null
+  send_smtp source "$u" "$deferred"
+  "$lab/ssh" source "for i in \$(seq 1 30); do postqueue -p | grep -q '$u' && break; sleep 1; done; systemctl start dovecot" </dev/null
+}
+# ... which was in no mailbox of the source: off the target again, so that it
+# holds what the source held
+carried_off() {
+  "$lab/ssh" target "doveadm expunge -u '$u' mailbox INBOX header Subject '$deferred'" </dev/null
+}
+in_queue() { # HOST: how many messages HOST's Postfix queue holds
+  "$lab/ssh" "$1" "postqueue -p 2>/dev/null | grep -c '^[0-9A-F]'" </dev/null
+}
+
+# An address with a transport of its own (iRedMail's mailbox.transport):
+# Postfix looks the whole address up before its domain, so only a relay of
+# every address reaches it.  SQL scenarios (the LDAP lab's users have none).
+OWN=
+own_transport() { # SCENARIO
+  OWN=$(grep -v '^#' "$lab/run/seed.txt" | cut -f 1 | grep '@example.com$' | sed -n 2p)
+  local q="UPDATE mailbox SET transport = 'lmtp:unix:private/dovecot-lmtp' WHERE username = '$OWN'"
+  case $1 in
+    iredmail-mariadb) "$lab/ssh" source "mysql vmail -e \"$q\"" ;;
+    iredmail-pgsql) "$lab/ssh" source "runuser -u postgres -- psql -X -q -d vmail -c \"$q\"" ;;
+    *) OWN= ;;
+  esac </dev/null >/dev/null
 }
 
 # An account the source's own Dovecot cannot resolve (broken before any
@@ -175,6 +209,10 @@ for sc in "${scenarios[@]}"; do
   plant_config
   plant_ghost "$sc"
   plant_backups
+  own_transport "$sc"
+  # the new server named as the old one (both mail.example.com, say): the
+  # relay must not take it for a loop (Postfix bounces such mail, 5.4.6)
+  "$lab/ssh" target "postconf -e \"myhostname = \$(postconf -h -c /etc/postfix myhostname | sed 's/^target/source/')\" && postfix reload" </dev/null >/dev/null 2>&1
   # the bulk copy while the source is live, then a pause (the admin's
   # "copy days ahead, switch in the downtime window")
   (cd "$run" && "$top/mailshift" --answers "$answers" --yes --until mailstore-bulk > out.bulk 2> err.bulk); rc=$?
@@ -217,6 +255,9 @@ for sc in "${scenarios[@]}"; do
   left=$(for f in $trash; do "$lab/ssh" target "find /var/vmail -name '$f' -print" </dev/null; done)
   check "$sc: the messages deleted on the source between the copies are gone from the target${left:+ ($left)}" test -z "$left"
   check "$sc: no step was skipped and the journal says done" grep -q $'^finish\t[0-9.]*\tdone$' "$run/mailshift.journal"
+  check "$sc: the message deferred on the old server when the window opened arrives on the new one (the relay)" \
+    arrives target "$u" "$deferred"
+  carried_off
   check_target "$sc" "$work/source.$sc"
   check_backups "$sc"
   check "$sc: the second node is a directory of its own on the target, not the source's link" \
@@ -225,6 +266,15 @@ for sc in "${scenarios[@]}"; do
   # after the cutover the old Postfix relays to the new server
   send_smtp source "$u" "relayed-$tok"
   check "$sc: mail sent to the old server after the cutover arrives on the new one (relay)" arrives target "$u" "relayed-$tok"
+  check "$sc: ... though both servers have the same host name (no loop)" \
+    bash -c "[ \"\$('$lab/ssh' target 'postconf -h myhostname' </dev/null)\" = \"\$('$lab/ssh' source 'postconf -h myhostname' </dev/null)\" ]"
+  if [ -n "$OWN" ]; then
+    send_smtp source "$OWN" "own-transport-$tok"
+    check "$sc: mail to an address with a transport of its own, sent to the old server, arrives on the new one" \
+      arrives target "$OWN" "own-transport-$tok"
+  fi
+  q=$(in_queue source)
+  check "$sc: ... and the old server's queue is empty ($q)" test "$q" = 0
   check_config "$sc" "$run"
   check "$sc: the runbook passes shellcheck" shellcheck "$run/mailshift-runbook.sh"
   "$top/mailshift" --report "$run/mailshift.journal" > "$run/report"
@@ -289,9 +339,21 @@ for sc in "${scenarios[@]}"; do
     bash -c "[ $rc = 0 ] && grep -q 'stopped after step mailstore-bulk (--until)' '$run/replay.out'"
   between_copies "$sc"
   "$lab/verify" source > "$work/source2.$sc" 2>&1
-  (cd "$run" && bash mailshift-runbook.sh --yes --from dkim >> replay.out 2>&1); rc=$?
-  check "$sc: the runbook replays the rest of the migration (exit $rc)" test "$rc" = 0
-  [ "$rc" = 0 ] || tail -n 30 "$run/replay.out" | sed 's/^/     /'
+  # the rest, with relay_during_cutover = no in place of the relay: the old
+  # server only hands over its queue (the runbook of such answers' step)
+  sed 's/^relay_during_cutover = yes$/relay_during_cutover = no/' "$answers" > "$run/norelay.conf"
+  (cd "$run" && "$top/mailshift" --answers norelay.conf --dry-run --runbook norelay.sh > /dev/null 2>&1)
+  (cd "$run" && bash mailshift-runbook.sh --yes --from dkim --until start-services >> replay.out 2>&1 &&
+    bash norelay.sh --yes --only old-queue > old-queue.out 2>&1 &&
+    bash mailshift-runbook.sh --yes --from test >> replay.out 2>&1); rc=$?
+  check "$sc: the runbook replays the rest of the migration, the old queue handed over without a relay (exit $rc)" test "$rc" = 0
+  [ "$rc" = 0 ] || tail -n 30 "$run/replay.out" "$run/old-queue.out" | sed 's/^/     /'
+  check "$sc replayed: without a relay, the message deferred on the old server arrives on the new one" \
+    arrives target "$u" "$deferred"
+  q=$(in_queue source)
+  check "$sc replayed: ... the old queue is empty ($q) and the old server accepts nothing (nothing listens on port 25)" \
+    bash -c "[ '$q' = 0 ] && ! '$lab/ssh' source 'ss -Hltn' </dev/null | grep -q ':25 '"
+  carried_off
   check "$sc replayed: no s3cret value in the replay's output" bash -c "! grep -q s3cret '$run/replay.out'"
   check_target "$sc replayed" "$work/source2.$sc"
   # the figures the replay's verify step printed

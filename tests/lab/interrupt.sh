@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# kill -9 at every action boundary of one full lab migration, and in the
+# middle of the bulk copy and of the final copy: the same command resumes
+# each time, and the migration completes with verify passed on the census
+# (the source's census equals the target's: nothing lost, nothing twice).
+#
+# Each run kills itself right after the first action past the resume point
+# is recorded (MAILSHIFT_TEST_KILL_NEXT, core/runner.c), so the next run
+# resumes one action further, until a run ends by itself.  The run that
+# reaches a copy is first killed from outside while its rsync runs (a big
+# file makes the copy last): the next run finds that rsync still running on
+# the target and waits for it, never runs beside it.
+# Prints "interrupt: N passed, N failed".  Needs root.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+lab="$top/lab"
+sc=${1:-iredmail-pgsql}
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+finish() { echo "interrupt: $passed passed, $failed failed"; [ "$failed" = 0 ]; exit; }
+
+[ "$(id -u)" = 0 ] || { echo "tests/lab/interrupt.sh: needs root"; bad "root"; finish; }
+work=$(mktemp -d /tmp/mailshift-interrupt.XXXXXX)
+trap '"$lab/down" >/dev/null 2>&1; rm -rf "$work"' EXIT
+[ -z "${KEEP:-}" ] || trap - EXIT  # KEEP=1: the lab and the runs stay, for a look
+echo "=== $sc"
+if ! "$lab/up" "$sc" > "$work/up" 2>&1; then
+  bad "$sc: lab/up"; tail -n 20 "$work/up" | sed 's/^/     /'; finish
+fi
+run="$work/run"
+mkdir -p "$run"
+answers="$lab/run/answers.conf"
+u=$(grep -v '^#' "$lab/run/seed.txt" | head -n 1 | cut -f 1)
+# big files, so that each copy lasts long enough to be killed in: one for
+# the bulk copy, one more planted before the window (for the final copy)
+big() { # NAME
+  "$lab/ssh" source "d=\$(doveadm user -f home '$u')/Maildir/cur && head -c 300M /dev/zero > \"\$d/$1\" && chown vmail:vmail \"\$d/$1\"" </dev/null
+}
+big "1700000000.M1P1.mailshift-big1:2,S"
+"$lab/verify" source > "$work/source.before" 2>&1
+
+n=$("$top/mailshift" --answers "$answers" --dry-run --runbook "$work/plan.sh" 2>&1 | sed -n 's/.* steps, \([0-9]*\) actions$/\1/p')
+runs=0 kills=0 midcopy=0 waited=0 rc=1 planted=0
+: > "$run/out"; : > "$run/err"
+while [ "$runs" -lt $((${n:-100} + 20)) ]; do
+  mark=$(wc -l < "$run/out") emark=$(wc -l < "$run/err" 2>/dev/null || echo 0)
+  (cd "$run" && exec env MAILSHIFT_TESTING=1 MAILSHIFT_TEST_KILL_NEXT=1 "$top/mailshift" --answers "$answers" --yes >> out 2>> err) &
+  pid=$!
+  # a copy starts in this run (one not killed in yet): kill -9 once its rsync runs
+  while kill -0 "$pid" 2>/dev/null; do
+    copy=$(tail -n +"$((mark + 1))" "$run/out" | sed -n 's/^-- \[target\] \(copies the mail store\|makes every storage root\).*/\1/p' | head -n 1)
+    if [ -n "$copy" ] && ! grep -qxF "$copy" "$work/killed-in" 2>/dev/null &&
+       "$lab/ssh" target 'pgrep -x rsync' </dev/null >/dev/null 2>&1; then
+      sleep 0.3
+      kill -KILL "$pid" 2>/dev/null && echo "$copy" >> "$work/killed-in"
+      midcopy=$((midcopy + 1))
+      break
+    fi
+    sleep 0.1
+  done
+  wait "$pid" 2>/dev/null; rc=$?
+  runs=$((runs + 1))
+  if tail -n +"$((emark + 1))" "$run/err" | grep -q 'still running: pgid .*started'; then
+    waited=$((waited + 1))
+  fi
+  # after the bulk copy, and before the window: the final copy's own big change
+  if [ "$planted" = 0 ] && grep -q 'Stop the mail services' "$run/out"; then
+    echo "FAIL the window opened before the final copy's big file was planted"; planted=2
+  fi
+  if [ "$planted" = 0 ] && [ "$(grep -c 'each storage root belongs to its owner on the source (vmail, mlmmj), by name$' "$run/out")" -ge 1 ]; then
+    big "1700000001.M1P1.mailshift-big2:2,S"; planted=1
+  fi
+  case $rc in
+    137) kills=$((kills + 1)) ;;
+    *) break ;;
+  esac
+done 2>/dev/null  # bash's "Killed" notices
+check "$sc: killed with -9 after each of the plan's $n actions and in both copies, the same command resumed each time and finished (exit $rc, $runs runs, $kills kills)" \
+  bash -c "[ $rc = 0 ] && [ $kills -ge $((${n:-0} - 1)) ]"
+[ "$rc" = 0 ] || tail -n 30 "$run/out" "$run/err" | sed 's/^/     /'
+check "$sc: killed in the middle of the bulk copy and of the final copy ($midcopy)" test "$midcopy" = 2
+check "$sc: the final copy had its own big file to copy (planted after the bulk copy, before the window)" test "$planted" = 1
+check "$sc: ... a rerun found the killed run's rsync still running on the target and waited for it ($waited)" \
+  test "$waited" -ge 1
+# (killed right after the last action, the next run finds nothing left)
+check "$sc: the journal says done, nothing skipped" \
+  bash -c "{ grep -q $'^finish\t[0-9.]*\tdone$' '$run/mailshift.journal' || tail -n 1 '$run/out' | grep -q 'says every step of this plan finished'; } && ! grep -q $'\tskipped' '$run/mailshift.journal'"
+# the judge: the census of the source equals the target's
+check "$sc: verify passed on the source's census: every account, folder and message is on the target, none twice" \
+  grep -q "every account, folder and message of the source's census is on the target: " "$run/out"
+"$top/mailshift" --report "$run/mailshift.journal" > "$run/report" 2>&1
+check "$sc: the report's census figures are the same on both sides" \
+  bash -c "grep -qE '^  accounts that differ +0 +0  same\$' '$run/report' && grep -qE '^  messages +[1-9][0-9]* +[1-9][0-9]*  same\$' '$run/report'"
+check "$sc: both big files are on the target, whole" \
+  "$lab/ssh" target "d=\$(doveadm user -f home '$u')/Maildir/cur && [ \$(stat -c %s \"\$d/1700000000.M1P1.mailshift-big1:2,S\") = 314572800 ] && [ \$(stat -c %s \"\$d/1700000001.M1P1.mailshift-big2:2,S\") = 314572800 ]" </dev/null
+left=$("$lab/ssh" target 'pgrep -x rsync' </dev/null | wc -l)
+check "$sc: no rsync left running on the target ($left)" test "$left" = 0
+finish
