@@ -50,6 +50,7 @@ struct options {
 	char *backup_dir;        /* where dumps and saved state go on both hosts */
 	int two_phase_sync;
 	int relay_during_cutover;
+	int overwrite_target; /* the admin's choice: a target that went live or holds accounts the source lacks is replaced */
 };
 
 struct answers {

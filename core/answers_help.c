@@ -151,8 +151,18 @@ static const struct {
 	  "(until its TTL runs out everywhere) then reach the new mailboxes. The old server must "
 	  "reach the new one on port 25, by the target's host name. no: the old server stays "
 	  "stopped; senders retry for days, so mail comes late but is not lost if you change the "
-	  "MX record soon. To undo the relay, main.cf is saved as "
-	  "/etc/postfix/main.cf.mailshift-before." },
+	  "MX record soon; the mail the old server had queued is handed to the new one either "
+	  "way. To undo the relay, main.cf and master.cf are saved as "
+	  "/etc/postfix/main.cf.mailshift-before and master.cf.mailshift-before." },
+	{ "overwrite_target",
+	  "no (the default): pre-flight refuses a target that already went live (an earlier "
+	  "mailshift run started its mail services) or that holds accounts the source lacks, "
+	  "before anything changes: a migration replaces the target's accounts and makes its "
+	  "mail as the source's, so those accounts and the mail its users received would be "
+	  "lost. yes: you mean it (the right server, a rehearsal to run again): mailshift goes "
+	  "on. The target's databases and directory are saved fresh before each replacement "
+	  "(target-last/; the first state stays in target-before/), and every file the final "
+	  "copy deletes or replaces is kept under deleted/ in the backup directory." },
 };
 
 const char *answers_explain(const char *name)

@@ -25,10 +25,14 @@ static void plan_ldap(const struct answers *a, struct plan_step *ps)
 	         "first=$(sed -n '1s/^dn: //p' \"$b/dump/ldap.ldif\")\n"
 	         "[ \"$first\" = \"$suffix\" ] || { echo \"the source's directory is $first, the target's $suffix: "
 	         "install the target with the same LDAP suffix\" >&2; exit 1; }\n"
-	         "mkdir -p -m 0700 -- \"$b/target-before\" || exit 1\n"
-	         "if [ -e \"$b/target-before/ldap.ldif\" ]; then echo 'saved before'\n"
-	         "else slapcat \"${conf[@]}\" -b \"$suffix\" -l \"$b/target-before/ldap.ldif\" && "
-	         "echo \"saved $(grep -c '^dn:' \"$b/target-before/ldap.ldif\") entries in $b/target-before/ldap.ldif\"; fi",
+	         "mkdir -p -m 0700 -- \"$b/target-before\" \"$b/target-last\" || exit 1\n"
+	         "# fresh before every replacement (target-last); the state before the\n"
+	         "# first one stays in target-before\n"
+	         "slapcat \"${conf[@]}\" -b \"$suffix\" -l \"$b/target-last/ldap.ldif.part\" && "
+	         "mv -- \"$b/target-last/ldap.ldif.part\" \"$b/target-last/ldap.ldif\" || exit 1\n"
+	         "[ -e \"$b/target-before/ldap.ldif\" ] || cp -p -- \"$b/target-last/ldap.ldif\" \"$b/target-before/ldap.ldif\" || exit 1\n"
+	         "echo \"saved $(grep -c '^dn:' \"$b/target-last/ldap.ldif\") entries in $b/target-last/ldap.ldif "
+	         "(the directory before mailshift first replaced it: $b/target-before/ldap.ldif)\"",
 	         env, bk);
 	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, "replaces the target's directory with the source's",
 	         "set -e\n"

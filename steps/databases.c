@@ -32,8 +32,9 @@ static const char *dump_fn(const struct answers *a)
 		: "dump() { " MYDUMP " \"$1\"; }\n";
 }
 
-/* Dumps `dbs` into BACKUP/sub; with keep, a dump already there is kept (the
- * target's state before mailshift touched it is saved once). */
+/* Dumps `dbs` into BACKUP/sub; with keep (the target's own state), fresh
+ * before every replacement, and the first such dump also stays in
+ * BACKUP/target-before (the state before mailshift first replaced it). */
 static void add_dumps(struct plan_step *ps, const struct answers *a, enum host h,
                       const char *sub, int keep, const char *dbs, const char *note)
 {
@@ -43,14 +44,16 @@ static void add_dumps(struct plan_step *ps, const struct answers *a, enum host h
 	         "d=%q/%s\n"
 	         "mkdir -p -m 0700 -- \"$d\" && cd -- \"$d\" || exit 1\n"
 	         "for db in %s; do\n"
-	         "%s"
 	         "  exists \"$db\" || { echo \"$db: not on this host\"; continue; }\n"
 	         "  dump \"$db\" | bzip2 > \"$db.sql.bz2.part\" || { echo \"cannot dump $db\" >&2; exit 1; }\n"
 	         "  mv -- \"$db.sql.bz2.part\" \"$db.sql.bz2\"\n"
+	         "%s"
 	         "  echo \"$db: $(stat -c %%s -- \"$db.sql.bz2\") bytes in $d/$db.sql.bz2\"\n"
 	         "done",
 	         exists_fn(a), dump_fn(a), a->opt.backup_dir, sub, dbs,
-	         keep ? "  [ -e \"$db.sql.bz2\" ] && { echo \"$db: saved before\"; continue; }\n" : "");
+	         keep ? "  f=../target-before/$db.sql.bz2\n"
+	                "  mkdir -p -m 0700 -- ../target-before && { [ -e \"$f\" ] || cp -p -- \"$db.sql.bz2\" \"$f\"; } || exit 1\n"
+	              : "");
 }
 
 void steps_copy_dumps(struct plan_step *ps, const struct answers *a)
@@ -72,21 +75,17 @@ void steps_sql_move(struct plan_step *ps, const struct answers *a, const char *d
 {
 	add_dumps(ps, a, HOST_SOURCE, "dump", 0, dbs, "dumps the databases on the source");
 	steps_copy_dumps(ps, a);
-	add_dumps(ps, a, HOST_TARGET, "target-before", 1, dbs, "saves the target's own copies first");
-	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, "replaces the target's databases with the source's",
-	         "set -o pipefail\n"
-	         "%s"
-	         "d=%q/dump\n"
-	         "for db in %s; do\n"
-	         "  [ -e \"$d/$db.sql.bz2\" ] || continue\n"
-	         "%s"
-	         "  bzcat -- \"$d/$db.sql.bz2\" | %s || { echo \"cannot restore $db\" >&2; exit 1; }\n"
-	         "  echo \"$db: restored\"\n"
-	         "done",
-	         exists_fn(a), a->opt.backup_dir, dbs,
-	         steps_uses_pgsql(a)
-	         ? "  exists \"$db\" || runuser -u postgres -- createdb -- \"$db\" || exit 1\n" : "",
-	         steps_uses_pgsql(a) ? PG " -v ON_ERROR_STOP=1 -d \"$db\"" : MY);
+	add_dumps(ps, a, HOST_TARGET, "target-last", 1, dbs,
+	          "saves the target's own copies first (fresh each time; the first ones stay in target-before)");
+	{
+		const char *vars[] = { "engine", steps_uses_pgsql(a) ? "pgsql" : "mysql", "dbs", dbs, NULL };
+		char *cmd = steps_script(a, vars, steps_sh_restore);
+
+		plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE,
+		         "replaces the target's databases with the source's (if one fails, all are put back as before)",
+		         "%s", cmd);
+		free(cmd);
+	}
 }
 
 static void plan_databases(const struct answers *a, struct plan_step *ps)
@@ -110,6 +109,20 @@ const struct step step_databases = {
 	.applies = steps_is_iredmail,
 	.plan = plan_databases,
 };
+
+char *steps_accounts_cmd(const struct answers *a, int active_only)
+{
+	if (steps_uses_ldap(a)) {
+		char *env = steps_ldap_suffix_cmd(a);
+		char *s = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" -a '(&(objectClass=mailUser)%s)' "
+		                    "| sed -n 's/^mail: //p'", env, active_only ? "(accountStatus=active)" : "");
+		free(env);
+		return s;
+	}
+	if (steps_uses_pgsql(a))
+		return xasprintf(PG " -At -d vmail -c 'SELECT username FROM mailbox%s'", active_only ? " WHERE active = 1" : "");
+	return xasprintf(MY " -Nse 'SELECT username FROM vmail.mailbox%s'", active_only ? " WHERE active = 1" : "");
+}
 
 char *steps_domains_cmd(const struct answers *a)
 {

@@ -4,6 +4,7 @@
 
 #include "core/shell.h"
 #include "core/xalloc.h"
+#include "steps/sh.h"
 #include "steps/steps.h"
 
 /* The edition names /etc/iredmail-release may carry for a backend. */
@@ -171,11 +172,28 @@ static void plan_look(const struct answers *a, struct plan_step *ps, enum host h
 	free(ldap);
 }
 
+/* What only the target has (steps/sh/own.sh): refused unless overwrite_target. */
+static void plan_own(const struct answers *a, struct plan_step *ps)
+{
+	char *users = steps_accounts_cmd(a, 0);
+	const char *over = a->opt.overwrite_target ? "yes" : "no";
+	const char *tv[] = { "side", "target", "overwrite", over, "accounts_cmd", users, NULL };
+	const char *sv[] = { "side", "source", "overwrite", over, NULL };
+	char *t = steps_script(a, tv, steps_sh_own), *s = steps_script(a, sv, steps_sh_own);
+
+	plan_capture(ps, HOST_TARGET, 0, "target_accounts", "the target has not gone live; lists its accounts", "%s", t);
+	plan_feed(ps, HOST_SOURCE, 0, "target_accounts", "the target holds no account the source lacks", "%s", s);
+	free(t);
+	free(s);
+	free(users);
+}
+
 static void plan_preflight(const struct answers *a, struct plan_step *ps)
 {
 	plan_host_checks(a, ps, HOST_SOURCE, &a->source);
 	plan_host_checks(a, ps, HOST_TARGET, &a->target);
 	steps_plan_discovery(ps, a);
+	plan_own(a, ps);
 	plan_compare(a, ps);
 	plan_look(a, ps, HOST_SOURCE, &a->source);
 	plan_look(a, ps, HOST_TARGET, &a->target);

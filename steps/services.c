@@ -71,7 +71,10 @@ static void plan_start(const struct answers *a, struct plan_step *ps)
 	         "  systemctl start \"$u.service\" </dev/null >/dev/null 2>&1 || { echo \"cannot start $u\" >&2; exit 1; }\n"
 	         "  echo \"started $u\"\n"
 	         "done\n"
-	         "systemctl is-active postfix dovecot",
+	         "systemctl is-active postfix dovecot\n"
+	         "# from now on users may receive mail here: a new migration onto this\n"
+	         "# server is refused in pre-flight unless overwrite_target = yes\n"
+	         "date -u '+%%Y-%%m-%%d %%H:%%M:%%S UTC' > \"$b/live\"",
 	         a->opt.backup_dir);
 }
 

@@ -23,6 +23,8 @@ extern const char steps_sh_copy[];           /* the mail store and the roots, pu
 extern const char steps_awk_units[];         /* a changed directory: its account, or itself */
 extern const char steps_sh_owners[];         /* each root's owner and mode: fixed, or checked */
 extern const char steps_sh_inventory[];      /* what verify compares of the databases and directory */
+extern const char steps_sh_own[];            /* what only the target has: refused in pre-flight */
+extern const char steps_sh_restore[];        /* the source's dumps replace the target's databases, or all are put back */
 extern const char steps_sh_relay[];          /* the old Postfix relays to the new server, its queue first */
 extern const char steps_sh_stopped[];        /* nothing on the source can change its mail (the window) */
 

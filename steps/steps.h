@@ -79,6 +79,9 @@ void steps_sql_move(struct plan_step *ps, const struct answers *a, const char *d
 void steps_copy_dumps(struct plan_step *ps, const struct answers *a);
 /* Shell text that prints the source's mail domains, one a line. */
 char *steps_domains_cmd(const struct answers *a);
+/* Shell text printing the accounts of the host's account backend, one a
+ * line (active_only: the active ones); caller frees. */
+char *steps_accounts_cmd(const struct answers *a, int active_only);
 /* Shell text that sets $suffix to the LDAP suffix (option or slapd config). */
 char *steps_ldap_suffix_cmd(const struct answers *a);
 

@@ -112,18 +112,8 @@ const struct step step_verify = {
 
 static void plan_test(const struct answers *a, struct plan_step *ps)
 {
-	char *users;
+	char *users = steps_accounts_cmd(a, 1);
 
-	if (steps_uses_ldap(a)) {
-		char *env = steps_ldap_suffix_cmd(a);
-		users = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" -a '(&(objectClass=mailUser)(accountStatus=active))' "
-		                  "| sed -n 's/^mail: //p'", env);
-		free(env);
-	} else {
-		users = xstrdup(steps_uses_pgsql(a)
-		                ? PG " -d vmail -c 'SELECT username FROM mailbox WHERE active = 1'"
-		                : MY " 'SELECT username FROM vmail.mailbox WHERE active = 1'");
-	}
 	plan_add(ps, HOST_TARGET, 0, "Postfix and Dovecot run on the target",
 	         "systemctl is-active postfix dovecot");
 	steps_plan_dovecot_check(ps, a);

@@ -54,16 +54,22 @@ if [ "$phase" = bulk ]; then
   echo "copied $vmail and $((${#roots[@]})) storage root(s); nothing was deleted"
   echo "left on each server: $vmail/backup (iRedMail's own backups: the target keeps its own)"
 else
+  # what this copy deletes or replaces here is kept, not lost: moved into
+  # $b/deleted/STAMP under its own path (mail the target had that the source
+  # lacks: a target that went live, a run repeated after the switch)
+  kept=$b/deleted/$(date -u +%Y%m%dT%H%M%SZ)
+  mkdir -p -- "$kept" && chmod 0700 -- "$b/deleted" || exit 1
+  rs+=(--backup)
   # what is not a root: added and updated
   t0=$EPOCHREALTIME
-  pull "$vmail" "$vmail" "${inside[@]}"
+  pull "$vmail" "$vmail" "${inside[@]}" --backup-dir="$kept$vmail"
   mail=() other=()
   while IFS="$(printf '\t')" read -r root kind _; do
     case " ${roots[*]} " in *" $root "*) ;; *) continue ;; esac
     if [ "$kind" = mail ]; then mail+=("$root"); else other+=("$root"); fi
   done < "$r"
   # the roots beside the mailboxes (lists, sieve, public): each as on the source
-  for root in "${other[@]}"; do pull "$root" "$root" --delete-after; done
+  for root in "${other[@]}"; do pull "$root" "$root" --delete-after --backup-dir="$kept$root"; done
   t1=$EPOCHREALTIME
   rm -f -- "$b/state/synced"
   if [ -f "$b/census/source.dirs" ] && [ -f "$b/census/cache-target.dirs" ] && [ ${#mail[@]} -gt 0 ]; then
@@ -95,18 +101,22 @@ else
     # --delete-missing-args: what the source no longer has goes here too
     if [ -s "$t/r" ]; then
       "${rs[@]}" -r --info=progress2 --delete-after --no-implied-dirs --delete-missing-args \
-        --files-from="$t/r" -- "$login:/" /
+        --backup-dir="$kept" --files-from="$t/r" -- "$login:/" /
     fi
     if [ -s "$t/d" ]; then
-      "${rs[@]}" -d --delete-after --no-implied-dirs --delete-missing-args --files-from="$t/d" -- "$login:/" /
+      "${rs[@]}" -d --delete-after --no-implied-dirs --delete-missing-args --backup-dir="$kept" \
+        --files-from="$t/d" -- "$login:/" /
     fi
     mkdir -p -- "$b/state" && chmod 0700 -- "$b/state"
     cut -f 1,2 "$t/units" > "$b/state/synced"
     echo "$(wc -l < "$t/r") account(s) and $(wc -l < "$t/d") other folder(s) differed from the source: made as on the source; the other $(($(wc -l < "$b/discovery/accounts.tsv") - $(wc -l < "$t/r"))) account(s) were already the same"
     echo "(the store's other files $(ms_took2 "$t0" "$t1") s, comparing $(ms_took2 "$t1" "$t2") s, copying $(ms_took "$t2") s)"
   else
-    for root in "${mail[@]}"; do pull "$root" "$root" --delete-after; done
+    for root in "${mail[@]}"; do pull "$root" "$root" --delete-after --backup-dir="$kept$root"; done
   fi
+  n=$(find "$kept" -type f | wc -l)
+  if [ "$n" = 0 ]; then rmdir -- "$kept" 2>/dev/null || true
+  else echo "$n file(s) this copy deleted or replaced here are kept in $kept"; fi
   echo "${#roots[@]} storage root(s) now as on the source; $vmail's other files added and updated"
   # Verify counts this server's mail next: its state is listed now, in the
   # background, while the owners and the databases are done (nothing there

@@ -229,6 +229,36 @@ for p in / /etc /etc/postfix /root/.ssh /usr/lib /var /var/lib /srv /home /tmp/x
 done
 for p in /var/vmail/vmail1 /srv/mail/vmail1 /var/vmail/mlmmj /data/vmail2 /var/spool/mlmmj; do root_case "$p" no; done
 
+# What only the target has (own.sh), refused in pre-flight before anything
+# changes: a target that went live, accounts the source lacks.
+own() { run_fragment own.sh "$@"; }
+rm -f "$b/live"
+printf 'a@example.com\t/x\nb@example.com\t/y\n' > "$w/own-accounts.tsv"
+cp "$b/discovery/accounts.tsv" "$w/accounts.keep"
+cp "$w/own-accounts.tsv" "$b/discovery/accounts.tsv"
+out=$(own side=target overwrite=no accounts_cmd="printf 'A@example.com\nb@example.com\n'" 2>&1); rc=$?
+check "own: a fresh target lists its accounts (exit $rc)" bash -c "[ $rc = 0 ] && [ '$(tr '\n' ' ' <<<"$out")' = 'A@example.com b@example.com ' ]"
+out=$(printf 'A@example.com\nb@example.com\n' | own side=source overwrite=no 2>&1); rc=$?
+check "own: its accounts are all the source's (case aside): it passes (exit $rc)" \
+  bash -c "[ $rc = 0 ] && grep -q 'the target holds no account the source lacks' <<<'$out'"
+out=$(printf 'b@example.com\npostmaster@new.example\n\n' | own side=source overwrite=no 2>&1); rc=$?
+check "own: an account only the target has is refused, named, with the way on (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -q '1 account(s) the source lacks: postmaster@new.example' <<<'$out' && grep -q 'overwrite_target = yes' <<<'$out'"
+out=$(printf 'b@example.com\npostmaster@new.example\n' | own side=source overwrite=yes 2>&1); rc=$?
+check "own: ... with overwrite_target = yes it is said, and the run goes on (exit $rc)" \
+  bash -c "[ $rc = 0 ] && grep -q 'overwrite_target = yes: mailshift replaces it' <<<'$out'"
+out=$(own side=source overwrite=no < /dev/null 2>&1); rc=$?
+check "own: a target without accounts passes (exit $rc)" test "$rc" = 0
+echo '2026-12-01 10:00:00 UTC' > "$b/live"
+out=$(own side=target overwrite=no accounts_cmd='echo x@example.com' 2>&1); rc=$?
+check "own: a target that went live is refused, when it went live named (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -q 'the target went live at 2026-12-01 10:00:00 UTC' <<<'$out' && ! grep -qx x@example.com <<<'$out'"
+out=$(own side=target overwrite=yes accounts_cmd='echo x@example.com' 2>&1); rc=$?
+check "own: ... unless overwrite_target = yes: said, and its accounts listed (exit $rc)" \
+  bash -c "[ $rc = 0 ] && grep -q 'overwrite_target = yes' <<<'$out' && grep -qx x@example.com <<<'$out'"
+rm -f "$b/live"
+cp "$w/accounts.keep" "$b/discovery/accounts.tsv"
+
 # discovery on stores in a folder, the source's tools faked
 # shellcheck source=tests/census/discover.sh
 . "$top/tests/census/discover.sh"

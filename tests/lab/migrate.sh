@@ -329,6 +329,19 @@ for sc in "${scenarios[@]}"; do
   check "$sc: the comparison reports a table only the target has (exit $rc)" \
     bash -c "[ $rc = 1 ] && grep -q 'differs: table iredadmin.*mailshift_extra.*only on the target' '$run/compare'"
 
+  # the migration again over the target that went live (--fresh): refused in
+  # pre-flight, before anything changes; overwrite_target = yes goes on
+  again="$work/again.$sc"
+  mkdir -p "$again"
+  (cd "$again" && "$top/mailshift" --answers "$answers" --yes --fresh --until preflight > out 2> err); rc=$?
+  check "$sc: run again over the target that went live: pre-flight refuses, naming it, before anything changes (exit $rc)" \
+    bash -c "[ $rc = 1 ] && grep -q 'the target went live at [0-9-]* [0-9:]* UTC' '$again/out' '$again/err' && grep -q 'overwrite_target = yes' '$again/out' && ! grep -q '^== \[2/' '$again/out'"
+  { cat "$answers"; echo "overwrite_target = yes"; } > "$again/answers.conf"
+  rm -f "$again"/mailshift.*
+  (cd "$again" && "$top/mailshift" --answers answers.conf --yes --until preflight > out 2> err); rc=$?
+  check "$sc: ... with overwrite_target = yes, pre-flight says so and passes (exit $rc)" \
+    bash -c "[ $rc = 0 ] && grep -q 'overwrite_target = yes: mailshift replaces it' '$again/out'"
+
   # the same migration again, from the runbook, on a fresh lab
   if ! "$lab/reset" > "$work/reset.$sc" 2>&1; then bad "$sc: lab/reset"; continue; fi
   plant_config
@@ -384,6 +397,21 @@ for sc in "${scenarios[@]}"; do
   check "$sc: a store linked into /etc is refused in pre-flight, named, nothing changed (exit $rc)" \
     bash -c "[ $rc = 1 ] && grep -q '/var/vmail/vmail2 storage root (mail) lies behind a symbolic link to /etc, which lies in /etc, a system directory' '$neg/out.link' '$neg/err.link' && ! grep -q '^== \[2/' '$neg/out.link'"
   "$lab/ssh" source "ln -sfn ../../srv/disk2/vmail2 /var/vmail/vmail2.new && mv -T /var/vmail/vmail2.new /var/vmail/vmail2" </dev/null
+  # an account only the target has (a new server already in use): refused in
+  # pre-flight, named, before anything changes
+  case $sc in
+    iredmail-openldap) extra= ;;
+    iredmail-pgsql) extra="runuser -u postgres -- psql -X -q -d vmail -c \"INSERT INTO mailbox (username, password, name, storagebasedirectory, storagenode, maildir, domain, active) VALUES ('only-here@example.com', '', 'x', '/var/vmail', 'vmail1', 'example.com/o/n/l/only-here/', 'example.com', 1)\"" ;;
+    *) extra="mysql vmail -e \"INSERT INTO mailbox (username, password, name, storagebasedirectory, storagenode, maildir, domain, active) VALUES ('only-here@example.com', '', 'x', '/var/vmail', 'vmail1', 'example.com/o/n/l/only-here/', 'example.com', 1)\"" ;;
+  esac
+  if [ -n "$extra" ]; then
+    "$lab/ssh" target "$extra" </dev/null >/dev/null
+    rm -f "$neg"/mailshift.*
+    (cd "$neg" && "$top/mailshift" --answers "$lab/run/answers.conf" --yes --until preflight > out.own 2> err.own); rc=$?
+    check "$sc: an account only the target has is refused in pre-flight, named, before anything changes (exit $rc)" \
+      bash -c "[ $rc = 1 ] && grep -q '1 account(s) the source lacks: only-here@example.com' '$neg/out.own' && ! grep -q '^== \[2/' '$neg/out.own'"
+    "$lab/ssh" target "${extra%%INSERT*}DELETE FROM mailbox WHERE username = 'only-here@example.com'\"" </dev/null >/dev/null
+  fi
   rm -f "$neg/mailshift.journal" "$neg"/mailshift-runbook.sh
   sed 's/^two_phase_sync = yes$/two_phase_sync = no/' "$lab/run/answers.conf" > "$neg/answers.conf"
   (cd "$neg" && MAILSHIFT_TEST_LEAVE_OUT=/srv/mail/vmail1 "$top/mailshift" --answers answers.conf --yes > out 2> err); rc=$?
