@@ -22,7 +22,9 @@ static const char stop_fmt[] =
 	"  systemctl cat \"$u.service\" >/dev/null 2>&1 || continue\n"
 	"  systemctl is-active --quiet \"$u.service\" || continue\n"
 	"  grep -qx -- \"$u\" \"$b/stopped-services\" || echo \"$u\" >> \"$b/stopped-services\"\n"
-	"  systemctl stop \"$u.service\" </dev/null >/dev/null 2>&1 || { echo \"cannot stop $u\" >&2; exit 1; }\n"
+	"  if ! m=$(systemctl stop \"$u.service\" </dev/null 2>&1); then\n"
+	"    echo \"cannot stop $u: ${m:-systemctl stop failed}. Nothing after this runs: stop it (or fix what holds it), then run the same command again\" >&2; exit 1\n"
+	"  fi\n"
 	"  echo \"stopped $u\"\n"
 	"done\n"
 	"echo \"stopped so far: $(tr '\\n' ' ' < \"$b/stopped-services\")\"";

@@ -37,6 +37,16 @@ while IFS="$(printf '\t')" read -r root _; do
   case $root/ in "$vmail"/*) inside+=(--exclude="/${root#"$vmail"/}") ;; esac
 done < "$r"
 [ -z "$leave_out" ] || case $leave_out/ in "$vmail"/*) inside+=(--exclude="/${leave_out#"$vmail"/}") ;; esac
+# why a copy into TO failed, in one line, for the causes an admin can fix
+said() { # RC TO
+  local avail
+  avail=$(df --output=avail -B1 -- "$2" 2>/dev/null | tail -n 1 | tr -d ' ')
+  if [ -n "$avail" ] && [ "$avail" -lt 1048576 ]; then
+    echo "the copy stopped (rsync exit $1): the target's disk is full at $2 ($(df -h --output=target,size -- "$2" | tail -n 1)). Make room there, then run the same command again: the copy goes on where it stopped" >&2
+  elif [[ " 5 10 12 30 35 255 " == *" $1 "* ]]; then
+    echo "the copy stopped (rsync exit $1): the SSH connection from the target to the source ($login) broke. Nothing is lost: when the source answers again, run the same command again: the copy goes on where it stopped" >&2
+  fi
+}
 pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success while live
   local from=$1 to=$2 rc=0
   shift 2
@@ -45,6 +55,7 @@ pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success whi
   if [ "$rc" = 24 ] && [ "$phase" = bulk ]; then
     echo "some files vanished while copying $from (mail changes while live): the final copy takes them"; rc=0
   fi
+  [ "$rc" = 0 ] || said "$rc" "$to"
   return "$rc"
 }
 if [ "$phase" = bulk ]; then
@@ -101,11 +112,11 @@ else
     # --delete-missing-args: what the source no longer has goes here too
     if [ -s "$t/r" ]; then
       "${rs[@]}" -r --info=progress2 --delete-after --no-implied-dirs --delete-missing-args \
-        --backup-dir="$kept" --files-from="$t/r" -- "$login:/" /
+        --backup-dir="$kept" --files-from="$t/r" -- "$login:/" / || { rc=$?; said "$rc" "${mail[0]}"; exit "$rc"; }
     fi
     if [ -s "$t/d" ]; then
       "${rs[@]}" -d --delete-after --no-implied-dirs --delete-missing-args --backup-dir="$kept" \
-        --files-from="$t/d" -- "$login:/" /
+        --files-from="$t/d" -- "$login:/" / || { rc=$?; said "$rc" "${mail[0]}"; exit "$rc"; }
     fi
     mkdir -p -- "$b/state" && chmod 0700 -- "$b/state"
     cut -f 1,2 "$t/units" > "$b/state/synced"

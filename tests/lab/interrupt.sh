@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kill -9 at every action boundary of one full lab migration, and in the
-# middle of the bulk copy and of the final copy: the same command resumes
+# middle of the bulk copy and of the final copy, and the bulk copy's SSH
+# connection to the source dropped: the same command resumes
 # each time, and the migration completes with verify passed on the census
 # (the source's census equals the target's: nothing lost, nothing twice).
 #
@@ -42,18 +43,27 @@ big "1700000000.M1P1.mailshift-big1:2,S"
 "$lab/verify" source > "$work/source.before" 2>&1
 
 n=$("$top/mailshift" --answers "$answers" --dry-run --runbook "$work/plan.sh" 2>&1 | sed -n 's/.* steps, \([0-9]*\) actions$/\1/p')
-runs=0 kills=0 midcopy=0 waited=0 rc=1 planted=0
+runs=0 kills=0 midcopy=0 waited=0 rc=1 planted=0 dropped=0
 : > "$run/out"; : > "$run/err"
 while [ "$runs" -lt $((${n:-100} + 20)) ]; do
   mark=$(wc -l < "$run/out") emark=$(wc -l < "$run/err" 2>/dev/null || echo 0)
   (cd "$run" && exec env MAILSHIFT_TESTING=1 MAILSHIFT_TEST_KILL_NEXT=1 "$top/mailshift" --answers "$answers" --yes >> out 2>> err) &
   pid=$!
-  # a copy starts in this run (one not killed in yet): kill -9 once its rsync runs
+  # a copy starts in this run (one not killed in yet): once its rsync runs,
+  # the bulk copy first loses its SSH connection to the source (the source's
+  # rsync killed: a dropped network), then, in both copies, mailshift is
+  # killed with -9
+  dropping=
   while kill -0 "$pid" 2>/dev/null; do
     copy=$(tail -n +"$((mark + 1))" "$run/out" | sed -n 's/^-- \[target\] \(copies the mail store\|makes every storage root\).*/\1/p' | head -n 1)
-    if [ -n "$copy" ] && ! grep -qxF "$copy" "$work/killed-in" 2>/dev/null &&
+    if [ -n "$copy" ] && [ -z "$dropping" ] && ! grep -qxF "$copy" "$work/killed-in" 2>/dev/null &&
        "$lab/ssh" target 'pgrep -x rsync' </dev/null >/dev/null 2>&1; then
       sleep 0.3
+      if [ "$copy" = "copies the mail store" ] && [ "$dropped" = 0 ]; then
+        "$lab/ssh" source "pkill -f 'rsync --server --sender'" </dev/null
+        dropping=1
+        continue
+      fi
       kill -KILL "$pid" 2>/dev/null && echo "$copy" >> "$work/killed-in"
       midcopy=$((midcopy + 1))
       break
@@ -62,6 +72,14 @@ while [ "$runs" -lt $((${n:-100} + 20)) ]; do
   done
   wait "$pid" 2>/dev/null; rc=$?
   runs=$((runs + 1))
+  if [ -n "$dropping" ]; then
+    dropped=1
+    if [ "$rc" = 1 ] && tail -n +"$((emark + 1))" "$run/err" | grep -q 'step mailstore-bulk failed on the target' &&
+       tail -n +"$((mark + 1))" "$run/out" | grep -q 'the SSH connection from the target to the source (.*) broke. Nothing is lost'; then
+      dropped=2
+      continue
+    fi
+  fi
   if tail -n +"$((emark + 1))" "$run/err" | grep -q 'still running: pgid .*started'; then
     waited=$((waited + 1))
   fi
@@ -80,6 +98,8 @@ done 2>/dev/null  # bash's "Killed" notices
 check "$sc: killed with -9 after each of the plan's $n actions and in both copies, the same command resumed each time and finished (exit $rc, $runs runs, $kills kills)" \
   bash -c "[ $rc = 0 ] && [ $kills -ge $((${n:-0} - 1)) ]"
 [ "$rc" = 0 ] || tail -n 30 "$run/out" "$run/err" | sed 's/^/     /'
+check "$sc: the bulk copy's SSH connection to the source dropped: the run stops naming the host and the cause, and resumes" \
+  test "$dropped" = 2
 check "$sc: killed in the middle of the bulk copy and of the final copy ($midcopy)" test "$midcopy" = 2
 check "$sc: the final copy had its own big file to copy (planted after the bulk copy, before the window)" test "$planted" = 1
 check "$sc: ... a rerun found the killed run's rsync still running on the target and waited for it ($waited)" \

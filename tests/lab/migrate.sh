@@ -88,6 +88,46 @@ in_queue() { # HOST: how many messages HOST's Postfix queue holds
   "$lab/ssh" "$1" "postqueue -p 2>/dev/null | grep -c '^[0-9A-F]'" </dev/null
 }
 
+# Faults, each in one scenario's run after the bulk copy: the run stops with
+# one message naming the host and the cause, and nothing DESTRUCTIVE runs
+# after it; fault_after checks that, then fixes the cause.
+#  - a service that will not stop (systemd refuses: RefuseManualStop)
+#  - a database restore that fails halfway (pgsql: a table owned by a role
+#    the target lacks): every database the step replaced is put back
+PGQ="runuser -u postgres -- psql -X -q -At"
+amavisd_sum() { # the target's amavisd database, as pg_dump shows it (its random \restrict key aside)
+  "$lab/ssh" target "runuser -u postgres -- pg_dump -d amavisd 2>/dev/null | grep -Ev '^(--|.(un)?restrict )' | md5sum" </dev/null
+}
+fault_before() { # SCENARIO
+  case $1 in
+    iredmail-pgsql)
+      "$lab/ssh" source "$PGQ -c 'CREATE ROLE mailshift_lab_extra' && $PGQ -d iredadmin -c 'CREATE TABLE lab_extra (x int); INSERT INTO lab_extra VALUES (1); ALTER TABLE lab_extra OWNER TO mailshift_lab_extra'" </dev/null >/dev/null
+      amavisd_sum > "$work/amavisd.before" ;;
+    *)
+      "$lab/ssh" source "mkdir -p /etc/systemd/system/dovecot.service.d && printf '[Unit]\nRefuseManualStop=yes\n' > /etc/systemd/system/dovecot.service.d/mailshift-lab.conf && systemctl daemon-reload" </dev/null ;;
+  esac
+}
+fault_after() { # SCENARIO EXIT
+  local destructive_after
+  case $1 in
+    iredmail-pgsql)
+      check "$1: a restore that fails halfway stops the run, naming the host and the cause (exit $2)" \
+        bash -c "[ $2 = 1 ] && grep -q 'step databases failed on the target' '$run/err.fault' && grep -q 'cannot restore iredadmin on the target' '$run/out.fault' && grep -q 'mailshift_lab_extra' '$run/out.fault'"
+      amavisd_sum > "$work/amavisd.after"
+      check "$1: ... the databases it had replaced are put back as they were, and the admin is told so" \
+        bash -c "grep -q 'amavisd: put back as before the step' '$run/out.fault' && grep -q \"the target's databases are as they were before this step\" '$run/out.fault' && cmp -s '$work/amavisd.before' '$work/amavisd.after'"
+      destructive_after=$(sed -n '/cannot restore iredadmin/,$p' "$run/out.fault" | grep -c '^== \[' || true)
+      check "$1: ... and nothing after it runs ($destructive_after step(s) began after it)" test "$destructive_after" = 0
+      "$lab/ssh" target "$PGQ -c 'CREATE ROLE mailshift_lab_extra'" </dev/null >/dev/null ;;
+    *)
+      check "$1: a service that will not stop stops the run, naming the host and the cause (exit $2)" \
+        bash -c "[ $2 = 1 ] && grep -q 'step stop-services failed on the source' '$run/err.fault' && grep -q 'cannot stop dovecot: .*dovecot.service' '$run/out.fault'"
+      check "$1: ... and nothing after it runs (no census, no copy)" \
+        bash -c "! grep -q '^== \[[0-9]*/[0-9]*\] Count every mailbox' '$run/out.fault' && ! grep -q 'Final copy' '$run/out.fault'"
+      "$lab/ssh" source "rm -rf /etc/systemd/system/dovecot.service.d && systemctl daemon-reload" </dev/null ;;
+  esac
+}
+
 # An address with a transport of its own (iRedMail's mailbox.transport):
 # Postfix looks the whole address up before its domain, so only a relay of
 # every address reaches it.  SQL scenarios (the LDAP lab's users have none).
@@ -245,8 +285,15 @@ for sc in "${scenarios[@]}"; do
   between_copies "$sc"
   check "$sc: a message delivered to the source between the copies is there" arrives source "$u" "$tok"
   check "$sc: the user's Trash on the source had messages, now expunged (${trash:+$(wc -l <<<"$trash")})" test -n "$trash"
+  # a fault first, then its cause fixed: the same command completes
+  fault_before "$sc"
   "$lab/verify" source > "$work/source.$sc" 2>&1
+  (cd "$run" && "$top/mailshift" --answers "$answers" --yes > out.fault 2> err.fault); rc=$?
+  fault_after "$sc" "$rc"
   (cd "$run" && "$top/mailshift" --answers "$answers" --yes > out 2> err); rc=$?
+  # what the admin saw after the bulk copy: the fault's run, then this one
+  cat "$run/out.fault" "$run/out" > "$run/out.both" && mv "$run/out.both" "$run/out"
+  cat "$run/err.fault" "$run/err" > "$run/err.both" && mv "$run/err.both" "$run/err"
   check "$sc: mailshift resumes and migrates over SSH (exit $rc)" test "$rc" = 0
   [ "$rc" = 0 ] || { tail -n 30 "$run/out" "$run/err" | sed 's/^/     /'; }
   check "$sc: the resumed run started at the downtime window, not over" bash -c "! grep -q '\[1/17\]' '$run/out'"
@@ -351,6 +398,11 @@ for sc in "${scenarios[@]}"; do
   check "$sc: the runbook replays up to the bulk copy (--until, exit $rc)" \
     bash -c "[ $rc = 0 ] && grep -q 'stopped after step mailstore-bulk (--until)' '$run/replay.out'"
   between_copies "$sc"
+  # the source as in the first run (its fault's table), the cause fixed
+  if [ "$sc" = iredmail-pgsql ]; then
+    fault_before "$sc"
+    "$lab/ssh" target "$PGQ -c 'CREATE ROLE mailshift_lab_extra'" </dev/null >/dev/null
+  fi
   "$lab/verify" source > "$work/source2.$sc" 2>&1
   # the rest, with relay_during_cutover = no in place of the relay: the old
   # server only hands over its queue (the runbook of such answers' step)
