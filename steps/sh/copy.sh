@@ -43,8 +43,9 @@ said() { # RC TO
   avail=$(df --output=avail -B1 -- "$2" 2>/dev/null | tail -n 1 | tr -d ' ')
   if [ -n "$avail" ] && [ "$avail" -lt 1048576 ]; then
     echo "the copy stopped (rsync exit $1): the target's disk is full at $2 ($(df -h --output=target,size -- "$2" | tail -n 1)). Make room there, then run the same command again: the copy goes on where it stopped" >&2
-  elif [[ " 5 10 12 30 35 255 " == *" $1 "* ]]; then
-    echo "the copy stopped (rsync exit $1): the SSH connection from the target to the source ($login) broke. Nothing is lost: when the source answers again, run the same command again: the copy goes on where it stopped" >&2
+  elif [[ " 5 10 12 20 30 35 255 " == *" $1 "* ]]; then
+    # (20: a signal; mailshift's own stop ends this script before it says so)
+    echo "the copy stopped (rsync exit $1): the SSH connection from the target to the source ($login) broke, or the source's rsync was stopped. Nothing is lost: when the source answers again, run the same command again: the copy goes on where it stopped" >&2
   fi
 }
 pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success while live

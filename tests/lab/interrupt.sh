@@ -40,6 +40,7 @@ big() { # NAME
   "$lab/ssh" source "d=\$(doveadm user -f home '$u')/Maildir/cur && head -c 300M /dev/zero > \"\$d/$1\" && chown vmail:vmail \"\$d/$1\"" </dev/null
 }
 big "1700000000.M1P1.mailshift-big1:2,S"
+home=$("$lab/ssh" source "doveadm user -f home '$u'" </dev/null)
 "$lab/verify" source > "$work/source.before" 2>&1
 
 n=$("$top/mailshift" --answers "$answers" --dry-run --runbook "$work/plan.sh" 2>&1 | sed -n 's/.* steps, \([0-9]*\) actions$/\1/p')
@@ -60,8 +61,11 @@ while [ "$runs" -lt $((${n:-100} + 20)) ]; do
        "$lab/ssh" target 'pgrep -x rsync' </dev/null >/dev/null 2>&1; then
       sleep 0.3
       if [ "$copy" = "copies the mail store" ] && [ "$dropped" = 0 ]; then
-        "$lab/ssh" source "pkill -f 'rsync --server --sender'" </dev/null
-        dropping=1
+        # in the middle of the big file (rsync's temporary copy is there)
+        if "$lab/ssh" target "ls -a '$home/Maildir/cur' 2>/dev/null | grep -q '^\.1700000000'" </dev/null; then
+          "$lab/ssh" source "pkill -f 'rsync --server --sender'" </dev/null
+          dropping=1
+        fi
         continue
       fi
       kill -KILL "$pid" 2>/dev/null && echo "$copy" >> "$work/killed-in"
@@ -75,7 +79,7 @@ while [ "$runs" -lt $((${n:-100} + 20)) ]; do
   if [ -n "$dropping" ]; then
     dropped=1
     if [ "$rc" = 1 ] && tail -n +"$((emark + 1))" "$run/err" | grep -q 'step mailstore-bulk failed on the target' &&
-       tail -n +"$((mark + 1))" "$run/out" | grep -q 'the SSH connection from the target to the source (.*) broke. Nothing is lost'; then
+       tail -n +"$((mark + 1))" "$run/out" | grep -q 'the SSH connection from the target to the source (.*) broke, or the source.s rsync was stopped. Nothing is lost'; then
       dropped=2
       continue
     fi
