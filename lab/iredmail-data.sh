@@ -13,7 +13,12 @@ irm_seed_sql() { # db
                 echo "INSERT INTO domain_admins (username, domain, created, active) VALUES ('postmaster@$d', 'ALL', $now, 1);"
                 echo "INSERT INTO alias (address, name, domain, created, active) VALUES ('abuse@$d', 'abuse', '$d', $now, 1);"
                 echo "INSERT INTO forwardings (address, forwarding, domain, dest_domain, is_alias, active) VALUES ('abuse@$d', 'postmaster@$d', '$d', '$d', 1, 1);"
-            done ;;
+            done
+            # the mlmmj list (irm_mlmmj) as iRedMail records it: its transport, and
+            # the forwarding that makes Postfix accept its address
+            d=${IRM_DOMAINS[0]}
+            echo "INSERT INTO maillists (address, domain, transport, name, mlid, active) VALUES ('announce@$d', '$d', 'mlmmj:$d/announce', 'announce', 'mailshift-lab-announce', 1);"
+            echo "INSERT INTO forwardings (address, forwarding, domain, dest_domain, is_maillist, active) VALUES ('announce@$d', 'announce@$d', '$d', '$d', 1, 1);" ;;
         amavisd) echo "INSERT INTO policy (id, policy_name) VALUES (1, '@.');" ;;
         iredapd) echo "INSERT INTO greylisting (id, account, priority, sender, sender_priority, active) VALUES (1, '@.', 0, '@.', 0, 1);" ;;
     esac

@@ -208,6 +208,11 @@ dbname = vmail"
         printf '%s\n%s\n' "$common" \
             "query = SELECT maillists.transport FROM maillists,domain WHERE maillists.address='%s' AND maillists.transport<>'' AND maillists.active=1 AND domain.domain=maillists.domain AND domain.active=1" \
             >"$dir/transport_maps_maillist.cf"
+        # A mailing list's address is accepted through its forwardings row
+        # (iRedMail's virtual_alias_maps; the lab's takes the lists' rows only).
+        printf '%s\n%s\n' "$common" \
+            "query = SELECT forwarding FROM forwardings WHERE address='%s' AND is_maillist=1 AND active=1" \
+            >"$dir/virtual_alias_maps.cf"
         # Per-domain transport (iRedMail's domain.transport); 'dovecot' = local LMTP.
         printf '%s\n%s\n' "$common" \
             "query = SELECT transport FROM domain WHERE domain='%s' AND active=1 AND transport<>'dovecot'" \
@@ -226,6 +231,7 @@ dbname = vmail"
         "transport_maps = $(for m in user maillist domain; do
             [ -e "$dir/transport_maps_$m.cf" ] && printf 'proxy:%s:/etc/postfix/%s/transport_maps_%s.cf, ' "$kind" "$kind" "$m"
           done | sed 's/, $//')" \
+        "virtual_alias_maps = $([ -e "$dir/virtual_alias_maps.cf" ] && echo "proxy:$kind:/etc/postfix/$kind/virtual_alias_maps.cf")" \
         'virtual_transport = lmtp:unix:private/dovecot-lmtp' \
         'smtpd_tls_cert_file = /etc/lab-tls/cert.pem' 'smtpd_tls_key_file = /etc/lab-tls/key.pem' \
         'smtpd_tls_security_level = may'

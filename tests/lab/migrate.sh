@@ -130,7 +130,8 @@ fault_after() { # SCENARIO EXIT
 
 # An address with a transport of its own (iRedMail's mailbox.transport):
 # Postfix looks the whole address up before its domain, so only a relay of
-# every address reaches it.  SQL scenarios (the LDAP lab's users have none).
+# every address reaches it; the mailing list's address too (the lab's seed).
+# SQL scenarios (the LDAP lab's users and lists have none).
 OWN=
 own_transport() { # SCENARIO
   OWN=$(grep -v '^#' "$lab/run/seed.txt" | cut -f 1 | grep '@example.com$' | sed -n 2p)
@@ -316,6 +317,13 @@ for sc in "${scenarios[@]}"; do
   check "$sc: ... though both servers have the same host name (no loop)" \
     bash -c "[ \"\$('$lab/ssh' target 'postconf -h myhostname' </dev/null)\" = \"\$('$lab/ssh' source 'postconf -h myhostname' </dev/null)\" ]"
   if [ -n "$OWN" ]; then
+    # the mailing list (its own transport, mlmmj:, in iRedMail's maillists
+    # table): the new server's Postfix must receive it from the old one
+    printf 'From: <list-%s@example.org>\r\nTo: <announce@example.com>\r\nSubject: list-%s\r\n\r\nmailshift lab test\r\n' "$tok" "$tok" |
+      curl -sS --max-time 30 --url "smtp://${LAB_IP[source]}:25" --mail-from "list-$tok@example.org" --mail-rcpt announce@example.com -T - ||
+      echo "curl: the source did not take the list's message"
+    check "$sc: mail to a mailing-list address, sent to the old server, arrives on the new one" \
+      bash -c "for i in \$(seq 1 60); do '$lab/ssh' target \"journalctl -q -u 'postfix*' --no-pager | grep -q 'from=<list-$tok@example.org>'\" </dev/null && exit 0; sleep 1; done; exit 1"
     send_smtp source "$OWN" "own-transport-$tok"
     check "$sc: mail to an address with a transport of its own, sent to the old server, arrives on the new one" \
       arrives target "$OWN" "own-transport-$tok"
@@ -328,6 +336,8 @@ for sc in "${scenarios[@]}"; do
   check "$sc: headless, the DNS checklist items are left pending, in the report and at the end of the run" \
     bash -c "grep -qE '^ +pending +cutover: point the MX records at the new server' '$run/report' && grep -q '5 checklist item(s) pending' '$run/err' '$run/out'"
   check "$sc: the report sums the downtime window" grep -qE '^downtime window +[0-9]+:[0-9]{2}:[0-9]{2}  \(8 steps' "$run/report"
+  check "$sc: ... and the time the old server refused mail, until it relayed (the window and the relay step)" \
+    grep -qE '^mail refused +[0-9]+:[0-9]{2}:[0-9]{2}  \(the old server refused mail: from stopping it until it relayed\)$' "$run/report"
   # the verification table: what verify counted on each side, every figure the same
   check "$sc: the report shows what pre-flight found on each server (release the same, the target's room)" \
     bash -c "grep -qx 'what pre-flight found on each server' '$run/report' \

@@ -120,7 +120,9 @@ static void test_report(void **state)
 	         "step\t5000.000\t3\tmailstore-final\tdowntime\n"
 	         "stepend\t5360.000\t3\tmailstore-final\tdone\n"
 	         "step\t5360.000\t4\tstart-services\tdowntime\n"
-	         "stepend\t5380.000\t4\tstart-services\tdone\n");
+	         "stepend\t5380.000\t4\tstart-services\tdone\n"
+	         "step\t5380.000\t5\trelay\t-\n"
+	         "stepend\t5395.000\t5\trelay\tdone\n");
 	f = open_memstream(&text, &len);
 	assert_int_equal(journal_report(jp, f, err, sizeof err), 0);
 	fclose(f);
@@ -130,7 +132,9 @@ static void test_report(void **state)
 	assert_non_null(strstr(text, "mailstore-final       0:10:00  done       downtime\n"));
 	/* 10 s + 4 min + 6 min + 20 s */
 	assert_non_null(strstr(text, "downtime window       0:10:30  (3 steps"));
-	assert_non_null(strstr(text, "all steps             1:10:33\n"));
+	/* the window and the relay step (15 s): the old server refused mail */
+	assert_non_null(strstr(text, "mail refused          0:10:45  (the old server refused mail"));
+	assert_non_null(strstr(text, "all steps             1:10:48\n"));
 	assert_null(strstr(text, "source and target")); /* no rows: no table */
 	free(text);
 	assert_int_equal(journal_report("/nonexistent/j", stdout, err, sizeof err), -1);
