@@ -44,12 +44,13 @@ char *ssh_wrap(const char *token, const char *backup_dir, const char *cmd, int i
 	                "mkdir -p -m 0700 -- \"$ms_d\" 2>/dev/null\n"
 	                "set -m\n"
 	                "(\n"
-	                "read -r ms_me ms_x ms_x ms_x ms_pg ms_x < /proc/self/stat\n"
-	                "if [ \"$ms_me\" = \"$ms_pg\" ]; then\n"
-	                "  date -u '+%%Y-%%m-%%d %%H:%%M:%%S UTC' > \"$ms_d/$ms_me\" 2>/dev/null\n"
-	                "  printf '\\n%%s pgid %%d\\n' %q \"$ms_me\" >&2\n"
+	                "read -r -a ms_st < /proc/self/stat\n"
+	                "if [ \"${ms_st[0]}\" = \"${ms_st[4]}\" ]; then\n"
+	                "  printf '%%s %%s %%s\\n' \"$(cat /proc/sys/kernel/random/boot_id)\" \"${ms_st[21]}\" "
+	                "\"$(date -u '+%%Y-%%m-%%d %%H:%%M:%%S UTC')\" > \"$ms_d/${ms_st[0]}\" 2>/dev/null\n"
+	                "  printf '\\n%%s pgid %%d\\n' %q \"${ms_st[0]}\" >&2\n"
 	                "fi\n"
-	                "unset ms_me ms_pg ms_x ms_d\n",
+	                "unset ms_st ms_d\n",
 	                backup_dir, token);
 	{
 		char *w = xasprintf("%s%s%s\n) < \"$mailshift_in\" &\n"
@@ -112,8 +113,17 @@ static int earlier_list(LIBSSH2_SESSION *s, const char *backup_dir, struct buf *
 	                      "for f in \"$d\"/*; do\n"
 	                      "  p=${f##*/}\n"
 	                      "  case $p in ''|*[!0-9]*) continue ;; esac\n"
-	                      "  if kill -0 -- \"-$p\"; then\n"
-	                      "    printf 'pgid %%s started %%s\\n' \"$p\" \"$(head -c 40 -- \"$f\" | tr -dc '0-9: UTC-')\"\n"
+	                      "  # the same boot, and the group's leader (if still there) the same\n"
+	                      "  # process: a number reused after a reboot is another's group\n"
+	                      "  read -r rb rs rd < \"$f\" || true\n"
+	                      "  live=\n"
+	                      "  if [ \"$rb\" = \"$(cat /proc/sys/kernel/random/boot_id)\" ] && kill -0 -- \"-$p\"; then\n"
+	                      "    if read -r -a st < \"/proc/$p/stat\"; then\n"
+	                      "      [ \"${st[4]}\" != \"$p\" ] || [ \"${st[21]}\" != \"$rs\" ] || live=1\n"
+	                      "    else live=1; fi\n"
+	                      "  fi\n"
+	                      "  if [ -n \"$live\" ]; then\n"
+	                      "    printf 'pgid %%s started %%s\\n' \"$p\" \"$(printf '%%s' \"$rd\" | head -c 40 | tr -dc '0-9: UTC-')\"\n"
 	                      "    ps -eo pgid=,pid=,etime=,args= | awk -v p=\"$p\" '$1 == p && $2 != p { $1 = \"\"; print }' | head -n 5\n"
 	                      "  else rm -f -- \"$f\"; fi\n"
 	                      "done",

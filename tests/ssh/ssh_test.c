@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "backends/ssh.h"
@@ -256,6 +257,61 @@ static void test_earlier_still_runs(void **state)
 	free(cmd);
 	tu_rmrf(dir);
 	free(dir);
+	buf_free(&s.text);
+	answers_free(&a);
+}
+
+/* A record whose number is now another process group's (a reboot, or the
+ * number reused): never taken for an earlier command, never stopped; it is
+ * removed. */
+static void test_earlier_reused(void **state)
+{
+	struct answers a;
+	struct transport *t;
+	struct seen s = {0};
+	struct sink sink = { collect, &s };
+	int asked = 0, i;
+	struct ssh_options o = { .confirm = say_stop, .ctx = &asked };
+	char boot[64] = "", *rec[2];
+	pid_t kid[2];
+	FILE *f;
+	(void)state;
+
+	f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	assert_non_null(f);
+	assert_non_null(fgets(boot, sizeof boot, f));
+	fclose(f);
+	boot[strcspn(boot, "\n")] = '\0';
+	for (i = 0; i < 2; i++) {
+		kid[i] = fork();
+		assert_true(kid[i] >= 0);
+		if (kid[i] == 0) {
+			setsid();
+			pause();
+			_exit(0);
+		}
+		rec[i] = xasprintf("/var/backups/mailshift/running/%d", (int)kid[i]);
+	}
+	load(&a, env("SSH_KNOWN_HOSTS"), env("SSH_IDENTITY"));
+	usleep(200000);
+	/* another boot's record; this boot's, but another process's start */
+	tu_write(rec[0], "00000000-0000-0000-0000-000000000000 1 2026-01-01 00:00:00 UTC\n");
+	f = fopen(rec[1], "w");
+	assert_non_null(f);
+	fprintf(f, "%s 1 2026-01-01 00:00:00 UTC\n", boot);
+	fclose(f);
+	t = transport_ssh_new(&a, &o);
+	assert_int_equal(transport_run(t, HOST_SOURCE, "echo fine", &sink), 0);
+	assert_int_equal(asked, 0);
+	assert_null(strstr(buf_cstr(&s.text), "still running"));
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(kill(kid[i], 0), 0); /* not stopped */
+		assert_int_equal(access(rec[i], F_OK), -1); /* removed */
+		kill(kid[i], SIGKILL);
+		waitpid(kid[i], NULL, 0);
+		free(rec[i]);
+	}
+	transport_free(t);
 	buf_free(&s.text);
 	answers_free(&a);
 }
@@ -549,6 +605,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dropped),
 		cmocka_unit_test(test_interrupt),
 		cmocka_unit_test(test_earlier_still_runs),
+		cmocka_unit_test(test_earlier_reused),
 		cmocka_unit_test(test_host_keys),
 		cmocka_unit_test(test_auth_and_connect),
 		cmocka_unit_test(test_ssh_config),
