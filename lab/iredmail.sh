@@ -185,10 +185,15 @@ scope = sub"
         printf '%s\n%s\n%s\n' "$common" \
             'query_filter = (&(objectClass=mailDomain)(accountStatus=active)(domainName=%s)(!(mtaTransport=dovecot)))' \
             'result_attribute = mtaTransport' >"$dir/transport_maps_domain.cf"
-        # Per-user transport (iRedMail's mailUser mtaTransport).
+        # Per-user transport (iRedMail's mailUser mtaTransport), and a mailing
+        # list's (mailList, enabledService=mlmmj), which Postfix accepts as
+        # iRedMail's virtual_group_maps.cf does
         printf '%s\n%s\n%s\n' "$common" \
-            'query_filter = (&(objectClass=mailUser)(accountStatus=active)(mail=%s)(mtaTransport=*))' \
+            'query_filter = (&(|(objectClass=mailUser)(&(objectClass=mailList)(enabledService=mlmmj)))(accountStatus=active)(mail=%s)(mtaTransport=*))' \
             'result_attribute = mtaTransport' >"$dir/transport_maps_user.cf"
+        printf '%s\n%s\n%s\n' "$common" \
+            'query_filter = (&(objectClass=mailList)(enabledService=mlmmj)(accountStatus=active)(mail=%s))' \
+            'result_attribute = mail' >"$dir/virtual_alias_maps.cf"
     else
         local common="hosts = 127.0.0.1
 user = vmail
@@ -224,7 +229,7 @@ dbname = vmail"
     postconf -c "$root/etc/postfix" -e \
         "myhostname = $(cat "$root/etc/hostname").lab.test" \
         'mydestination = $myhostname, localhost' 'inet_interfaces = all' \
-        'inet_protocols = ipv4' 'mynetworks = 127.0.0.0/8 10.200.0.0/24' \
+        'inet_protocols = ipv4' 'mynetworks = 127.0.0.0/8' \
         'relayhost =' 'smtputf8_enable = no' \
         "virtual_mailbox_domains = proxy:$kind:/etc/postfix/$kind/virtual_mailbox_domains.cf" \
         "virtual_mailbox_maps = proxy:$kind:/etc/postfix/$kind/virtual_mailbox_maps.cf" \
@@ -235,6 +240,17 @@ dbname = vmail"
         'virtual_transport = lmtp:unix:private/dovecot-lmtp' \
         'smtpd_tls_cert_file = /etc/lab-tls/cert.pem' 'smtpd_tls_key_file = /etc/lab-tls/key.pem' \
         'smtpd_tls_security_level = may'
+}
+
+# A policy service in iRedAPD's places (lab/lab-policy): first of the
+# recipient checks after the recipient's own, and at the end of the data.
+irm_policy() { # root
+    install -m 0755 "$LAB_DIR/lab-policy" "$1/usr/local/sbin/lab-policy"
+    printf '%s\n' 'lab-policy unix  -       n       n       -       0       spawn' \
+        '    user=nobody argv=/usr/local/sbin/lab-policy' >>"$1/etc/postfix/master.cf"
+    postconf -c "$1/etc/postfix" -e 'lab-policy_time_limit = 3600' \
+        'smtpd_recipient_restrictions = reject_non_fqdn_recipient, reject_unlisted_recipient, check_policy_service unix:private/lab-policy, permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination' \
+        'smtpd_end_of_data_restrictions = check_policy_service unix:private/lab-policy'
 }
 
 irm_roundcube() { # root dbtype dbpw
@@ -393,6 +409,7 @@ irm_prep() {
     chown 0:"$(awk -F: '$1 == "dovecot" {print $3}' "$root/etc/group")" "$root/etc/dovecot/dovecot-$drv.conf"
     chmod 0640 "$root/etc/dovecot/dovecot-$drv.conf"
     irm_postfix "$root" "$be" "${pws[vmail]}"
+    irm_policy "$root"
 
     irm_dkim "$root" "$([ "$h" = source ] && echo yes || echo no)"
     eng=mysql; [ "$be" = pgsql ] && eng=pgsql

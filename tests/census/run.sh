@@ -259,12 +259,64 @@ check "own: ... unless overwrite_target = yes: said, and its accounts listed (ex
 rm -f "$b/live"
 cp "$w/accounts.keep" "$b/discovery/accounts.tsv"
 
+# relay-allow on a Postfix faked in a folder (postconf keeps main.cf's
+# parameters as NAME=VALUE lines; cd /etc/postfix goes there)
+pf=$w/postfix fake=$w/fakepostfix
+mkdir -p "$pf" "$fake"
+cat > "$fake/postconf" <<'FAKE'
+#!/usr/bin/env bash
+f=$PF/params
+touch "$f"
+if [ "$1" = -h ]; then sed -n "s/^$2=//p" "$f"; exit 0; fi
+[ "$1" = -e ] || exit 2
+shift
+for kv in "$@"; do
+  k=${kv%%=*} k=${k% } v=${kv#*=} v=${v# }
+  grep -v "^$k=" "$f" > "$f.new"; echo "$k=$v" >> "$f.new"; mv "$f.new" "$f"
+done
+FAKE
+printf '#!/bin/sh
+exit 0
+' > "$fake/postfix"
+chmod +x "$fake/postconf" "$fake/postfix"
+touch "$pf/main.cf"
+allow() { # reads the addresses on stdin
+  # shellcheck disable=SC2016 # the fake cd expands when it runs
+  PF=$pf PATH="$fake:$PATH" bash -c 'cd() { builtin cd "$PF"; }'$'\nset -euo pipefail; umask 077\n'"$(cat "$sh/relay-allow.sh")"
+}
+printf '%s\n' 'smtpd_recipient_restrictions=reject_non_fqdn_recipient, reject_unlisted_recipient, check_policy_service inet:127.0.0.1:7777, permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination' \
+  'smtpd_end_of_data_restrictions=check_policy_service inet:127.0.0.1:7777' \
+  'smtpd_helo_restrictions=permit_mynetworks, reject_unknown_helo_hostname' 'smtpd_restriction_classes=lab_class' > "$pf/params"
+cp "$pf/params" "$w/params.before"
+param() { sed -n "s/^$1=//p" "$pf/params"; }
+hostile=$'10.200.0.2\n10.0.0.0/8\n0.0.0.0\n::\n$(reboot)\n2001:db8::5\n10.200.0.2\n999.1.1.1'
+out=$(allow <<<"$hostile" 2>&1); rc=$?
+left=$(grep -c '^not a host address: ' <<<"$out")
+check "relay-allow: only the source's host addresses are let in, each once; a network, 0.0.0.0, ::, a command, a bad address left out, named ($left, exit $rc)" \
+  bash -c "[ $rc = 0 ] && [ $left = 5 ] && cmp -s '$pf/mailshift_relay.cidr' - <<<\$'10.200.0.2 mailshift_relay\\n2001:db8::5 mailshift_relay' \
+    && cmp -s '$pf/mailshift_relay_ok.cidr' - <<<\$'10.200.0.2 OK\\n2001:db8::5 OK'"
+check "relay-allow: the class goes right before the policy service, the recipient's own checks first" \
+  test "$(param smtpd_recipient_restrictions)" = "reject_non_fqdn_recipient, reject_unlisted_recipient, check_client_access cidr:/etc/postfix/mailshift_relay.cidr, check_policy_service inet:127.0.0.1:7777, permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
+check "relay-allow: ... which permits only this server's own domains, the admin's classes kept" \
+  bash -c "[ '$(param mailshift_relay)' = 'reject_unauth_destination, permit' ] && [ '$(param smtpd_restriction_classes)' = 'lab_class, mailshift_relay' ]"
+check "relay-allow: the OK table first in the end-of-data and HELO checks; an unset list stays unset" \
+  bash -c "[ '$(param smtpd_end_of_data_restrictions)' = 'check_client_access cidr:/etc/postfix/mailshift_relay_ok.cidr, check_policy_service inet:127.0.0.1:7777' ] \
+    && [ '$(param smtpd_helo_restrictions)' = 'check_client_access cidr:/etc/postfix/mailshift_relay_ok.cidr, permit_mynetworks, reject_unknown_helo_hostname' ] \
+    && [ -z '$(param smtpd_client_restrictions)' ]"
+check "relay-allow: main.cf saved first" test -e "$pf/main.cf.mailshift-relay-before"
+cp "$pf/params" "$w/params.once"
+out=$(allow <<<"$hostile" 2>&1); rc=$?
+check "relay-allow: run again, the same settings, nothing twice (exit $rc)" cmp -s "$pf/params" "$w/params.once"
+out=$(allow <<<$'0.0.0.0\n' 2>&1); rc=$?
+check "relay-allow: no host address at all fails, naming why (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -q 'no address of the old server' <<<'$out'"
+
 # discovery on stores in a folder, the source's tools faked
 # shellcheck source=tests/census/discover.sh
 . "$top/tests/census/discover.sh"
 
 # every fragment passes shellcheck (what mailshift embeds is what is checked)
-check "every shell fragment of steps/sh passes shellcheck" shellcheck -s bash "$sh"/*.sh
+check "every shell fragment of steps/sh and backends/sh passes shellcheck" shellcheck -s bash "$sh"/*.sh "$top/backends/sh"/*.sh
 
 echo "census: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -320,9 +320,17 @@ static void test_proofs(void **state)
 	assert_int_equal(act->on, HOST_SOURCE);
 	assert_string_equal(act->input, "census_pass");
 	/* the relay and the switch refuse without a pass on the current census */
+	/* ... checked before anything changes: first the old server's addresses,
+	 * the new server lets them past its policy daemon, then the relay */
 	act = find_action(&p, "relay", "the verify step has not passed on the current census");
+	assert_string_equal(act->capture, "relay_from");
+	act = find_action(&p, "relay", "mailshift_relay.cidr");
+	assert_int_equal(act->on, HOST_TARGET);
+	assert_string_equal(act->input, "relay_from");
+	assert_true(act->flags & ACT_DESTRUCTIVE);
 	/* every address relayed (a regexp table, first), the queue too, no loop */
-	assert_non_null(strstr(act->cmd, "mode=relay\n"));
+	act = find_action(&p, "relay", "mode=relay\n");
+	assert_non_null(strstr(act->cmd, "the verify step has not passed on the current census"));
 	assert_non_null(strstr(act->cmd, "transport_maps = regexp:/etc/postfix/mailshift_transport.regexp"));
 	assert_non_null(strstr(act->cmd, "postqueue -f"));
 	assert_non_null(strstr(act->cmd, "mailshift-relay/unix/myhostname="));
