@@ -46,7 +46,8 @@ int ssh_auth(struct transport *t, LIBSSH2_SESSION *s, const struct endpoint *ep,
  * backup_dir/running while it runs, its group announced on stderr as
  * "TOKEN pgid N" before it starts, its exit status as "TOKEN STATUS" at the
  * end; with input, its stdin is the input that followed (ended by the
- * "TOKEN-end" line), or it does not run.
+ * "TOKEN-end" line), or it does not run.  The wrapper is
+ * backends/sh/running.sh; cmd reaches it as a quoted value.
  *
  * ssh_side_run() runs cmd on a channel of its own beside the session's
  * running one (blocking; the session's mode is kept) and returns its exit

@@ -11,13 +11,17 @@
  * shown what it is (the server's own process table) and asked to stop it;
  * otherwise mailshift waits until it ends.  Records of groups that ended
  * are removed.  On an interrupt (Ctrl-C) the running command's group is
- * sent SIGTERM over a second channel, and SIGKILL if it lingers. */
+ * sent SIGTERM over a second channel, and SIGKILL if it lingers.
+ *
+ * The shell of both, the wrapper and the look, is backends/sh/running.sh
+ * and running-list.sh; the runbook runs the same text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/sh.h"
 #include "backends/ssh.h"
 #include "backends/ssh_int.h"
 #include "core/buf.h"
@@ -29,42 +33,12 @@
 
 char *ssh_wrap(const char *token, const char *backup_dir, const char *cmd, int input)
 {
-	/* the job records itself, then announces its group: if mailshift is
-	 * gone by then, that write kills the job before the command ran */
-	char *in, *job;
+	char *dir = xasprintf("%s/running", backup_dir);
+	char *w = shell_fmt("ms_d=%q ms_token=%q ms_input=%s ms_wait=0 ms_cmd=%q\n%s", dir, token,
+	                    input ? "whole" : "none", cmd, backends_sh_running);
 
-	if (input)
-		in = xasprintf("mailshift_in=$(mktemp) && cat > \"$mailshift_in\" && [ \"$(tail -n 1 \"$mailshift_in\")\" = %s-end ] && "
-		               "sed -i '$d' \"$mailshift_in\" || { rm -f \"$mailshift_in\"; echo 'the input did not arrive whole: the "
-		               "command did not run' >&2; printf '\\n%%s 255\\n' %s >&2; exit 255; }\n",
-		               token, token);
-	else
-		in = xstrdup("mailshift_in=/dev/null\n");
-	job = shell_fmt("ms_d=%q/running\n"
-	                "mkdir -p -m 0700 -- \"$ms_d\" 2>/dev/null\n"
-	                "set -m\n"
-	                "(\n"
-	                "read -r -a ms_st < /proc/self/stat\n"
-	                "if [ \"${ms_st[0]}\" = \"${ms_st[4]}\" ]; then\n"
-	                "  printf '%%s %%s %%s\\n' \"$(cat /proc/sys/kernel/random/boot_id)\" \"${ms_st[21]}\" "
-	                "\"$(date -u '+%%Y-%%m-%%d %%H:%%M:%%S UTC')\" > \"$ms_d/${ms_st[0]}\" 2>/dev/null\n"
-	                "  printf '\\n%%s pgid %%d\\n' %q \"${ms_st[0]}\" >&2\n"
-	                "fi\n"
-	                "unset ms_st ms_d\n",
-	                backup_dir, token);
-	{
-		char *w = xasprintf("%s%s%s\n) < \"$mailshift_in\" &\n"
-		                    "ms_p=$!\n"
-		                    "set +m\n"
-		                    "wait \"$ms_p\" 2>/dev/null; mailshift_rc=$?\n"
-		                    "rm -f -- \"$ms_d/$ms_p\"\n"
-		                    "[ \"$mailshift_in\" = /dev/null ] || rm -f -- \"$mailshift_in\"\n"
-		                    "printf '\\n%%s %%d\\n' %s \"$mailshift_rc\" >&2",
-		                    in, job, cmd, token);
-		free(in);
-		free(job);
-		return w;
-	}
+	free(dir);
+	return w;
 }
 
 int ssh_side_run(LIBSSH2_SESSION *s, const char *cmd, struct buf *out)
@@ -108,26 +82,7 @@ void ssh_stop_group(LIBSSH2_SESSION *s, long pgid, int hard)
  * records of groups that ended are removed. */
 static int earlier_list(LIBSSH2_SESSION *s, const char *backup_dir, struct buf *out)
 {
-	char *cmd = shell_fmt("exec 2>/dev/null; d=%q/running\n"
-	                      "[ -d \"$d\" ] || exit 0\n"
-	                      "for f in \"$d\"/*; do\n"
-	                      "  p=${f##*/}\n"
-	                      "  case $p in ''|*[!0-9]*) continue ;; esac\n"
-	                      "  # the same boot, and the group's leader (if still there) the same\n"
-	                      "  # process: a number reused after a reboot is another's group\n"
-	                      "  read -r rb rs rd < \"$f\" || true\n"
-	                      "  live=\n"
-	                      "  if [ \"$rb\" = \"$(cat /proc/sys/kernel/random/boot_id)\" ] && kill -0 -- \"-$p\"; then\n"
-	                      "    if read -r -a st < \"/proc/$p/stat\"; then\n"
-	                      "      [ \"${st[4]}\" != \"$p\" ] || [ \"${st[21]}\" != \"$rs\" ] || live=1\n"
-	                      "    else live=1; fi\n"
-	                      "  fi\n"
-	                      "  if [ -n \"$live\" ]; then\n"
-	                      "    printf 'pgid %%s started %%s\\n' \"$p\" \"$(printf '%%s' \"$rd\" | head -c 40 | tr -dc '0-9: UTC-')\"\n"
-	                      "    ps -eo pgid=,pid=,etime=,args= | awk -v p=\"$p\" '$1 == p && $2 != p { $1 = \"\"; print }' | head -n 5\n"
-	                      "  else rm -f -- \"$f\"; fi\n"
-	                      "done",
-	                      backup_dir);
+	char *cmd = shell_fmt("exec 2>/dev/null; d=%q/running\n%sms_earlier \"$d\"", backup_dir, backends_sh_running_list);
 	int rc = ssh_side_run(s, cmd, out);
 
 	free(cmd);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/sh.h"
 #include "core/buf.h"
 #include "core/shell.h"
 #include "core/xalloc.h"
@@ -59,6 +60,21 @@ static void ssh_array(FILE *f, const char *name, const struct endpoint *e)
 	free(login);
 }
 
+/* BACKUP_DIR and RUNNING, the text that runs each remote command (the
+ * transport's own: backends/sh). */
+static void running(FILE *f, const char *backup_dir)
+{
+	char *text = xasprintf("%s%s", backends_sh_running_list, backends_sh_running);
+	char *q = shell_quote(backup_dir);
+
+	fprintf(f, "BACKUP_DIR=%s\n", q);
+	free(q);
+	q = shell_quote(text);
+	fprintf(f, "RUNNING=%s\n", q);
+	free(q);
+	free(text);
+}
+
 static const char helpers[] =
 	"# Every action runs after this line, as mailshift ran it.\n"
 	"PREAMBLE='" PLAN_PREAMBLE "'\n"
@@ -86,11 +102,20 @@ static const char helpers[] =
 	"}\n"
 	"run_there() { # run_there WHERE COMMAND\n"
 	"  case $1 in\n"
-	"    source) \"${SOURCE_SSH[@]}\" \"$PREAMBLE\"$'\\n'\"$2\" ;;\n"
-	"    target) \"${TARGET_SSH[@]}\" \"$PREAMBLE\"$'\\n'\"$2\" ;;\n"
+	"    source) \"${SOURCE_SSH[@]}\" \"$(remote_job \"$2\")\" ;;\n"
+	"    target) \"${TARGET_SSH[@]}\" \"$(remote_job \"$2\")\" ;;\n"
 	"    local) bash -c \"$PREAMBLE\"$'\\n'\"$2\" ;;\n"
 	"  esac\n"
 	"}\n"
+	"# On a server a command runs as a job that records itself under\n"
+	"# $BACKUP_DIR/running while it runs, and only once no command of an\n"
+	"# earlier run (this runbook's, or mailshift's, killed or cut off) runs there.\n"
+	"remote_job() {\n"
+	"  printf 'ms_d=%s ms_token= ms_input=pass ms_wait=1 ms_cmd=%s\\n%s' \\\n"
+	"    \"$(q \"$BACKUP_DIR/running\")\" \"$(q \"$PREAMBLE\"$'\\n'\"$1\")\" \"$RUNNING\"\n"
+	"}\n"
+	"# Single quotes, each quote in the text as '\\'' (as mailshift quotes).\n"
+	"q() { printf \"'%s'\" \"${1//\\'/\\'\\\\\\'\\'}\"; }\n"
 	"on_source() { run_on source \"$@\"; }\n"
 	"on_target() { run_on target \"$@\"; }\n"
 	"on_local() { run_on local \"$@\"; }\n"
@@ -219,6 +244,7 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	        base, base, base, base);
 	ssh_array(rb->f, "SOURCE_SSH", &a->source);
 	ssh_array(rb->f, "TARGET_SSH", &a->target);
+	running(rb->f, a->opt.backup_dir);
 	fputc('\n', rb->f);
 	fputs(helpers, rb->f);
 	return rb;
