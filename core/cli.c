@@ -278,6 +278,12 @@ static int resume_point(struct cli *c, struct session *s, struct console *con, i
 		fprintf(con->out, "mailshift: %s says every step of this plan finished; "
 		        "--fresh runs it again from step one\n", c->journal);
 		*rc = CLI_OK;
+		if (session_runbook_whole(s, err, sizeof err) < 0) {
+			fprintf(stderr, "mailshift: %s\n", err);
+			*rc = CLI_FAILED;
+		} else {
+			fprintf(con->out, "mailshift: the runbook of the whole plan is in %s\n", s->runbook);
+		}
 		return -1;
 	case SESSION_RESUMABLE:
 		break;

@@ -129,6 +129,24 @@ static int lock_journal(int fd, const struct stat *st, const char *path, char *e
 	return -1;
 }
 
+int journal_hold(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (lock_journal(fd, &st, path, err, errlen) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 struct journal *journal_open(const char *path, const struct plan *p, int fresh, char *err, size_t errlen)
 {
 	struct journal *j;

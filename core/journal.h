@@ -55,6 +55,10 @@ struct journal;
  * start from step one, which voids the progress recorded before.  NULL with
  * a message in err on failure. */
 struct journal *journal_open(const char *path, const struct plan *p, int fresh, char *err, size_t errlen);
+/* Takes the journal's lock alone, writing nothing (a run that only reads
+ * it): the locked descriptor, which the caller closes, or -1 with a
+ * message in err (another run holds it, named as by journal_open). */
+int journal_hold(const char *path, char *err, size_t errlen);
 void journal_step(struct journal *j, size_t si, const struct plan_step *ps);
 void journal_action_start(struct journal *j, size_t si, size_t ai);
 void journal_action_end(struct journal *j, size_t si, size_t ai, enum journal_result r, int status);

@@ -35,6 +35,33 @@ void session_start_over(struct session *s)
 	s->fresh = 1;
 }
 
+int session_runbook_whole(struct session *s, char *err, size_t errlen)
+{
+	int fd = journal_hold(s->journal, err, errlen), rc;
+	struct runbook *rb = fd < 0 ? NULL : runbook_open(s->runbook, s->plan, 0, err, errlen);
+	size_t si, ai;
+
+	if (!rb) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (si = 0; si < s->plan->n; si++) {
+		const struct plan_step *ps = &s->plan->steps[si];
+		runbook_step(rb, si);
+		for (ai = 0; ai < ps->n; ai++) {
+			int skipped = s->progress.skipped && s->progress.skipped[si][ai];
+			runbook_action(rb, &ps->act[ai], skipped ? RUNBOOK_SKIPPED : RUNBOOK_EARLIER);
+		}
+		runbook_step_end(rb);
+	}
+	rc = runbook_close(rb, NULL);
+	close(fd);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: writing the runbook failed", s->runbook);
+	return rc;
+}
+
 /* Native actions (core/plan.h) through mailshift's own connections. */
 static int native(void *ctx, enum native what, enum host on, struct transport *t, const struct sink *sink)
 {

@@ -48,6 +48,11 @@ enum session_start session_where(struct session *s, char *err, size_t errlen);
 void session_resume(struct session *s);
 /* Start at step one: the journal's earlier progress is voided. */
 void session_start_over(struct session *s);
+/* session_where() said SESSION_FINISHED: writes the runbook of the whole
+ * plan, each action marked done in an earlier run (or skipped, as the
+ * journal says), under the journal's lock, running nothing; a run killed
+ * after its last action left its runbook cut short.  0, or -1 with err. */
+int session_runbook_whole(struct session *s, char *err, size_t errlen);
 
 /* Opens the log (into con), the journal and the runbook, and makes the
  * transport (sopt: how SSH may ask the admin).  0, or -1 with a message in

@@ -157,6 +157,10 @@ void tui_start_run(struct tui *t)
 		d = tui_dialog_new("This plan has run", TUI_NORMAL);
 		tui_dialog_text(d, TUI_NORMAL, "The journal %s says every step of this plan finished. Run it again "
 		                "from step one?", a->journal);
+		if (session_runbook_whole(&t->session, err, sizeof err) == 0)
+			tui_dialog_text(d, TUI_DIM, "\nThe runbook of the whole plan is in %s.", a->runbook);
+		else
+			tui_dialog_text(d, TUI_WARN, "\n%s", err);
 		tui_dialog_button(d, "Start over", 's', ID_OVER);
 		tui_dialog_button(d, "Cancel", 'c', ID_CANCEL);
 		break;

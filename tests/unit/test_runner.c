@@ -8,6 +8,7 @@
 #include "core/journal.h"
 #include "core/runbook.h"
 #include "core/runner.h"
+#include "core/session.h"
 
 /* The fake transport: exit statuses scripted per call, commands and inputs
  * recorded; with `big`, a call prints more than a value may hold. */
@@ -332,6 +333,23 @@ static void test_resume(void **state)
 	text = tu_read(rp);
 	assert_non_null(strstr(text, "  # first check (done in an earlier run)\n  on_source \"echo one\"\n"));
 	assert_non_null(strstr(text, "  # last\n  on_local 'printf '\\''%s\\n'\\'' done'\n"));
+	free(text);
+	journal_progress_free(&progress);
+	/* a run killed right after the last action left the runbook cut short;
+	 * a rerun that finds every step finished writes it whole, running nothing */
+	assert_int_equal(truncate(rp, 200), 0);
+	{
+		struct session s = { .plan = &w.p, .journal = jp, .runbook = rp };
+		int calls = w.f.calls;
+		assert_int_equal(session_where(&s, err, sizeof err), SESSION_FINISHED);
+		assert_int_equal(session_runbook_whole(&s, err, sizeof err), 0);
+		assert_int_equal(w.f.calls, calls);
+		journal_progress_free(&s.progress);
+	}
+	text = tu_read(rp);
+	assert_non_null(strstr(text, "  # first check (done in an earlier run)\n  on_source \"echo one\"\n"));
+	assert_non_null(strstr(text, "  # last (done in an earlier run)\n"));
+	assert_non_null(strstr(text, "\"step_${s//-/_}\"\n"));
 	free(text);
 	teardown(&w);
 	tu_rmrf(dir);
