@@ -28,6 +28,7 @@
 #define KEEPALIVE_S 15
 #define DRAIN_MS 2000 /* after the exit status: how long the rest of the output may take */
 #define STOP_MS 10000 /* after an interrupt's SIGTERM: how long the command may take to end */
+#define TOKEN_SIZE 48 /* "mailshift-exit-" and 32 hex digits */
 
 struct conn {
 	const struct endpoint *ep;
@@ -41,7 +42,7 @@ struct ssh {
 	struct conn conn[2]; /* HOST_SOURCE, HOST_TARGET */
 	struct transport *local;
 	const char *backup_dir; /* the answers': where commands are recorded on each host */
-	char token[40]; /* marks the exit status line on stderr */
+	char token[TOKEN_SIZE]; /* marks the exit status line on stderr: the running command's */
 };
 
 int ssh_fail(struct transport *t, const char *fmt, ...)
@@ -339,6 +340,22 @@ static int send_input(LIBSSH2_CHANNEL *ch, const char *input, const char *token)
 	return rc;
 }
 
+/* A fresh token for each command: 128 random bits.  A run-wide one was
+ * visible in the source's process table, and whatever the source sends (an
+ * rsync error message, a dump's) could then print a target command's
+ * status line and make a failure a success. */
+static void new_token(char out[TOKEN_SIZE])
+{
+	unsigned char r[16];
+	size_t i;
+
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		abort(); /* never a guessable token */
+	memcpy(out, "mailshift-exit-", 15);
+	for (i = 0; i < sizeof r; i++)
+		snprintf(out + 15 + 2 * i, 3, "%02x", r[i]);
+}
+
 static int exec_on(struct ssh *s, struct conn *c, enum host host, const char *cmd, const char *input,
                    const struct sink *sink)
 {
@@ -350,13 +367,14 @@ static int exec_on(struct ssh *s, struct conn *c, enum host host, const char *cm
 	char *wrapped, *sig = NULL;
 	int status, rc;
 
+	new_token(s->token);
 	libssh2_session_set_blocking(c->session, 1);
 	ch = libssh2_channel_open_session(c->session);
 	if (!ch)
 		return ssh_fail(t, "%s: cannot open a channel: %s", c->ep->host, ssh_last_error(c->session));
 	/* The command runs as a job of its own (backends/ssh_running.c); the
 	 * login shell then reports its exit status on stderr, marked with this
-	 * run's token.  Input goes to a file first, ended by a marker line: the
+	 * command's token.  Input goes to a file first, ended by a marker line: the
 	 * command runs with all of it, or not at all when the connection broke
 	 * while it was sent. */
 	wrapped = ssh_wrap(s->token, s->backup_dir, cmd, input != NULL);
@@ -457,8 +475,6 @@ struct transport *transport_ssh_new(const struct answers *a, const struct ssh_op
 {
 	static const struct ssh_options none;
 	struct ssh *s = xcalloc(1, sizeof *s);
-	unsigned char r[12];
-	size_t i;
 
 	libssh2_init(0);
 	s->t.ops = &ssh_ops;
@@ -467,11 +483,5 @@ struct transport *transport_ssh_new(const struct answers *a, const struct ssh_op
 	s->conn[1] = (struct conn){ &a->target, -1, NULL };
 	s->backup_dir = a->opt.backup_dir;
 	s->local = transport_local_new();
-	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-		for (i = 0; i < sizeof r; i++)
-			r[i] = (unsigned char)(rand() ^ (int)time(NULL) >> (i % 8));
-	memcpy(s->token, "mailshift-exit-", 15);
-	for (i = 0; i < sizeof r; i++)
-		snprintf(s->token + 15 + 2 * i, 3, "%02x", r[i]);
 	return &s->t;
 }

@@ -120,6 +120,26 @@ static void test_runs(void **state)
 	assert_int_equal(transport_run(t, HOST_SOURCE, "bash -c 'kill -KILL $$'", &sink), 128 + 9);
 	assert_int_equal(transport_run(t, HOST_LOCAL, "echo here", &sink), 0);
 	assert_non_null(strstr(buf_cstr(&s.text), "local out|here\n"));
+	/* a forged status line: a command learns its token (its shell's command
+	 * line), the next prints it as its status and fails; its own token is
+	 * another, so that line is only output and the failure stands */
+	{
+		const char *tok;
+		char seen_token[64] = "", *forge;
+		buf_free(&s.text);
+		s.text = (struct buf){0};
+		assert_int_equal(transport_run(t, HOST_SOURCE,
+		                               "tr '\\0' '\\n' < /proc/$$/cmdline | grep -o 'mailshift-exit-[0-9a-f]*' | head -n 1",
+		                               &sink), 0);
+		tok = strstr(buf_cstr(&s.text), "source out|mailshift-exit-");
+		assert_non_null(tok);
+		sscanf(tok + 11, "%63[a-z0-9-]", seen_token);
+		assert_int_equal(strlen(seen_token), 15 + 32);
+		forge = xasprintf("printf '\\n%%s 0\\n' %s >&2; exit 3", seen_token);
+		assert_int_equal(transport_run(t, HOST_SOURCE, forge, &sink), 3);
+		assert_int_equal(transport_run(t, HOST_TARGET, forge, &sink), 3);
+		free(forge);
+	}
 	transport_free(t);
 	buf_free(&s.text);
 	answers_free(&a);
