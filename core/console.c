@@ -97,9 +97,43 @@ static void end_progress(struct console *c)
 	c->progress = 0;
 }
 
+/* What the servers send is shown and logged as text, never as terminal
+ * controls: every control byte but the newline and the tab (ESC, BEL, CR,
+ * backspace, DEL) and every C1 control (U+0080..U+009F, which a UTF-8
+ * terminal may take for CSI) becomes '?'.  NULL when text is clean. */
+static char *harmless(const char *text)
+{
+	const unsigned char *s;
+	struct buf b = {0};
+
+	for (s = (const unsigned char *)text; *s; s++)
+		if ((*s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7f || (*s == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f))
+			break;
+	if (!*s)
+		return NULL;
+	for (s = (const unsigned char *)text; *s; s++) {
+		if (*s == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+			buf_addc(&b, '?');
+			s++;
+		} else {
+			buf_addc(&b, (*s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7f ? '?' : (char)*s);
+		}
+	}
+	return buf_steal(&b);
+}
+
+static void emit_text(struct console *c, enum sink_kind kind, enum host h, const char *text);
+
 static void emit(void *ctx, enum sink_kind kind, enum host h, const char *text)
 {
-	struct console *c = ctx;
+	char *clean = harmless(text);
+
+	emit_text(ctx, kind, h, clean ? clean : text);
+	free(clean);
+}
+
+static void emit_text(struct console *c, enum sink_kind kind, enum host h, const char *text)
+{
 	static const char *const tags[] = {
 		[SINK_OUT] = "out", [SINK_ERR] = "err", [SINK_STEP] = "step", [SINK_WHY] = "why",
 		[SINK_ACTION] = "action", [SINK_COMMAND] = "cmd", [SINK_INFO] = "info", [SINK_WARN] = "warn", [SINK_ERROR] = "error",

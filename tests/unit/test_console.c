@@ -151,13 +151,18 @@ static void test_sink_and_log(void **state)
 	sink_emit(&s, SINK_OUT, HOST_LOCAL, "Point the MX at new.example.org");
 	sink_emit(&s, SINK_INFO, HOST_LOCAL, "checklist: pending");
 	sink_emit(&s, SINK_WARN, HOST_TARGET, "advisory check failed");
+	sink_emit(&s, SINK_WARN, HOST_SOURCE, "cannot stop: \033]0;pwned\007\033[2J\xc2\x9b" "31mred\r\tnow");
 	ui = console_ui(&t.c);
 	assert_int_equal(ui.manual(ui.ctx, &p.steps[1], &p.steps[1].act[0]), RUNNER_SKIP);
 	term_close(&t);
 	assert_null(strstr(t.out, "Point the MX"));
 	assert_null(strstr(t.out, "checklist: pending"));
-	assert_string_equal(t.err, "mailshift: warning: advisory check failed\n");
+	assert_string_equal(t.err, "mailshift: warning: advisory check failed\n"
+	                           "mailshift: warning: cannot stop: ?]0;pwned??[2J?31mred?\tnow\n");
 	text = tu_read(log);
+	/* server text drives no terminal: ESC, BEL, CR and C1 controls are '?', in the log too */
+	assert_non_null(strstr(text, " warn   source cannot stop: ?]0;pwned??[2J?31mred?\tnow\n"));
+	assert_null(strchr(text, '\033'));
 	assert_non_null(strstr(text, " out    local  Point the MX at new.example.org\n"));
 	assert_non_null(strstr(text, " info   local  checklist: pending\n"));
 	assert_non_null(strstr(text, " answer local  l\n"));
