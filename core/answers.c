@@ -97,6 +97,24 @@ static const char *bad_path(char *v)
 	return NULL;
 }
 
+/* backup_dir is made 0700 on both servers, also when it existed: never a
+ * directory the system or others need to reach. */
+static int system_dir(const char *v)
+{
+	static const char *const dirs[] = {
+		"/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/media", "/mnt", "/opt",
+		"/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/local", "/var",
+		"/var/backups", "/var/cache", "/var/lib", "/var/log", "/var/mail", "/var/spool", "/var/tmp",
+		"/var/vmail", "/var/www",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof dirs / sizeof *dirs; i++)
+		if (strcmp(v, dirs[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 {
 	char **sp = (char **)((char *)base + k->off);
@@ -134,6 +152,9 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 	case ANSWERS_PATH:
 		if ((why = bad_path(v)) != NULL)
 			return fail(p, p->line, "%s: %s, got \"%s\"", k->name, why, v);
+		if (strcmp(k->name, "backup_dir") == 0 && system_dir(v))
+			return fail(p, p->line, "%s: %s is a system directory, and mailshift makes this one 0700: "
+			            "name a folder of its own, e.g. /var/backups/mailshift", k->name, v);
 		/* fallthrough */
 	case ANSWERS_STR:
 		if (!*v)

@@ -6,14 +6,16 @@
 # later run knows it still runs: when the run that started it is killed or
 # its connection drops, the command may go on for hours (see
 # backends/ssh_running.c).  Exits with the command's status.
-# Prologue: ms_d (BACKUP_DIR/running), ms_cmd (the command's text),
+# Prologue: ms_d (BACKUP_DIR/running: BACKUP_DIR is made 0700), ms_cmd (the command's text),
 # ms_token (when set: "TOKEN pgid N" on stderr before the command runs, and
 # "TOKEN RC" after it), ms_input: none (stdin empty), whole (stdin ends
 # with the line "TOKEN-end": the command runs only if it arrived whole) or
 # pass (stdin as it comes); ms_wait: 1 to wait first until no command of
 # an earlier run runs here (the runbook; running-list.sh comes before this),
 # 0 when the caller looked (mailshift, which asks the admin).
+# BACKUP_DIR holds dumps and saved state: root's alone, also when it existed
 (umask 077 && mkdir -p -- "$ms_d") 2>/dev/null
+chmod 0700 -- "${ms_d%/*}" 2>/dev/null
 if [ "$ms_wait" = 1 ]; then
   ms_said=
   while ms_now=$(ms_earlier "$ms_d") && [ -n "$ms_now" ]; do

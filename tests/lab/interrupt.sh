@@ -11,6 +11,9 @@
 # reaches a copy is first killed from outside while its rsync runs (a big
 # file makes the copy last): the next run finds that rsync still running on
 # the target and waits for it, never runs beside it.
+# Then the runbook those runs wrote, on the lab back at its seed: killed
+# with -9 a few actions into each run and in the middle of both copies, run
+# again each time with --from the step it was in; its own verify judges.
 # Prints "interrupt: N passed, N failed".  Needs root.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -110,7 +113,7 @@ check "$sc: ... a rerun found the killed run's rsync still running on the target
   test "$waited" -ge 1
 # (killed right after the last action, the next run finds nothing left)
 check "$sc: the journal says done, nothing skipped" \
-  bash -c "{ grep -q $'^finish\t[0-9.]*\tdone$' '$run/mailshift.journal' || tail -n 1 '$run/out' | grep -q 'says every step of this plan finished'; } && ! grep -q $'\tskipped' '$run/mailshift.journal'"
+  bash -c "{ grep -q $'^finish\t[0-9.]*\tdone$' '$run/mailshift.journal' || tail -n 2 '$run/out' | grep -q 'says every step of this plan finished'; } && ! grep -q $'\tskipped' '$run/mailshift.journal'"
 # the judge: the census of the source equals the target's
 check "$sc: verify passed on the source's census: every account, folder and message is on the target, none twice" \
   grep -q "every account, folder and message of the source's census is on the target: " "$run/out"
@@ -121,4 +124,69 @@ check "$sc: both big files are on the target, whole" \
   "$lab/ssh" target "d=\$(doveadm user -f home '$u')/Maildir/cur && [ \$(stat -c %s \"\$d/1700000000.M1P1.mailshift-big1:2,S\") = 314572800 ] && [ \$(stat -c %s \"\$d/1700000001.M1P1.mailshift-big2:2,S\") = 314572800 ]" </dev/null
 left=$("$lab/ssh" target 'pgrep -x rsync' </dev/null | wc -l)
 check "$sc: no rsync left running on the target ($left)" test "$left" = 0
+
+# The same for the runbook those runs wrote, on the lab back at its seed:
+# killed with -9 (its whole process group, the ssh clients with it) a few
+# actions into each run, and in the middle of both copies, then run again
+# with --from the step it was in, until it ends by itself.  Each run goes
+# further into its step than the run before, or starts a later one.
+rb="$run/mailshift-runbook.sh"
+# (the run that found every step finished wrote it whole: the run before it
+# was killed right after the last action, its runbook cut short)
+check "$sc: the runbook those runs wrote is whole (bash -n, shellcheck)" bash -c "bash -n '$rb' && shellcheck '$rb'"
+if ! "$lab/reset" > "$work/reset" 2>&1; then
+  bad "$sc: lab/reset"; tail -n 20 "$work/reset" | sed 's/^/     /'; finish
+fi
+big "1700000000.M1P1.mailshift-big1:2,S"
+"$lab/verify" source > "$work/source.replay" 2>&1
+rbruns=0 rbkills=0 rbmid=0 rbwaited=0 rc=1 from='' last='' deep=0 planted=0
+: > "$work/killed-in"
+while [ "$rbruns" -lt 80 ]; do
+  out="$work/rb.$rbruns"
+  setsid bash "$rb" --yes ${from:+--from "$from"} > "$out" 2>&1 &
+  pid=$!
+  # a few actions further into the step than the last run got
+  if [ "$from" = "$last" ]; then deep=$((deep + 4)); else deep=4; fi
+  last=$from
+  killed=
+  while kill -0 "$pid" 2>/dev/null; do
+    step=$(sed -n 's/^== step \([a-z-]*\):.*/\1/p' "$out" | tail -n 1)
+    if [ -z "$killed" ] && case $step in mailstore-bulk|mailstore-final) true ;; *) false ;; esac &&
+       ! grep -qxF "$step" "$work/killed-in" && "$lab/ssh" target 'pgrep -x rsync' </dev/null >/dev/null 2>&1; then
+      sleep 0.3
+      echo "$step" >> "$work/killed-in"; killed=mid; rbmid=$((rbmid + 1))
+    elif [ -z "$killed" ] && [ "$planted" = 0 ] && [ "$step" = dkim ]; then
+      killed=boundary planted=now   # the bulk copy is done, the window not open
+    elif [ -z "$killed" ] && [ "$(awk -v s="$step" '$0 ~ "^== step " s ":" { n = 0; on = 1; next } on && /^\+ \[/ { n++ } END { print n + 0 }' "$out")" -ge "$deep" ]; then
+      killed=boundary
+    fi
+    if [ -n "$killed" ]; then
+      kill -KILL -- "-$pid" 2>/dev/null
+      break
+    fi
+    sleep 0.1
+  done
+  wait "$pid" 2>/dev/null; rc=$?
+  rbruns=$((rbruns + 1))
+  grep -q 'a command of an earlier run still runs on' "$out" && rbwaited=$((rbwaited + 1))
+  # the final copy's own big file, once the bulk copy is done
+  if [ "$planted" = now ]; then big "1700000001.M1P1.mailshift-big2:2,S"; planted=1; fi
+  [ -n "$killed" ] || break
+  rbkills=$((rbkills + 1))
+  from=$(sed -n 's/^== step \([a-z-]*\):.*/\1/p' "$out" | tail -n 1)
+  [ -n "$from" ] || from=$last
+done 2>/dev/null
+cat "$work"/rb.* > "$work/rb.all" 2>/dev/null
+check "$sc: the runbook, killed with -9 $rbkills times ($rbmid in the middle of a copy) and run again with --from the step it was in, finished (exit $rc, $rbruns runs)" \
+  bash -c "[ $rc = 0 ] && [ $rbkills -ge 15 ] && [ $rbmid = 2 ]"
+[ "$rc" = 0 ] || tail -n 30 "$work/rb.$((rbruns - 1))" | sed 's/^/     /'
+check "$sc: ... a rerun found the killed runbook's command still running on the target and waited for it ($rbwaited)" \
+  test "$rbwaited" -ge 1
+check "$sc: ... and its verify passed on the source's census: every account, folder and message is on the target" \
+  grep -q "every account, folder and message of the source's census is on the target: " "$work/rb.all"
+check "$sc: ... the final copy had its own big file to copy (planted after the bulk copy, before the window)" test "$planted" = 1
+check "$sc: ... both big files are on the target, whole" \
+  "$lab/ssh" target "d=\$(doveadm user -f home '$u')/Maildir/cur && [ \$(stat -c %s \"\$d/1700000000.M1P1.mailshift-big1:2,S\") = 314572800 ] && [ \$(stat -c %s \"\$d/1700000001.M1P1.mailshift-big2:2,S\") = 314572800 ]" </dev/null
+left=$("$lab/ssh" target 'pgrep -x rsync' </dev/null | wc -l)
+check "$sc: ... no rsync left running on the target ($left)" test "$left" = 0
 finish

@@ -71,8 +71,12 @@ static void test_runs(void **state)
 	(void)state;
 
 	load(&a, env("SSH_KNOWN_HOSTS"), env("SSH_IDENTITY"));
+	/* backup_dir is made root's alone, also when it existed */
+	mkdir("/var/backups/mailshift", 0755);
+	assert_int_equal(chmod("/var/backups/mailshift", 0755), 0);
 	t = transport_ssh_new(&a, NULL);
 	assert_int_equal(transport_run(t, HOST_SOURCE, "echo \"hello $((6 * 7))\"; echo oops >&2", &sink), 0);
+	assert_int_equal(tu_mode("/var/backups/mailshift"), 0700);
 	assert_non_null(strstr(buf_cstr(&s.text), "source out|hello 42\n"));
 	assert_non_null(strstr(buf_cstr(&s.text), "source err|oops\n"));
 	assert_int_equal(transport_run(t, HOST_SOURCE, "exit 7", &sink), 7);

@@ -86,6 +86,7 @@ static const struct bad bads[] = {
 	{ SRC DST "[options]\nvmail_dir = /\n", "bad.conf:10: vmail_dir: expected a directory below /, not / itself, got \"/\"" },
 	{ SRC DST "[options]\nvmail_dir = ///\n", "bad.conf:10: vmail_dir: expected a directory below /, not / itself, got \"/\"" },
 	{ SRC DST "[options]\nvmail_dir = /var/../etc\n", "bad.conf:10: vmail_dir: expected a path without . or .. parts, got \"/var/../etc\"" },
+	{ SRC DST "[options]\nbackup_dir = /var/\n", "bad.conf:10: backup_dir: /var is a system directory, and mailshift makes this one 0700: name a folder of its own, e.g. /var/backups/mailshift" },
 	{ SRC DST "[options]\nvmail_dir = \"/var/v\tmail\"\n", "bad.conf:10: vmail_dir: expected printable text, found a control character" },
 	{ SRC "identity = relative/key\n", "bad.conf:5: identity: expected an absolute path, got \"relative/key\"" },
 	{ SRC DST "[options]\ncarry_config = /etc/postfix/main.cf etc/x\n", "bad.conf:10: carry_config: expected an absolute path, got \"etc/x\"" },
