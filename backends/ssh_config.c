@@ -108,6 +108,17 @@ static int split(char *line, char **key, char **val)
 	return 1;
 }
 
+/* v as an error shows it: control bytes as '?', at most 60 bytes. */
+static const char *shown(const char *v, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v[i] && i + 1 < n && i < 60; i++)
+		out[i] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? '?' : v[i];
+	out[i] = '\0';
+	return out;
+}
+
 struct found {
 	char *hostname, *user, *identity;
 	unsigned port;
@@ -116,23 +127,42 @@ struct found {
 static int take(struct found *f, const char *key, const char *val, const struct endpoint *e, char *err,
                 size_t errlen, const char *path, int line)
 {
-	char *end;
+	char *end, v[64];
 	long n;
 
 	if (!strcasecmp(key, "HostName") && !f->hostname) {
 		f->hostname = expand(val, e->host, e->user);
+		if (!answers_valid_host(f->hostname)) {
+			snprintf(err, errlen, "%s:%d: HostName: expected a host name or IPv4 address, got \"%s\"", path,
+			         line, shown(f->hostname, v, sizeof v));
+			return -1;
+		}
 	} else if (!strcasecmp(key, "User") && !f->user) {
 		f->user = xstrdup(val);
+		if (!answers_valid_user(f->user)) {
+			snprintf(err, errlen, "%s:%d: User: expected a user name (letters, digits, . _ -), got \"%s\"",
+			         path, line, shown(f->user, v, sizeof v));
+			return -1;
+		}
 	} else if (!strcasecmp(key, "Port") && !f->port) {
 		errno = 0;
 		n = strtol(val, &end, 10);
 		if (errno || *end || n < 1 || n > 65535) {
-			snprintf(err, errlen, "%s:%d: Port: expected a number 1-65535, got \"%s\"", path, line, val);
+			snprintf(err, errlen, "%s:%d: Port: expected a number 1-65535, got \"%s\"", path, line,
+			         shown(val, v, sizeof v));
 			return -1;
 		}
 		f->port = (unsigned)n;
 	} else if (!strcasecmp(key, "IdentityFile") && !f->identity) {
+		const char *c;
 		f->identity = expand(val, e->host, e->user);
+		for (c = f->identity; *c && (unsigned char)*c >= 0x20 && *c != 0x7f; c++)
+			;
+		if (f->identity[0] != '/' || *c) {
+			snprintf(err, errlen, "%s:%d: IdentityFile: expected an absolute path (or ~/...) in printable "
+			         "text, got \"%s\"", path, line, shown(val, v, sizeof v));
+			return -1;
+		}
 	}
 	return 0;
 }

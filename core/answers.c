@@ -54,7 +54,7 @@ static int lookup(const char *const *names, size_t n, const char *v)
 
 /* A DNS name or an IPv4 address: what ssh, rsync and Postfix's [host]
  * syntax all take the same way.  (IPv6 literals are not, yet.) */
-static int valid_host(const char *v)
+int answers_valid_host(const char *v)
 {
 	const char *s;
 	if (!*v || *v == '-' || *v == '.' || strlen(v) > 253)
@@ -66,7 +66,7 @@ static int valid_host(const char *v)
 }
 
 /* A POSIX user name: it becomes "user@host" for ssh and rsync. */
-static int valid_user(const char *v)
+int answers_valid_user(const char *v)
 {
 	const char *s;
 	if (!*v || !(isalpha((unsigned char)*v) || *v == '_') || strlen(v) > 32)
@@ -169,13 +169,13 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 		*sp = xstrdup(v);
 		return 0;
 	case ANSWERS_HOST:
-		if (!valid_host(v))
+		if (!answers_valid_host(v))
 			return fail(p, p->line, "host: expected a host name or IPv4 address, got \"%s\"", v);
 		free(*sp);
 		*sp = xstrdup(v);
 		return 0;
 	case ANSWERS_USER:
-		if (!valid_user(v))
+		if (!answers_valid_user(v))
 			return fail(p, p->line, "user: expected a user name (letters, digits, . _ -), got \"%s\"", v);
 		free(*sp);
 		*sp = xstrdup(v);

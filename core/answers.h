@@ -75,6 +75,11 @@ const char *answers_stack_name(enum stack s);
 const char *answers_backend_name(enum backend b);
 /* "iredmail/mariadb", "postfix-dovecot": a string literal, for messages. */
 const char *answers_endpoint_kind(const struct endpoint *e);
+/* 1 when v is a host name or IPv4 address (a DNS name's letters, digits,
+ * . - _), or a POSIX user name: what the answers file takes for host and
+ * user, and ~/.ssh/config's values must be too (backends/ssh_config). */
+int answers_valid_host(const char *v);
+int answers_valid_user(const char *v);
 
 /* The keys of a file, for a form that edits one (the wizard, tui/): the
  * same table the parser and the template use, so they cannot disagree. */

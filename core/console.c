@@ -14,9 +14,18 @@
 
 int console_open_log(struct console *c, const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* as the journal and the runbook: never through a symbolic link, never
+	 * waiting on a FIFO, never a device (whose mode a chmod would change) */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	struct stat st;
 
-	if (fd < 0 || fchmod(fd, 0600) < 0 || !(c->log = fdopen(fd, "a"))) {
+	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: the log must be a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (fd < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0 || fchmod(fd, 0600) < 0 ||
+	    !(c->log = fdopen(fd, "a"))) {
 		snprintf(err, errlen, "%s: cannot write the log: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

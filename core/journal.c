@@ -289,6 +289,21 @@ int journal_read(const char *path, struct journal_record **out, size_t *count, c
 		return -1;
 	}
 	fclose(f);
+	{
+		/* a NUL would end the text early: the records after it, lost
+		 * without a word, would rewind the resume point */
+		const char *nul = b.len ? memchr(b.s, '\0', b.len) : NULL;
+		if (nul) {
+			const char *c;
+			for (c = b.s; c < nul; c++)
+				lineno += *c == '\n';
+			snprintf(err, errlen, "%s: line %d holds a NUL byte: the journal is damaged (not written by "
+			         "mailshift); mailshift will not guess where the run stopped. Restore it, or use --fresh",
+			         path, lineno + 1);
+			buf_free(&b);
+			return -1;
+		}
+	}
 	*text = buf_steal(&b);
 	for (line = *text; line && *line; line = next) {
 		struct journal_record r = { .line = ++lineno };

@@ -4,6 +4,7 @@
 #include "core/journal.h"
 #include "core/journal_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,7 +185,9 @@ void journal_times_free(struct journal_time *t, size_t n)
 
 void journal_hms(char *out, size_t n, double secs)
 {
-	long t = (long)(secs + 0.5);
+	/* a time from a damaged journal may be huge, negative or NaN: casting
+	 * such a double is undefined, so it shows as 0 or the most a long holds */
+	long t = !(secs > 0) ? 0 : secs >= 9.2e18 ? LONG_MAX : (long)(secs + 0.5);
 	snprintf(out, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 }
 

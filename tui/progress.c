@@ -52,6 +52,15 @@ static const char *number_end(const char *s)
 	return e;
 }
 
+/* A count as an integer: a double beyond what uint64_t holds (a line of
+ * thousands of digits) is undefined to cast, so it is the most it holds. */
+static uint64_t count_of(double v)
+{
+	if (!(v >= 0))
+		return 0;
+	return v >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)v;
+}
+
 /* BYTES: "1,234,567" (or "1.234.567"), or "1.23M" (rsync -h: 1000-based). */
 static const char *bytes_field(const char *s, uint64_t *out)
 {
@@ -65,10 +74,10 @@ static const char *bytes_field(const char *s, uint64_t *out)
 	if (*e && (u = strchr(units, *e))) {
 		for (k = (size_t)(u - units) + 1; k > 0; k--)
 			mult *= 1000;
-		*out = (uint64_t)(number(s, e, 1) * mult);
+		*out = count_of(number(s, e, 1) * mult);
 		return e + 1;
 	}
-	*out = (uint64_t)number(s, e, 0);
+	*out = count_of(number(s, e, 0));
 	return e;
 }
 

@@ -574,6 +574,25 @@ static void test_ssh_config(void **state)
 	assert_int_equal(ssh_config_apply(&a.source, cfg, err, sizeof err), -1);
 	assert_non_null(strstr(err, "config:2: Port: expected a number 1-65535, got \"70000\""));
 	answers_free(&a);
+	/* the values are checked as the answers file's: none reaches ssh, rsync
+	 * or a shell unchecked, and an error shows no control byte */
+	{
+		static const char *const bad[][2] = {
+			{ "Host *\n HostName evil;touch /tmp/x\n", "config:2: HostName: expected a host name or IPv4 address, got \"evil;touch /tmp/x\"" },
+			{ "Host *\n User -oProxyCommand=x\n", "config:2: User: expected a user name (letters, digits, . _ -), got \"-oProxyCommand=x\"" },
+			{ "Host *\n IdentityFile key\033[2J\n", "config:2: IdentityFile: expected an absolute path (or ~/...) in printable text, got \"key?[2J\"" },
+			{ "Host *\n HostName a\033]0;x\n", "config:2: HostName: expected a host name or IPv4 address, got \"a?]0;x\"" },
+		};
+		size_t i;
+		for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+			tu_write(cfg, bad[i][0]);
+			assert_int_equal(answers_parse(&a, "x", text, err, sizeof err), 0);
+			assert_int_equal(ssh_config_apply(&a.source, cfg, err, sizeof err), -1);
+			assert_non_null(strstr(err, bad[i][1]));
+			assert_string_equal(a.source.host, "old-mail");
+			answers_free(&a);
+		}
+	}
 	free(text);
 	tu_rmrf(dir);
 	free(dir);

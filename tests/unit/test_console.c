@@ -170,6 +170,22 @@ static void test_sink_and_log(void **state)
 	term_free(&t);
 	assert_int_equal(console_open_log(&t.c, "/nonexistent/dir/log", err, sizeof err), -1);
 	assert_string_equal(err, "/nonexistent/dir/log: cannot write the log: No such file or directory");
+	/* a device is refused, its mode untouched; a FIFO without a reader
+	 * does not hang; a symbolic link is not followed */
+	{
+		char *fifo = xasprintf("%s/fifo", dir), *link = xasprintf("%s/link", dir);
+		unsigned before = tu_mode("/dev/null");
+		assert_int_equal(console_open_log(&t.c, "/dev/null", err, sizeof err), -1);
+		assert_string_equal(err, "/dev/null: the log must be a regular file");
+		assert_int_equal(tu_mode("/dev/null"), before);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		assert_int_equal(console_open_log(&t.c, fifo, err, sizeof err), -1);
+		assert_int_equal(symlink(log, link), 0);
+		assert_int_equal(console_open_log(&t.c, link, err, sizeof err), -1);
+		assert_non_null(strstr(err, "cannot write the log"));
+		free(fifo);
+		free(link);
+	}
 	plan_free(&p);
 	answers_free(&a);
 	tu_rmrf(dir);

@@ -296,6 +296,13 @@ static void test_times(void **state)
 	journal_times_free(tm, n);
 	journal_hms(t, sizeof t, 3725.4);
 	assert_string_equal(t, "1:02:05");
+	/* a damaged journal's times: huge, negative, not a number */
+	journal_hms(t, sizeof t, 1e300);
+	assert_string_equal(t, "2562047788015215:30:07");
+	journal_hms(t, sizeof t, -5);
+	assert_string_equal(t, "0:00:00");
+	journal_hms(t, sizeof t, 0.0 / 0.0);
+	assert_string_equal(t, "0:00:00");
 	assert_int_equal(journal_times("/nonexistent/j", &tm, &n, err, sizeof err), -1);
 	assert_string_equal(err, "/nonexistent/j: no such journal");
 	assert_int_equal(n, 0);
@@ -470,6 +477,23 @@ static void test_torn_tail(void **state)
 	assert_int_equal(jp.step, 1); /* both actions of step 0 done */
 	assert_int_equal(jp.action, 0);
 	journal_progress_free(&jp);
+
+	/* a NUL byte before the last records: an error, never a silent rewind
+	 * to the record before it */
+	free(text);
+	text = tu_read(path);
+	{
+		FILE *f = fopen(path, "w");
+		char *second = strstr(text, "end\t");
+		assert_non_null(f);
+		assert_non_null(second);
+		fwrite(text, 1, (size_t)(second - text), f);
+		fputc('\0', f);
+		fputs(second, f);
+		fclose(f);
+	}
+	assert_int_equal(journal_resume_point(path, &p, &jp, err, sizeof err), JOURNAL_BAD);
+	assert_non_null(strstr(err, "holds a NUL byte: the journal is damaged"));
 
 	/* a FIFO (or any file that is not regular) is refused at once, never waited on */
 	unlink(path);

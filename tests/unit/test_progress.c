@@ -47,6 +47,20 @@ static void test_parse(void **state)
 	assert_int_equal(p.percent, 100);
 	assert_int_equal(p.eta, 0);
 
+	/* a byte count beyond any disk (a server's hostile line): the most a
+	 * count holds, never an undefined cast */
+	{
+		char line[600];
+		memset(line, '9', 500);
+		strcpy(line + 500, "  33%   96.41MB/s    0:00:02");
+		assert_int_equal(tui_progress_parse(line, &p), 0);
+		assert_true(p.bytes == UINT64_MAX);
+		memcpy(line, "99999999999999999999999999999999999999.9P", 41);
+		strcpy(line + 41, "  33%   96.41MB/s    0:00:02");
+		assert_int_equal(tui_progress_parse(line, &p), 0);
+		assert_true(p.bytes == UINT64_MAX);
+	}
+
 	/* hours; a locale with a decimal comma; rsync -h's units */
 	assert_int_equal(tui_progress_parse("  1.234.567  45%   12,34MB/s   12:02:03  ", &p), 0);
 	assert_true(p.bytes == 1234567);
