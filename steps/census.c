@@ -148,7 +148,7 @@ static void plan_census(const struct answers *a, struct plan_step *ps)
 	                   "rm -f -- \"$d/source.dirs\"\n"
 	                   "# the source's list of mail directories: there only when a cache was used\n"
 	                   "ms_pull \"$d\" \"$b/discovery/accounts.tsv\" \"$b/discovery/roots.tsv\" \"$b/census/source.tsv\"\n"
-	                   "rsync -asz --ignore-missing-args -e \"$ssh\" -- \"$login:$b/census/source.dirs\" \"$d/\"\n"
+	                   "rsync -asz --no-links --ignore-missing-args -e \"$ssh\" -- \"$login:$b/census/source.dirs\" \"$d/\"\n"
 	                   "ms_accept_roots < \"$d/roots.tsv\"\n"
 	                   "ms_accept_accounts \"$d/accounts.tsv\"\n"
 	                   "mkdir -p -- \"$b/census\" && chmod 0700 -- \"$b/census\"\n"

@@ -31,7 +31,7 @@ static void plan_config(const struct answers *a, struct plan_step *ps)
 	plan_add(ps, HOST_TARGET, 0, "fetches the archive into the target's backup directory",
 	         "b=%q\n"
 	         "mkdir -p -m 0700 -- \"$b\"\n"
-	         "rsync -as -e %q -- %q/source-config.tar.gz \"$b/\"",
+	         "rsync -as --no-links -e %q -- %q/source-config.tar.gz \"$b/\"",
 	         bk, ssh, src);
 	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "unpacks it beside the live config and shows each file that differs",
 	         "b=%q\n"
@@ -62,6 +62,9 @@ static void plan_config(const struct answers *a, struct plan_step *ps)
 		         "read -r -a files <<< %q\n"
 		         "for f in \"${files[@]}\"; do\n"
 		         "  [ -f \"$src$f\" ] || { echo \"$f is not in the source's configuration archive: only files under its paths can be carried\" >&2; exit 1; }\n"
+		         "  # a file of the archive itself, reached through no symbolic link the source sent\n"
+		         "  [ ! -L \"$src$f\" ] && [ \"$(readlink -f -- \"$src$f\")\" = \"$(readlink -f -- \"$src\")$f\" ] || "
+		         "{ echo \"$f: in the source's archive it is, or lies behind, a symbolic link: not carried (the source may be compromised)\" >&2; exit 1; }\n"
 		         "done\n"
 		         "for f in \"${files[@]}\"; do\n"
 		         "  ref=\"$src$f\"\n"

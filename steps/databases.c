@@ -64,7 +64,7 @@ void steps_copy_dumps(struct plan_step *ps, const struct answers *a)
 	plan_add(ps, HOST_TARGET, 0, "fetches the dumps from the source",
 	         "d=%q\n"
 	         "mkdir -p -m 0700 -- \"$d\"\n"
-	         "rsync -as -e %q -- %q/ \"$d/\"",
+	         "rsync -as --no-links -e %q -- %q/ \"$d/\"",
 	         dump, ssh, src);
 	free(ssh);
 	free(dump);

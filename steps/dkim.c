@@ -30,7 +30,7 @@ static void plan_dkim(const struct answers *a, struct plan_step *ps)
 	          "k=%q\n"
 	          "keys=$(cat)\n"
 	          "[ -n \"$keys\" ] || { echo \"no DKIM keys in $k on the source: nothing to copy\"; exit 0; }\n"
-	          "rsync -as -e %q -- %q/ \"$k/\"\n"
+	          "rsync -as --no-links -e %q -- %q/ \"$k/\"\n"
 	          "ls -l -- \"$k\"",
 	          k, ssh, src);
 	plan_add(ps, HOST_TARGET, 0, "amavis owns the keys; directory 0700, keys 0400",
@@ -38,7 +38,7 @@ static void plan_dkim(const struct answers *a, struct plan_step *ps)
 	         "[ -d \"$k\" ] || { echo \"no $k on the target: nothing to set\"; exit 0; }\n"
 	         "chown -R amavis:amavis -- \"$k\"\n"
 	         "chmod 0700 -- \"$k\"\n"
-	         "find \"$k\" -name '*.pem' -exec chmod 0400 {} +\n"
+	         "find \"$k\" -type f -name '*.pem' -exec chmod 0400 {} +\n"
 	         "ls -l -- \"$k\"",
 	         k);
 	plan_feed(ps, HOST_TARGET, 0, "keys", "the target's keys are the source's (public key fingerprints)",

@@ -19,7 +19,11 @@
 export LC_ALL=C
 r=$b/discovery/roots.tsv
 [ -f "$r" ] || { echo "no storage roots in $r: run pre-flight first" >&2; exit 1; }
-rs=(rsync -aHAXs --numeric-ids --no-inc-recursive --stats -e "$ssh")
+# --safe-links: a symbolic link from the source that is absolute or leads
+# out of what is copied is left out (the source may be compromised: nothing
+# here may ever act through it); Dovecot's own, a sieve script's active
+# link say, stay
+rs=(rsync -aHAXs --safe-links --numeric-ids --no-inc-recursive --stats -e "$ssh")
 roots=() inside=()
 # iRedMail's own nightly backups (its databases, the mysql system database
 # too) stay on each server: the target keeps its own, never the source's
@@ -118,6 +122,21 @@ else
     if [ -s "$t/d" ]; then
       "${rs[@]}" -d --delete-after --no-implied-dirs --delete-missing-args --backup-dir="$kept" \
         --files-from="$t/d" -- "$login:/" / || { rc=$?; said "$rc" "${mail[0]}"; exit "$rc"; }
+    fi
+    # copied from /, a relative link that climbs out of its account is
+    # "safe" to rsync: none may lead out of its account here
+    out=0
+    while IFS= read -r u; do
+      [ -n "$u" ] || continue
+      top=$(readlink -m -- "/$u")
+      while IFS= read -r -d '' l; do
+        case $(readlink -m -- "$l")/ in "$top"/*) ;; *)
+          echo "a symbolic link from the source leads out of its account: ${l//[^[:print:]]/?}" >&2; out=$((out + 1)) ;; esac
+      done < <(find "/$u" -type l -print0 2>/dev/null)
+    done < "$t/r"
+    if [ "$out" -gt 0 ]; then
+      echo "$out symbolic link(s) from the source lead out of their account (above): nothing followed them; remove them on the source (it may be compromised), then run the same command again: the copy removes them here" >&2
+      exit 1
     fi
     mkdir -p -- "$b/state" && chmod 0700 -- "$b/state"
     cut -f 1,2 "$t/units" > "$b/state/synced"

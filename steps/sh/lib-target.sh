@@ -78,5 +78,6 @@ ms_pull() {
   shift
   mkdir -p -- "$d" && chmod 0700 -- "$d" || return 1
   for f; do args+=("$login:$f"); done
-  rsync -asz -e "$ssh" -- "${args[@]}" "$d/"
+  # (never a symbolic link from the source: a file here is the file it sent)
+  rsync -asz --no-links -e "$ssh" -- "${args[@]}" "$d/"
 }

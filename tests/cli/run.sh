@@ -61,7 +61,7 @@ for b in mariadb pgsql openldap; do
   missing=0
   for s in $steps; do grep -q "^== step $s: " "replay-$b" || { missing=1; echo "     step $s not listed"; }; done
   check "$b: the replayed dry run lists every step" test "$missing" = 0
-  check "$b: the replay prints commands" bash -c "grep -q '^  \\[target\\] ' replay-$b && grep -q 'rs=(rsync -aHAXs --numeric-ids' replay-$b"
+  check "$b: the replay prints commands" bash -c "grep -q '^  \\[target\\] ' replay-$b && grep -q 'rs=(rsync -aHAXs --safe-links --numeric-ids' replay-$b"
   check "$b: destructive actions are flagged" grep -q '^  DESTRUCTIVE: ' "replay-$b"
 done
 grep -qF 'slapadd "${conf[@]}"' rb-openldap.sh && ! grep -qF 'slapadd "${conf[@]}"' rb-mariadb.sh

@@ -75,7 +75,7 @@ static void test_mariadb(void **state)
 	assert_non_null(strstr(t, "[target] b=/var/backups/mailshift\nvmail=/var/vmail\nlogin=root@old.example.org\n"
 	                          "ssh=\"ssh -i /root/.ssh/mailshift-migration"));
 	assert_non_null(strstr(t, "phase=final\n"));
-	assert_non_null(strstr(t, "rs=(rsync -aHAXs --numeric-ids --no-inc-recursive --stats -e \"$ssh\")"));
+	assert_non_null(strstr(t, "rs=(rsync -aHAXs --safe-links --numeric-ids --no-inc-recursive --stats -e \"$ssh\")"));
 	free(t);
 	assert_true(p.steps[plan_find(&p, "stop-services")].step->flags & STEP_DOWNTIME);
 	assert_false(p.steps[plan_find(&p, "mailstore-bulk")].step->flags & STEP_DOWNTIME);
