@@ -390,6 +390,11 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 		break;
 	}
 	pending_items(c, con);
+	{
+		char key[1024];
+		if (session_key_left(&s, key, sizeof key))
+			fprintf(stderr, "mailshift: warning: %s\n", key);
+	}
 	return rc;
 }
 

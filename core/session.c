@@ -62,6 +62,40 @@ int session_runbook_whole(struct session *s, char *err, size_t errlen)
 	return rc;
 }
 
+int session_key_left(const struct session *s, char *out, size_t n)
+{
+	const struct plan *p = s->plan;
+	const struct answers *a = p->answers;
+	int km = plan_find(p, "migration-key"), kr = plan_find(p, "remove-key"), left = 0;
+	struct journal_progress g;
+	char err[256];
+
+	if (km < 0 || kr < 0)
+		return 0;
+	switch (journal_resume_point(s->journal, p, &g, err, sizeof err)) {
+	case JOURNAL_PARTIAL:
+		/* authorized (the step's third action) and not yet removed (its first) */
+		left = (g.step > (size_t)km || (g.step == (size_t)km && g.action >= 3)) &&
+		       (g.step < (size_t)kr || (g.step == (size_t)kr && g.action == 0));
+		break;
+	case JOURNAL_COMPLETE:
+		left = g.skipped && g.skipped[kr][0]; /* the admin skipped its removal */
+		break;
+	default:
+		break;
+	}
+	journal_progress_free(&g);
+	if (left)
+		snprintf(out, n, "the one-off key is still authorized on the source (%s@%s: the line of "
+		         "~/.ssh/authorized_keys marked \"mailshift-migration %s@%s\"): it lets the target log in "
+		         "there until the run's last step, remove-key, takes it away, or it expires 14 days after it "
+		         "was added. Resume the run, or remove it now, on the source: sed -i '/ mailshift-migration "
+		         "%s@%s$/d' ~/.ssh/authorized_keys",
+		         a->source.user, a->source.host, a->target.user, a->target.host, a->target.user,
+		         a->target.host);
+	return left;
+}
+
 /* Native actions (core/plan.h) through mailshift's own connections. */
 static int native(void *ctx, enum native what, enum host on, struct transport *t, const struct sink *sink)
 {

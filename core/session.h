@@ -53,6 +53,11 @@ void session_start_over(struct session *s);
  * journal says), under the journal's lock, running nothing; a run killed
  * after its last action left its runbook cut short.  0, or -1 with err. */
 int session_runbook_whole(struct session *s, char *err, size_t errlen);
+/* After a run that stopped: 1, with what to tell the admin in out, when the
+ * journal says the one-off key is authorized on the source and its removal
+ * did not run (stopped between migration-key and remove-key, or remove-key
+ * skipped); else 0. */
+int session_key_left(const struct session *s, char *out, size_t n);
 
 /* Opens the log (into con), the journal and the runbook, and makes the
  * transport (sopt: how SSH may ask the admin).  0, or -1 with a message in

@@ -74,10 +74,15 @@ int steps_uses_pgsql(const struct answers *a)
 	return a->source.backend == BACKEND_PGSQL;
 }
 
+/* The target's hop to the source: mailshift's key and known_hosts alone,
+ * none of the target's own ssh setup (-F /dev/null: no ~/.ssh/config or
+ * /etc/ssh/ssh_config, whose ProxyCommand, agent or keys would apply; no
+ * global known_hosts). */
 char *steps_ssh_cmd(const struct answers *a)
 {
-	return xasprintf("ssh -i " STEPS_KEY " -o IdentitiesOnly=yes -o BatchMode=yes "
-	                 "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=" STEPS_KNOWN_HOSTS " -p %u",
+	return xasprintf("ssh -F /dev/null -i " STEPS_KEY " -o IdentitiesOnly=yes -o BatchMode=yes "
+	                 "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=" STEPS_KNOWN_HOSTS
+	                 " -o GlobalKnownHostsFile=/dev/null -p %u",
 	                 a->source.port);
 }
 

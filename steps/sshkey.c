@@ -5,6 +5,7 @@
 
 #include "core/shell.h"
 #include "core/xalloc.h"
+#include "steps/sh.h"
 #include "steps/steps.h"
 
 /* The comment that marks mailshift's line in the source's authorized_keys:
@@ -44,20 +45,15 @@ static void plan_key(const struct answers *a, struct plan_step *ps)
 	         STEPS_KEY, m);
 	plan_capture(ps, HOST_TARGET, 0, "pubkey", "reads its public key",
 	             "cat -- %q", STEPS_KEY ".pub");
-	plan_feed(ps, HOST_SOURCE, 0, "pubkey",
-	          "authorizes it on the source, marked, without forwarding or terminal (once)",
-	          "m=%q\n"
-	          "read -r type blob _ || { echo 'no public key came from the target' >&2; exit 1; }\n"
-	          "case $type in ssh-ed25519) ;; *) echo \"not an ed25519 public key: $type\" >&2; exit 1 ;; esac\n"
-	          "case $blob in ''|*[!A-Za-z0-9+/=]*) echo 'not a public key' >&2; exit 1 ;; esac\n"
-	          "line=\"no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-pty $type $blob $m\"\n"
-	          "f=\"$HOME/.ssh/authorized_keys\"\n"
-	          "mkdir -p -m 0700 -- \"$HOME/.ssh\"\n"
-	          "if [ -f \"$f\" ] && grep -qxF -- \"$line\" \"$f\"; then echo \"already authorized in $f\"; exit 0; fi\n"
-	          "if [ -s \"$f\" ] && [ -n \"$(tail -c 1 -- \"$f\")\" ]; then echo >> \"$f\"; fi\n"
-	          "printf '%%s\\n' \"$line\" >> \"$f\"\n"
-	          "echo \"authorized in $f, marked \\\"$m\\\"\"",
-	          m);
+	{
+		const char *vars[] = { "m", m, "mode", "add", NULL };
+		char *cmd = steps_script(a, vars, steps_sh_authkey);
+		plan_feed(ps, HOST_SOURCE, 0, "pubkey",
+		          "authorizes it on the source, marked, least privilege: no forwarding, terminal or rc, "
+		          "expiring in 14 days",
+		          "%s", cmd);
+		free(cmd);
+	}
 	plan_capture(ps, HOST_SOURCE, 0, "hostkeys",
 	             "reads the source's host keys (over this connection, whose host key was checked)",
 	             "cat /etc/ssh/ssh_host_*_key.pub");
@@ -74,7 +70,18 @@ static void plan_key(const struct answers *a, struct plan_step *ps)
 	          "mv -f -- \"$f.part\" \"$f\"\n"
 	          "echo \"the target knows the source as $n by $(wc -l < \"$f\") host key(s), in $f\"",
 	          name, STEPS_KNOWN_HOSTS);
-	plan_add(ps, HOST_TARGET, 0, "the target logs in to the source with the key (host key checked)",
+	/* from= the address the source sees the target come from (NAT or not) */
+	plan_capture(ps, HOST_TARGET, 0, "target_addr",
+	             "the target logs in to the source with the key (host key checked), as the source sees it",
+	             "%s %q 'printf \"%%s\\n\" \"${SSH_CLIENT%%%% *}\"'", ssh, login);
+	{
+		const char *vars[] = { "m", m, "mode", "narrow", NULL };
+		char *cmd = steps_script(a, vars, steps_sh_authkey);
+		plan_feed(ps, HOST_SOURCE, 0, "target_addr", "the key opens the source only from that address",
+		          "%s", cmd);
+		free(cmd);
+	}
+	plan_add(ps, HOST_TARGET, 0, "the target logs in to the source with the key, from there",
 	         "%s %q true && echo 'the target reaches the source over SSH with the one-off key'", ssh, login);
 	free(m);
 	free(name);
@@ -104,26 +111,13 @@ static void plan_remove(const struct answers *a, struct plan_step *ps)
 {
 	char *m = marker(a), *ssh = steps_ssh_cmd(a), *login = steps_source_login(a);
 
-	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
-	         "removes the key's marked line from the source's authorized_keys (nothing else)",
-	         "m=%q\n"
-	         "f=\"$HOME/.ssh/authorized_keys\"\n"
-	         "[ -f \"$f\" ] || { echo \"no $f: nothing to remove\"; exit 0; }\n"
-	         "# the lines whose last field is the marker (want=1), or all the others (want=0)\n"
-	         "marked() {\n"
-	         "  M=\" $m\" awk -v want=\"$1\" '{ n = length(ENVIRON[\"M\"]); "
-	         "hit = length($0) >= n && substr($0, length($0) - n + 1) == ENVIRON[\"M\"] } hit == want' \"$f\"\n"
-	         "}\n"
-	         "n=$(marked 1 | wc -l)\n"
-	         "[ \"$n\" -gt 0 ] || { echo \"no line of $f is marked \\\"$m\\\": nothing to remove\"; exit 0; }\n"
-	         "# the rest goes to a file beside it, with its mode and owner, then\n"
-	         "# replaces it in one rename: a full disk cannot leave it cut short\n"
-	         "new=\"$f.mailshift-new\"\n"
-	         "marked 0 > \"$new\" && chmod --reference=\"$f\" -- \"$new\" && chown --reference=\"$f\" -- \"$new\" "
-	         "|| { rm -f -- \"$new\"; echo \"cannot write $new: $f is unchanged\" >&2; exit 1; }\n"
-	         "mv -f -- \"$new\" \"$f\"\n"
-	         "echo \"removed $n line(s) marked \\\"$m\\\" from $f\"",
-	         m);
+	{
+		const char *vars[] = { "m", m, "mode", "remove", NULL };
+		char *cmd = steps_script(a, vars, steps_sh_authkey);
+		plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
+		         "removes the key's marked line from the source's authorized_keys (nothing else)", "%s", cmd);
+		free(cmd);
+	}
 	plan_add(ps, HOST_TARGET, 0, "the source refuses the key now",
 	         "k=%q\n"
 	         "[ -f \"$k\" ] || { echo \"no $k on the target: nothing to check\"; exit 0; }\n"

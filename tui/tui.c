@@ -192,6 +192,8 @@ void tui_end_run(struct tui *t)
 	tui_report_open(t);
 	if (*err)
 		tui_say(t, TUI_WARN, "warning: %s", err);
+	else if (session_key_left(&t->session, err, sizeof err))
+		tui_say(t, TUI_WARN, "%s", err);
 }
 
 /* ---- the loop ------------------------------------------------------------- */

@@ -311,6 +311,38 @@ out=$(allow <<<$'0.0.0.0\n' 2>&1); rc=$?
 check "relay-allow: no host address at all fails, naming why (exit $rc)" \
   bash -c "[ $rc = 1 ] && grep -q 'no address of the old server' <<<'$out'"
 
+# authkey: the one-off key's line in authorized_keys, an sshd faked
+home=$w/home fakessh=$w/fakessh
+mkdir -p "$home/.ssh" "$fakessh"
+authkey() { # MODE SSHD-VERSION: reads stdin
+  printf '#!/bin/sh\necho "OpenSSH_%s, OpenSSL 3.0" >&2\n' "$2" > "$fakessh/sshd"
+  chmod +x "$fakessh/sshd"
+  HOME=$home PATH="$fakessh:$PATH" run_fragment authkey.sh "m=mailshift-migration root@new.example" "mode=$1"
+}
+printf 'ssh-rsa AAAAadmin admin@laptop\nno-pty ssh-ed25519 AAAAother other' > "$home/.ssh/authorized_keys"
+chmod 0640 "$home/.ssh/authorized_keys"
+expiry=$(date -u -d '+14 days' +%Y%m%d)
+out=$(echo 'ssh-ed25519 AAAAkey1 mailshift-migration root@new.example' | authkey add 9.2 2>&1); rc=$?
+check "authkey: added least privilege (restrict, expiring in 14 days), the other lines byte for byte, mode kept (exit $rc)" \
+  bash -c "[ $rc = 0 ] && [ \"\$(cat '$home/.ssh/authorized_keys')\" = \"\$(printf 'ssh-rsa AAAAadmin admin@laptop\nno-pty ssh-ed25519 AAAAother other\nrestrict,expiry-time=\"$expiry\" ssh-ed25519 AAAAkey1 mailshift-migration root@new.example')\" ] \
+    && [ \$(stat -c %a '$home/.ssh/authorized_keys') = 640 ]"
+out=$(echo '10.0.0.3' | authkey narrow 9.2 2>&1); rc=$?
+check "authkey: narrowed to the address the target came from (exit $rc)" \
+  bash -c "[ $rc = 0 ] && tail -n 1 '$home/.ssh/authorized_keys' | grep -qx 'restrict,from=\"10.0.0.3\",expiry-time=\"$expiry\" ssh-ed25519 AAAAkey1 mailshift-migration root@new.example' \
+    && [ \$(grep -c mailshift-migration '$home/.ssh/authorized_keys') = 1 ]"
+out=$(echo '10.0.0.3",command="sh' | authkey narrow 9.2 2>&1); rc=$?
+check "authkey: ... an address that is not one is refused, the line unchanged (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -q 'not an address' <<<'$out' && grep -q 'from=\"10.0.0.3\",expiry' '$home/.ssh/authorized_keys'"
+out=$(echo 'ssh-ed25519 AAAAkey2 x' | authkey add 7.1 2>&1); rc=$?
+check "authkey: an sshd older than 7.2 (7.1): the four no- options, no expiry; the earlier line replaced (exit $rc)" \
+  bash -c "[ $rc = 0 ] && tail -n 1 '$home/.ssh/authorized_keys' | grep -qx 'no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-pty ssh-ed25519 AAAAkey2 mailshift-migration root@new.example' \
+    && [ \$(grep -c mailshift-migration '$home/.ssh/authorized_keys') = 1 ]"
+out=$(echo 'ssh-rsa AAAAkey3' | authkey add 9.2 2>&1); rc=$?
+check "authkey: a key other than ed25519 is refused (exit $rc)" bash -c "[ $rc = 1 ] && grep -q 'not an ed25519 public key' <<<'$out'"
+out=$(authkey remove 9.2 < /dev/null 2>&1); rc=$?
+check "authkey: removed, the other lines as they were (exit $rc)" \
+  bash -c "[ $rc = 0 ] && [ \"\$(cat '$home/.ssh/authorized_keys')\" = \"\$(printf 'ssh-rsa AAAAadmin admin@laptop\nno-pty ssh-ed25519 AAAAother other')\" ]"
+
 # discovery on stores in a folder, the source's tools faked
 # shellcheck source=tests/census/discover.sh
 . "$top/tests/census/discover.sh"

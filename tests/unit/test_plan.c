@@ -3,7 +3,9 @@
 #include "testutil.h"
 
 #include "core/answers.h"
+#include "core/journal.h"
 #include "core/plan.h"
+#include "core/session.h"
 
 static char *conf(const char *sbackend, const char *tbackend, const char *options)
 {
@@ -73,7 +75,7 @@ static void test_mariadb(void **state)
 	assert_non_null(strstr(t, "--delete-after"));
 	/* the target pulls, with the one-off key, every root the source listed */
 	assert_non_null(strstr(t, "[target] b=/var/backups/mailshift\nvmail=/var/vmail\nlogin=root@old.example.org\n"
-	                          "ssh=\"ssh -i /root/.ssh/mailshift-migration"));
+	                          "ssh=\"ssh -F /dev/null -i /root/.ssh/mailshift-migration"));
 	assert_non_null(strstr(t, "phase=final\n"));
 	assert_non_null(strstr(t, "rs=(rsync -aHAXs --safe-links --numeric-ids --no-inc-recursive --stats -e \"$ssh\")"));
 	free(t);
@@ -180,33 +182,80 @@ static void test_key(void **state)
 	t = step_text(&p, "migration-key");
 	assert_non_null(strstr(t, "[target] k=/root/.ssh/mailshift-migration\n"));
 	assert_non_null(strstr(t, "ssh-keygen -q -t ed25519 -N \"\" -C \"mailshift-migration root@new.example.org\""));
-	assert_non_null(strstr(t, "[source] m=\"mailshift-migration root@new.example.org\"\n"));
-	assert_non_null(strstr(t, "line=\"no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-pty $type $blob $m\"\n"));
+	assert_non_null(strstr(t, "[source] b=/var/backups/mailshift\nm=\"mailshift-migration root@new.example.org\"\n"));
+	assert_non_null(strstr(t, "mode=add\n"));
+	assert_non_null(strstr(t, "  if [ \"$maj\" -gt 7 ] || { [ \"$maj\" = 7 ] && [ \"$min\" -ge 2 ]; }; then o=restrict\n"));
+	assert_non_null(strstr(t, "mode=narrow\n"));
 	assert_non_null(strstr(t, "[source] cat /etc/ssh/ssh_host_*_key.pub\n"));
 	/* the source's name as the target dials it off port 22 */
 	assert_non_null(strstr(t, "[target] n=\"[old.example.org]:2200\"; f=/root/.ssh/mailshift-known_hosts\n"));
-	assert_non_null(strstr(t, "[target] ssh -i /root/.ssh/mailshift-migration -o IdentitiesOnly=yes -o BatchMode=yes "
-	                          "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=/root/.ssh/mailshift-known_hosts "
-	                          "-p 2200 root@old.example.org true"));
+	/* the hop uses mailshift's key and known_hosts alone, none of the target's ssh setup */
+	assert_non_null(strstr(t, "[target] ssh -F /dev/null -i /root/.ssh/mailshift-migration -o IdentitiesOnly=yes "
+	                          "-o BatchMode=yes -o StrictHostKeyChecking=yes "
+	                          "-o UserKnownHostsFile=/root/.ssh/mailshift-known_hosts "
+	                          "-o GlobalKnownHostsFile=/dev/null -p 2200 root@old.example.org true"));
 	free(t);
 	si = plan_find(&p, "migration-key");
 	assert_string_equal(p.steps[si].act[1].capture, "pubkey");
 	assert_string_equal(p.steps[si].act[2].input, "pubkey");
 	assert_int_equal(p.steps[si].act[2].on, HOST_SOURCE);
+	/* narrowed to the address the source saw the target come from */
+	{
+		int ki = plan_find(&p, "migration-key");
+		int narrowed = 0;
+		for (j = 0; j < p.steps[ki].n; j++)
+			if (p.steps[ki].act[j].input && !strcmp(p.steps[ki].act[j].input, "target_addr")) {
+				assert_int_equal(p.steps[ki].act[j].on, HOST_SOURCE);
+				assert_non_null(strstr(p.steps[ki].act[j].cmd, "mode=narrow\n"));
+				narrowed = 1;
+			}
+		assert_true(narrowed);
+	}
 	t = step_text(&p, "remove-key");
-	assert_non_null(strstr(t, "[source] m=\"mailshift-migration root@new.example.org\"\n"));
+	assert_non_null(strstr(t, "[source] b=/var/backups/mailshift\nm=\"mailshift-migration root@new.example.org\"\n"));
+	assert_non_null(strstr(t, "mode=remove\n"));
 	assert_non_null(strstr(t, "rm -f -- \"$f\""));
 	free(t);
 	si = plan_find(&p, "remove-key");
 	assert_true(p.steps[si].act[0].flags & ACT_DESTRUCTIVE);
 	assert_true(p.steps[si].act[p.steps[si].n - 1].flags & ACT_DESTRUCTIVE);
+	/* a run that stops while the key is authorized says so, and how to
+	 * remove it; once remove-key ran, nothing */
+	{
+		char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256], say[1024];
+		struct session ses = { .plan = &p, .journal = jp };
+		int km = plan_find(&p, "migration-key"), kr = plan_find(&p, "remove-key");
+		struct journal *jr = journal_open(jp, &p, 0, err, sizeof err);
+		size_t x, y;
+		assert_non_null(jr);
+		for (x = 0; x < (size_t)km; x++)
+			for (y = 0; y < p.steps[x].n; y++)
+				journal_action_end(jr, x, y, JOURNAL_OK, 0);
+		journal_action_end(jr, km, 0, JOURNAL_OK, 0);
+		journal_action_end(jr, km, 1, JOURNAL_OK, 0);
+		assert_int_equal(session_key_left(&ses, say, sizeof say), 0); /* not authorized yet */
+		journal_action_end(jr, km, 2, JOURNAL_OK, 0);
+		assert_int_equal(session_key_left(&ses, say, sizeof say), 1);
+		assert_non_null(strstr(say, "the one-off key is still authorized on the source (root@old.example.org"));
+		assert_non_null(strstr(say, "sed -i '/ mailshift-migration root@new.example.org$/d' ~/.ssh/authorized_keys"));
+		for (x = km; x < (size_t)kr; x++)
+			for (y = 0; y < p.steps[x].n; y++)
+				journal_action_end(jr, x, y, JOURNAL_OK, 0);
+		assert_int_equal(session_key_left(&ses, say, sizeof say), 1); /* stopped before remove-key */
+		journal_action_end(jr, kr, 0, JOURNAL_OK, 0);
+		assert_int_equal(session_key_left(&ses, say, sizeof say), 0);
+		assert_int_equal(journal_close(jr), 0);
+		tu_rmrf(dir);
+		free(jp);
+		free(dir);
+	}
 	/* no server reaches the other except the target with the one-off key */
 	for (i = 0; i < p.n; i++)
 		for (j = 0; j < p.steps[i].n; j++) {
 			const struct action *act = &p.steps[i].act[j];
 			if (act->on == HOST_SOURCE && (strstr(act->cmd, "ssh ") || strstr(act->cmd, "rsync -")))
 				fail_msg("step %s action %zu reaches out from the source:\n%s", p.steps[i].step->id, j, act->cmd);
-			if (strstr(act->cmd, "ssh -") && !strstr(act->cmd, "ssh -i /root/.ssh/mailshift-migration"))
+			if (strstr(act->cmd, "ssh -") && !strstr(act->cmd, "ssh -F /dev/null -i /root/.ssh/mailshift-migration"))
 				fail_msg("step %s action %zu uses another ssh:\n%s", p.steps[i].step->id, j, act->cmd);
 		}
 	plan_free(&p);
