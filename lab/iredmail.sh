@@ -283,8 +283,8 @@ EOF
 #!/bin/sh
 # STAND-IN for Roundcube's bin/installto.sh (mailshift lab). The real script is PHP and
 # is not shipped by Debian. Like the real one, it copies this release over an existing
-# installation given as $1 and needs that tree writable by the web server user
-# (www-data, as PHP's system() runs as that user); it then runs the DB update.
+# installation given as $1 with rsync, as the user who runs it (PHP's system() on the
+# command line), so that user must be able to write the tree; it then runs the DB update.
 set -eu
 [ "${1:-}" = "-y" ] && shift
 target=${1:-}
@@ -295,8 +295,8 @@ if [ -z "$target" ] || [ ! -d "$target" ]; then
 fi
 target=$(cd "$target" && pwd -P)
 for d in "$target" "$target/program" "$target/bin"; do
-    if ! su -s /bin/sh www-data -c "test -w '$d'" 2>/dev/null; then
-        echo "ERROR: $d is not writable by www-data; make the target tree writable first." >&2
+    if ! test -w "$d"; then
+        echo "ERROR: $d is not writable by $(id -un); make the target tree writable first." >&2
         exit 1
     fi
 done

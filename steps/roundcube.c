@@ -1,6 +1,6 @@
 /* The Roundcube upgrade on the source, so its database matches the version
- * the target runs, with the seed paper's "chmod 777" done narrowly and undone
- * exactly. */
+ * the target runs: as root, without the seed paper's "chmod 777" or any other
+ * widening of the tree, owners and modes put back exactly. */
 #include <stdlib.h>
 
 #include "core/shell.h"
@@ -39,15 +39,9 @@ static void plan_roundcube(const struct answers *a, struct plan_step *ps)
 	         "fi\n"
 	         "echo \"saved $(tr -cd '\\0' < \"$b/roundcube-perms\" | wc -c) owners and modes in $b/roundcube-perms\"",
 	         bk, rc);
-	plan_add(ps, HOST_SOURCE, 0, "lets the web server user write the tree (not the world), for the upgrade only",
-	         "d=$(readlink -f -- %q)\n"
-	         "w=\n"
-	         "for u in www-data nginx apache; do id -u \"$u\" >/dev/null 2>&1 && { w=$u; break; }; done\n"
-	         "[ -n \"$w\" ] || { echo 'no web server user (www-data, nginx, apache) on this host' >&2; exit 1; }\n"
-	         "chown -R -- \"$w\" \"$d\"\n"
-	         "chmod -R u+rwX -- \"$d\"\n"
-	         "echo \"$w may write $d until the upgrade is done\"", rc);
-	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, "upgrades Roundcube in place (the old tree is saved)",
+	/* as root, which writes the tree itself: it is never handed to the web
+	 * server user, whose PHP would then be free to rewrite its own code */
+	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, "upgrades Roundcube in place, as root (the old tree is saved)",
 	         "cd -- %q\numask 022\necho y | ./bin/installto.sh %q", rel, rc);
 	plan_add(ps, HOST_SOURCE, 0, "puts back the exact owners and modes saved before",
 	         "f=%q/roundcube-perms\n"
@@ -108,12 +102,15 @@ const struct step step_roundcube = {
 	.why = "The Roundcube database is copied to the target, so it must match the "
 	       "Roundcube version the target runs: upgrade the old webmail first, with "
 	       "the new release's bin/installto.sh (it needs rsync and PHP's system()). "
-	       "The upgrade must be able to write the installed tree as the web server "
-	       "user; instead of making everything world-writable (the seed paper's chmod "
-	       "777), mailshift saves the tree and every owner and mode, gives the tree to "
-	       "the web server user (www-data) for the upgrade alone, puts back exactly "
-	       "the owners and modes that were there, and proves it: no file in the tree "
-	       "is world-writable and every saved owner and mode is back.",
+	       "The upgrade must be able to write the installed tree. The seed paper "
+	       "made everything world-writable (chmod 777) for it; mailshift runs the "
+	       "script as root, which writes the tree as it is, so the tree is never "
+	       "made writable for anyone else, not even for a moment for the web server "
+	       "user (whose PHP could then rewrite its own code). It saves the tree and "
+	       "every owner and mode first, puts back exactly the owners and modes that "
+	       "were there after the upgrade (the new release's files come as root's), "
+	       "and proves it: no file in the tree is world-writable and every saved "
+	       "owner and mode is back.",
 	.flags = STEP_OPTIONAL,
 	.applies = has_release,
 	.plan = plan_roundcube,

@@ -333,6 +333,17 @@ static void test_proofs(void **state)
 	act = find_action(&p, "roundcube", "-perm -0002");
 	assert_int_equal(act->on, HOST_SOURCE);
 	assert_false(act->flags & ACT_ADVISORY);
+	/* ... and the live tree is never handed to the web server user: root
+	 * upgrades it; the only owner changes put back the saved ones */
+	{
+		int ri = plan_find(&p, "roundcube");
+		size_t k;
+		for (k = 0; k < p.steps[ri].n; k++) {
+			assert_null(strstr(p.steps[ri].act[k].cmd, "www-data"));
+			assert_null(strstr(p.steps[ri].act[k].cmd, "chmod -R"));
+			assert_null(strstr(p.steps[ri].act[k].cmd, "chown -R"));
+		}
+	}
 	/* DKIM: fingerprints compared, never advisory */
 	act = find_action(&p, "dkim", "comm -23");
 	assert_non_null(act->input);
