@@ -127,6 +127,13 @@ ou: Aliases
 
 EOF
     done
+    # the mlmmj list (irm_mlmmj) as iRedMail's LDAP backend records it: a
+    # mailList entry with its transport
+    d=${IRM_DOMAINS[0]}
+    printf '%s\n' "dn: mail=announce@$d,ou=Groups,domainName=$d,$IRM_LDAP_BASEDN" \
+        'objectClass: mailList' "mail: announce@$d" 'cn: announce' 'accountStatus: active' \
+        'enabledService: mail' 'enabledService: deliver' 'enabledService: mlmmj' \
+        "mtaTransport: mlmmj:$d/announce" 'mailingListID: mailshift-lab-announce' ''
     for ((i = 0; i < LAB_USERS; i++)); do
         addr=$(irm_addr "$i") d=${addr#*@} l=$(lab_user_name "$i")
         md=$(irm_maildir "$i" "$addr")

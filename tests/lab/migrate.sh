@@ -84,6 +84,29 @@ defer_one() {
 carried_off() {
   "$lab/ssh" target "doveadm expunge -u '$u' mailbox INBOX header Subject '$deferred'" </dev/null
 }
+# What curl on HOST gets from the target's port 25 for a message to RCPT
+# (its error line, "RCPT failed: 450" say; nothing when it was accepted).
+smtp_to_target() { # HOST RCPT [CURL-OPTION]
+  "$lab/ssh" "$1" "printf 'Subject: policy\r\n\r\nmailshift lab test\r\n' | curl -sS --max-time 30 ${3:-} --url smtp://${LAB_IP[target]}:25 --mail-from probe@example.org --mail-rcpt '$2' -T - 2>&1" </dev/null
+}
+# A compromised source's symbolic links in a mailbox: one absolute, to the
+# server's own /root/.ssh, one that climbs out to /etc.  Neither may reach
+# the target (nothing there may act through them).  Sets $LINKS.
+plant_links() {
+  local u1 h
+  u1=$(grep -v '^#' "$lab/run/seed.txt" | head -n 1 | cut -f 1)
+  h=$("$lab/ssh" source "doveadm user -f home '$u1'" </dev/null)
+  LINKS="$h/Maildir/evil-abs $h/Maildir/evil-climb"
+  "$lab/ssh" source "ln -sfn /root/.ssh '$h/Maildir/evil-abs' && ln -sfn \"\$(realpath --relative-to='$h/Maildir' /etc)\" '$h/Maildir/evil-climb'" </dev/null
+}
+links_run() {
+  local rc
+  (cd "$run" && "$top/mailshift" --answers "$answers" --yes > out.links 2> err.links); rc=$?
+  check "$sc: a symbolic link from the source that climbs out of its account stops the final copy, named (exit $rc)" \
+    bash -c "[ $rc = 1 ] && grep -q '^   target! a symbolic link from the source leads out of its account: .*/Maildir/evil-climb\$' '$run/out.links' \
+      && grep -q 'step mailstore-final failed on the target' '$run/err.links'"
+  "$lab/ssh" source "rm -f -- $LINKS" </dev/null
+}
 in_queue() { # HOST: how many messages HOST's Postfix queue holds
   "$lab/ssh" "$1" "postqueue -p 2>/dev/null | grep -c '^[0-9A-F]'" </dev/null
 }
@@ -250,13 +273,29 @@ for sc in "${scenarios[@]}"; do
   plant_config
   plant_ghost "$sc"
   plant_backups
+  plant_links
   own_transport "$sc"
   # the new server named as the old one (both mail.example.com, say): the
   # relay must not take it for a loop (Postfix bounces such mail, 5.4.6)
   "$lab/ssh" target "postconf -e \"myhostname = \$(postconf -h -c /etc/postfix myhostname | sed 's/^target/source/')\" && postfix reload" </dev/null >/dev/null 2>&1
+  # the target's mail store full in the middle of the bulk copy (a small
+  # filesystem over its first storage root; pre-flight measured the room of
+  # /var/vmail): the run stops naming the host and the cause, runs nothing
+  # after the copy, and goes on once there is room (the filesystem gone)
+  "$lab/ssh" target "mount -t tmpfs -o size=1m,mode=0700,uid=\$(id -u vmail),gid=\$(id -g vmail) mailshift-lab-full /var/vmail/vmail1" </dev/null
+  (cd "$run" && "$top/mailshift" --answers "$answers" --yes > out.full 2> err.full); rc=$?
+  "$lab/ssh" target "umount /var/vmail/vmail1" </dev/null
+  check "$sc: the target's mail store full in the middle of the bulk copy stops the run, naming the host and the cause (exit $rc)" \
+    bash -c "[ $rc = 1 ] && grep -q 'step mailstore-bulk failed on the target' '$run/err.full' \
+      && grep -q '^   target! the copy stopped (rsync exit [0-9]*): the target.s disk is full at /var/vmail/vmail1 (/var/vmail/vmail1 *1.0M). Make room there, then run the same command again' '$run/out.full'"
+  check "$sc: ... and nothing after the copy runs" \
+    bash -c "[ \"\$(grep '^== \[' '$run/out.full' | tail -n 1)\" = \"\$(grep '^== \[.*Copy the mail store while the old server is live' '$run/out.full')\" ]"
   # the bulk copy while the source is live, then a pause (the admin's
   # "copy days ahead, switch in the downtime window")
   (cd "$run" && "$top/mailshift" --answers "$answers" --yes --until mailstore-bulk > out.bulk 2> err.bulk); rc=$?
+  # what the admin saw up to the bulk copy: the full disk's run, then this one
+  cat "$run/out.full" "$run/out.bulk" > "$run/out.both" && mv "$run/out.both" "$run/out.bulk"
+  cat "$run/err.full" "$run/err.bulk" > "$run/err.both" && mv "$run/err.both" "$run/err.bulk"
   check "$sc: mailshift stops after the bulk copy when asked (--until, exit $rc)" \
     bash -c "[ $rc = 0 ] && grep -q 'mailstore-bulk' '$run/err.bulk' '$run/out.bulk'"
   [ "$rc" = 0 ] || { tail -n 30 "$run/out.bulk" "$run/err.bulk" | sed 's/^/     /'; }
@@ -287,14 +326,20 @@ for sc in "${scenarios[@]}"; do
   check "$sc: a message delivered to the source between the copies is there" arrives source "$u" "$tok"
   check "$sc: the user's Trash on the source had messages, now expunged (${trash:+$(wc -l <<<"$trash")})" test -n "$trash"
   # a fault first, then its cause fixed: the same command completes
+  # the source's link that climbs out of its account reaches the target in
+  # the final copy (rsync takes it for safe, copying from /): the copy
+  # stops, naming it; removed on the source, the same command goes on.
+  # (pgsql's fault comes after the final copy, the others' before it)
+  if [ "$sc" = iredmail-pgsql ]; then links_run; fi
   fault_before "$sc"
   "$lab/verify" source > "$work/source.$sc" 2>&1
   (cd "$run" && "$top/mailshift" --answers "$answers" --yes > out.fault 2> err.fault); rc=$?
   fault_after "$sc" "$rc"
+  if [ "$sc" != iredmail-pgsql ]; then links_run; fi
   (cd "$run" && "$top/mailshift" --answers "$answers" --yes > out 2> err); rc=$?
-  # what the admin saw after the bulk copy: the fault's run, then this one
-  cat "$run/out.fault" "$run/out" > "$run/out.both" && mv "$run/out.both" "$run/out"
-  cat "$run/err.fault" "$run/err" > "$run/err.both" && mv "$run/err.both" "$run/err"
+  # what the admin saw after the bulk copy: the fault's run, the link's, then this one
+  cat "$run/out.fault" "$run/out.links" "$run/out" > "$run/out.both" && mv "$run/out.both" "$run/out"
+  cat "$run/err.fault" "$run/err.links" "$run/err" > "$run/err.both" && mv "$run/err.both" "$run/err"
   check "$sc: mailshift resumes and migrates over SSH (exit $rc)" test "$rc" = 0
   [ "$rc" = 0 ] || { tail -n 30 "$run/out" "$run/err" | sed 's/^/     /'; }
   check "$sc: the resumed run started at the downtime window, not over" bash -c "! grep -q '\[1/17\]' '$run/out'"
@@ -311,25 +356,32 @@ for sc in "${scenarios[@]}"; do
   check "$sc: the second node is a directory of its own on the target, not the source's link" \
     "$lab/ssh" target "test -d /var/vmail/vmail2 && test ! -L /var/vmail/vmail2 && test ! -e /srv/disk2 && test -n \"\$(find /var/vmail/vmail2 -path '*/cur/*' -type f -print -quit)\"" </dev/null
   check_key_gone "$sc" "$work/keys.$sc"
+  check "$sc: the source's symbolic links out of the mail store are not on the target" \
+    "$lab/ssh" target "for l in $LINKS; do [ ! -e \"\$l\" ] && [ ! -L \"\$l\" ] || { echo \"on the target: \$l\"; exit 1; }; done" </dev/null
   # after the cutover the old Postfix relays to the new server
   send_smtp source "$u" "relayed-$tok"
   check "$sc: mail sent to the old server after the cutover arrives on the new one (relay)" arrives target "$u" "relayed-$tok"
   check "$sc: ... though both servers have the same host name (no loop)" \
     bash -c "[ \"\$('$lab/ssh' target 'postconf -h myhostname' </dev/null)\" = \"\$('$lab/ssh' source 'postconf -h myhostname' </dev/null)\" ]"
+  # the mailing list (its own transport, mlmmj:, in iRedMail's maillists
+  # table or its mailList entry): the new server's Postfix must receive it
+  # from the old one
+  printf 'From: <list-%s@example.org>\r\nTo: <announce@example.com>\r\nSubject: list-%s\r\n\r\nmailshift lab test\r\n' "$tok" "$tok" |
+    curl -sS --max-time 30 --url "smtp://${LAB_IP[source]}:25" --mail-from "list-$tok@example.org" --mail-rcpt announce@example.com -T - ||
+    echo "curl: the source did not take the list's message"
+  check "$sc: mail to a mailing-list address, sent to the old server, arrives on the new one" \
+    bash -c "for i in \$(seq 1 60); do '$lab/ssh' target \"journalctl -q -u 'postfix*' --no-pager | grep -q 'from=<list-$tok@example.org>'\" </dev/null && exit 0; sleep 1; done; exit 1"
   if [ -n "$OWN" ]; then
-    # the mailing list (its own transport, mlmmj:, in iRedMail's maillists
-    # table): the new server's Postfix must receive it from the old one
-    printf 'From: <list-%s@example.org>\r\nTo: <announce@example.com>\r\nSubject: list-%s\r\n\r\nmailshift lab test\r\n' "$tok" "$tok" |
-      curl -sS --max-time 30 --url "smtp://${LAB_IP[source]}:25" --mail-from "list-$tok@example.org" --mail-rcpt announce@example.com -T - ||
-      echo "curl: the source did not take the list's message"
-    check "$sc: mail to a mailing-list address, sent to the old server, arrives on the new one" \
-      bash -c "for i in \$(seq 1 60); do '$lab/ssh' target \"journalctl -q -u 'postfix*' --no-pager | grep -q 'from=<list-$tok@example.org>'\" </dev/null && exit 0; sleep 1; done; exit 1"
     send_smtp source "$OWN" "own-transport-$tok"
     check "$sc: mail to an address with a transport of its own, sent to the old server, arrives on the new one" \
       arrives target "$OWN" "own-transport-$tok"
   fi
   q=$(in_queue source)
   check "$sc: ... and the old server's queue is empty ($q)" test "$q" = 0
+  said=$(smtp_to_target target "$u" "--interface ${LAB_IP[target]}")
+  check "$sc: the new server's policy service still defers other servers ($said)" grep -q 'RCPT failed: 450' <<<"$said"
+  said=$(smtp_to_target source nobody@elsewhere.invalid)
+  check "$sc: ... and the old server cannot relay elsewhere through the new one ($said)" grep -qE 'RCPT failed: (454|554)' <<<"$said"
   check_config "$sc" "$run"
   check "$sc: the runbook passes shellcheck" shellcheck "$run/mailshift-runbook.sh"
   "$top/mailshift" --report "$run/mailshift.journal" > "$run/report"
@@ -399,6 +451,27 @@ for sc in "${scenarios[@]}"; do
   check "$sc: ... with overwrite_target = yes, pre-flight says so and passes (exit $rc)" \
     bash -c "[ $rc = 0 ] && grep -q 'overwrite_target = yes: mailshift replaces it' '$again/out'"
 
+  # a compromised source: its dump tool adds a client command (\! runs a
+  # shell command) to each dump; the target's restore runs none of it, stops
+  # naming the cause, and puts the databases it replaced back
+  if [ "$sc" != iredmail-openldap ]; then
+    tool=mysqldump
+    [ "$sc" != iredmail-pgsql ] || tool=pg_dump
+    printf '#!/bin/sh\n# mailshift lab: a compromised source'"'"'s dump tool\n/usr/bin/%s "$@" || exit\nprintf '"'"'%%s\\n'"'"' '"'"'\\! touch /tmp/mailshift-pwned'"'"'\n' "$tool" |
+      "$lab/ssh" source "cat > /usr/local/bin/$tool && chmod 0755 /usr/local/bin/$tool && systemctl stop postfix dovecot"
+    # (the one-off key again for the target's fetch, and gone after)
+    (cd "$run" && bash mailshift-runbook.sh --yes --only migration-key > hostile-key.out 2>&1 &&
+      bash mailshift-runbook.sh --yes --only databases > hostile-dump.out 2>&1); rc=$?
+    check "$sc: a dump with a shell escape: the restore runs no command and stops, naming the cause (exit $rc)" \
+      bash -c "[ $rc != 0 ] && grep -q 'tries to run a client command on the target (the error above): nothing ran; the source may be compromised' '$run/hostile-dump.out' \
+        && grep -q 'the target.s databases are as they were before this step' '$run/hostile-dump.out' \
+        && '$lab/ssh' target 'test ! -e /tmp/mailshift-pwned' </dev/null && '$lab/ssh' source 'test ! -e /tmp/mailshift-pwned' </dev/null"
+    [ "$rc" != 0 ] || tail -n 20 "$run/hostile-dump.out" | sed 's/^/     /'
+    "$lab/ssh" source "rm -f /usr/local/bin/$tool" </dev/null
+    (cd "$run" && bash mailshift-runbook.sh --yes --only remove-key >> hostile-key.out 2>&1) ||
+      bad "$sc: the runbook's remove-key after the hostile dump"
+  fi
+
   # the same migration again, from the runbook, on a fresh lab
   if ! "$lab/reset" > "$work/reset.$sc" 2>&1; then bad "$sc: lab/reset"; continue; fi
   plant_config
@@ -418,9 +491,15 @@ for sc in "${scenarios[@]}"; do
   # server only hands over its queue (the runbook of such answers' step)
   sed 's/^relay_during_cutover = yes$/relay_during_cutover = no/' "$answers" > "$run/norelay.conf"
   (cd "$run" && "$top/mailshift" --answers norelay.conf --dry-run --runbook norelay.sh > /dev/null 2>&1)
-  (cd "$run" && bash mailshift-runbook.sh --yes --from dkim --until start-services >> replay.out 2>&1 &&
-    bash norelay.sh --yes --only old-queue > old-queue.out 2>&1 &&
-    bash mailshift-runbook.sh --yes --from test >> replay.out 2>&1); rc=$?
+  (cd "$run" && bash mailshift-runbook.sh --yes --from dkim --until start-services >> replay.out 2>&1); rc=$?
+  # the new server runs with the accounts, and its policy service (lab/lab-
+  # policy, iRedAPD's stand-in) greylists the old server: until the old-queue
+  # step lets the old server past, the deferred message could not arrive
+  said=$(smtp_to_target source "$u")
+  check "$sc replayed: before the old queue is handed over, the new server's policy service defers mail from the old one ($said)" \
+    bash -c "grep -q 'RCPT failed: 450' <<<'$said' && '$lab/ssh' target \"journalctl -q -t lab-policy --no-pager | grep -q 'greylisted: client ${LAB_IP[source]}'\" </dev/null"
+  [ "$rc" != 0 ] || (cd "$run" && bash norelay.sh --yes --only old-queue > old-queue.out 2>&1 &&
+    bash mailshift-runbook.sh --yes --from test >> replay.out 2>&1) || rc=$?
   check "$sc: the runbook replays the rest of the migration, the old queue handed over without a relay (exit $rc)" test "$rc" = 0
   [ "$rc" = 0 ] || tail -n 30 "$run/replay.out" "$run/old-queue.out" | sed 's/^/     /'
   check "$sc replayed: without a relay, the message deferred on the old server arrives on the new one" \
