@@ -85,6 +85,39 @@ build/bench/%: bench/%.c build/libmailshift.a
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< build/libmailshift.a $(ALL_LDLIBS)
 
+# Fuzzing (tests/fuzz): the library built again with clang, libFuzzer's
+# coverage and ASan/UBSan, one binary per parser of untrusted text.
+# `make fuzz` runs each FUZZ_SECONDS (600); the test tier runs them briefly.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = -std=c11 -pthread $(WARN) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -D_GNU_SOURCE \
+                -DMAILSHIFT_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS) -MMD -MP
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJ     := $(LIB_SRC:%.c=build/fuzz/%.o) build/fuzz/gen/steps_sh.o
+
+build/fuzz/gen/steps_sh.o: build/gen/steps_sh.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libmailshift.a: $(FUZZ_OBJ)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libmailshift.a
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libmailshift.a $(ALL_LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 # Benchmarks: figures, not tests (see bench/run.sh).
 bench: all build/bench/stream
 	$(Q)bench/run.sh
@@ -93,18 +126,18 @@ unit: $(UNIT_BIN)
 	$(Q)tests/unit/run.sh $(UNIT_BIN)
 
 # Everything CI must prove: unit tests under valgrind, the CLI tests, the lab.
-test: all $(UNIT_BIN) build/tests/ssh_test build/tests/probe_test
+test: all $(UNIT_BIN) build/tests/ssh_test build/tests/probe_test $(FUZZ_BIN)
 	$(Q)tests/run.sh
 
 # Fast tier only (no root, no lab): unit + CLI.
 check: all $(UNIT_BIN) build/tests/ssh_test
-	$(Q)MAILSHIFT_NO_LAB=1 tests/run.sh
+	$(Q)MAILSHIFT_NO_LAB=1 MAILSHIFT_NO_FUZZ=1 tests/run.sh
 
 asan:
 	$(MAKE) clean
 	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BIN) build/tests/ssh_test
-	MAILSHIFT_NO_VALGRIND=1 MAILSHIFT_NO_LAB=1 tests/run.sh
+	MAILSHIFT_NO_VALGRIND=1 MAILSHIFT_NO_LAB=1 MAILSHIFT_NO_FUZZ=1 tests/run.sh
 
 deps:
 	bash .ci/deps
@@ -123,5 +156,5 @@ install: mailshift
 clean:
 	rm -rf build mailshift
 
-.PHONY: all unit test check asan deps demo install clean bench
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+.PHONY: all unit test check asan deps demo install clean bench fuzz fuzz-build
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)

@@ -15,20 +15,31 @@
 #include "core/buf.h"
 #include "core/xalloc.h"
 
-/* OpenSSH's match_pattern: '*' any run, '?' one character, no case. */
+/* OpenSSH's match_pattern: '*' any run, '?' one character, no case.  In
+ * time at most the product of the two lengths: on a mismatch only the last
+ * '*' takes one more character (a recursive match of "*a*a*a…" was
+ * exponential; found by tests/fuzz). */
 static int glob(const char *p, const char *s)
 {
-	for (; *p; p++, s++) {
+	const char *star = NULL, *from = s;
+
+	while (*s) {
 		if (*p == '*') {
-			for (; *s; s++)
-				if (glob(p + 1, s))
-					return 1;
-			return glob(p + 1, s);
-		}
-		if (!*s || (*p != '?' && tolower((unsigned char)*p) != tolower((unsigned char)*s)))
+			star = p++;
+			from = s;
+		} else if (*p && (*p == '?' || tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star + 1;
+			s = ++from;
+		} else {
 			return 0;
+		}
 	}
-	return !*s;
+	while (*p == '*')
+		p++;
+	return !*p;
 }
 
 /* A Host line's patterns: matches when one pattern does and no negated one. */

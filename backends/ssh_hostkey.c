@@ -58,6 +58,29 @@ static void entry_name(const struct endpoint *ep, char *out, size_t n)
 		snprintf(out, n, "[%s]:%u", ep->host, ep->port);
 }
 
+/* Keeps, in order, only the methods this libssh2 supports: libssh2 1.10
+ * drops an unknown one from a preference list with an overlapping memcpy,
+ * which is undefined (found by tests/fuzz). */
+static void keep_supported(LIBSSH2_SESSION *s, char *methods, size_t n)
+{
+	const char **algs = NULL;
+	int count = libssh2_session_supported_algs(s, LIBSSH2_METHOD_HOSTKEY, &algs), i;
+	char out[256] = "", *tok, *save = NULL;
+
+	if (count <= 0)
+		return;
+	for (tok = strtok_r(methods, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		for (i = 0; i < count; i++)
+			if (strcmp(algs[i], tok) == 0) {
+				if (*out)
+					strcat(out, ",");
+				strcat(out, tok);
+				break;
+			}
+	libssh2_free(s, algs);
+	snprintf(methods, n, "%s", out);
+}
+
 /* Asks the server for the key types the file holds for it, so that a file
  * with one key type does not look like a change.  A check with a key that
  * cannot match finds the entries of a type: MISMATCH means the file has
@@ -88,7 +111,9 @@ static void prefer_stored(LIBSSH2_SESSION *s, struct ssh_known *k, const struct 
 			strcat(methods, ",");
 			strcat(methods, method_for(bits[i]));
 		}
-	libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, methods);
+	keep_supported(s, methods, sizeof methods);
+	if (*methods)
+		libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, methods);
 }
 
 int ssh_hostkey_load(struct transport *t, LIBSSH2_SESSION *s, const struct endpoint *ep,

@@ -9,7 +9,8 @@
 # -9 at every action boundary and resumed each time, and the wizard driven
 # through a whole migration on the lab; the last five need root.  A tier
 # that cannot run fails loudly: nothing is skipped in silence.
-# MAILSHIFT_NO_LAB=1 leaves the root tiers out (`make check`, `make asan`).
+# MAILSHIFT_NO_LAB=1 leaves the root tiers out (`make check`, `make asan`),
+# MAILSHIFT_NO_FUZZ=1 the fuzzing tier (they build no fuzzers).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -42,6 +43,8 @@ tier unit tests/unit/run.sh "${units[@]}"
 tier cli tests/cli/run.sh
 tier census tests/census/run.sh
 tier tui tests/tui/run.sh
+# every parser of untrusted text under libFuzzer, briefly (make fuzz: 10 min each)
+[ -n "${MAILSHIFT_NO_FUZZ:-}" ] || tier fuzz tests/fuzz/run.sh "${MAILSHIFT_FUZZ_SECONDS:-15}"
 if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "tests/run.sh: the ssh, tui-ssh and lab tests need root (run make test as root, or make check for the rest)" >&2
