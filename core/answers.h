@@ -51,6 +51,7 @@ struct options {
 	int two_phase_sync;
 	int relay_during_cutover;
 	int overwrite_target; /* the admin's choice: a target that went live or holds accounts the source lacks is replaced */
+	int clean_source; /* the step clean-source: the source's dumps and archives removed at the end */
 };
 
 struct answers {

@@ -163,6 +163,15 @@ static const struct {
 	  "on. The target's databases and directory are saved fresh before each replacement "
 	  "(target-last/; the first state stays in target-before/), and every file the final "
 	  "copy deletes or replaces is kept under deleted/ in the backup directory." },
+	{ "clean_source",
+	  "no (the default): the copies mailshift made on the old server stay in its backup "
+	  "directory: the database dumps (dump/: password hashes, service credentials) and the "
+	  "configuration archives (source-config.tar.gz, roundcube-before-upgrade.tar.gz). yes: "
+	  "the last step, clean-source, removes them after the cutover (a destructive action, "
+	  "confirmed): the old server keeps its live databases and files, and the new server "
+	  "keeps its copies and its own saved state. Say yes when the old server goes to "
+	  "someone else, or was compromised. At the end of every run mailshift lists what "
+	  "holds secrets on each server." },
 };
 
 const char *answers_explain(const char *name)

@@ -29,6 +29,7 @@ const struct key answers_keys[] = {
 	{ SEC_OPTIONS, "two_phase_sync", ANSWERS_BOOL, OP(two_phase_sync), "bulk copy while live, final copy in the downtime (default yes)" },
 	{ SEC_OPTIONS, "relay_during_cutover", ANSWERS_BOOL, OP(relay_during_cutover), "old server relays mail to the new one after the switch (default yes)" },
 	{ SEC_OPTIONS, "overwrite_target", ANSWERS_BOOL, OP(overwrite_target), "migrate onto a target that went live or holds accounts the source lacks, replacing them (default no; pre-flight refuses)" },
+	{ SEC_OPTIONS, "clean_source", ANSWERS_BOOL, OP(clean_source), "at the end, remove the source's copies that hold secrets: its dumps and configuration archives (default no)" },
 };
 const size_t answers_nkeys = sizeof answers_keys / sizeof *answers_keys;
 

@@ -16,6 +16,7 @@
 #include "core/runner.h"
 #include "core/session.h"
 #include "core/xalloc.h"
+#include "steps/steps.h"
 #include "tui/tui.h"
 
 struct cli {
@@ -366,6 +367,11 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 		fprintf(con->out, "mailshift: done: %zu steps; %zu advisory warning(s), %zu action(s) skipped.\n"
 		        "mailshift: runbook %s, journal %s, log %s\n",
 		        p->n, rep.warnings, rep.skipped, c->runbook, c->journal, c->log);
+		{
+			char *secrets = steps_secrets(p->answers);
+			fprintf(con->out, "mailshift: %s\n", secrets);
+			free(secrets);
+		}
 		rc = CLI_OK;
 		break;
 	case RUNNER_PAUSED:

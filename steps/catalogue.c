@@ -30,6 +30,7 @@ const struct step *const steps_catalogue[] = {
 	&step_cutover,
 	/* the target no longer needs the source */
 	&step_remove_key,
+	&step_clean_source,
 	NULL,
 };
 

@@ -16,7 +16,8 @@ extern const struct step *const steps_catalogue[];
 extern const struct step step_preflight, step_migration_key, step_installer, step_roundcube,
 	step_mailstore_bulk, step_dkim, step_config, step_stop_services,
 	step_census, step_mailstore_final, step_chown, step_databases, step_accounts,
-	step_start_services, step_verify, step_relay, step_old_queue, step_test, step_cutover, step_remove_key;
+	step_start_services, step_verify, step_relay, step_old_queue, step_test, step_cutover, step_remove_key,
+	step_clean_source;
 
 /* 0 when mailshift has a plan for the answers' source x target pair; -1 and
  * a message naming the pair otherwise. */
@@ -82,6 +83,11 @@ char *steps_domains_cmd(const struct answers *a);
 /* Shell text printing the accounts of the host's account backend, one a
  * line (active_only: the active ones); caller frees. */
 char *steps_accounts_cmd(const struct answers *a, int active_only);
+
+/* What holds secrets on each server once the migration ran (dumps,
+ * configuration, saved state), as lines for the end of a run (cleanup.c).
+ * The caller frees. */
+char *steps_secrets(const struct answers *a);
 /* Shell text that sets $suffix to the LDAP suffix (option or slapd config). */
 char *steps_ldap_suffix_cmd(const struct answers *a);
 

@@ -14,6 +14,7 @@
 #include "core/figures.h"
 #include "core/journal.h"
 #include "core/xalloc.h"
+#include "steps/steps.h"
 
 struct para {
 	char *text;
@@ -64,6 +65,12 @@ static void outcome(struct tui *t, struct tui_report *rp)
 		rp->word = "done";
 		add(rp, TUI_OK, "The migration is done: %zu steps; %zu advisory warning(s), %zu action(s) skipped.",
 		    p->n, t->rep.warnings, t->rep.skipped);
+		{
+			char *secrets = steps_secrets(p->answers), *line, *save = NULL;
+			for (line = strtok_r(secrets, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+				add(rp, TUI_NORMAL, "%s", line);
+			free(secrets);
+		}
 		break;
 	case RUNNER_PAUSED:
 		rp->word = "paused";

@@ -269,7 +269,7 @@ for sc in "${scenarios[@]}"; do
   run="$work/run.$sc"
   mkdir -p "$run"
   answers="$work/answers.$sc.conf"
-  { cat "$lab/run/answers.conf"; echo "carry_config = $CARRY"; } > "$answers"
+  { cat "$lab/run/answers.conf"; echo "carry_config = $CARRY"; echo "clean_source = yes"; } > "$answers"
   plant_config
   plant_ghost "$sc"
   plant_backups
@@ -330,9 +330,10 @@ for sc in "${scenarios[@]}"; do
   # the final copy (rsync takes it for safe, copying from /): the copy
   # stops, naming it; removed on the source, the same command goes on.
   # (pgsql's fault comes after the final copy, the others' before it)
-  if [ "$sc" = iredmail-pgsql ]; then links_run; fi
+  # (the source's inventory first, while it serves IMAP)
   fault_before "$sc"
   "$lab/verify" source > "$work/source.$sc" 2>&1
+  if [ "$sc" = iredmail-pgsql ]; then links_run; fi
   (cd "$run" && "$top/mailshift" --answers "$answers" --yes > out.fault 2> err.fault); rc=$?
   fault_after "$sc" "$rc"
   if [ "$sc" != iredmail-pgsql ]; then links_run; fi
@@ -356,6 +357,11 @@ for sc in "${scenarios[@]}"; do
   check "$sc: the second node is a directory of its own on the target, not the source's link" \
     "$lab/ssh" target "test -d /var/vmail/vmail2 && test ! -L /var/vmail/vmail2 && test ! -e /srv/disk2 && test -n \"\$(find /var/vmail/vmail2 -path '*/cur/*' -type f -print -quit)\"" </dev/null
   check_key_gone "$sc" "$work/keys.$sc"
+  check "$sc: clean_source: the source's dumps and configuration archives are gone, the target keeps its copies" \
+    bash -c "'$lab/ssh' source 'b=/var/backups/mailshift; [ ! -e \$b/dump ] && [ ! -e \$b/source-config.tar.gz ] && [ -e \$b/verified ]' </dev/null \
+      && '$lab/ssh' target 'ls /var/backups/mailshift/dump/*.sql.bz2' </dev/null >/dev/null"
+  check "$sc: the end of the run names what holds secrets on each server" \
+    bash -c "grep -q '^mailshift: what holds secrets on the servers (root.s alone, mode 0700):' '$run/out' && grep -q '^  target  /var/backups/mailshift/dump' '$run/out'"
   check "$sc: the source's symbolic links out of the mail store are not on the target" \
     "$lab/ssh" target "for l in $LINKS; do [ ! -e \"\$l\" ] && [ ! -L \"\$l\" ] || { echo \"on the target: \$l\"; exit 1; }; done" </dev/null
   # after the cutover the old Postfix relays to the new server

@@ -6,6 +6,7 @@
 #include "core/journal.h"
 #include "core/plan.h"
 #include "core/session.h"
+#include "steps/steps.h"
 
 static char *conf(const char *sbackend, const char *tbackend, const char *options)
 {
@@ -595,6 +596,46 @@ static void test_fingerprint(void **state)
 	free(t2);
 }
 
+/* clean_source: the last step removes the source's copies that hold
+ * secrets, confirmed, nothing else; without it there is no such step.  The
+ * end of a run names what holds secrets on each server. */
+static void test_clean_source(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *text, *said;
+	int si;
+	(void)state;
+
+	text = conf("pgsql", "pgsql", "");
+	build(&a, &p, text);
+	assert_int_equal(plan_find(&p, "clean-source"), -1);
+	said = steps_secrets(&a);
+	assert_non_null(strstr(said, "  source  /var/backups/mailshift/dump (database dumps: password hashes)"));
+	assert_non_null(strstr(said, "clean_source = yes removes them at the end"));
+	assert_non_null(strstr(said, "  target  /var/backups/mailshift/dump (the source's dumps)"));
+	free(said);
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+
+	text = conf("pgsql", "pgsql", "clean_source = yes\n");
+	build(&a, &p, text);
+	si = plan_find(&p, "clean-source");
+	assert_int_equal(si, (int)p.n - 1);
+	assert_int_equal(p.steps[si].n, 1);
+	assert_int_equal(p.steps[si].act[0].on, HOST_SOURCE);
+	assert_true(p.steps[si].act[0].flags & ACT_DESTRUCTIVE);
+	assert_non_null(strstr(p.steps[si].act[0].cmd, "for f in dump source-config.tar.gz roundcube-before-upgrade.tar.gz; do"));
+	assert_non_null(strstr(p.steps[si].act[0].cmd, "rm -rf -- \"${b:?}/$f\""));
+	said = steps_secrets(&a);
+	assert_non_null(strstr(said, "unless the step clean-source removed them"));
+	free(said);
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_pgsql),
 		cmocka_unit_test(test_openldap),
 		cmocka_unit_test(test_key),
+		cmocka_unit_test(test_clean_source),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_proofs),
 		cmocka_unit_test(test_hostile_answers),
