@@ -143,6 +143,11 @@ void plan_feed(struct plan_step *ps, enum host on, unsigned flags, const char *n
 	act->input = xstrdup(name);
 }
 
+int plan_step_restarts(const struct plan_step *ps)
+{
+	return (ps->step->flags & STEP_WHOLE) || plan_step_captures(ps);
+}
+
 int plan_step_captures(const struct plan_step *ps)
 {
 	size_t i;

@@ -49,6 +49,8 @@ enum {
 	STEP_PROOF = 1 << 3,    /* a proof the steps after it trust (verify's marker): an action
 	                         * of it that failed cannot be skipped, only retried or the run
 	                         * stopped, so a skip never ends in the proof's record */
+	STEP_WHOLE = 1 << 4,    /* a run resumed inside it starts it over: what its first actions
+	                         * fetched (a source's dump) may be what made a later one fail */
 };
 
 /* Checks mailshift makes itself, through its own connections to a server's
@@ -132,6 +134,9 @@ void plan_native(struct plan_step *ps, enum host on, unsigned flags, enum native
                  const char *fmt, ...);
 /* 1 when an action of the step captures a value. */
 int plan_step_captures(const struct plan_step *ps);
+/* 1 when a run resumed inside the step starts it over: it captures a value
+ * (gone with the run that captured it), or it is STEP_WHOLE. */
+int plan_step_restarts(const struct plan_step *ps);
 
 /* Index of the step with this id, or -1. */
 int plan_find(const struct plan *p, const char *id);

@@ -39,13 +39,13 @@ static enum runner_choice ask_step(const struct runner_ui *ui, const struct runn
 }
 
 /* True when action ai of step si finished in an earlier run.  A step that
- * captures values starts over when the run resumes inside it: its values
- * went with the run that captured them. */
+ * captures values starts over when the run resumes inside it (its values
+ * went with the run that captured them), and so does a STEP_WHOLE one. */
 static int earlier(const struct runner_opts *o, const struct plan_step *ps, size_t si, size_t ai)
 {
 	const struct journal_progress *r = o->resume;
 
-	if (!r || (si == r->step && plan_step_captures(ps)))
+	if (!r || (si == r->step && plan_step_restarts(ps)))
 		return 0;
 	return si < r->step || (si == r->step && ai < r->action);
 }

@@ -97,7 +97,7 @@ const struct step step_accounts = {
 	       "given back to the LDAP user. The service accounts cn=vmail and "
 	       "cn=vmailadmin keep the target's passwords, which the target's Dovecot, "
 	       "Postfix and iRedAdmin use to bind.",
-	.flags = STEP_DOWNTIME,
+	.flags = STEP_DOWNTIME | STEP_WHOLE, /* dumps again on a resume */
 	.applies = steps_is_iredmail,
 	.plan = plan_accounts,
 };

@@ -7,6 +7,7 @@
 
 const char steps_dkim_fingerprints[] =
 	"for f in *.pem; do\n"
+	"  if [ -L \"$f\" ]; then echo \"${f//[^[:print:]]/?} is a symbolic link: left out (the source may be compromised)\" >&2; continue; fi\n"
 	"  [ -f \"$f\" ] || continue\n"
 	"  fp=$(openssl pkey -in \"$f\" -pubout -outform DER | sha256sum) || { echo \"cannot read the key $f\" >&2; exit 1; }\n"
 	"  echo \"$f ${fp%% *}\"\n"

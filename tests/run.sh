@@ -58,6 +58,8 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
     tier migrate tests/lab/migrate.sh
     # kill -9 at every action boundary of one migration, and inside both copies
     tier interrupt tests/lab/interrupt.sh iredmail-pgsql
+    # a compromised source: every plant stops the run cleanly, nothing planted runs
+    tier hostile tests/lab/hostile.sh
     tier tui-lab tests/tui/lab.sh
   fi
 fi

@@ -16,23 +16,10 @@
 # again each time with --from the step it was in; its own verify judges.
 # Prints "interrupt: N passed, N failed".  Needs root.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-lab="$top/lab"
 sc=${1:-iredmail-pgsql}
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-finish() { echo "interrupt: $passed passed, $failed failed"; [ "$failed" = 0 ]; exit; }
-
-[ "$(id -u)" = 0 ] || { echo "tests/lab/interrupt.sh: needs root"; bad "root"; finish; }
-work=$(mktemp -d /tmp/mailshift-interrupt.XXXXXX)
-trap '"$lab/down" >/dev/null 2>&1; rm -rf "$work"' EXIT
-[ -z "${KEEP:-}" ] || trap - EXIT  # KEEP=1: the lab and the runs stay, for a look
-echo "=== $sc"
-if ! "$lab/up" "$sc" > "$work/up" 2>&1; then
-  bad "$sc: lab/up"; tail -n 20 "$work/up" | sed 's/^/     /'; finish
-fi
+# shellcheck source=tests/lib/labtest.sh
+. "$(dirname "$0")/../lib/labtest.sh"
+labtest_start interrupt "$sc"
 run="$work/run"
 mkdir -p "$run"
 answers="$lab/run/answers.conf"

@@ -380,6 +380,11 @@ static void test_proofs(void **state)
 	act = find_action(&p, "verify", "sha256sum < \"$b/census/source.tsv\"");
 	assert_int_equal(act->on, HOST_SOURCE);
 	assert_string_equal(act->input, "census_pass");
+	/* a resume inside the databases or accounts step dumps again: what it
+	 * fetched (a hostile dump) may be what made the restore fail */
+	assert_true(plan_step_restarts(&p.steps[plan_find(&p, "databases")]));
+	assert_true(plan_step_restarts(&p.steps[plan_find(&p, "accounts")]));
+	assert_false(plan_step_restarts(&p.steps[plan_find(&p, "mailstore-final")]));
 	/* the relay and the switch refuse without a pass on the current census */
 	/* ... checked before anything changes: first the old server's addresses,
 	 * the new server lets them past its policy daemon, then the relay */

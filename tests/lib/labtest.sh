@@ -1,0 +1,26 @@
+# The harness of a lab test tier (sourced; tests/lab/interrupt.sh,
+# hostile.sh): labtest_start NAME SCENARIO defines ok, bad, check and
+# finish (which prints "NAME: N passed, N failed" and exits), refuses to run
+# without root, makes $work (removed with the lab at the end, unless KEEP=1
+# keeps both for a look) and brings up the lab's SCENARIO.  Sets $top, $lab,
+# $work, $passed and $failed.
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # top lab work: the sourcing test's
+labtest_start() {
+  labtest_name=$1
+  top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  lab="$top/lab"
+  passed=0 failed=0
+  [ "$(id -u)" = 0 ] || { echo "tests/lab/$labtest_name.sh: needs root"; bad "root"; finish; }
+  work=$(mktemp -d "/tmp/mailshift-$labtest_name.XXXXXX")
+  trap '"$lab/down" >/dev/null 2>&1; rm -rf "$work"' EXIT
+  [ -z "${KEEP:-}" ] || trap - EXIT
+  echo "=== $2"
+  if ! "$lab/up" "$2" > "$work/up" 2>&1; then
+    bad "$2: lab/up"; tail -n 20 "$work/up" | sed 's/^/     /'; finish
+  fi
+}
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+finish() { echo "$labtest_name: $passed passed, $failed failed"; [ "$failed" = 0 ]; exit; }
