@@ -24,10 +24,12 @@ answers="$run/answers.conf"
 { cat "$lab/run/answers.conf"; echo "clean_source = yes"; } > "$answers"
 rm -f /tmp/mailshift-pwned-*
 
-# The target as it is: /root and /etc (type, mode, owner, size, content),
-# and the DKIM keys' paths.
+# The target as it is: /etc and /root/.ssh (type, mode, owner, size, and
+# each file's content), what /root holds, and the DKIM keys' paths.
 listing() {
-  "$lab/ssh" target 'find /root /etc /var/lib/dkim -xdev -printf "%p %y %m %u:%g %s " -exec sh -c '"'"'[ -f "$1" ] && [ ! -L "$1" ] && md5sum < "$1" | cut -c1-32 || echo -'"'"' sh {} \; 2>/dev/null | LC_ALL=C sort' </dev/null
+  "$lab/ssh" target '{ find /etc /root/.ssh /var/lib/dkim -xdev -printf "%p %y %m %u:%g %s\n"
+    find /root -maxdepth 1 -printf "%p %y %m %u:%g\n"
+    find /etc /root/.ssh -xdev -type f -print0 | xargs -0 md5sum; } 2>/dev/null | LC_ALL=C sort' </dev/null
 }
 listing > "$work/target.before"
 
@@ -105,9 +107,7 @@ check "no planted command ran here${left:+ ($left)}" test -z "$left"
 # tables), the DKIM keys (replaced by the source's), nothing else
 listing > "$work/target.after"
 diff "$work/target.before" "$work/target.after" | grep '^[<>]' |
-  grep -v -e '^[<>] /etc/postfix/main.cf ' -e '^> /etc/postfix/main.cf.mailshift-relay-before ' \
-    -e '^> /etc/postfix/mailshift_relay.cidr ' -e '^> /etc/postfix/mailshift_relay_ok.cidr ' \
-    -e '^[<>] /var/lib/dkim/' -e '^[<>] /var/lib/dkim ' > "$work/unexpected"
+  grep -v -E '^[<>] ([0-9a-f]{32}  )?(/etc/postfix/main\.cf|/etc/postfix/main\.cf\.mailshift-relay-before|/etc/postfix/mailshift_relay(_ok)?\.cidr|/var/lib/dkim)( |/|$)' > "$work/unexpected"
 check "the target's /root and /etc are as before, but for the relay's settings (a listing of type, mode, owner, size, content)" \
   test ! -s "$work/unexpected"
 [ ! -s "$work/unexpected" ] || head -n 20 "$work/unexpected" | sed 's/^/     /'
