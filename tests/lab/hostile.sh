@@ -65,15 +65,12 @@ stopped() { # STEP WHAT: the run stopped at STEP with WHAT on its output
 }
 no_escape() { ! grep -q $'\e' "$run/out.$n" "$run/err.$n"; }
 
+# (neither link reaches the target: the bulk copy leaves both out, and the
+# final copy takes no account again that did not change; a climbing link
+# in one that did stops it: tests/lab/migrate.sh)
 migrate
-check "the climbing link stops the final copy, named (exit $rc)" \
-  stopped mailstore-final "a symbolic link from the source leads out of its account: .*/Maildir/evil-climb$"
-check "... the absolute link and the DKIM link were left out, named" \
-  bash -c "grep -q 'evil.pem is a symbolic link: left out' '$run/out.$n' '$run/err.$n' && '$lab/ssh' target 'test ! -e /var/lib/dkim/evil.pem && test ! -L /var/lib/dkim/evil.pem && test ! -L \"$h/Maildir/evil-abs\"' </dev/null"
-check "... no terminal escape reached the output" no_escape
-"$lab/ssh" source "rm -f '$h/Maildir/evil-abs' '$h/Maildir/evil-climb'" </dev/null
-
-migrate
+check "the links were left out, the DKIM one named" \
+  bash -c "grep -q 'evil.pem is a symbolic link: left out' '$run/out.$n' '$run/err.$n' && '$lab/ssh' target 'for l in /var/lib/dkim/evil.pem \"$h/Maildir/evil-abs\" \"$h/Maildir/evil-climb\"; do [ ! -e \"\$l\" ] && [ ! -L \"\$l\" ] || exit 1; done' </dev/null"
 check "the dump's shell escape: the restore runs nothing and stops, naming the cause (exit $rc)" \
   stopped databases "tries to run a client command on the target (the error above): nothing ran"
 check "... no terminal escape reached the output" no_escape
