@@ -53,7 +53,7 @@ for p in smtpd_client_restrictions smtpd_helo_restrictions smtpd_sender_restrict
   [ -z "$rest" ] || postconf -e "$p = $ok, $(printf '%s\n' "$rest" | joined)" || exit 1
 done
 rest=$(items smtpd_recipient_restrictions)
-if printf '%s\n' "$rest" | grep -q '^check_policy_service'; then
+if case $'\n'$rest in *$'\n'check_policy_service*) true ;; *) false ;; esac; then
   rest=$(printf '%s\n' "$rest" | awk -v c="$cls" '!done && /^check_policy_service/ { print c; done = 1 } { print }')
 else
   rest=$(printf '%s\n%s\n' "$cls" "$rest")

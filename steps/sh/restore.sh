@@ -42,10 +42,13 @@ if [ "$engine" = pgsql ]; then
     runuser -u postgres -- createdb ${owner:+-O "$owner"} -- "$1" && bzcat -- "$saved/$1.sql.bz2" | load "$1"
   }
 else
-  mysql --help 2>/dev/null | grep -q -- '--sandbox' || {
+  # (read whole: grep -q would end the pipe early, and mysql's SIGPIPE,
+  # under pipefail, would read as no sandbox)
+  help=$(mysql --help 2>/dev/null) || true
+  case $help in *--sandbox*) ;; *)
     echo "the target's mysql client has no sandbox mode (--sandbox: MariaDB 10.5.25, 10.6.18, 10.11.8 or later): a dump could run commands on the target through it, so mailshift restores none. Update the MariaDB client, then run the same command again" >&2
-    exit 1
-  }
+    exit 1 ;;
+  esac
   load() { mysql --sandbox; }
   prepare() { :; }
   put_back() { # DB: dropped, then as saved (a --databases dump creates it)
