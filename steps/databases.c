@@ -152,9 +152,9 @@ char *steps_ldap_suffix_cmd(const struct answers *a)
 		free(s);
 	} else {
 		buf_adds(&b, "if [ ${#conf[@]} -gt 0 ]; then\n"
-		             "  suffix=$(sed -n \"s/^suffix[[:space:]]*//p\" \"${conf[1]}\" | tr -d \"\\\"\" | head -n 1)\n"
+		             "  suffix=$(sed -n \"s/^suffix[[:space:]]*//p\" \"${conf[1]}\" | tr -d \"\\\"\" | awk 'NR == 1')\n"
 		             "else\n"
-		             "  suffix=$(slapcat -n 0 2>/dev/null | sed -n \"s/^olcSuffix: //p\" | head -n 1)\n"
+		             "  suffix=$(slapcat -n 0 2>/dev/null | sed -n \"s/^olcSuffix: //p\" | awk 'NR == 1')\n"
 		             "fi\n");
 	}
 	buf_adds(&b, "[ -n \"$suffix\" ] || { echo \"cannot find the LDAP suffix: set ldap_suffix in [options]\" >&2; exit 1; }\n");

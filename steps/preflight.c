@@ -243,7 +243,7 @@ static void plan_installer(const struct answers *a, struct plan_step *ps)
 	         "else echo \"no pkgs/pkgs.sha256 or pkgs/MD5.misc in $d\" >&2; exit 1; fi\n"
 	         "# the mirror get_all.sh downloads from (conf/global), as it builds the URL\n"
 	         "mirror=\n"
-	         "[ ! -f \"$d/conf/global\" ] || mirror=$(sed -n 's/.*IREDMAIL_MIRROR:-\\([^}]*\\)}.*/\\1/p' \"$d/conf/global\" | head -n 1)\n"
+	         "[ ! -f \"$d/conf/global\" ] || mirror=$(sed -n 's/.*IREDMAIL_MIRROR:-\\([^}]*\\)}.*/\\1/p' \"$d/conf/global\" | awk 'NR == 1')\n"
 	         "mirror=${mirror:-https://dl.iredmail.org}\n"
 	         "bad=0 n=0\n"
 	         "while read -r want file; do\n"
