@@ -61,6 +61,7 @@ enum native {
 	NATIVE_NONE,
 	NATIVE_LOOK,    /* read the host's databases/directory: versions, sizes, accounts */
 	NATIVE_COMPARE, /* source and target inventories agree (rows, entries, accounts, domains) */
+	NATIVE_PREP,    /* the shell's half of a later native action: mailshift has nothing to do */
 };
 
 struct action {

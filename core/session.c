@@ -89,8 +89,8 @@ int session_key_left(const struct session *s, char *out, size_t n)
 		snprintf(out, n, "the one-off key is still authorized on the source (%s@%s: the line of "
 		         "~/.ssh/authorized_keys marked \"mailshift-migration %s@%s\"): it lets the target log in "
 		         "there until the run's last step, remove-key, takes it away, or it expires 14 days after it "
-		         "was added. Resume the run, or remove it now, on the source: sed -i '/ mailshift-migration "
-		         "%s@%s$/d' ~/.ssh/authorized_keys",
+		         "was added (it can only read the source, through its gate). Resume the run, or remove it "
+		         "now, on the source: sed -i '/ mailshift-migration %s@%s$/d' ~/.ssh/authorized_keys",
 		         a->source.user, a->source.host, a->target.user, a->target.host, a->target.user,
 		         a->target.host);
 	return left;
@@ -103,6 +103,11 @@ static int native(void *ctx, enum native what, enum host on, struct transport *t
 
 	if (what == NATIVE_LOOK)
 		return inspect_look(a, t, on, sink);
+	if (what == NATIVE_PREP) {
+		sink_emit(sink, SINK_INFO, on, "mailshift reads this itself in the comparison that follows: "
+		          "nothing to do here");
+		return 0;
+	}
 	return inspect_compare(a, t, sink);
 }
 

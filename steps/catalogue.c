@@ -83,8 +83,8 @@ char *steps_ssh_cmd(const struct answers *a)
 {
 	return xasprintf("ssh -F /dev/null -i " STEPS_KEY " -o IdentitiesOnly=yes -o BatchMode=yes "
 	                 "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=" STEPS_KNOWN_HOSTS
-	                 " -o GlobalKnownHostsFile=/dev/null -p %u",
-	                 a->source.port);
+	                 " -o GlobalKnownHostsFile=/dev/null -l %s -p %u",
+	                 a->source.user, a->source.port);
 }
 
 char *steps_source_login(const struct answers *a)
@@ -94,5 +94,7 @@ char *steps_source_login(const struct answers *a)
 
 char *steps_source_path(const struct answers *a, const char *path)
 {
-	return xasprintf("%s@%s:%s", a->source.user, a->source.host, path);
+	/* (rsync's USER@ before HOST:: would name a daemon user: the ssh
+	 * user is steps_ssh_cmd's -l) */
+	return xasprintf("%s::" STEPS_MODULE "%s%s", a->source.host, *path && *path != '/' ? "/" : "", path);
 }

@@ -109,8 +109,8 @@ static char *census_cmd(const struct answers *a, const char *side, const char *c
 
 void steps_plan_census_cache(struct plan_step *ps, const struct answers *a)
 {
-	char *cmd, *ssh = steps_ssh_cmd(a), *login = steps_source_login(a);
-	const char *pull[] = { "ssh", ssh, "login", login, NULL };
+	char *cmd, *ssh = steps_ssh_cmd(a), *origin = steps_source_path(a, "");
+	const char *pull[] = { "ssh", ssh, "origin", origin, NULL };
 
 	cmd = census_cmd(a, "source", "save");
 	plan_add(ps, HOST_SOURCE, 0, "counts every account's mail while live, kept for the census in the window "
@@ -125,13 +125,13 @@ void steps_plan_census_cache(struct plan_step *ps, const struct answers *a)
 	plan_add(ps, HOST_TARGET, 0, "counts every account's mail copied here, kept for verify", "%s", cmd);
 	free(cmd);
 	free(ssh);
-	free(login);
+	free(origin);
 }
 
 static void plan_census(const struct answers *a, struct plan_step *ps)
 {
-	char *cmd, *ssh = steps_ssh_cmd(a), *login = steps_source_login(a);
-	const char *pull[] = { "ssh", ssh, "login", login, NULL };
+	char *cmd, *ssh = steps_ssh_cmd(a), *origin = steps_source_path(a, "");
+	const char *pull[] = { "ssh", ssh, "origin", origin, NULL };
 
 	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (nothing can change)",
 	         "%s", steps_sh_stopped);
@@ -148,7 +148,7 @@ static void plan_census(const struct answers *a, struct plan_step *ps)
 	                   "rm -f -- \"$d/source.dirs\"\n"
 	                   "# the source's list of mail directories: there only when a cache was used\n"
 	                   "ms_pull \"$d\" \"$b/discovery/accounts.tsv\" \"$b/discovery/roots.tsv\" \"$b/census/source.tsv\"\n"
-	                   "rsync -asz --no-links --ignore-missing-args -e \"$ssh\" -- \"$login:$b/census/source.dirs\" \"$d/\"\n"
+	                   "rsync -asz --no-links --ignore-missing-args -e \"$ssh\" -- \"$origin$b/census/source.dirs\" \"$d/\"\n"
 	                   "ms_accept_roots < \"$d/roots.tsv\"\n"
 	                   "ms_accept_accounts \"$d/accounts.tsv\"\n"
 	                   "mkdir -p -- \"$b/census\" && chmod 0700 -- \"$b/census\"\n"
@@ -160,7 +160,7 @@ static void plan_census(const struct answers *a, struct plan_step *ps)
 	plan_add(ps, HOST_TARGET, 0, "fetches the source's census and its list of accounts and roots", "%s", cmd);
 	free(cmd);
 	free(ssh);
-	free(login);
+	free(origin);
 }
 
 const struct step step_census = {

@@ -14,9 +14,9 @@
  * the answers, and the runbook shows it). */
 static void add_copy(struct plan_step *ps, const struct answers *a, const char *phase, const char *note)
 {
-	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a), *cmd;
+	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a), *origin = steps_source_path(a, ""), *cmd;
 	const char *leave = getenv("MAILSHIFT_TEST_LEAVE_OUT");
-	const char *vars[] = { "vmail", a->opt.vmail_dir, "login", login, "ssh", ssh, "phase", phase,
+	const char *vars[] = { "vmail", a->opt.vmail_dir, "login", login, "origin", origin, "ssh", ssh, "phase", phase,
 	                       "leave_out", leave ? leave : "", "units_awk", steps_awk_units, NULL };
 
 	cmd = steps_script(a, vars, steps_sh_copy);
@@ -24,6 +24,7 @@ static void add_copy(struct plan_step *ps, const struct answers *a, const char *
 	free(cmd);
 	free(ssh);
 	free(login);
+	free(origin);
 }
 
 static int two_phase(const struct answers *a)

@@ -28,6 +28,7 @@ extern const char steps_sh_restore[];        /* the source's dumps replace the t
 extern const char steps_sh_relay[];          /* the old Postfix relays to the new server, its queue first */
 extern const char steps_sh_relay_allow[];    /* the new server takes the relayed mail past its policy checks */
 extern const char steps_sh_authkey[];         /* the one-off key in the source's authorized_keys: add, narrow, remove */
+extern const char steps_sh_gate[];            /* the key's forced command there: rsync reading, nothing else */
 extern const char steps_sh_stopped[];        /* nothing on the source can change its mail (the window) */
 
 #endif

@@ -46,10 +46,11 @@ static void plan_key(const struct answers *a, struct plan_step *ps)
 	plan_capture(ps, HOST_TARGET, 0, "pubkey", "reads its public key",
 	             "cat -- %q", STEPS_KEY ".pub");
 	{
-		const char *vars[] = { "m", m, "mode", "add", NULL };
+		const char *vars[] = { "m", m, "mode", "add", "gate", steps_sh_gate, NULL };
 		char *cmd = steps_script(a, vars, steps_sh_authkey);
 		plan_feed(ps, HOST_SOURCE, 0, "pubkey",
-		          "authorizes it on the source, marked, least privilege: no forwarding, terminal or rc, "
+		          "authorizes it on the source, marked, least privilege: it runs nothing but rsync reading "
+		          "(its forced command, ~/.ssh/mailshift-migration/gate); no forwarding, terminal or rc; "
 		          "expiring in 14 days",
 		          "%s", cmd);
 		free(cmd);
@@ -73,7 +74,7 @@ static void plan_key(const struct answers *a, struct plan_step *ps)
 	/* from= the address the source sees the target come from (NAT or not) */
 	plan_capture(ps, HOST_TARGET, 0, "target_addr",
 	             "the target logs in to the source with the key (host key checked), as the source sees it",
-	             "%s %q 'printf \"%%s\\n\" \"${SSH_CLIENT%%%% *}\"'", ssh, login);
+	             "%s %q mailshift-address", ssh, login);
 	{
 		const char *vars[] = { "m", m, "mode", "narrow", NULL };
 		char *cmd = steps_script(a, vars, steps_sh_authkey);
@@ -98,8 +99,12 @@ const struct step step_migration_key = {
 	       "creates a one-off key on the target (" STEPS_KEY ", kept if an "
 	       "earlier run made it), authorizes it for the source's user in its "
 	       "~/.ssh/authorized_keys with a marking comment (mailshift-migration and "
-	       "the target) and without agent or port forwarding or a terminal, and gives "
-	       "the target the source's host keys, read over your own connection whose "
+	       "the target), and gives it the least it needs: its forced command, a "
+	       "gate in ~/.ssh/mailshift-migration/, runs nothing but rsync as a "
+	       "read-only daemon (no upload, no removal), so the key can read the old "
+	       "server but never change it or run a command there; no agent or port "
+	       "forwarding or terminal; only from the target's address; expiring in 14 "
+	       "days. It gives the target the source's host keys, read over your own connection whose "
 	       "host key was checked, in a file of its own (" STEPS_KNOWN_HOSTS "), "
 	       "so the target checks the source's identity strictly. The old server never "
 	       "gets a key to the new one. The last step, remove-key, takes all of it away.",
@@ -115,7 +120,7 @@ static void plan_remove(const struct answers *a, struct plan_step *ps)
 		const char *vars[] = { "m", m, "mode", "remove", NULL };
 		char *cmd = steps_script(a, vars, steps_sh_authkey);
 		plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
-		         "removes the key's marked line from the source's authorized_keys (nothing else)", "%s", cmd);
+		         "removes the key's marked line from the source's authorized_keys, and its gate (nothing else)", "%s", cmd);
 		free(cmd);
 	}
 	plan_add(ps, HOST_TARGET, 0, "the source refuses the key now",

@@ -38,13 +38,19 @@ const char *steps_backend_word(const struct answers *a);
 #define STEPS_KEY "/root/.ssh/mailshift-migration"
 #define STEPS_KNOWN_HOSTS "/root/.ssh/mailshift-known_hosts"
 
-/* "ssh -i KEY ... -p PORT": how the target reaches the source (only safe
- * characters: usable verbatim with %s, or quoted with %q, e.g. rsync -e). */
+/* "ssh -i KEY ... -l USER -p PORT": how the target reaches the source (only
+ * safe characters: usable verbatim with %s, or quoted with %q, e.g. rsync -e).
+ * On the source the key runs nothing but its gate (steps/sh/gate.sh): true,
+ * "mailshift-address", and rsync as the read-only daemon of module
+ * STEPS_MODULE. */
 char *steps_ssh_cmd(const struct answers *a);
+#define STEPS_MODULE "mailshift"
 /* "USER@HOST", the source's login for ssh. */
 char *steps_source_login(const struct answers *a);
-/* "USER@HOST:PATH" for rsync from the source (append "/" for a directory's
- * contents; rsync -s keeps PATH one word on the source). */
+/* "HOST::mailshift/PATH" for rsync (-e steps_ssh_cmd) from the source
+ * through the key's gate (append "/" for a directory's contents; rsync -s
+ * keeps PATH one word on the source); "" gives "HOST::mailshift", to which
+ * a script appends absolute paths. */
 char *steps_source_path(const struct answers *a, const char *path);
 
 /* Discovery and the census (steps/census.c). */

@@ -20,20 +20,28 @@ static const char count_inventory[] =
 	"END { printf \"accounts %d\\ndomains %d\\ndatabases %d\\ntables %d\\nrows %.0f\\n\", a, m, nd, t, r; "
 	"if (le) print \"ldap\", e }";
 
-/* Adds an action that runs `inventory` on the target and, over the target's
- * SSH to the source, on the source (each into a file: an inventory may be
- * large), prints the figures `count` makes of each side's ("verify-row KEY
- * SOURCE TARGET"), and fails when a line is on one side only: what only the
- * target has is a difference too, as in mailshift's own comparison. */
-static void add_compare(struct plan_step *ps, const struct answers *a, const char *what,
+/* Adds the actions that run `inventory` on the source, into the file NAME of
+ * its backup directory's verify/ (an inventory may be large), then on the
+ * target, which fetches the source's through the key's gate (it reads, and
+ * runs no command there), prints the figures `count` makes of each side's
+ * ("verify-row KEY SOURCE TARGET"), and fails when a line is on one side
+ * only: what only the target has is a difference too, as in mailshift's own
+ * comparison. */
+static void add_compare(struct plan_step *ps, const struct answers *a, const char *name, const char *what,
                         const char *inventory, const char *count, enum native native)
 {
-	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a);
+	char *ssh = steps_ssh_cmd(a), *from = xasprintf("%s/verify/%s", a->opt.backup_dir, name);
+	char *src = steps_source_path(a, from);
 
+	plan_native(ps, HOST_SOURCE, 0, native ? NATIVE_PREP : NATIVE_NONE, "lists it on the source, for the target",
+	            "inv=%q; f=%q\n"
+	            "mkdir -p -m 0700 -- \"${f%%/*}\" && chmod 0700 -- \"${f%%/*}\" || exit 1\n"
+	            "(eval \"$inv\") > \"$f.part\" && mv -f -- \"$f.part\" \"$f\" && echo \"$(grep -c . \"$f\") lines in $f\"",
+	            inventory, from);
 	plan_native(ps, HOST_TARGET, 0, native, what,
 	         "inv=%q\n"
 	         "t=$(mktemp -d) && trap 'rm -rf -- \"$t\"' EXIT\n"
-	         "%s %q \"$inv\" > \"$t/src\" || exit 1\n"
+	         "rsync -as --no-links -e %q -- %q \"$t/src\" || exit 1\n"
 	         "eval \"$inv\" > \"$t/dst\" || exit 1\n"
 	         "echo \"source: $(grep -c . \"$t/src\") lines; target: $(grep -c . \"$t/dst\") lines\"\n"
 	         "count() { awk %q \"$1\" | LC_ALL=C sort; }\n"
@@ -42,9 +50,10 @@ static void add_compare(struct plan_step *ps, const struct answers *a, const cha
 	         "[ ! -s \"$t/diff\" ] || { echo 'not the same on both (left: only the source has it; indented: only the target):' >&2; "
 	         "head -n 20 \"$t/diff\" >&2; exit 1; }\n"
 	         "echo 'the target holds exactly what the source holds'",
-	         inventory, ssh, login, count);
+	         inventory, ssh, src, count);
 	free(ssh);
-	free(login);
+	free(from);
+	free(src);
 }
 
 static void plan_verify(const struct answers *a, struct plan_step *ps)
@@ -53,7 +62,7 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 	steps_plan_census_compare(ps, a);
 	{
 		char *dkim = shell_fmt("cd -- %q 2>/dev/null || exit 0\n%s", a->opt.dkim_dir, steps_dkim_fingerprints);
-		add_compare(ps, a, "every DKIM key is on the target (public key fingerprints)", dkim, count_dkim,
+		add_compare(ps, a, "dkim", "every DKIM key is on the target (public key fingerprints)", dkim, count_dkim,
 		            NATIVE_NONE);
 		free(dkim);
 	}
@@ -80,7 +89,7 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 		char *env = steps_uses_ldap(a) ? steps_ldap_suffix_cmd(a) : xstrdup("");
 		char *inv = shell_fmt("%sbackend=%q\ndbs=%q\n%s", env, steps_backend_word(a), PROBE_MAIL_DATABASES,
 		                      steps_sh_inventory);
-		add_compare(ps, a, "every table has the same rows; every account (with its maildir), domain and LDAP entry is there",
+		add_compare(ps, a, "inventory", "every table has the same rows; every account (with its maildir), domain and LDAP entry is there",
 		            inv, count_inventory, NATIVE_COMPARE);
 		free(inv);
 		free(env);

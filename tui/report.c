@@ -93,6 +93,11 @@ static void outcome(struct tui *t, struct tui_report *rp)
 		    "it offers to resume there.", t->saved);
 		break;
 	}
+	{ /* whole, where the status line would cut it short */
+		char key[1024];
+		if (session_key_left(&t->session, key, sizeof key))
+			add(rp, TUI_WARN, "Note: %s", key);
+	}
 }
 
 int tui_figures_show(const char *journal, const char *only,

@@ -193,7 +193,7 @@ void tui_end_run(struct tui *t)
 	if (*err)
 		tui_say(t, TUI_WARN, "warning: %s", err);
 	else if (session_key_left(&t->session, err, sizeof err))
-		tui_say(t, TUI_WARN, "%s", err);
+		tui_say(t, TUI_WARN, "The one-off key is still authorized on the source: the report says how to remove it.");
 }
 
 /* ---- the loop ------------------------------------------------------------- */

@@ -1,13 +1,14 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # b vmail login ssh phase leave_out units_awk: the prologue's
+# shellcheck disable=SC2154 # b vmail login origin ssh phase leave_out units_awk: the prologue's
 # copy: the target pulls the mail from the source with rsync, the mail store
 # ($vmail) and every storage root discovery found ($b/discovery/roots.tsv,
 # accepted here by pre-flight), each into the same path.  A root that is a
 # symbolic link on the source (a store on another disk) is read through the
 # link and written here as a directory at the root's own path.
 #
-# Prologue: b, vmail, login (USER@HOST of the source), ssh (how the target
-# reaches it: the one-off key), phase: bulk (while the source is live: adds and
+# Prologue: b, vmail, login (USER@HOST of the source, for messages), origin
+# (HOST::mailshift: the key's gate there, rsync reading only), ssh (how the
+# target reaches it: the one-off key), phase: bulk (while the source is live: adds and
 # updates, deletes nothing; rsync's exit 24, files that vanished meanwhile, is
 # expected) or final (the source is stopped: each root is made as on the
 # source, deleting what users deleted meanwhile; nothing outside the roots is
@@ -56,7 +57,7 @@ pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success whi
   local from=$1 to=$2 rc=0
   shift 2
   (umask 022 && mkdir -p -- "$to")  # parents others may traverse (Dovecot runs as vmail)
-  "${rs[@]}" --info=progress2 "$@" -- "$login:$from/" "$to/" || rc=$?
+  "${rs[@]}" --info=progress2 "$@" -- "$origin$from/" "$to/" || rc=$?
   if [ "$rc" = 24 ] && [ "$phase" = bulk ]; then
     echo "some files vanished while copying $from (mail changes while live): the final copy takes them"; rc=0
   fi
@@ -117,11 +118,11 @@ else
     # --delete-missing-args: what the source no longer has goes here too
     if [ -s "$t/r" ]; then
       "${rs[@]}" -r --info=progress2 --delete-after --no-implied-dirs --delete-missing-args \
-        --backup-dir="$kept" --files-from="$t/r" -- "$login:/" / || { rc=$?; said "$rc" "${mail[0]}"; exit "$rc"; }
+        --backup-dir="$kept" --files-from="$t/r" -- "$origin/" / || { rc=$?; said "$rc" "${mail[0]}"; exit "$rc"; }
     fi
     if [ -s "$t/d" ]; then
       "${rs[@]}" -d --delete-after --no-implied-dirs --delete-missing-args --backup-dir="$kept" \
-        --files-from="$t/d" -- "$login:/" / || { rc=$?; said "$rc" "${mail[0]}"; exit "$rc"; }
+        --files-from="$t/d" -- "$origin/" / || { rc=$?; said "$rc" "${mail[0]}"; exit "$rc"; }
     fi
     # copied from /, a relative link that climbs out of its account is
     # "safe" to rsync: none may lead out of its account here

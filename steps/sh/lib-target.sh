@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # b vmail ssh login: the prologue's
+# shellcheck disable=SC2154 # b vmail ssh origin: the prologue's
 # lib-target: what only the target runs: the roots and accounts the source
 # sends, checked before anything is copied into them, and the pull over the
 # one-off key.  mailshift puts it after lib.sh (steps/census.c); the source
@@ -70,14 +70,15 @@ ms_accept_accounts() {
   install -m 0600 -- "$1" "$b/discovery/accounts.tsv"
 }
 
-# shellcheck disable=SC2154 # ssh login: the prologue of the fragment that pulls
+# shellcheck disable=SC2154 # ssh origin: the prologue of the fragment that pulls
 # ms_pull DIR FILE... : the target fetches the source's FILEs (absolute paths
-# there) into DIR here, over the one-off key ($ssh, $login).
+# there) into DIR here, over the one-off key ($ssh) and its gate ($origin:
+# HOST::mailshift, rsync's daemon there, reading only).
 ms_pull() {
   local d=$1 f args=()
   shift
   mkdir -p -- "$d" && chmod 0700 -- "$d" || return 1
-  for f; do args+=("$login:$f"); done
+  for f; do args+=("$origin$f"); done
   # (never a symbolic link from the source: a file here is the file it sent)
   rsync -asz --no-links -e "$ssh" -- "${args[@]}" "$d/"
 }

@@ -317,31 +317,53 @@ mkdir -p "$home/.ssh" "$fakessh"
 authkey() { # MODE SSHD-VERSION: reads stdin
   printf '#!/bin/sh\necho "OpenSSH_%s, OpenSSL 3.0" >&2\n' "$2" > "$fakessh/sshd"
   chmod +x "$fakessh/sshd"
-  HOME=$home PATH="$fakessh:$PATH" run_fragment authkey.sh "m=mailshift-migration root@new.example" "mode=$1"
+  HOME=$home PATH="$fakessh:$PATH" run_fragment authkey.sh "m=mailshift-migration root@new.example" "mode=$1" \
+    "gate=$(cat "$sh/gate.sh")"$'\n'
 }
+gate=$home/.ssh/mailshift-migration cmd="command=\"/bin/sh $home/.ssh/mailshift-migration/gate\"" 
 printf 'ssh-rsa AAAAadmin admin@laptop\nno-pty ssh-ed25519 AAAAother other' > "$home/.ssh/authorized_keys"
 chmod 0640 "$home/.ssh/authorized_keys"
 expiry=$(date -u -d '+14 days' +%Y%m%d)
 out=$(echo 'ssh-ed25519 AAAAkey1 mailshift-migration root@new.example' | authkey add 9.2 2>&1); rc=$?
-check "authkey: added least privilege (restrict, expiring in 14 days), the other lines byte for byte, mode kept (exit $rc)" \
-  bash -c "[ $rc = 0 ] && [ \"\$(cat '$home/.ssh/authorized_keys')\" = \"\$(printf 'ssh-rsa AAAAadmin admin@laptop\nno-pty ssh-ed25519 AAAAother other\nrestrict,expiry-time=\"$expiry\" ssh-ed25519 AAAAkey1 mailshift-migration root@new.example')\" ] \
+check "authkey: added least privilege (the gate its forced command, restrict, expiring in 14 days), the other lines byte for byte, mode kept (exit $rc)" \
+  bash -c "[ $rc = 0 ] && [ \"\$(cat '$home/.ssh/authorized_keys')\" = \"\$(printf 'ssh-rsa AAAAadmin admin@laptop\nno-pty ssh-ed25519 AAAAother other\nrestrict,%s,expiry-time=\"$expiry\" ssh-ed25519 AAAAkey1 mailshift-migration root@new.example' '$cmd')\" ] \
     && [ \$(stat -c %a '$home/.ssh/authorized_keys') = 640 ]"
+check "authkey: ... the gate is gate.sh, beside its rsyncd.conf (read only), the directory 0700" \
+  bash -c "cmp -s '$gate/gate' '$sh/gate.sh' && grep -qx 'read only = yes' '$gate/rsyncd.conf' && [ \$(stat -c %a '$gate') = 700 ]"
 out=$(echo '10.0.0.3' | authkey narrow 9.2 2>&1); rc=$?
 check "authkey: narrowed to the address the target came from (exit $rc)" \
-  bash -c "[ $rc = 0 ] && tail -n 1 '$home/.ssh/authorized_keys' | grep -qx 'restrict,from=\"10.0.0.3\",expiry-time=\"$expiry\" ssh-ed25519 AAAAkey1 mailshift-migration root@new.example' \
+  bash -c "[ $rc = 0 ] && tail -n 1 '$home/.ssh/authorized_keys' | grep -qxF 'restrict,$cmd,from=\"10.0.0.3\",expiry-time=\"$expiry\" ssh-ed25519 AAAAkey1 mailshift-migration root@new.example' \
     && [ \$(grep -c mailshift-migration '$home/.ssh/authorized_keys') = 1 ]"
 out=$(echo '10.0.0.3",command="sh' | authkey narrow 9.2 2>&1); rc=$?
 check "authkey: ... an address that is not one is refused, the line unchanged (exit $rc)" \
   bash -c "[ $rc = 1 ] && grep -q 'not an address' <<<'$out' && grep -q 'from=\"10.0.0.3\",expiry' '$home/.ssh/authorized_keys'"
+# the gate, as sshd runs it for the key: a fake ssh runs it here
+printf '#!/bin/sh\nwhile [ $# -gt 0 ]; do case $1 in -*) shift ;; *) break ;; esac; done\nshift\nSSH_CLIENT="10.0.0.3 4711 22" SSH_ORIGINAL_COMMAND="$*" exec /bin/sh %q\n' "$gate/gate" > "$fakessh/ssh"
+chmod +x "$fakessh/ssh"
+mkdir -p "$w/gated" "$w/got"; echo 'mail' > "$w/gated/m1"
+out=$("$fakessh/ssh" h 'touch' "$w/pwned" 2>&1 | tr -d "'"); rc=$?
+check "gate: a command is refused, and does not run (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -q 'only reads this server (rsync) and answers true: refused' <<<'$out' && [ ! -e '$w/pwned' ]"
+check "gate: true, and the address the target comes from" \
+  bash -c "'$fakessh/ssh' h true && [ \"\$('$fakessh/ssh' h mailshift-address)\" = 10.0.0.3 ]"
+out=$(rsync -as -e "$fakessh/ssh" -- "h::mailshift$w/gated/m1" "$w/got/" 2>&1); rc=$?
+check "gate: rsync reads (exit $rc)" cmp -s "$w/gated/m1" "$w/got/m1"
+out=$(rsync -as -e "$fakessh/ssh" -- "$w/got/m1" "h::mailshift$w/gated/up" 2>&1); rc=$?
+check "gate: ... but does not write (exit $rc)" bash -c "[ $rc != 0 ] && [ ! -e '$w/gated/up' ] && grep -q 'read only' <<<'$out'"
+out=$(rsync -as --remove-source-files -e "$fakessh/ssh" -- "h::mailshift$w/gated/m1" "$w/got/m2" 2>&1); rc=$?
+check "gate: ... nor remove what it sent (exit $rc)" bash -c "[ $rc != 0 ] && [ -f '$w/gated/m1' ] && grep -q 'refuse --remove-source-files' <<<'$out'"
+out=$(rsync -as -M--log-file="$w/gated/log" -e "$fakessh/ssh" -- "h::mailshift$w/gated/m1" "$w/got/m3" 2>&1); rc=$?
+check "gate: ... nor write a log file of the client's choosing (exit $rc)" bash -c "[ $rc != 0 ] && [ ! -e '$w/gated/log' ]"
+rm -f "$fakessh/ssh"
 out=$(echo 'ssh-ed25519 AAAAkey2 x' | authkey add 7.1 2>&1); rc=$?
 check "authkey: an sshd older than 7.2 (7.1): the four no- options, no expiry; the earlier line replaced (exit $rc)" \
-  bash -c "[ $rc = 0 ] && tail -n 1 '$home/.ssh/authorized_keys' | grep -qx 'no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-pty ssh-ed25519 AAAAkey2 mailshift-migration root@new.example' \
+  bash -c "[ $rc = 0 ] && tail -n 1 '$home/.ssh/authorized_keys' | grep -qxF 'no-agent-forwarding,no-port-forwarding,no-X11-forwarding,no-pty,$cmd ssh-ed25519 AAAAkey2 mailshift-migration root@new.example' \
     && [ \$(grep -c mailshift-migration '$home/.ssh/authorized_keys') = 1 ]"
 out=$(echo 'ssh-rsa AAAAkey3' | authkey add 9.2 2>&1); rc=$?
 check "authkey: a key other than ed25519 is refused (exit $rc)" bash -c "[ $rc = 1 ] && grep -q 'not an ed25519 public key' <<<'$out'"
 out=$(authkey remove 9.2 < /dev/null 2>&1); rc=$?
-check "authkey: removed, the other lines as they were (exit $rc)" \
-  bash -c "[ $rc = 0 ] && [ \"\$(cat '$home/.ssh/authorized_keys')\" = \"\$(printf 'ssh-rsa AAAAadmin admin@laptop\nno-pty ssh-ed25519 AAAAother other')\" ]"
+check "authkey: removed, the other lines as they were, the gate gone (exit $rc)" \
+  bash -c "[ $rc = 0 ] && [ \"\$(cat '$home/.ssh/authorized_keys')\" = \"\$(printf 'ssh-rsa AAAAadmin admin@laptop\nno-pty ssh-ed25519 AAAAother other')\" ] && [ ! -e '$gate' ]"
 
 # discovery on stores in a folder, the source's tools faked
 # shellcheck source=tests/census/discover.sh

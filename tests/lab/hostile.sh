@@ -76,6 +76,20 @@ check "the dump's shell escape: the restore runs nothing and stops, naming the c
 check "... no terminal escape reached the output" no_escape
 "$lab/ssh" source "rm -f /usr/local/bin/mysqldump" </dev/null
 
+# The one-off key, authorized now, as a compromised target would use it:
+# its gate runs no command and takes no upload; it reads
+src=$(awk '/^\[/ { s = ($0 == "[source]") } s && $1 == "host" { print $3 }' "$answers")
+key="ssh -F /dev/null -i /root/.ssh/mailshift-migration -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/root/.ssh/mailshift-known_hosts -o GlobalKnownHostsFile=/dev/null -l root"
+out=$("$lab/ssh" target "$key $src 'touch /tmp/mailshift-pwned-key; id'" </dev/null 2>&1); rc=$?
+check "the one-off key runs no command on the source (exit $rc)" \
+  bash -c "[ $rc != 0 ] && ! grep -q 'uid=' <<<'${out//\'/}' && grep -q 'refused' <<<'${out//\'/}'"
+out=$("$lab/ssh" target "echo x > /tmp/up && rsync -a -e '$key' /tmp/up $src::mailshift/tmp/mailshift-pwned-upload" </dev/null 2>&1); rc=$?
+check "... takes no upload (exit $rc)" bash -c "[ $rc != 0 ] && grep -q 'module is read only' <<<'${out//\'/}'"
+out=$("$lab/ssh" target "rsync -a --remove-source-files -e '$key' $src::mailshift/etc/hostname /tmp/got" </dev/null 2>&1); rc=$?
+check "... removes nothing it sends (exit $rc)" bash -c "[ $rc != 0 ] && '$lab/ssh' source 'test -s /etc/hostname' </dev/null"
+check "... and reads" \
+  bash -c "[ \"\$('$lab/ssh' target \"rsync -a -e '$key' $src::mailshift/etc/hostname /tmp/got && cat /tmp/got\" </dev/null)\" = \"\$('$lab/ssh' source 'cat /etc/hostname' </dev/null)\" ]"
+
 migrate
 check "the domain whose name holds escapes: the relay refuses it, named harmlessly (exit $rc)" \
   stopped relay "not a domain name mailshift can relay: evil?]0;owned??\[2J\$(touch /tmp/mailshift-pwned-domain).example"

@@ -158,6 +158,7 @@ check "the resized screen has its frame and its key line" \
 # the pause before the downtime window, quit, start again: it resumes
 check "the run pauses after config, before the downtime window" drive "Paused after step config, as asked." 600
 snap report-paused
+expect "... and says the one-off key is still authorized on the source" "the one-off key is still authorized on the source" 5
 quit_wizard
 rc=$(exit_status)
 check "the wizard quits with status 0 after a pause ($rc)" test "$rc" = "rc=0"

@@ -76,6 +76,7 @@ static void test_mariadb(void **state)
 	assert_non_null(strstr(t, "--delete-after"));
 	/* the target pulls, with the one-off key, every root the source listed */
 	assert_non_null(strstr(t, "[target] b=/var/backups/mailshift\nvmail=/var/vmail\nlogin=root@old.example.org\n"
+	                          "origin=old.example.org::mailshift\n"
 	                          "ssh=\"ssh -F /dev/null -i /root/.ssh/mailshift-migration"));
 	assert_non_null(strstr(t, "phase=final\n"));
 	assert_non_null(strstr(t, "rs=(rsync -aHAXs --safe-links --numeric-ids --no-inc-recursive --stats -e \"$ssh\")"));
@@ -194,7 +195,10 @@ static void test_key(void **state)
 	assert_non_null(strstr(t, "[target] ssh -F /dev/null -i /root/.ssh/mailshift-migration -o IdentitiesOnly=yes "
 	                          "-o BatchMode=yes -o StrictHostKeyChecking=yes "
 	                          "-o UserKnownHostsFile=/root/.ssh/mailshift-known_hosts "
-	                          "-o GlobalKnownHostsFile=/dev/null -p 2200 root@old.example.org true"));
+	                          "-o GlobalKnownHostsFile=/dev/null -l root -p 2200 root@old.example.org true"));
+	/* the key's forced command is the gate: rsync reading, true, the address */
+	assert_non_null(strstr(t, "o+=\",command=\\\"/bin/sh $g/gate\\\"\"\n"));
+	assert_non_null(strstr(t, "root@old.example.org mailshift-address\n"));
 	free(t);
 	si = plan_find(&p, "migration-key");
 	assert_string_equal(p.steps[si].act[1].capture, "pubkey");
@@ -254,10 +258,19 @@ static void test_key(void **state)
 	for (i = 0; i < p.n; i++)
 		for (j = 0; j < p.steps[i].n; j++) {
 			const struct action *act = &p.steps[i].act[j];
-			if (act->on == HOST_SOURCE && (strstr(act->cmd, "ssh ") || strstr(act->cmd, "rsync -")))
+			if (act->on == HOST_SOURCE && (strstr(act->cmd, "ssh ") || strstr(act->cmd, "rsync -a")))
 				fail_msg("step %s action %zu reaches out from the source:\n%s", p.steps[i].step->id, j, act->cmd);
 			if (strstr(act->cmd, "ssh -") && !strstr(act->cmd, "ssh -F /dev/null -i /root/.ssh/mailshift-migration"))
 				fail_msg("step %s action %zu uses another ssh:\n%s", p.steps[i].step->id, j, act->cmd);
+			/* over the key the target asks the source for nothing the gate does not grant */
+			for (const char *s = act->cmd; (s = strstr(s, "-p 2200 root@old.example.org ")); s++) {
+				const char *w = s + strlen("-p 2200 root@old.example.org ");
+				if (strncmp(w, "true", 4) != 0 && (strncmp(w, "mailshift-address", 17) != 0 || (w[17] && w[17] != '\n')))
+					fail_msg("step %s action %zu asks the source's gate for more:\n%s", p.steps[i].step->id, j, s);
+			}
+			if (act->on == HOST_TARGET && strstr(act->cmd, "rsync -a") && !strstr(act->cmd, "-e \"$ssh\"") &&
+			    !strstr(act->cmd, "old.example.org::mailshift/"))
+				fail_msg("step %s action %zu pulls past the gate:\n%s", p.steps[i].step->id, j, act->cmd);
 		}
 	plan_free(&p);
 	answers_free(&a);
@@ -296,17 +309,25 @@ static void test_refused(void **state)
 
 /* The checks and the safety of the whole iRedMail migration: where each
  * runs, which actions are DESTRUCTIVE, and the proofs each step gives. */
-static const struct action *find_action(const struct plan *p, const char *id, const char *needle)
+/* The first action of step id on host `on` (HOST_ANY: either) whose
+ * command holds needle. */
+#define HOST_ANY (-1)
+static const struct action *find_action_on(const struct plan *p, const char *id, int on, const char *needle)
 {
 	int si = plan_find(p, id);
 	size_t i;
 
 	assert_true(si >= 0);
 	for (i = 0; i < p->steps[si].n; i++)
-		if (strstr(p->steps[si].act[i].cmd, needle))
+		if ((on == HOST_ANY || (int)p->steps[si].act[i].on == on) && strstr(p->steps[si].act[i].cmd, needle))
 			return &p->steps[si].act[i];
 	fail_msg("step %s has no action with \"%s\"", id, needle);
 	return NULL;
+}
+
+static const struct action *find_action(const struct plan *p, const char *id, const char *needle)
+{
+	return find_action_on(p, id, HOST_ANY, needle);
 }
 
 static void test_proofs(void **state)
@@ -482,8 +503,9 @@ static void put_file(const char *dir, const char *name, const char *text, mode_t
 
 /* verify's comparisons print their figures ("verify-row KEY SOURCE
  * TARGET"), counted on each side, before they fail on a difference: run
- * here with the source's side (over ssh) a stub that reads another folder
- * and a MariaDB stub whose one table has a row more on the source. */
+ * here with the source's side listed into its file first (SIDE=8), the
+ * target's fetch of it a stub of rsync, and a MariaDB stub whose one table
+ * has a row more on the source. */
 static void test_verify_figures(void **state)
 {
 	struct answers a;
@@ -505,10 +527,11 @@ static void test_verify_figures(void **state)
 		buf_free(&out);
 	}
 	free(sh);
-	/* the source: the last argument, run on the source's folder */
-	sh = xasprintf("#!/bin/bash\nfor a; do last=$a; done\nSIDE=8 exec bash -c \"$last\"\n");
-	put_file(dir, "bin/ssh", sh, 0755);
-	free(sh);
+	/* the target fetches the source's list through the key's gate: rsync
+	 * from HOST::mailshift/PATH, here a copy of PATH; no ssh runs anything */
+	put_file(dir, "bin/rsync", "#!/bin/bash\nfor a; do case $a in *::mailshift/*) src=/${a#*::mailshift/} ;; esac; "
+	         "last=$a; done\nexec cp -- \"$src\" \"$last\"\n", 0755);
+	put_file(dir, "bin/ssh", "#!/bin/sh\necho 'no command may run on the source' >&2; exit 1\n", 0755);
 	/* MariaDB as inventory.sh asks it: vmail (12 mailboxes, 2 domains) and amavisd.msgs,
 	 * 8 rows on the source (SIDE=8), 7 here */
 	put_file(dir, "bin/mysql",
@@ -543,12 +566,22 @@ static void test_verify_figures(void **state)
 		free(v);
 	}
 
-	act = find_action(&p, "verify", "openssl pkey");
+	act = find_action_on(&p, "verify", HOST_SOURCE, "openssl pkey");
+	assert_int_equal(run_action(dir, act, &out), 0);
+	buf_free(&out);
+	act = find_action_on(&p, "verify", HOST_TARGET, "openssl pkey");
 	assert_int_equal(run_action(dir, act, &out), 0);
 	assert_non_null(strstr(buf_cstr(&out), "\nverify-row dkim 0 0\n"));
 	buf_free(&out);
 
-	act = find_action(&p, "verify", "SHOW DATABASES LIKE");
+	act = find_action_on(&p, "verify", HOST_SOURCE, "SHOW DATABASES LIKE");
+	assert_int_equal(act->native, NATIVE_PREP); /* mailshift's comparison reads the source itself */
+	setenv("SIDE", "8", 1);
+	assert_int_equal(run_action(dir, act, &out), 0);
+	unsetenv("SIDE");
+	assert_non_null(strstr(buf_cstr(&out), "5 lines in "));
+	buf_free(&out);
+	act = find_action_on(&p, "verify", HOST_TARGET, "SHOW DATABASES LIKE");
 	assert_int_equal(act->native, NATIVE_COMPARE);
 	assert_int_equal(run_action(dir, act, &out), 1); /* amavisd.msgs: 8 rows on the source, 7 here */
 	assert_non_null(strstr(buf_cstr(&out), "source: 5 lines; target: 5 lines\n"
