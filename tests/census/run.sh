@@ -365,6 +365,24 @@ out=$(authkey remove 9.2 < /dev/null 2>&1); rc=$?
 check "authkey: removed, the other lines as they were, the gate gone (exit $rc)" \
   bash -c "[ $rc = 0 ] && [ \"\$(cat '$home/.ssh/authorized_keys')\" = \"\$(printf 'ssh-rsa AAAAadmin admin@laptop\nno-pty ssh-ed25519 AAAAother other')\" ] && [ ! -e '$gate' ]"
 
+# restore: a client that cannot refuse a dump's commands restores nothing
+# (the clients faked: each call logged; runuser runs what follows --)
+fakedb=$w/fakedb
+mkdir -p "$fakedb" "$b/dump"
+echo 'x' | bzip2 > "$b/dump/vmail.sql.bz2"
+printf '#!/bin/sh\nwhile [ "$1" != -- ]; do shift; done; shift; exec "$@"\n' > "$fakedb/runuser"
+printf '#!/bin/sh\necho "mysql $*" >> %q/calls\n[ "$1" = --help ] && echo "  --silent  Be more silent."\nexit 0\n' "$w" > "$fakedb/mysql"
+printf '#!/bin/sh\necho "psql $*" >> %q/calls\ncat > /dev/null; echo "invalid command \\\\restrict" >&2; exit 1\n' "$w" > "$fakedb/psql"
+chmod +x "$fakedb"/*
+rm -f "$w/calls"
+out=$(PATH="$fakedb:$PATH" run_fragment restore.sh engine=mysql dbs=vmail 2>&1); rc=$?
+check "restore: a mysql without --sandbox restores nothing, named (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -q 'has no sandbox mode' <<<'${out//\'/}' && [ \"\$(cat '$w/calls')\" = 'mysql --help' ]"
+rm -f "$w/calls"
+out=$(PATH="$fakedb:$PATH" run_fragment restore.sh engine=pgsql dbs=vmail 2>&1); rc=$?
+check "restore: a psql without restricted mode restores nothing, named (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -q 'has no restricted mode' <<<'${out//\'/}' && [ \"\$(wc -l < '$w/calls')\" = 1 ]"
+
 # discovery on stores in a folder, the source's tools faked
 # shellcheck source=tests/census/discover.sh
 . "$top/tests/census/discover.sh"

@@ -473,6 +473,20 @@ for sc in "${scenarios[@]}"; do
         && grep -q 'the target.s databases are as they were before this step' '$run/hostile-dump.out' \
         && '$lab/ssh' target 'test ! -e /tmp/mailshift-pwned' </dev/null && '$lab/ssh' source 'test ! -e /tmp/mailshift-pwned' </dev/null"
     [ "$rc" != 0 ] || tail -n 20 "$run/hostile-dump.out" | sed 's/^/     /'
+    if [ "$sc" = iredmail-pgsql ]; then
+      # SQL that only a superuser may run: a program, as postgres, on the target
+      pwn=/var/lib/postgresql/mailshift-pwned-copy
+      printf '#!/bin/sh\n/usr/bin/pg_dump "$@" || exit\nprintf '"'"'%%s\\n'"'"' "COPY (SELECT 1) TO PROGRAM '"'"'touch %s'"'"';"\n' "$pwn" |
+        "$lab/ssh" source "cat > /usr/local/bin/pg_dump && chmod 0755 /usr/local/bin/pg_dump"
+      (cd "$run" && bash mailshift-runbook.sh --yes --only databases > hostile-sql.out 2>&1); rc=$?
+      check "$sc: a dump whose SQL runs a program (COPY TO PROGRAM): restored as a role of mailshift's own, nothing ran, the step stops naming why (exit $rc)" \
+        bash -c "[ $rc != 0 ] && grep -q 'asks for rights its restore does not have' '$run/hostile-sql.out' \
+          && grep -q 'the target.s databases are as they were before this step' '$run/hostile-sql.out' \
+          && '$lab/ssh' target 'test ! -e $pwn' </dev/null"
+      [ "$rc" != 0 ] || tail -n 20 "$run/hostile-sql.out" | sed 's/^/     /'
+      left=$("$lab/ssh" target "$PGQ -c \"SELECT rolname FROM pg_roles WHERE rolname = 'mailshift_restore'\"" </dev/null)
+      check "$sc: ... and the restoring role is gone${left:+ ($left)}" test -z "$left"
+    fi
     "$lab/ssh" source "rm -f /usr/local/bin/$tool" </dev/null
     (cd "$run" && bash mailshift-runbook.sh --yes --only remove-key >> hostile-key.out 2>&1) ||
       bad "$sc: the runbook's remove-key after the hostile dump"

@@ -610,6 +610,71 @@ static void test_verify_figures(void **state)
 	free(dir);
 }
 
+/* Runs config's carry_config action for one FILE (under dir) with the
+ * source's archive as dir/b/source-config holds it; its exit status. */
+static int carry(const char *dir, const char *file, struct buf *out)
+{
+	struct answers a;
+	struct plan p;
+	char *opts = xasprintf("backup_dir = %s/b\ncarry_config = %s%s\n", dir, dir, file);
+	char *text = conf("mariadb", "mariadb", opts);
+	int rc;
+
+	build(&a, &p, text);
+	rc = run_action(dir, find_action(&p, "config", "read -r -a files"), out);
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+	free(opts);
+	return rc;
+}
+
+/* carry_config puts a file of the source's archive in place, never one
+ * that is, or lies behind, a symbolic link the source sent (which would
+ * copy, say, the target's /etc/shadow into its configuration) */
+static void test_carry_links(void **state)
+{
+	struct buf out = {0};
+	char *dir = tu_tmpdir(), *sh, *got, *path;
+	(void)state;
+
+	sh = xasprintf("d=%s; s=$d/b/source-config$d; mkdir -p $s/conf $d/real $d/conf && echo source > $s/conf/a.conf && "
+	               "echo secret > $d/real/b.conf && ln -s $d/real/b.conf $s/conf/link.conf && "
+	               "ln -s $d/real $s/linked && echo target > $d/conf/a.conf", dir);
+	{
+		char *const argv[] = { (char *)"sh", (char *)"-c", sh, NULL };
+		assert_int_equal(tu_capture(argv, &out), 0);
+		buf_free(&out);
+	}
+	free(sh);
+	/* a file that is a link: refused, nothing put in place */
+	assert_int_equal(carry(dir, "/conf/link.conf", &out), 1);
+	assert_non_null(strstr(buf_cstr(&out), "/conf/link.conf: in the source's archive it is, or lies behind, a symbolic link: not carried"));
+	buf_free(&out);
+	path = xasprintf("%s/conf/link.conf", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	/* a file behind a linked directory: refused */
+	assert_int_equal(carry(dir, "/linked/b.conf", &out), 1);
+	assert_non_null(strstr(buf_cstr(&out), "/linked/b.conf: in the source's archive it is, or lies behind, a symbolic link"));
+	buf_free(&out);
+	/* a plain file is carried, the target's own saved */
+	assert_int_equal(carry(dir, "/conf/a.conf", &out), 0);
+	buf_free(&out);
+	path = xasprintf("%s/conf/a.conf", dir);
+	got = tu_read(path);
+	assert_string_equal(got, "source\n");
+	free(got);
+	free(path);
+	path = xasprintf("%s/b/target-before/config%s/conf/a.conf", dir, dir);
+	got = tu_read(path);
+	assert_string_equal(got, "target\n");
+	free(got);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 static void test_fingerprint(void **state)
 {
 	struct answers a, b;
@@ -684,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_clean_source),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_proofs),
+		cmocka_unit_test(test_carry_links),
 		cmocka_unit_test(test_hostile_answers),
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_verify_figures),
