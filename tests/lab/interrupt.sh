@@ -51,9 +51,10 @@ while [ "$runs" -lt $((${n:-100} + 20)) ]; do
        "$lab/ssh" target 'pgrep -x rsync' </dev/null >/dev/null 2>&1; then
       sleep 0.3
       if [ "$copy" = "copies the mail store" ] && [ "$dropped" = 0 ]; then
-        # in the middle of the big file (rsync's temporary copy is there)
+        # in the middle of the big file (rsync's temporary copy is there); the
+        # source's end is the key's gate's rsync daemon
         if "$lab/ssh" target "ls -a '$home/Maildir/cur' 2>/dev/null | grep -q '^\.1700000000'" </dev/null; then
-          "$lab/ssh" source "pkill -f 'rsync --server --sender'" </dev/null
+          "$lab/ssh" source "pkill -f 'rsync --server --daemon'" </dev/null
           dropping=1
         fi
         continue
