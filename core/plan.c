@@ -84,6 +84,11 @@ void plan_add(struct plan_step *ps, enum host on, unsigned flags, const char *no
 	va_end(ap);
 }
 
+void plan_checklist(struct plan_step *ps, const char *note, const char *text)
+{
+	plan_add(ps, HOST_LOCAL, ACT_MANUAL, note, "printf '%%s\\n' %q", text);
+}
+
 void plan_native(struct plan_step *ps, enum host on, unsigned flags, enum native what, const char *note,
                  const char *fmt, ...)
 {

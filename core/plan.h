@@ -133,6 +133,10 @@ void plan_feed(struct plan_step *ps, enum host on, unsigned flags, const char *n
  * host; cmd is the shell equivalent, as plan_add's. */
 void plan_native(struct plan_step *ps, enum host on, unsigned flags, enum native what, const char *note,
                  const char *fmt, ...);
+/* Appends a checklist item (ACT_MANUAL) on HOST_LOCAL: note is the item in
+ * one line, text the instruction printed whole (data: the command that
+ * prints it is made here, quoted by the one helper). */
+void plan_checklist(struct plan_step *ps, const char *note, const char *text);
 /* 1 when an action of the step captures a value. */
 int plan_step_captures(const struct plan_step *ps);
 /* 1 when a run resumed inside the step starts it over: it captures a value

@@ -22,6 +22,17 @@ static void var(struct buf *b, const char *name, const char *value)
 	free(s);
 }
 
+char *steps_fragment(const char *const *vars, const char *body)
+{
+	struct buf b = {0};
+	size_t i;
+
+	for (i = 0; vars && vars[i]; i += 2)
+		var(&b, vars[i], vars[i + 1]);
+	buf_adds(&b, body);
+	return buf_steal(&b);
+}
+
 char *steps_script(const struct answers *a, const char *const *vars, const char *body)
 {
 	struct buf b = {0};

@@ -97,18 +97,22 @@ static void plan_cutover(const struct answers *a, struct plan_step *ps)
 	         "b=%q\n%secho \"verify passed on the current census ($(cut -c 1-12 \"$b/verified\")...)\"",
 	         a->opt.backup_dir, steps_verified_check);
 	/* what only the admin can do: each item is confirmed, or pending */
-	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "point the MX records at the new server",
-	         "t=%q\n"
-	         "printf '%%s\\n' \"At your DNS provider, point the MX record (or the A record it names) of every mail domain at the new server, $t.\"",
-	         a->target.host);
-	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "update SPF if it names the old server",
-	         "printf '%%s\\n' 'If a domain'\"'\"'s SPF record (TXT v=spf1) names the old server'\"'\"'s address, add the new one. The DKIM keys did not change: their DNS records stay.'");
-	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "test the new server from outside",
-	         "t=%q\n"
-	         "printf '%%s\\n' \"From a machine outside: openssl s_client -connect $t:993, log in and SELECT INBOX; then send a message from an outside account and answer it.\"",
-	         a->target.host);
-	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "keep the old server relaying until the old TTL has passed, then stop it",
-	         "printf '%%s\\n' 'Keep the old server relaying until the old TTL has passed everywhere (a week is safe), then stop it for good.'");
+	char *mx = xasprintf("At your DNS provider, point the MX record (or the A record it names) of "
+	                     "every mail domain at the new server, %s.", a->target.host);
+	char *test = xasprintf("From a machine outside: openssl s_client -connect %s:993, log in and "
+	                       "SELECT INBOX; then send a message from an outside account and answer it.",
+	                       a->target.host);
+
+	plan_checklist(ps, "point the MX records at the new server", mx);
+	plan_checklist(ps, "update SPF if it names the old server",
+	               "If a domain's SPF record (TXT v=spf1) names the old server's address, add the "
+	               "new one. The DKIM keys did not change: their DNS records stay.");
+	plan_checklist(ps, "test the new server from outside", test);
+	plan_checklist(ps, "keep the old server relaying until the old TTL has passed, then stop it",
+	               "Keep the old server relaying until the old TTL has passed everywhere (a week is "
+	               "safe), then stop it for good.");
+	free(mx);
+	free(test);
 }
 
 const struct step step_cutover = {

@@ -197,8 +197,10 @@ static void plan_preflight(const struct answers *a, struct plan_step *ps)
 	plan_compare(a, ps);
 	plan_look(a, ps, HOST_SOURCE, &a->source);
 	plan_look(a, ps, HOST_TARGET, &a->target);
-	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "lower the TTL of the MX and A records to 300 seconds, a day ahead",
-	         "printf '%%s\\n' 'At your DNS provider, lower the TTL of every mail domain'\"'\"'s MX record and of the A record it names to 300 seconds, at least a day (the old TTL) before the switch, so senders follow the change within minutes.'");
+	plan_checklist(ps, "lower the TTL of the MX and A records to 300 seconds, a day ahead",
+	               "At your DNS provider, lower the TTL of every mail domain's MX record and of the A "
+	               "record it names to 300 seconds, at least a day (the old TTL) before the switch, so "
+	               "senders follow the change within minutes.");
 }
 
 const struct step step_preflight = {

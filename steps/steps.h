@@ -59,6 +59,10 @@ char *steps_source_path(const struct answers *a, const char *path);
  * backup dir), then each name and value of vars (NULL-terminated pairs, or
  * NULL), quoted; then lib.sh and body. */
 char *steps_script(const struct answers *a, const char *const *vars, const char *body);
+/* A fragment of steps/sh (steps/sh.h) with its prologue alone: each name
+ * and value of vars (NULL-terminated pairs, or NULL) as NAME='VALUE', quoted
+ * by the one helper, then body.  For plan_add(ps, ..., "%s", text). */
+char *steps_fragment(const char *const *vars, const char *body);
 /* Pre-flight: the accounts and storage roots (discover.sh), the accounts the
  * source's Dovecot cannot resolve (advisory), the roots accepted on the target. */
 void steps_plan_discovery(struct plan_step *ps, const struct answers *a);
