@@ -29,7 +29,7 @@ Q := @
 endif
 
 # Everything but main.c goes into a static library the tests link against.
-LIB_SRC := $(wildcard core/*.c steps/*.c backends/*.c tui/*.c)
+LIB_SRC := $(wildcard core/*.c backends/*.c steps/*.c app/*.c tui/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=build/%.o) build/gen/steps_sh.o
 # The shell and awk the steps and the SSH transport run, embedded at build
 # time (steps/sh.h, backends/sh.h).

@@ -1,6 +1,6 @@
 /* mailshift — moves a mail server to a new machine without losing a message.
  * See README.md and docs/ARCHITECTURE.md. */
-#include "core/cli.h"
+#include "app/cli.h"
 
 int main(int argc, char **argv)
 {

@@ -219,7 +219,7 @@ int figures_judged(const struct figure *f)
 
 	if (!strcmp(f->source, "-") || !strcmp(f->target, "-"))
 		return 0;
-	if (!strcmp(f->step, "preflight"))
+	if (f->kind & FIGURES_SURVEY)
 		return r < NLABELS && labels[r].before;
 	return 1;
 }
@@ -294,7 +294,7 @@ int figures_print(struct figures *fs, FILE *out)
 	for (i = 0; i < fs->n; i = k) {
 		for (k = i; k < fs->n && !strcmp(fs->v[k].step, fs->v[i].step); k++)
 			;
-		if (!strcmp(fs->v[i].step, "preflight"))
+		if (fs->v[i].kind & FIGURES_SURVEY)
 			fprintf(out, "what pre-flight found on each server\n");
 		else
 			fprintf(out, "source and target, as step %s last counted them\n", fs->v[i].step);

@@ -2,7 +2,7 @@
  * side (accounts, messages, bytes, tables, rows, LDAP entries, DKIM keys,
  * wrong owners) and whether the two agree.
  *
- * A verify action (steps/verify.c on the servers, core/inspect.c through
+ * A verify action (steps/verify.c on the servers, backends/inspect.c through
  * mailshift's own connections) prints one line per figure on its stdout:
  *   verify-row KEY SOURCE TARGET
  * single spaces between; KEY a short id ([a-z0-9_-]), SOURCE and TARGET
@@ -39,8 +39,15 @@
 #define FIGURES_PREFIX "verify-row"
 #define FIGURES_WORD 48
 
+/* What the step that counted a figure is (its journal FLAGS): */
+enum {
+	FIGURES_SURVEY = 1 << 0, /* describes the servers (STEP_SURVEY, pre-flight) */
+	FIGURES_PROOF = 1 << 1,  /* a proof (STEP_PROOF, verify): the verification table */
+};
+
 struct figure {
 	char step[FIGURES_WORD]; /* the id of the step that counted it ("verify") */
+	unsigned kind;           /* FIGURES_SURVEY, FIGURES_PROOF */
 	char key[FIGURES_WORD], source[FIGURES_WORD], target[FIGURES_WORD];
 };
 
@@ -90,8 +97,8 @@ void figures_sort(struct figures *fs);
 /* 1 when the source's and the target's figure are the same. */
 int figures_same(const struct figure *f);
 /* 1 when the table gives the figure a verdict (same/differs): both
- * columns filled, and for pre-flight only what must already agree
- * (release, backend, vmail ids); the rest of pre-flight describes. */
+ * columns filled, and for a survey (pre-flight) only what must already
+ * agree (release, backend, vmail ids); the rest of a survey describes. */
 int figures_judged(const struct figure *f);
 /* The table's lines, without a newline: the column heads, and one row
  * ("  messages                     3456        3456  same"). */

@@ -182,8 +182,13 @@ struct journal *journal_open(const char *path, const struct plan *p, int fresh, 
 
 void journal_step(struct journal *j, size_t si, const struct plan_step *ps)
 {
-	put(j, "step\t%.3f\t%zu\t%s\t%s\n", now(), si, ps->step->id,
-	    ps->step->flags & STEP_DOWNTIME ? "downtime" : "-");
+	unsigned fl = ps->step->flags;
+	char words[64];
+
+	snprintf(words, sizeof words, "%s%s%s%s", fl & STEP_DOWNTIME ? ",downtime" : "",
+	         fl & STEP_SURVEY ? ",survey" : "", fl & STEP_PROOF ? ",proof" : "",
+	         fl & STEP_RELAY ? ",relay" : "");
+	put(j, "step\t%.3f\t%zu\t%s\t%s\n", now(), si, ps->step->id, words[0] ? words + 1 : "-");
 }
 
 void journal_action_start(struct journal *j, size_t si, size_t ai)
@@ -323,6 +328,17 @@ int journal_read(const char *path, struct journal_record **out, size_t *count, c
 		*out = xgrow(*out, &cap, *count + 1, sizeof **out);
 		(*out)[(*count)++] = r;
 	}
+	return 0;
+}
+
+int journal_has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
 	return 0;
 }
 

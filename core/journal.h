@@ -4,7 +4,9 @@
  * happens, in a file of mode 0600:
  *   run T FINGERPRINT [fresh]    a run of the plan with that fingerprint begins;
  *                                "fresh": it started over, earlier progress is void
- *   step T STEP ID FLAGS         a step begins (FLAGS: "downtime" or "-")
+ *   step T STEP ID FLAGS         a step begins; FLAGS: what the report needs of
+ *                                it, words joined by commas, or "-": downtime
+ *                                (STEP_DOWNTIME), survey, proof, relay
  *   start T STEP ACTION          an action begins
  *   end T STEP ACTION RESULT RC  ok | failed | warned | skipped, exit status
  *   end T STEP ACTION RESULT 0 ID NOTE

@@ -20,6 +20,8 @@ struct journal_record {
  * file, -1 with a message in err. */
 int journal_read(const char *path, struct journal_record **out, size_t *count, char **text,
                  char *err, size_t errlen);
+/* 1 when word is one of the comma-separated words of list. */
+int journal_has_word(const char *list, const char *word);
 /* 1 when r is a record of kind with at least fields fields. */
 int journal_want(const struct journal_record *r, const char *kind, int fields);
 

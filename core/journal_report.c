@@ -88,7 +88,7 @@ int journal_checklist(const char *path, FILE *out, int pending_only, char *err, 
 struct step_time {
 	const char *id, *outcome; /* borrowed from the journal's text */
 	double secs, last;
-	int downtime, finished;
+	int downtime, finished, relay;
 };
 
 struct times {
@@ -129,7 +129,9 @@ static void step_times(const struct journal_record *rec, size_t n, struct times 
 		} else if (journal_want(r, "step", 5)) {
 			if (!time_of(t, r->f[3])) {
 				t->st = xgrow(t->st, &t->cap, t->n + 1, sizeof *t->st);
-				t->st[t->n++] = (struct step_time){ r->f[3], "unfinished", 0, 0, !strcmp(r->f[4], "downtime"), 0 };
+				t->st[t->n++] = (struct step_time){ r->f[3], "unfinished", 0, 0,
+				                                            journal_has_word(r->f[4], "downtime"), 0,
+				                                            journal_has_word(r->f[4], "relay") };
 			}
 			open_id = r->f[3];
 			started = ts;
@@ -197,14 +199,28 @@ void journal_hms(char *out, size_t n, double secs)
 static void figures_of(const struct journal_record *rec, size_t n, struct figures *fs)
 {
 	struct figure f;
-	size_t i;
+	size_t i, k, nkind = 0, cap = 0;
+	/* each step's kind, from its "step" records (FLAGS) */
+	struct { const char *id; unsigned kind; } *kinds = NULL;
 
 	for (i = 0; i < n; i++) {
 		const struct journal_record *r = &rec[i];
 		if (journal_want(r, "run", 4) && !strcmp(r->f[3], "fresh")) {
 			figures_clear(fs);
+		} else if (journal_want(r, "step", 5)) {
+			for (k = 0; k < nkind && strcmp(kinds[k].id, r->f[3]); k++)
+				;
+			if (k == nkind) {
+				kinds = xgrow(kinds, &cap, nkind + 1, sizeof *kinds);
+				kinds[nkind++].id = r->f[3];
+			}
+			kinds[k].kind = (journal_has_word(r->f[4], "survey") ? FIGURES_SURVEY : 0) |
+			                (journal_has_word(r->f[4], "proof") ? FIGURES_PROOF : 0);
 		} else if (journal_want(r, "row", 7) && figures_word(r->f[3], 1) && figures_word(r->f[4], 1) &&
 		           figures_word(r->f[5], 0) && figures_word(r->f[6], 0)) {
+			for (k = 0; k < nkind && strcmp(kinds[k].id, r->f[3]); k++)
+				;
+			f.kind = k < nkind ? kinds[k].kind : 0;
 			memcpy(f.step, r->f[3], strlen(r->f[3]) + 1);
 			memcpy(f.key, r->f[4], strlen(r->f[4]) + 1);
 			memcpy(f.source, r->f[5], strlen(r->f[5]) + 1);
@@ -214,6 +230,7 @@ static void figures_of(const struct journal_record *rec, size_t n, struct figure
 			figures_note(fs, r->f[3], r->f[4]);
 		}
 	}
+	free(kinds);
 	figures_sort(fs);
 }
 
@@ -259,7 +276,7 @@ int journal_report_parts(const char *path, FILE *out, unsigned parts, char *err,
 			fprintf(out, "%-18s %10s  %-10s %s\n", st[k].id, t, st[k].outcome,
 			        st[k].downtime ? "downtime" : "live");
 			total += st[k].secs;
-			if (strcmp(st[k].id, "relay") == 0)
+			if (st[k].relay)
 				relay = st[k].secs;
 			if (st[k].downtime) {
 				down += st[k].secs;

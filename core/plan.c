@@ -7,7 +7,6 @@
 
 #include "core/shell.h"
 #include "core/xalloc.h"
-#include "steps/steps.h"
 
 const char *plan_host_name(enum host h)
 {
@@ -19,16 +18,14 @@ const char *plan_host_name(enum host h)
 	return "?";
 }
 
-int plan_build(struct plan *p, const struct answers *a, char *err, size_t errlen)
+void plan_build(struct plan *p, const struct answers *a, const struct step *const *steps)
 {
 	size_t i;
 
 	memset(p, 0, sizeof *p);
 	p->answers = a;
-	if (steps_check_pair(a, err, errlen) < 0)
-		return -1;
-	for (i = 0; steps_catalogue[i]; i++) {
-		const struct step *s = steps_catalogue[i];
+	for (i = 0; steps[i]; i++) {
+		const struct step *s = steps[i];
 		struct plan_step *ps;
 
 		if (s->applies && !s->applies(a))
@@ -39,7 +36,6 @@ int plan_build(struct plan *p, const struct answers *a, char *err, size_t errlen
 		ps->step = s;
 		s->plan(a, ps);
 	}
-	return 0;
 }
 
 void plan_free(struct plan *p)
@@ -169,6 +165,16 @@ int plan_find(const struct plan *p, const char *id)
 
 	for (i = 0; i < p->n; i++)
 		if (strcmp(p->steps[i].step->id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+int plan_find_flag(const struct plan *p, unsigned flags)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if ((p->steps[i].step->flags & flags) == flags)
 			return (int)i;
 	return -1;
 }

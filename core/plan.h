@@ -51,10 +51,19 @@ enum {
 	                         * stopped, so a skip never ends in the proof's record */
 	STEP_WHOLE = 1 << 4,    /* a run resumed inside it starts it over: what its first actions
 	                         * fetched (a source's dump) may be what made a later one fail */
+	/* What the engine and the wizard need to know of a step, said by the
+	 * step (they never compare step ids): */
+	STEP_SURVEY = 1 << 5,   /* its figures describe each server before anything changes
+	                         * (pre-flight): only those that must already agree get a
+	                         * verdict; the wizard shows them once it is done */
+	STEP_RELAY = 1 << 6,    /* the old server's mail goes to the new one: with the downtime
+	                         * window, how long the old server refused mail (--report) */
+	STEP_KEY_ADD = 1 << 7,  /* authorizes the one-off key on the source (its third action) */
+	STEP_KEY_REMOVE = 1 << 8, /* takes that key away again (its first action) */
 };
 
 /* Checks mailshift makes itself, through its own connections to a server's
- * databases and directory (core/inspect), where a shell command could only
+ * databases and directory (backends/inspect), where a shell command could only
  * do less: the action's cmd is the shell equivalent the runbook runs (and
  * mailshift too, when it has no such connection: --local). */
 enum native {
@@ -97,9 +106,10 @@ struct plan {
 	size_t n, cap;
 };
 
-/* Builds the plan for the answers' source x target pair.  Returns -1 with a
- * one-line message in err when the pair is not supported. */
-int plan_build(struct plan *p, const struct answers *a, char *err, size_t errlen);
+/* Builds the plan of the answers from steps (NULL-terminated, in order: the
+ * pair's table, steps/steps.h steps_plan()): each step that applies, with
+ * its actions. */
+void plan_build(struct plan *p, const struct answers *a, const struct step *const *steps);
 void plan_free(struct plan *p);
 
 /* Appends an action to a step.  cmd is a shell_fmt() template (%q quotes,
@@ -145,6 +155,8 @@ int plan_step_restarts(const struct plan_step *ps);
 
 /* Index of the step with this id, or -1. */
 int plan_find(const struct plan *p, const char *id);
+/* Index of the first step with every bit of flags (STEP_*), or -1. */
+int plan_find_flag(const struct plan *p, unsigned flags);
 /* A hex digest of every step id and action; the journal uses it to know a
  * resume belongs to the same plan.  Writes 17 bytes into out. */
 void plan_fingerprint(const struct plan *p, char out[17]);

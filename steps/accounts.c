@@ -98,6 +98,5 @@ const struct step step_accounts = {
 	       "cn=vmailadmin keep the target's passwords, which the target's Dovecot, "
 	       "Postfix and iRedAdmin use to bind.",
 	.flags = STEP_DOWNTIME | STEP_WHOLE, /* dumps again on a resume */
-	.applies = steps_is_iredmail,
 	.plan = plan_accounts,
 };

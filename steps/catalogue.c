@@ -1,10 +1,19 @@
 #include "steps/steps.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "core/xalloc.h"
+#include "steps/profile.h"
 
-const struct step *const steps_catalogue[] = {
+/* The pair tables: for each (source stack, target stack), the ordered steps
+ * of its migration.  A generic step (pre-flight, the key, the services,
+ * verify, the cutover) asks the hosts' profiles (steps/profile.h) and
+ * serves every pair; a pair's own steps are in its table alone.  A step's
+ * applies() only reads the admin's options. */
+
+/* iRedMail to iRedMail, the same account backend. */
+static const struct step *const iredmail_iredmail[] = {
 	/* while the old server is live */
 	&step_preflight,
 	&step_migration_key,
@@ -34,45 +43,88 @@ const struct step *const steps_catalogue[] = {
 	NULL,
 };
 
-static int same_family(enum backend a, enum backend b)
+/* Postfix+Dovecot with system users to the same: not built yet (issue 15
+ * fills it from the generic steps and the users and mail store steps). */
+static const struct step *const postfix_dovecot_postfix_dovecot[] = {
+	NULL,
+};
+
+struct pair {
+	enum stack from, to;
+	const char *same_accounts; /* NULL, or why the target's account backend must be the source's */
+	const struct step *const *steps; /* empty: known, not built yet */
+};
+
+static const struct pair pairs[] = {
+	{ STACK_IREDMAIL, STACK_IREDMAIL,
+	  "mailshift moves iRedMail to the same backend (install the target with the source's backend)",
+	  iredmail_iredmail },
+	{ STACK_POSTFIX_DOVECOT, STACK_POSTFIX_DOVECOT, NULL, postfix_dovecot_postfix_dovecot },
+};
+
+static const struct pair *find_pair(const struct answers *a)
 {
-	if (a == BACKEND_MYSQL)
-		a = BACKEND_MARIADB;
-	if (b == BACKEND_MYSQL)
-		b = BACKEND_MARIADB;
-	return a == b;
+	size_t i;
+
+	for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+		if (pairs[i].from == a->source.stack && pairs[i].to == a->target.stack)
+			return &pairs[i];
+	return NULL;
+}
+
+/* The pairs whose tables are built, for messages: "iredmail to iredmail
+ * with the same backend". */
+static void built_pairs(char *out, size_t n)
+{
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof pairs / sizeof pairs[0] && len < n; i++) {
+		if (!pairs[i].steps[0])
+			continue;
+		len += (size_t)snprintf(out + len, n - len, "%s%s to %s%s", len ? ", " : "",
+		                        answers_stack_name(pairs[i].from), answers_stack_name(pairs[i].to),
+		                        pairs[i].same_accounts ? " with the same backend" : "");
+	}
 }
 
 int steps_check_pair(const struct answers *a, char *err, size_t errlen)
 {
 	const char *s = answers_endpoint_kind(&a->source);
 	const char *t = answers_endpoint_kind(&a->target);
+	const struct pair *pr = find_pair(a);
+	char built[256];
 
-	if (a->source.stack == STACK_IREDMAIL && a->target.stack == STACK_IREDMAIL &&
-	    same_family(a->source.backend, a->target.backend))
+	built_pairs(built, sizeof built);
+	if (pr && pr->steps[0] && (!pr->same_accounts ||
+	                           profile_of(&a->source)->accounts == profile_of(&a->target)->accounts))
 		return 0;
-	if (a->source.stack == STACK_IREDMAIL && a->target.stack == STACK_IREDMAIL)
-		snprintf(err, errlen, "migrating %s to %s is not built yet: mailshift moves iRedMail "
-		         "to the same backend (install the target with the source's backend)", s, t);
+	if (pr && pr->steps[0])
+		snprintf(err, errlen, "migrating %s to %s is not built yet: %s", s, t, pr->same_accounts);
 	else
-		snprintf(err, errlen, "migrating %s to %s is not built yet: mailshift has plans for "
-		         "iredmail to iredmail with the same backend", s, t);
+		snprintf(err, errlen, "migrating %s to %s is not built yet: mailshift has plans for %s",
+		         s, t, built);
 	return -1;
 }
 
-int steps_is_iredmail(const struct answers *a)
+int steps_plan(struct plan *p, const struct answers *a, char *err, size_t errlen)
 {
-	return a->source.stack == STACK_IREDMAIL;
+	if (steps_check_pair(a, err, errlen) < 0) {
+		memset(p, 0, sizeof *p);
+		return -1;
+	}
+	plan_build(p, a, find_pair(a)->steps);
+	return 0;
 }
 
 int steps_uses_ldap(const struct answers *a)
 {
-	return a->source.backend == BACKEND_OPENLDAP;
+	return profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_LDAP;
 }
 
 int steps_uses_pgsql(const struct answers *a)
 {
-	return a->source.backend == BACKEND_PGSQL;
+	return profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_PGSQL;
 }
 
 /* The target's hop to the source: mailshift's key and known_hosts alone,

@@ -10,6 +10,7 @@
 
 #include "core/shell.h"
 #include "core/xalloc.h"
+#include "steps/profile.h"
 #include "steps/sh.h"
 #include "steps/steps.h"
 
@@ -64,9 +65,7 @@ static char *target_script(const struct answers *a, const char *const *vars, con
 
 const char *steps_backend_word(const struct answers *a)
 {
-	if (steps_uses_ldap(a))
-		return "ldap";
-	return steps_uses_pgsql(a) ? "pgsql" : "mysql";
+	return profile_of(&a->source)->backend_word;
 }
 
 /* discover.sh in mode full or delta (for LDAP after the text that finds
@@ -188,7 +187,6 @@ const struct step step_census = {
 	       "by account and folder by folder; the new server's own Dovecot is "
 	       "compared with it after the start.",
 	.flags = STEP_DOWNTIME,
-	.applies = steps_is_iredmail,
 	.plan = plan_census,
 };
 

@@ -13,7 +13,7 @@
 
 static int cleans(const struct answers *a)
 {
-	return steps_is_iredmail(a) && a->opt.clean_source;
+	return a->opt.clean_source;
 }
 
 static void plan_clean(const struct answers *a, struct plan_step *ps)

@@ -106,6 +106,5 @@ const struct step step_config = {
 	       "copy saved first, its owner and mode kept) and Postfix and Dovecot check "
 	       "their configuration; carry the rest of your edits by hand.",
 	.flags = STEP_OPTIONAL,
-	.applies = steps_is_iredmail,
 	.plan = plan_config,
 };

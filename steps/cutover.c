@@ -41,12 +41,12 @@ static void plan_relay(const struct answers *a, struct plan_step *ps)
 
 static int relays(const struct answers *a)
 {
-	return steps_is_iredmail(a) && a->opt.relay_during_cutover;
+	return a->opt.relay_during_cutover;
 }
 
 static int drains(const struct answers *a)
 {
-	return steps_is_iredmail(a) && !a->opt.relay_during_cutover;
+	return !a->opt.relay_during_cutover;
 }
 
 static void plan_old_queue(const struct answers *a, struct plan_step *ps)
@@ -87,6 +87,7 @@ const struct step step_relay = {
 	       "to run unless verify passed on the current census. Without it "
 	       "(relay_during_cutover = no) the old server only hands over its queue "
 	       "and stays stopped: senders retry until the DNS points to the new one.",
+	.flags = STEP_RELAY,
 	.applies = relays,
 	.plan = plan_relay,
 };
@@ -124,6 +125,5 @@ const struct step step_cutover = {
 	       "from outside, and keep the old server relaying until the old TTL has "
 	       "passed. Each item of the checklist is yours to confirm (or leave "
 	       "pending: mailshift --report lists what is left).",
-	.applies = steps_is_iredmail,
 	.plan = plan_cutover,
 };

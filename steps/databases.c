@@ -106,7 +106,6 @@ const struct step step_databases = {
 	       "the target after the target's own copy is saved. The mysql system "
 	       "database is never restored: it holds the target's own users and passwords.",
 	.flags = STEP_DOWNTIME | STEP_WHOLE, /* dumps again on a resume */
-	.applies = steps_is_iredmail,
 	.plan = plan_databases,
 };
 

@@ -71,6 +71,5 @@ const struct step step_dkim = {
 	       "step lists them if the target's differ. 'The fingerprints of the public halves "
 	       "prove the target holds the same keys; where amavisd is installed, "
 	       "'amavisd testkeys' also checks them against DNS (it needs the DNS).",
-	.applies = steps_is_iredmail,
 	.plan = plan_dkim,
 };

@@ -29,7 +29,7 @@ static void add_copy(struct plan_step *ps, const struct answers *a, const char *
 
 static int two_phase(const struct answers *a)
 {
-	return steps_is_iredmail(a) && a->opt.two_phase_sync;
+	return a->opt.two_phase_sync;
 }
 
 static void plan_bulk(const struct answers *a, struct plan_step *ps)
@@ -84,7 +84,6 @@ const struct step step_mailstore_final = {
 	       "deleted mail does not come back. Nothing outside the storage roots is "
 	       "deleted.",
 	.flags = STEP_DOWNTIME,
-	.applies = steps_is_iredmail,
 	.plan = plan_final,
 };
 
@@ -110,6 +109,5 @@ const struct step step_chown = {
 	       "itself to root with mode 0755, or users see empty or unreadable "
 	       "mailboxes. Only what differs is changed; a symbolic link is never followed.",
 	.flags = STEP_DOWNTIME,
-	.applies = steps_is_iredmail,
 	.plan = plan_chown,
 };

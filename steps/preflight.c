@@ -225,14 +225,13 @@ const struct step step_preflight = {
 	       "missing (the copies need it on both servers). Last, the one thing to "
 	       "do a day ahead: lower the TTL of your MX and A records, a checklist "
 	       "item you confirm (or leave pending).",
-	.flags = STEP_FIGURES,
-	.applies = steps_is_iredmail,
+	.flags = STEP_FIGURES | STEP_SURVEY,
 	.plan = plan_preflight,
 };
 
 static int has_installer(const struct answers *a)
 {
-	return steps_is_iredmail(a) && a->opt.installer_dir;
+	return a->opt.installer_dir != NULL;
 }
 
 static void plan_installer(const struct answers *a, struct plan_step *ps)

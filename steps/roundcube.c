@@ -9,7 +9,7 @@
 
 static int has_release(const struct answers *a)
 {
-	return steps_is_iredmail(a) && a->opt.roundcube_release;
+	return a->opt.roundcube_release != NULL;
 }
 
 static void plan_roundcube(const struct answers *a, struct plan_step *ps)

@@ -48,7 +48,6 @@ const struct step step_stop_services = {
 	       "dumps. The new server's mail daemons stop too while its data is "
 	       "replaced. From here to 'Start' is the downtime window.",
 	.flags = STEP_DOWNTIME,
-	.applies = steps_is_iredmail,
 	.plan = plan_stop,
 };
 
@@ -89,6 +88,5 @@ const struct step step_start_services = {
 	       "usage, recounted by the test step after the window. The old server's "
 	       "mail daemons stay stopped: two live servers would split the mail.",
 	.flags = STEP_DOWNTIME,
-	.applies = steps_is_iredmail,
 	.plan = plan_start,
 };

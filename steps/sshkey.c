@@ -92,6 +92,7 @@ static void plan_key(const struct answers *a, struct plan_step *ps)
 
 const struct step step_migration_key = {
 	.id = "migration-key",
+	.flags = STEP_KEY_ADD,
 	.title = "Let the target reach the source with a one-off key",
 	.why = "The mail, the DKIM keys, the configuration and the database dumps travel "
 	       "directly between the servers, never through your machine: the new server "
@@ -108,7 +109,6 @@ const struct step step_migration_key = {
 	       "host key was checked, in a file of its own (" STEPS_KNOWN_HOSTS "), "
 	       "so the target checks the source's identity strictly. The old server never "
 	       "gets a key to the new one. The last step, remove-key, takes all of it away.",
-	.applies = steps_is_iredmail,
 	.plan = plan_key,
 };
 
@@ -142,6 +142,7 @@ static void plan_remove(const struct answers *a, struct plan_step *ps)
 
 const struct step step_remove_key = {
 	.id = "remove-key",
+	.flags = STEP_KEY_REMOVE,
 	.title = "Remove the one-off key",
 	.why = "The target no longer needs to reach the source. mailshift removes from "
 	       "the source's authorized_keys the line it added, found by its marking "
@@ -151,6 +152,5 @@ const struct step step_remove_key = {
 	       "earlier (a failed or refused step), the key stays authorized until this "
 	       "step runs: resume the run, or run it alone with the runbook's --only "
 	       "remove-key.",
-	.applies = steps_is_iredmail,
 	.plan = plan_remove,
 };

@@ -10,21 +10,21 @@
 #include "core/answers.h"
 #include "core/plan.h"
 
-/* NULL-terminated, in the order a migration runs. */
-extern const struct step *const steps_catalogue[];
-
 extern const struct step step_preflight, step_migration_key, step_installer, step_roundcube,
 	step_mailstore_bulk, step_dkim, step_config, step_stop_services,
 	step_census, step_mailstore_final, step_chown, step_databases, step_accounts,
 	step_start_services, step_verify, step_relay, step_old_queue, step_test, step_cutover, step_remove_key,
 	step_clean_source;
 
-/* 0 when mailshift has a plan for the answers' source x target pair; -1 and
- * a message naming the pair otherwise. */
+/* 0 when mailshift has a plan for the answers' source x target pair (its
+ * pair table, steps/catalogue.c); -1 and a message naming the pair
+ * otherwise ("not built yet"). */
 int steps_check_pair(const struct answers *a, char *err, size_t errlen);
+/* Builds the plan of the answers from their pair's table (plan_build);
+ * -1 with steps_check_pair's message, and an empty plan, when there is none. */
+int steps_plan(struct plan *p, const struct answers *a, char *err, size_t errlen);
 
-/* applies() helpers */
-int steps_is_iredmail(const struct answers *a);
+/* The source's account backend (its profile, steps/profile.h). */
 int steps_uses_ldap(const struct answers *a);
 int steps_uses_pgsql(const struct answers *a);
 /* "mysql", "pgsql" or "ldap": the account backend, as the shell fragments name it. */

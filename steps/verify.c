@@ -12,7 +12,7 @@
 
 /* awk programs that count an inventory's lines into the verification
  * table's figures (core/figures.h), one "KEY VALUE" line each.  The native
- * comparison (core/inspect.c) prints the same keys, counted the same way. */
+ * comparison (backends/inspect.c) prints the same keys, counted the same way. */
 static const char count_dkim[] = "NF { n++ } END { printf \"dkim %d\\n\", n }";
 static const char count_inventory[] =
 	"$1 == \"table\" { t++; r += $4; db = $2; sub(/\\..*/, \"\", db); if (!(db in d)) { d[db] = 1; nd++ } } "
@@ -115,7 +115,6 @@ const struct step step_verify = {
 	       "be started again; the relay refuses to run until verify passed on the "
 	       "current census.",
 	.flags = STEP_DOWNTIME | STEP_FIGURES | STEP_PROOF,
-	.applies = steps_is_iredmail,
 	.plan = plan_verify,
 };
 
@@ -175,6 +174,5 @@ const struct step step_test = {
 	       "window; and a message sent through the target's Postfix reaches a "
 	       "mailbox. That test message is then removed. Log in yourself too, with a "
 	       "mail client or openssl s_client -connect NEW:993, before the switch.",
-	.applies = steps_is_iredmail,
 	.plan = plan_test,
 };

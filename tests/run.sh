@@ -36,6 +36,7 @@ tier() {
   summary+=("$name: $p passed, $f failed ($((SECONDS - t0)) s)")
 }
 
+tier layers tests/layers.sh
 units=()
 for f in build/tests/test_*; do [ -x "$f" ] && units+=("$f"); done
 [ ${#units[@]} -gt 0 ] || { echo "tests/run.sh: no unit test binaries in build/tests (run make test)" >&2; exit 1; }

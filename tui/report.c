@@ -100,7 +100,7 @@ static void outcome(struct tui *t, struct tui_report *rp)
 	}
 }
 
-int tui_figures_show(const char *journal, const char *only,
+int tui_figures_show(const char *journal, unsigned only,
                      void (*line)(void *ctx, enum tui_role role, const char *text), void *ctx)
 {
 	struct figures fs = {0};
@@ -119,11 +119,11 @@ int tui_figures_show(const char *journal, const char *only,
 
 		for (k = i; k < fs.n && !strcmp(fs.v[k].step, step); k++)
 			;
-		if (only && strcmp(step, only))
+		if (only && !(fs.v[i].kind & only))
 			continue;
 		if (shown++)
 			line(ctx, TUI_NORMAL, "");
-		if (!strcmp(step, "preflight"))
+		if (fs.v[i].kind & FIGURES_SURVEY)
 			line(ctx, TUI_BOLD, "What pre-flight found on each server");
 		else {
 			snprintf(text, sizeof text, "Source and target, as step %s last counted them", step);
@@ -166,7 +166,7 @@ static void report_line(void *ctx, enum tui_role role, const char *text)
  * colour), or why there is none. */
 static void figures(struct tui_report *rp, const char *journal)
 {
-	if (!tui_figures_show(journal, "verify", report_line, rp))
+	if (!tui_figures_show(journal, FIGURES_PROOF, report_line, rp))
 		add(rp, TUI_DIM, "No verification in the journal yet: the verify step counts both servers for the "
 		    "table of source and target.");
 }
@@ -223,7 +223,7 @@ static void build(struct tui *t, struct tui_report *rp)
 		add_printed(rp, TUI_NORMAL, text);
 		free(text);
 	}
-	if (tui_figures_show(a->journal, "preflight", report_line, rp)) /* for reference, last */
+	if (tui_figures_show(a->journal, FIGURES_SURVEY, report_line, rp)) /* for reference, last */
 		add(rp, TUI_NORMAL, "%s", "");
 }
 

@@ -200,7 +200,7 @@ static int found_done(struct tui *t, struct tui_dialog *d, int id)
 static int found(struct tui *t)
 {
 	struct tui_runview *rs = t->rs;
-	int pf = plan_find(&t->plan, "preflight");
+	int pf = plan_find_flag(&t->plan, STEP_SURVEY);
 	struct tui_dialog *d;
 
 	if (rs->found_shown || rs->q.kind != TUI_Q_STEP || pf < 0 || rs->q.ps == &t->plan.steps[pf] ||
@@ -208,7 +208,7 @@ static int found(struct tui *t)
 		return 0;
 	rs->found_shown = 1;
 	d = tui_dialog_new("Pre-flight is done: nothing changed but rsync where it was missing", TUI_OK);
-	if (!tui_figures_show(t->args->journal, "preflight", found_line, d)) {
+	if (!tui_figures_show(t->args->journal, FIGURES_SURVEY, found_line, d)) {
 		tui_dialog_free(d);
 		return 0;
 	}

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/session.h"
+#include "app/session.h"
 #include "core/xalloc.h"
+#include "steps/steps.h"
 
 #define NAME "answers"
 
@@ -104,7 +105,7 @@ int tui_save_plan(const char *path, int local, const char *ssh_config, struct an
 	if (answers_load(a, path, err, errlen) < 0)
 		return -1;
 	if ((!local && session_ssh_config(a, ssh_config, err, errlen) < 0) ||
-	    plan_build(p, a, err, errlen) < 0) {
+	    steps_plan(p, a, err, errlen) < 0) {
 		answers_free(a);
 		return -1;
 	}

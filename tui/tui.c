@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/cli.h"
 #include "tui/logring.h"
 #include "tui/worker.h"
 
@@ -184,7 +183,7 @@ void tui_end_run(struct tui *t)
 
 	t->result = tui_worker_join(t->worker, &t->rep, err, sizeof err);
 	t->ran = 1;
-	t->exit_code = t->result == RUNNER_FAILED ? CLI_FAILED : t->result == RUNNER_REFUSED ? CLI_REFUSED : CLI_OK;
+	t->exit_code = session_exit_code(t->result);
 	if (tui_term_signal()) {
 		t->quit = 1;
 		return;
@@ -325,12 +324,12 @@ int tui_main(const struct tui_args *a)
 	t.args = a;
 	if (a->answers && answers_load(&t.answers, a->answers, err, sizeof err) < 0) {
 		fprintf(stderr, "mailshift: %s\n", err);
-		return CLI_USAGE;
+		return SESSION_EXIT_USAGE;
 	}
 	if (tui_term_start(err, sizeof err) < 0) {
 		answers_free(&t.answers);
 		fprintf(stderr, "mailshift: %s\n", err);
-		return CLI_USAGE;
+		return SESSION_EXIT_USAGE;
 	}
 	tui_interview_open(&t, 0);
 	loop(&t);

@@ -1,8 +1,8 @@
 /* tui — the interactive wizard (ncurses): the interview that writes an
  * answers file, the plan review, the run with its confirmations and live
  * log, and the report.  It runs the same plan, runner and files as the
- * headless CLI (core/session), so a wizard run can be replayed headless.
- * core/cli.c calls tui_main(); everything else in tui/ is internal
+ * headless CLI (app/session), so a wizard run can be replayed headless.
+ * app/cli.c calls tui_main(); everything else in tui/ is internal
  * (tui/tui_int.h). */
 #ifndef MAILSHIFT_TUI_H
 #define MAILSHIFT_TUI_H

@@ -23,7 +23,7 @@
 #include "core/answers.h"
 #include "core/plan.h"
 #include "core/runner.h"
-#include "core/session.h"
+#include "app/session.h"
 #include "tui/tui.h"
 
 /* ---- keys (tui/term.c) ---------------------------------------------- */
@@ -190,10 +190,11 @@ struct tui {
 };
 
 void tui_open_dialog(struct tui *t, struct tui_dialog *d, tui_done_fn done);
-/* The journal's tables of figures (core/figures.h; only: one step's, or
- * NULL for all), line by line with the role to draw each in, through
+/* The journal's tables of figures (core/figures.h; only: the tables of
+ * the steps of that kind, FIGURES_SURVEY or FIGURES_PROOF, or 0 for all),
+ * line by line with the role to draw each in, through
  * line(ctx, ...) (tui/report.c).  Returns how many tables it showed. */
-int tui_figures_show(const char *journal, const char *only,
+int tui_figures_show(const char *journal, unsigned only,
                      void (*line)(void *ctx, enum tui_role role, const char *text), void *ctx);
 /* A message with one button. */
 void tui_message(struct tui *t, enum tui_role role, const char *title, const char *text);

@@ -25,7 +25,7 @@
 
 #include "backends/transport.h"
 #include "core/runner.h"
-#include "core/session.h"
+#include "app/session.h"
 #include "tui/logring.h"
 
 /* A step's state, as the run screen marks it. */

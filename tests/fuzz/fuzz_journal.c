@@ -6,6 +6,7 @@
 #include "core/figures.h"
 #include "core/journal.h"
 #include "core/plan.h"
+#include "steps/steps.h"
 
 static const char answers_text[] =
 	"[source]\nstack = iredmail\nbackend = mariadb\nhost = old.example.org\n"
@@ -25,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd;
 
 	if (!ready) {
-		if (answers_parse(&a, "fuzz", answers_text, err, sizeof err) < 0 || plan_build(&p, &a, err, sizeof err) < 0)
+		if (answers_parse(&a, "fuzz", answers_text, err, sizeof err) < 0 || steps_plan(&p, &a, err, sizeof err) < 0)
 			abort();
 		ready = 1;
 	}

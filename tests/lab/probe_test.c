@@ -1,7 +1,7 @@
 /* probe_test ANSWERS source|target: the read-only probe of one lab host
  * over SSH, its inventory on stdout (tests/lab/probe.sh compares it with
  * what the host's own tools say).  Exit 0, or 1 with one line on stderr.
- * probe_test ANSWERS compare: verify's comparison (core/inspect), its
+ * probe_test ANSWERS compare: verify's comparison (backends/inspect), its
  * report on stdout; exit 0 when source and target agree, 1 otherwise. */
 #include <mysql.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include "backends/probe.h"
 #include "backends/transport.h"
 #include "core/answers.h"
-#include "core/inspect.h"
+#include "backends/inspect.h"
 
 static void print(void *ctx, enum sink_kind k, enum host h, const char *text)
 {

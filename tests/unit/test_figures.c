@@ -194,6 +194,15 @@ static void test_order_and_print(void **state)
 /* Pre-flight's figures: each host fills its own column ("-" leaves the
  * other's as it was); only what must already agree gets a verdict, the
  * rest (the target is still empty) describes the servers. */
+/* A figure of a survey step (STEP_SURVEY: pre-flight). */
+static struct figure survey(const char *key, const char *s, const char *t)
+{
+	struct figure f = fig("preflight", key, s, t);
+
+	f.kind = FIGURES_SURVEY;
+	return f;
+}
+
 static void test_preflight(void **state)
 {
 	struct figures fs = {0};
@@ -203,15 +212,15 @@ static void test_preflight(void **state)
 	FILE *out;
 	(void)state;
 
-	f = fig("preflight", "accounts", "12", "-");
+	f = survey("accounts", "12", "-");
 	figures_set(&fs, &f);
-	f = fig("preflight", "accounts", "-", "0");
+	f = survey("accounts", "-", "0");
 	figures_set(&fs, &f);
-	f = fig("preflight", "iredmail", "1.8.1", "1.8.0");
+	f = survey("iredmail", "1.8.1", "1.8.0");
 	figures_set(&fs, &f);
-	f = fig("preflight", "dovecot", "-", "2.3.19.1");
+	f = survey("dovecot", "-", "2.3.19.1");
 	figures_set(&fs, &f);
-	f = fig("preflight", "room", "-", "2500000000");
+	f = survey("room", "-", "2500000000");
 	figures_set(&fs, &f);
 	assert_int_equal(fs.n, 4);
 	assert_string_equal(fs.v[0].source, "12");
@@ -220,6 +229,9 @@ static void test_preflight(void **state)
 	assert_true(figures_judged(&fs.v[1]));
 	assert_false(figures_judged(&fs.v[2])); /* one column open */
 	f = fig("verify", "accounts", "12", "11");
+	assert_true(figures_judged(&f));
+	/* the step's kind decides, not its id */
+	f = fig("preflight", "accounts", "12", "11");
 	assert_true(figures_judged(&f));
 
 	out = open_memstream(&text, &len);

@@ -121,8 +121,11 @@ static void test_report(void **state)
 	         "stepend\t5360.000\t3\tmailstore-final\tdone\n"
 	         "step\t5360.000\t4\tstart-services\tdowntime\n"
 	         "stepend\t5380.000\t4\tstart-services\tdone\n"
-	         "step\t5380.000\t5\trelay\t-\n"
-	         "stepend\t5395.000\t5\trelay\tdone\n");
+	         "step\t5380.000\t5\thand-over\trelay\n"
+	         "stepend\t5395.000\t5\thand-over\tdone\n"
+	         /* a step merely named relay is not the relay: its flags say */
+	         "step\t5395.000\t6\trelay\t-\n"
+	         "stepend\t5400.000\t6\trelay\tdone\n");
 	f = open_memstream(&text, &len);
 	assert_int_equal(journal_report(jp, f, err, sizeof err), 0);
 	fclose(f);
@@ -134,7 +137,7 @@ static void test_report(void **state)
 	assert_non_null(strstr(text, "downtime window       0:10:30  (3 steps"));
 	/* the window and the relay step (15 s): the old server refused mail */
 	assert_non_null(strstr(text, "mail refused          0:10:45  (the old server refused mail"));
-	assert_non_null(strstr(text, "all steps             1:10:48\n"));
+	assert_non_null(strstr(text, "all steps             1:10:53\n"));
 	assert_null(strstr(text, "source and target")); /* no rows: no table */
 	free(text);
 	assert_int_equal(journal_report("/nonexistent/j", stdout, err, sizeof err), -1);
@@ -315,6 +318,49 @@ static void test_times(void **state)
  * back in the table's order, the last count of a key winning; a fresh run
  * voids them; rows do not disturb the resume point; the report prints the
  * table, and a journal without rows (an older one) none. */
+/* What a step's figures are comes from its flags in the journal (survey,
+ * proof), never from its id: a survey's figures that only describe the
+ * servers get no verdict. */
+static void test_figure_kinds(void **state)
+{
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256], *text = NULL;
+	struct figures fs = {0};
+	size_t len = 0;
+	FILE *f;
+	(void)state;
+
+	tu_write(jp,
+	         "# mailshift journal 1\n"
+	         "run\t1000.000\tfp\n"
+	         "step\t1000.000\t0\tlook\tsurvey\n"
+	         "row\t1000.100\t0\tlook\taccounts\t12\t0\n"
+	         "row\t1000.200\t0\tlook\tiredmail\t1.8.1\t1.8.1\n"
+	         "stepend\t1003.000\t0\tlook\tdone\n"
+	         "step\t1003.000\t1\tpreflight\tdowntime,proof\n"
+	         "row\t1003.100\t1\tpreflight\taccounts\t12\t11\n"
+	         "stepend\t1004.000\t1\tpreflight\tdone\n");
+	assert_int_equal(journal_figures(jp, &fs, err, sizeof err), 0);
+	assert_int_equal(fs.n, 3);
+	assert_string_equal(fs.v[0].step, "look");
+	assert_int_equal(fs.v[0].kind, FIGURES_SURVEY);
+	assert_false(figures_judged(&fs.v[1])); /* accounts: the survey describes */
+	assert_true(figures_judged(&fs.v[0]));  /* the release must already agree */
+	assert_string_equal(fs.v[2].step, "preflight");
+	assert_int_equal(fs.v[2].kind, FIGURES_PROOF);
+	assert_true(figures_judged(&fs.v[2]));
+	figures_free(&fs);
+	f = open_memstream(&text, &len);
+	assert_int_equal(journal_report(jp, f, err, sizeof err), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "what pre-flight found on each server\n"));
+	assert_non_null(strstr(text, "source and target, as step preflight last counted them\n"));
+	assert_non_null(strstr(text, "preflight             0:00:01  done       downtime\n"));
+	free(text);
+	tu_rmrf(dir);
+	free(jp);
+	free(dir);
+}
+
 static void test_figures(void **state)
 {
 	struct answers a;
@@ -546,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_paused),
 		cmocka_unit_test(test_checklist),
+		cmocka_unit_test(test_figure_kinds),
 		cmocka_unit_test(test_figures),
 		cmocka_unit_test(test_torn_tail),
 		cmocka_unit_test(test_one_run),

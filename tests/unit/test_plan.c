@@ -5,7 +5,7 @@
 #include "core/answers.h"
 #include "core/journal.h"
 #include "core/plan.h"
-#include "core/session.h"
+#include "app/session.h"
 #include "steps/steps.h"
 
 static char *conf(const char *sbackend, const char *tbackend, const char *options)
@@ -20,7 +20,7 @@ static void build(struct answers *a, struct plan *p, const char *text)
 	char err[512];
 	if (answers_parse(a, "t.conf", text, err, sizeof err) < 0)
 		fail_msg("%s", err);
-	if (plan_build(p, a, err, sizeof err) < 0)
+	if (steps_plan(p, a, err, sizeof err) < 0)
 		fail_msg("%s", err);
 }
 
@@ -285,7 +285,7 @@ static void refused(const char *text, const char *want)
 
 	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
 		fail_msg("%s", err);
-	assert_int_equal(plan_build(&p, &a, err, sizeof err), -1);
+	assert_int_equal(steps_plan(&p, &a, err, sizeof err), -1);
 	if (!strstr(err, want))
 		fail_msg("got \"%s\", want \"%s\"", err, want);
 	assert_int_equal(p.n, 0);

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "core/console.h"
-#include "core/session.h"
+#include "app/session.h"
 #include "tui/logring.h"
 #include "tui/progress.h"
 #include "tui/worker.h"

@@ -8,7 +8,7 @@
 #include "core/journal.h"
 #include "core/runbook.h"
 #include "core/runner.h"
-#include "core/session.h"
+#include "app/session.h"
 
 /* The fake transport: exit statuses scripted per call, commands and inputs
  * recorded; with `big`, a call prints more than a value may hold. */

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "core/session.h"
+#include "app/session.h"
 #include "tui/logring.h"
 #include "tui/worker.h"
 

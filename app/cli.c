@@ -1,4 +1,4 @@
-#include "core/cli.h"
+#include "app/cli.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 #include "core/plan.h"
 #include "core/runbook.h"
 #include "core/runner.h"
-#include "core/session.h"
+#include "app/session.h"
 #include "core/xalloc.h"
 #include "steps/steps.h"
 #include "tui/tui.h"
@@ -125,7 +125,7 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 			if (c->nskip == sizeof c->skip / sizeof *c->skip) {
 				fputs("mailshift: too many --skip options\n", stderr);
 				*done = 1;
-				return CLI_USAGE;
+				return SESSION_EXIT_USAGE;
 			}
 			c->skip[c->nskip++] = optarg;
 			break;
@@ -136,7 +136,7 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 				fputs("mailshift: --local runs every action on this machine; it is for mailshift's own "
 				      "tests and needs MAILSHIFT_TESTING=1\n", stderr);
 				*done = 1;
-				return CLI_USAGE;
+				return SESSION_EXIT_USAGE;
 			}
 			c->local = 1;
 			break;
@@ -144,39 +144,39 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 		case OPT_PRINT:
 			answers_template(stdout);
 			*done = 1;
-			return CLI_OK;
+			return SESSION_EXIT_OK;
 		case 'h':
 			fputs(usage_text, stdout);
 			fputc('\n', stdout);
 			fputs(help_text, stdout);
 			*done = 1;
-			return CLI_OK;
+			return SESSION_EXIT_OK;
 		case 'V':
 			puts("mailshift " MAILSHIFT_VERSION);
 			*done = 1;
-			return CLI_OK;
+			return SESSION_EXIT_OK;
 		case ':':
 			if (strncmp(argv[optind - 1], "--", 2) != 0)
 				fprintf(stderr, "mailshift: -%c needs a value\n%s", optopt, usage_text);
 			else
 				fprintf(stderr, "mailshift: %s needs a value\n%s", argv[optind - 1], usage_text);
 			*done = 1;
-			return CLI_USAGE;
+			return SESSION_EXIT_USAGE;
 		default:
 			if (strncmp(argv[optind - 1], "--", 2) != 0)
 				fprintf(stderr, "mailshift: unknown option -%c\n%s", optopt, usage_text);
 			else
 				fprintf(stderr, "mailshift: unknown option %s\n%s", argv[optind - 1], usage_text);
 			*done = 1;
-			return CLI_USAGE;
+			return SESSION_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "mailshift: unexpected argument \"%s\"\n%s", argv[optind], usage_text);
 		*done = 1;
-		return CLI_USAGE;
+		return SESSION_EXIT_USAGE;
 	}
-	return CLI_OK;
+	return SESSION_EXIT_OK;
 }
 
 static void on_signal(int sig)
@@ -233,13 +233,13 @@ static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 	if (!rb) {
 		fprintf(stderr, "mailshift: %s\n", err);
 		transport_free(t);
-		return CLI_USAGE;
+		return SESSION_EXIT_USAGE;
 	}
 	runner_run(p, t, NULL, &sink, rb, NULL, &o, &rep);
 	transport_free(t);
 	if (runbook_close(rb, "Dry run: every step of the plan, none of it ran.") < 0) {
 		fprintf(stderr, "mailshift: %s: writing the runbook failed\n", c->runbook);
-		return CLI_FAILED;
+		return SESSION_EXIT_FAILED;
 	}
 	if (!c->quiet) {
 		fprintf(con->out, "mailshift: dry run of %s -> %s: %zu steps, %zu actions\n",
@@ -253,7 +253,7 @@ static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 		fprintf(con->out, "mailshift: wrote the runbook %s (bash %s --dry-run lists it)\n",
 		        c->runbook, c->runbook);
 	}
-	return CLI_OK;
+	return SESSION_EXIT_OK;
 }
 
 /* Decides where the run starts (with the journal's progress in s when
@@ -268,20 +268,20 @@ static int resume_point(struct cli *c, struct session *s, struct console *con, i
 		return 0;
 	case SESSION_BAD_JOURNAL:
 		fprintf(stderr, "mailshift: %s\n", err);
-		*rc = CLI_USAGE;
+		*rc = SESSION_EXIT_USAGE;
 		return -1;
 	case SESSION_OTHER_PLAN:
 		fprintf(stderr, "mailshift: %s records a different plan (the answers changed): "
 		        "use another --journal, or --fresh to start this plan at step one\n", c->journal);
-		*rc = CLI_USAGE;
+		*rc = SESSION_EXIT_USAGE;
 		return -1;
 	case SESSION_FINISHED:
 		fprintf(con->out, "mailshift: %s says every step of this plan finished; "
 		        "--fresh runs it again from step one\n", c->journal);
-		*rc = CLI_OK;
+		*rc = SESSION_EXIT_OK;
 		if (session_runbook_whole(s, err, sizeof err) < 0) {
 			fprintf(stderr, "mailshift: %s\n", err);
-			*rc = CLI_FAILED;
+			*rc = SESSION_EXIT_FAILED;
 		} else {
 			fprintf(con->out, "mailshift: the runbook of the whole plan is in %s\n", s->runbook);
 		}
@@ -342,13 +342,13 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	struct ssh_options sopt;
 	enum runner_result r;
 	char err[512], why[64];
-	int rc = CLI_OK;
+	int rc = SESSION_EXIT_OK;
 
 	if (resume_point(c, &s, con, &rc) < 0)
 		return rc;
 	if (until_done(c, p, &s.opts, con)) {
 		session_close(&s, RUNNER_DONE, NULL, err, sizeof err);
-		return CLI_OK;
+		return SESSION_EXIT_OK;
 	}
 	/* --yes asks nothing, host keys included: those need --accept-new-host-key */
 	sopt = (struct ssh_options){ c->accept_new_host_key, c->yes ? NULL : console_confirm, console_secret, con,
@@ -356,7 +356,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	if (session_open(&s, con, &sopt, err, sizeof err) < 0) {
 		fprintf(stderr, "mailshift: %s\n", err);
 		session_close(&s, RUNNER_FAILED, NULL, err, sizeof err);
-		return CLI_USAGE;
+		return SESSION_EXIT_USAGE;
 	}
 	install_signals();
 	r = session_run(&s, &ui, &sink, &rep);
@@ -372,7 +372,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 			fprintf(con->out, "mailshift: %s\n", secrets);
 			free(secrets);
 		}
-		rc = CLI_OK;
+		rc = SESSION_EXIT_OK;
 		break;
 	case RUNNER_PAUSED:
 		fprintf(con->out, "mailshift: stopped after step %s as asked (--until); the same command without "
@@ -380,19 +380,19 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 		        "mailshift: runbook %s, journal %s, log %s\n",
 		        p->steps[rep.step].step->id, rep.step + 2, p->steps[rep.step + 1].step->id,
 		        c->runbook, c->journal, c->log);
-		rc = CLI_OK;
+		rc = SESSION_EXIT_OK;
 		break;
 	case RUNNER_FAILED:
 		fprintf(stderr, "mailshift: stopped: step %s failed (%s). Fix the cause, then run the same "
 		        "command again: it resumes at that action (journal %s; log %s).\n",
 		        p->steps[rep.step].step->id, runner_status_text(rep.status, why, sizeof why),
 		        c->journal, c->log);
-		rc = CLI_FAILED;
+		rc = SESSION_EXIT_FAILED;
 		break;
 	case RUNNER_REFUSED:
 		fprintf(stderr, "mailshift: %s at step %s; the same command resumes there.\n",
 		        runner_interrupted ? "interrupted" : "stopped by the admin", p->steps[rep.step].step->id);
-		rc = CLI_REFUSED;
+		rc = SESSION_EXIT_REFUSED;
 		break;
 	}
 	pending_items(c, con);
@@ -413,7 +413,7 @@ static int unknown_step(const char *id, const struct plan *p)
 	for (i = 0; i < p->n; i++)
 		fprintf(stderr, " %s", p->steps[i].step->id);
 	fputc('\n', stderr);
-	return CLI_USAGE;
+	return SESSION_EXIT_USAGE;
 }
 
 /* A --skip naming no step of the plan, or one the migration needs: said
@@ -448,7 +448,7 @@ static int wizard(const struct cli *c)
 	if (c->yes || c->dry_run || c->quiet || c->verbose) {
 		fprintf(stderr, "mailshift: --wizard asks at each step and shows everything: it takes no --yes, "
 		        "--dry-run, --quiet or --verbose (those are for --answers FILE)\n%s", usage_text);
-		return CLI_USAGE;
+		return SESSION_EXIT_USAGE;
 	}
 	return tui_main(&a);
 }
@@ -467,28 +467,28 @@ int cli_main(int argc, char **argv)
 	if (c.report) {
 		if (journal_report(c.report, stdout, err, sizeof err) < 0) {
 			fprintf(stderr, "mailshift: %s\n", err);
-			return CLI_USAGE;
+			return SESSION_EXIT_USAGE;
 		}
-		return CLI_OK;
+		return SESSION_EXIT_OK;
 	}
 	if (c.wizard || argc == 1) {
 		if (argc == 1 && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 			fprintf(stderr, "mailshift: no answers file, and no terminal for the wizard: pass --answers FILE "
 			        "(mailshift --print-answers > answers.conf writes a template), or run mailshift on a "
 			        "terminal\n%s", usage_text);
-			return CLI_USAGE;
+			return SESSION_EXIT_USAGE;
 		}
 		return wizard(&c);
 	}
 	if (!c.answers) {
 		fprintf(stderr, "mailshift: no answers file: pass --answers FILE (mailshift --print-answers > "
 		        "answers.conf writes a template), or --wizard on a terminal\n%s", usage_text);
-		return CLI_USAGE;
+		return SESSION_EXIT_USAGE;
 	}
 	if (c.until && c.dry_run) {
 		fprintf(stderr, "mailshift: --until stops a run after a step; a dry run runs nothing and writes "
 		        "the whole plan: use one or the other\n%s", usage_text);
-		return CLI_USAGE;
+		return SESSION_EXIT_USAGE;
 	}
 	if (!c.runbook)
 		c.runbook = c.dry_run ? "mailshift-plan.sh" : "mailshift-runbook.sh";
@@ -497,22 +497,22 @@ int cli_main(int argc, char **argv)
 	con.verbose = c.verbose;
 	if (answers_load(&a, c.answers, err, sizeof err) < 0) {
 		fprintf(stderr, "mailshift: %s\n", err);
-		return CLI_USAGE;
+		return SESSION_EXIT_USAGE;
 	}
 	if (!c.local && session_ssh_config(&a, c.ssh_config, err, sizeof err) < 0) {
 		fprintf(stderr, "mailshift: %s\n", err);
 		answers_free(&a);
-		return CLI_USAGE;
+		return SESSION_EXIT_USAGE;
 	}
-	if (plan_build(&p, &a, err, sizeof err) < 0) {
+	if (steps_plan(&p, &a, err, sizeof err) < 0) {
 		fprintf(stderr, "mailshift: %s\n", err);
 		answers_free(&a);
-		return CLI_USAGE;
+		return SESSION_EXIT_USAGE;
 	}
 	if (c.until && plan_find(&p, c.until) < 0)
 		rc = unknown_step(c.until, &p);
 	else if (bad_skip(&c, &p))
-		rc = CLI_USAGE;
+		rc = SESSION_EXIT_USAGE;
 	else
 		rc = c.dry_run ? dry_run(&c, &p, &con) : run(&c, &p, &con);
 	console_close(&con);

@@ -1,5 +1,5 @@
 /* session — one run of a plan with its files and its door, the same for
- * the headless CLI (core/cli.c) and the wizard (tui/): where the run starts
+ * the headless CLI (app/cli.c) and the wizard (tui/): where the run starts
  * (the journal's resume point), the log, journal and runbook opened, the
  * transport (SSH, or this machine with --local) with mailshift's own native
  * checks, the run, and the files closed saying how it ended.
@@ -20,6 +20,16 @@
 #include "core/plan.h"
 #include "core/runbook.h"
 #include "core/runner.h"
+
+/* The exit status of mailshift, headless or in the wizard. */
+enum session_exit {
+	SESSION_EXIT_OK = 0,      /* done (or paused as asked, or nothing to run) */
+	SESSION_EXIT_FAILED = 1,  /* a step failed */
+	SESSION_EXIT_USAGE = 2,   /* bad usage or input */
+	SESSION_EXIT_REFUSED = 3, /* refused or stopped by the admin */
+};
+/* The exit status a run that ended so has. */
+enum session_exit session_exit_code(enum runner_result r);
 
 struct session {
 	const struct plan *plan;

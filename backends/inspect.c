@@ -1,8 +1,8 @@
 /* The look and the comparison through mailshift's own database and LDAP
- * connections (see core/inspect.h).  The comparison also prints the
+ * connections (see backends/inspect.h).  The comparison also prints the
  * verification table's figures ("verify-row KEY SOURCE TARGET", see
  * core/figures.h), which the runner records in the journal. */
-#include "core/inspect.h"
+#include "backends/inspect.h"
 
 #include <stdlib.h>
 #include <string.h>

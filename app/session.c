@@ -1,4 +1,4 @@
-#include "core/session.h"
+#include "app/session.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "backends/ssh.h"
-#include "core/inspect.h"
+#include "backends/inspect.h"
 #include "core/xalloc.h"
 
 enum session_start session_where(struct session *s, char *err, size_t errlen)
@@ -66,7 +66,7 @@ int session_key_left(const struct session *s, char *out, size_t n)
 {
 	const struct plan *p = s->plan;
 	const struct answers *a = p->answers;
-	int km = plan_find(p, "migration-key"), kr = plan_find(p, "remove-key"), left = 0;
+	int km = plan_find_flag(p, STEP_KEY_ADD), kr = plan_find_flag(p, STEP_KEY_REMOVE), left = 0;
 	struct journal_progress g;
 	char err[256];
 
@@ -209,4 +209,18 @@ int session_ssh_config(struct answers *a, const char *path, char *err, size_t er
 		rc = ssh_config_apply(&a->target, path, err, errlen);
 	free(def);
 	return rc;
+}
+
+enum session_exit session_exit_code(enum runner_result r)
+{
+	switch (r) {
+	case RUNNER_FAILED:
+		return SESSION_EXIT_FAILED;
+	case RUNNER_REFUSED:
+		return SESSION_EXIT_REFUSED;
+	case RUNNER_DONE:
+	case RUNNER_PAUSED:
+		break;
+	}
+	return SESSION_EXIT_OK;
 }
