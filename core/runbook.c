@@ -60,6 +60,58 @@ static void ssh_array(FILE *f, const char *name, const struct endpoint *e)
 	free(login);
 }
 
+/* A here-document ends at the first line equal to its delimiter, and a
+ * command's text may come from a hostile server or the admin's answers:
+ * the delimiter is MS_CMD, else MS_CMD_1, MS_CMD_2, ..., the first that no
+ * line of the text equals. */
+static int has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *s = text, *e;
+
+	for (;;) {
+		e = strchr(s, '\n');
+		if ((e ? (size_t)(e - s) : strlen(s)) == n && memcmp(s, line, n) == 0)
+			return 1;
+		if (!e)
+			return 0;
+		s = e + 1;
+	}
+}
+
+static char *delimiter(const char *text)
+{
+	char *d = xstrdup("MS_CMD");
+	unsigned n = 0;
+
+	while (has_line(text, d)) {
+		free(d);
+		d = xasprintf("MS_CMD_%u", ++n);
+	}
+	return d;
+}
+
+/* "cmd <<'DELIM'", the text as it is, "DELIM": the runbook's cmd reads
+ * it into CMD byte for byte (it takes off the one newline a here-document
+ * adds, so a text that ends in a newline keeps it).  Each line after lead
+ * (a skipped action's "  # "), the first after first. */
+static void heredoc(FILE *f, const char *first, const char *lead, const char *text)
+{
+	char *d = delimiter(text);
+	const char *s = text, *e;
+
+	fprintf(f, "%scmd <<'%s'\n", first, d);
+	do {
+		e = strchr(s, '\n');
+		fputs(lead, f);
+		fwrite(s, 1, e ? (size_t)(e - s) : strlen(s), f);
+		fputc('\n', f);
+		s = e + 1;
+	} while (e);
+	fprintf(f, "%s%s\n", lead, d);
+	free(d);
+}
+
 /* BACKUP_DIR and RUNNING, the text that runs each remote command (the
  * transport's own: backends/sh). */
 static void running(FILE *f, const char *backup_dir)
@@ -69,9 +121,9 @@ static void running(FILE *f, const char *backup_dir)
 
 	fprintf(f, "BACKUP_DIR=%s\n", q);
 	free(q);
-	q = shell_quote(text);
-	fprintf(f, "RUNNING=%s\n", q);
-	free(q);
+	fputs("# RUNNING: the transport's own wrapper (backends/sh), as mailshift sends it\n", f);
+	heredoc(f, "", "", text);
+	fputs("RUNNING=$CMD\n", f);
 	free(text);
 }
 
@@ -221,10 +273,6 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	rb->dry_run = dry_run;
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", gmtime(&t));
 	fprintf(rb->f, "#!/usr/bin/env bash\n"
-	        "# The single-quoted commands are meant to expand on the servers, and the\n"
-	        "# quotes inside them are nested on purpose (the one quoting helper):\n"
-	        "# shellcheck disable=SC2016,SC1003\n"
-	        "#\n"
 	        "# mailshift runbook: %s %s@%s -> %s %s@%s\n"
 	        "# Written by mailshift %s on %s%s.\n"
 	        "#\n"
@@ -237,7 +285,16 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	        "# No secret is written here: credentials stay on the servers\n"
 	        "# (/root/.my.cnf, the postgres user, slapd's own configuration).\n"
 	        "set -Eeuo pipefail\n"
-	        "trap 'echo \"runbook: a command failed (line $LINENO); fix it and rerun with --from\" >&2' ERR\n\n",
+	        "trap 'echo \"runbook: a command failed (line $LINENO); fix it and rerun with --from\" >&2' ERR\n\n"
+	        "# Each command is written as it ran, unescaped, in a here-document:\n"
+	        "#   cmd <<'MS_CMD'\n"
+	        "#   ...the command...\n"
+	        "#   MS_CMD\n"
+	        "#   on_source \"$CMD\"\n"
+	        "# cmd reads it into CMD byte for byte (no line of the command equals its\n"
+	        "# delimiter: MS_CMD, else MS_CMD_1, ...) and takes off the newline the\n"
+	        "# here-document adds.\n"
+	        "cmd() { IFS= read -r -d '' CMD || :; CMD=${CMD%%$'\\n'}; }\n\n",
 	        answers_endpoint_kind(&a->source), a->source.user, a->source.host,
 	        answers_endpoint_kind(&a->target), a->target.user, a->target.host,
 	        MAILSHIFT_VERSION, stamp, dry_run ? " (dry run: the plan, nothing ran)" : " while it ran",
@@ -274,9 +331,10 @@ void runbook_step(struct runbook *rb, size_t si)
 	free(fn);
 }
 
-/* One action as a shell line: "[advisory ]on_WHERE 'CMD'", with a value it
- * captures as "[local NAME && ]NAME=$(...)" and one it reads as
- * "on_WHERE --stdin ... <<<\"$NAME\"". */
+/* The line that runs an action's command, read into CMD just above:
+ * "[advisory ]on_WHERE \"$CMD\"", with a value it captures as
+ * "[local NAME && ]NAME=$(...)" and one it reads as
+ * "on_WHERE --stdin \"$CMD\" <<<\"$NAME\"". */
 static char *action_line(const struct action *a, int declare)
 {
 	const char *fn = a->on == HOST_SOURCE ? "on_source" : a->on == HOST_TARGET ? "on_target" : "on_local";
@@ -288,8 +346,7 @@ static char *action_line(const struct action *a, int declare)
 		buf_addf(&b, "%s=$(", a->capture);
 	if (a->flags & ACT_ADVISORY)
 		buf_adds(&b, "advisory ");
-	buf_addf(&b, "%s%s ", fn, a->input ? " --stdin" : "");
-	shell_quote_into(&b, a->cmd);
+	buf_addf(&b, "%s%s \"$CMD\"", fn, a->input ? " --stdin" : "");
 	if (a->capture)
 		buf_addc(&b, ')');
 	if (a->input)
@@ -299,36 +356,26 @@ static char *action_line(const struct action *a, int declare)
 
 void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mark mark)
 {
-	char *line = action_line(a, mark != RUNBOOK_SKIPPED);
-	const char *lead = mark == RUNBOOK_SKIPPED ? "  # " : "  ";
+	int skipped = mark == RUNBOOK_SKIPPED;
+	char *line = action_line(a, !skipped);
+	const char *lead = skipped ? "  # " : "  ";
 
 	fprintf(rb->f, "  # %s%s\n", a->note, mark == RUNBOOK_EARLIER ? " (done in an earlier run)" : "");
 	if (a->native)
 		fputs("  # (mailshift reads this through its own database and LDAP connections;\n"
 		      "  # the runbook checks it with the servers' own tools)\n", rb->f);
-	if (mark == RUNBOOK_SKIPPED)
+	if (skipped)
 		fputs("  # skipped by the admin in this run:\n", rb->f);
 	if (a->flags & ACT_DESTRUCTIVE) {
 		char *n = shell_quote(a->note);
 		fprintf(rb->f, "%sdestructive %s\n", lead, n);
 		free(n);
 	}
-	if (a->capture && mark != RUNBOOK_SKIPPED)
+	/* a skipped action stays commented out on every line, its text too */
+	heredoc(rb->f, lead, skipped ? lead : "", a->cmd);
+	if (a->capture && !skipped)
 		fputs("  # shellcheck disable=SC2034 # (read below, unless the run stopped first)\n", rb->f);
-	if (mark == RUNBOOK_SKIPPED) {
-		/* a multi-line command stays commented on every line */
-		struct buf b = {0};
-		const char *c;
-		for (c = line; *c; c++) {
-			buf_addc(&b, *c);
-			if (*c == '\n')
-				buf_adds(&b, "  # ");
-		}
-		fprintf(rb->f, "%s%s\n", lead, buf_cstr(&b));
-		buf_free(&b);
-	} else {
-		fprintf(rb->f, "%s%s\n", lead, line);
-	}
+	fprintf(rb->f, "%s%s\n", lead, line);
 	if (a->flags & ACT_MANUAL) {
 		char *n = shell_quote(a->note);
 		fprintf(rb->f, "%smanual %s\n", lead, n);

@@ -2,12 +2,21 @@
  *
  * Written while the plan runs: the header and helpers when opened, each step
  * as a function with its why as comments, each action exactly as it ran,
- * and the step list and main loop when closed.  An action that captures a
- * value (core/plan.h) is written "local NAME && NAME=$(on_WHERE '...')", one
- * that reads it "on_WHERE --stdin '...' <<<\"$NAME\"": values live in the
- * step's function, so --from and --only replay whole steps, as mailshift
- * resumes them.  A checklist item (ACT_MANUAL) is its action followed by
- * "manual 'NOTE'": the replay prints the instruction, then asks "done?
+ * and the step list and main loop when closed.  An action's command is a
+ * quoted here-document, its text as it ran, unescaped, that the runbook's
+ * cmd reads into CMD byte for byte:
+ *     cmd <<'MS_CMD'
+ *     ...
+ *     MS_CMD
+ *     on_WHERE "$CMD"
+ * (the delimiter MS_CMD, else MS_CMD_1, MS_CMD_2, ..., the first no line of
+ * the command equals).  An action that captures a value (core/plan.h) is
+ * then "local NAME && NAME=$(on_WHERE \"$CMD\")", one that reads it
+ * "on_WHERE --stdin \"$CMD\" <<<\"$NAME\"": values live in the step's
+ * function, so --from and --only replay whole steps, as mailshift resumes
+ * them.  A skipped action is commented out on every line, its text too.
+ * A checklist item (ACT_MANUAL) is its action followed by "manual 'NOTE'":
+ * the replay prints the instruction, then asks "done?
  * [y/N]" and prints "confirmed: NOTE" or "pending: NOTE" (with --yes:
  * pending, without asking; --dry-run: "CHECKLIST: NOTE").  The script takes --yes,
  * --from STEP, --only STEP and --dry-run.  It holds no secret: credentials

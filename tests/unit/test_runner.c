@@ -331,8 +331,8 @@ static void test_resume(void **state)
 	journal_progress_free(&progress);
 	assert_int_equal(journal_resume_point(jp, &w.p, &progress, err, sizeof err), JOURNAL_COMPLETE);
 	text = tu_read(rp);
-	assert_non_null(strstr(text, "  # first check (done in an earlier run)\n  on_source \"echo one\"\n"));
-	assert_non_null(strstr(text, "  # last\n  on_local 'printf '\\''%s\\n'\\'' done'\n"));
+	assert_non_null(strstr(text, "  # first check (done in an earlier run)\n  cmd <<'MS_CMD'\necho one\nMS_CMD\n  on_source \"$CMD\"\n"));
+	assert_non_null(strstr(text, "  # last\n  cmd <<'MS_CMD'\nprintf '%s\\n' done\nMS_CMD\n  on_local \"$CMD\"\n"));
 	free(text);
 	journal_progress_free(&progress);
 	/* a run killed right after the last action left the runbook cut short;
@@ -347,7 +347,7 @@ static void test_resume(void **state)
 		journal_progress_free(&s.progress);
 	}
 	text = tu_read(rp);
-	assert_non_null(strstr(text, "  # first check (done in an earlier run)\n  on_source \"echo one\"\n"));
+	assert_non_null(strstr(text, "  # first check (done in an earlier run)\n  cmd <<'MS_CMD'\necho one\nMS_CMD\n  on_source \"$CMD\"\n"));
 	assert_non_null(strstr(text, "  # last (done in an earlier run)\n"));
 	assert_non_null(strstr(text, "\"step_${s//-/_}\"\n"));
 	free(text);
