@@ -2,77 +2,32 @@
  * OpenLDAP directory. */
 #include <stdlib.h>
 
-#include "core/shell.h"
-#include "core/xalloc.h"
+#include "steps/sh.h"
 #include "steps/steps.h"
+
+/* Adds one action: what finds slapd's configuration and suffix (env),
+ * then the fragment after its prologue, all after `first` (a shell option). */
+static void add_ldap(struct plan_step *ps, enum host h, unsigned flags, const char *note, const char *first,
+                     const char *env, const char *const *vars, const char *body)
+{
+	char *frag = steps_fragment(vars, body);
+
+	plan_add(ps, h, flags, note, "%s%s%s", first, env, frag);
+	free(frag);
+}
 
 static void plan_ldap(const struct answers *a, struct plan_step *ps)
 {
 	char *env = steps_ldap_suffix_cmd(a);
-	const char *bk = a->opt.backup_dir;
+	const char *b[] = { "b", a->opt.backup_dir, NULL };
+	const char *replace[] = { "b", a->opt.backup_dir, "passwords_awk", steps_awk_accounts_passwords, NULL };
 
-	plan_add(ps, HOST_SOURCE, 0, "exports the directory with slapcat",
-	         "%s"
-	         "d=%q/dump\n"
-	         "mkdir -p -m 0700 -- \"$d\" || exit 1\n"
-	         "slapcat \"${conf[@]}\" -b \"$suffix\" -l \"$d/ldap.ldif.part\" && mv -- \"$d/ldap.ldif.part\" \"$d/ldap.ldif\" || exit 1\n"
-	         "echo \"exported $(grep -c '^dn:' \"$d/ldap.ldif\") entries under $suffix\"",
-	         env, bk);
+	add_ldap(ps, HOST_SOURCE, 0, "exports the directory with slapcat", "", env, b, steps_sh_accounts_export);
 	steps_copy_dumps(ps, a);
-	plan_add(ps, HOST_TARGET, 0, "checks the suffixes match and saves the target's own directory",
-	         "%s"
-	         "b=%q\n"
-	         "first=$(sed -n '1s/^dn: //p' \"$b/dump/ldap.ldif\")\n"
-	         "[ \"$first\" = \"$suffix\" ] || { echo \"the source's directory is $first, the target's $suffix: "
-	         "install the target with the same LDAP suffix\" >&2; exit 1; }\n"
-	         "mkdir -p -m 0700 -- \"$b/target-before\" \"$b/target-last\" || exit 1\n"
-	         "# fresh before every replacement (target-last); the state before the\n"
-	         "# first one stays in target-before\n"
-	         "slapcat \"${conf[@]}\" -b \"$suffix\" -l \"$b/target-last/ldap.ldif.part\" && "
-	         "mv -- \"$b/target-last/ldap.ldif.part\" \"$b/target-last/ldap.ldif\" || exit 1\n"
-	         "[ -e \"$b/target-before/ldap.ldif\" ] || cp -p -- \"$b/target-last/ldap.ldif\" \"$b/target-before/ldap.ldif\" || exit 1\n"
-	         "echo \"saved $(grep -c '^dn:' \"$b/target-last/ldap.ldif\") entries in $b/target-last/ldap.ldif "
-	         "(the directory before mailshift first replaced it: $b/target-before/ldap.ldif)\"",
-	         env, bk);
-	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, "replaces the target's directory with the source's",
-	         "set -e\n"
-	         "%s"
-	         "f=%q/dump/ldap.ldif\n"
-	         "if [ ${#conf[@]} -gt 0 ]; then\n"
-	         "  dir=$(awk -v s=\"$suffix\" '$1 == \"suffix\" {gsub(/\"/, \"\", $2); cur = $2} "
-	         "$1 == \"directory\" && cur == s {print $2; exit}' \"${conf[1]}\")\n"
-	         "else\n"
-	         "  dir=$(slapcat -n 0 -a \"(olcSuffix=$suffix)\" | sed -n 's/^olcDbDirectory: //p')\n"
-	         "fi\n"
-	         "[ -n \"$dir\" ] && [ -d \"$dir\" ] || { echo \"cannot find the database directory of $suffix\" >&2; exit 1; }\n"
-	         "owner=$(stat -c %%U:%%G -- \"$dir\")\n"
-	         "systemctl stop slapd </dev/null >/dev/null 2>&1\n"
-	         "keep=\"$dir.mailshift-before\"\n"
-	         "[ -e \"$keep\" ] && keep=\"$dir.mailshift-failed-$(date +%%Y%%m%%d-%%H%%M%%S)\"\n"
-	         "mv -- \"$dir\" \"$keep\" && echo \"the target's database files are kept in $keep\"\n"
-	         "mkdir -m 0700 -- \"$dir\"\n"
-	         "[ ! -e \"$keep/DB_CONFIG\" ] || cp -p -- \"$keep/DB_CONFIG\" \"$dir/\"\n"
-	         "# The services bind as cn=vmail and cn=vmailadmin with the target's own\n"
-	         "# passwords: those two entries keep the target's userPassword.\n"
-	         "awk -v keep=%q/target-before/ldap.ldif '\n"
-	         "  function dn_of(rec,  n, l, i) { n = split(rec, l, \"\\n\"); for (i = 1; i <= n; i++) if (l[i] ~ /^dn: /) return tolower(substr(l[i], 5)); return \"\" }\n"
-	         "  function pw_of(rec,  n, l, i, pw) { n = split(rec, l, \"\\n\"); pw = \"\"\n"
-	         "    for (i = 1; i <= n; i++) if (l[i] ~ /^userPassword::? /) { pw = l[i]; while (i < n && l[i + 1] ~ /^ /) pw = pw \"\\n\" l[++i] }\n"
-	         "    return pw }\n"
-	         "  BEGIN { RS = \"\"; while ((getline rec < keep) > 0) { d = dn_of(rec); p = pw_of(rec); if (d ~ /^cn=vmail(admin)?,/ && p != \"\") pw[d] = p } }\n"
-	         "  { d = dn_of($0); n = split($0, l, \"\\n\"); out = \"\"; skip = 0\n"
-	         "    for (i = 1; i <= n; i++) {\n"
-	         "      if (skip && l[i] ~ /^ /) continue\n"
-	         "      skip = 0\n"
-	         "      if ((d in pw) && l[i] ~ /^userPassword::? /) { out = out pw[d] \"\\n\"; skip = 1; kept++; continue }\n"
-	         "      out = out l[i] \"\\n\" }\n"
-	         "    printf \"%%s\\n\", out }\n"
-	         "  END { print kept + 0 \" service password(s) kept from the target\" > \"/dev/stderr\" }' \"$f\" > \"$f.import\"\n"
-	         "slapadd \"${conf[@]}\" -q -b \"$suffix\" -l \"$f.import\"\n"
-	         "chown -R \"$owner\" -- \"$dir\"\n"
-	         "systemctl start slapd </dev/null >/dev/null 2>&1\n"
-	         "echo \"imported $(grep -c '^dn:' \"$f\") entries under $suffix\"",
-	         env, bk, bk);
+	add_ldap(ps, HOST_TARGET, 0, "checks the suffixes match and saves the target's own directory", "", env, b,
+	         steps_sh_accounts_save);
+	add_ldap(ps, HOST_TARGET, ACT_DESTRUCTIVE, "replaces the target's directory with the source's", "set -e\n", env,
+	         replace, steps_sh_accounts_replace);
 	free(env);
 }
 

@@ -1,8 +1,7 @@
 /* DKIM keys: the DNS already publishes the old keys, so they move as they are. */
 #include <stdlib.h>
 
-#include "core/shell.h"
-#include "core/xalloc.h"
+#include "steps/sh.h"
 #include "steps/steps.h"
 
 const char steps_dkim_fingerprints[] =
@@ -15,42 +14,28 @@ const char steps_dkim_fingerprints[] =
 
 static void plan_dkim(const struct answers *a, struct plan_step *ps)
 {
-	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, a->opt.dkim_dir);
-	const char *k = a->opt.dkim_dir, *bk = a->opt.backup_dir;
+	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, a->opt.dkim_dir), *cmd;
+	const char *k = a->opt.dkim_dir;
+	const char *save[] = { "k", k, "b", a->opt.backup_dir, NULL };
+	const char *copy[] = { "k", k, "ssh", ssh, "src", src, NULL };
+	const char *own[] = { "k", k, NULL };
+	const char *compare[] = { "k", k, "fingerprints", steps_dkim_fingerprints, NULL };
 
-	plan_add(ps, HOST_TARGET, 0, "saves the target's own keys first",
-	         "k=%q; b=%q\n"
-	         "mkdir -p -m 0700 -- \"$b/target-before\"\n"
-	         "if [ -e \"$b/target-before/dkim\" ]; then echo \"already saved in $b/target-before/dkim\"\n"
-	         "elif [ -d \"$k\" ]; then cp -a -- \"$k\" \"$b/target-before/dkim\" && echo \"saved in $b/target-before/dkim\"\n"
-	         "else echo 'the target has no DKIM keys yet'; fi",
-	         k, bk);
+	cmd = steps_fragment(save, steps_sh_dkim_save);
+	plan_add(ps, HOST_TARGET, 0, "saves the target's own keys first", "%s", cmd);
+	free(cmd);
 	plan_capture(ps, HOST_SOURCE, 0, "keys", "lists the source's keys with the fingerprints of their public halves",
 	             "cd -- %q 2>/dev/null || exit 0\n%s", k, steps_dkim_fingerprints);
+	cmd = steps_fragment(copy, steps_sh_dkim_copy);
 	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "keys", "copies the keys (a target key of the same name is replaced)",
-	          "k=%q\n"
-	          "keys=$(cat)\n"
-	          "[ -n \"$keys\" ] || { echo \"no DKIM keys in $k on the source: nothing to copy\"; exit 0; }\n"
-	          "rsync -as --no-links -e %q -- %q/ \"$k/\"\n"
-	          "ls -l -- \"$k\"",
-	          k, ssh, src);
-	plan_add(ps, HOST_TARGET, 0, "amavis owns the keys; directory 0700, keys 0400",
-	         "k=%q\n"
-	         "[ -d \"$k\" ] || { echo \"no $k on the target: nothing to set\"; exit 0; }\n"
-	         "chown -R amavis:amavis -- \"$k\"\n"
-	         "chmod 0700 -- \"$k\"\n"
-	         "find \"$k\" -type f -name '*.pem' -exec chmod 0400 {} +\n"
-	         "ls -l -- \"$k\"",
-	         k);
-	plan_feed(ps, HOST_TARGET, 0, "keys", "the target's keys are the source's (public key fingerprints)",
-	          "src=$(cat)\n"
-	          "[ -n \"$src\" ] || { echo 'the source has no DKIM keys: nothing to compare'; exit 0; }\n"
-	          "cd -- %q || exit 1\n"
-	          "dst=$(%s)\n"
-	          "missing=$(LC_ALL=C comm -23 <(printf '%%s\\n' \"$src\" | LC_ALL=C sort) <(printf '%%s\\n' \"$dst\" | LC_ALL=C sort))\n"
-	          "[ -z \"$missing\" ] || { echo 'not the same key on the target:' >&2; printf '%%s\\n' \"$missing\" >&2; exit 1; }\n"
-	          "printf '%%s\\n' \"$src\" | sed 's/^/same key: /'",
-	          k, steps_dkim_fingerprints);
+	          "%s", cmd);
+	free(cmd);
+	cmd = steps_fragment(own, steps_sh_dkim_own);
+	plan_add(ps, HOST_TARGET, 0, "amavis owns the keys; directory 0700, keys 0400", "%s", cmd);
+	free(cmd);
+	cmd = steps_fragment(compare, steps_sh_dkim_compare);
+	plan_feed(ps, HOST_TARGET, 0, "keys", "the target's keys are the source's (public key fingerprints)", "%s", cmd);
+	free(cmd);
 	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "asks amavisd to check the keys against DNS, where amavisd runs",
 	         "if command -v amavisd >/dev/null; then amavisd testkeys\n"
 	         "elif command -v amavisd-new >/dev/null; then amavisd-new testkeys\n"

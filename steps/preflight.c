@@ -2,22 +2,22 @@
  * iRedMail installer's missing files. */
 #include <stdlib.h>
 
-#include "core/shell.h"
 #include "core/xalloc.h"
 #include "steps/sh.h"
 #include "steps/steps.h"
 
-/* The edition names /etc/iredmail-release may carry for a backend. */
-static const char *edition_pattern(enum backend b)
+/* The edition words /etc/iredmail-release may carry for a backend (none:
+ * any edition). */
+static const char *edition_words(enum backend b)
 {
 	switch (b) {
-	case BACKEND_OPENLDAP: return "*\" OPENLDAP \"*";
-	case BACKEND_PGSQL: return "*\" PGSQL \"*";
+	case BACKEND_OPENLDAP: return "OPENLDAP";
+	case BACKEND_PGSQL: return "PGSQL";
 	case BACKEND_MARIADB:
-	case BACKEND_MYSQL: return "*\" MARIADB \"*|*\" MYSQL \"*";
+	case BACKEND_MYSQL: return "MARIADB MYSQL";
 	case BACKEND_NONE: break;
 	}
-	return "*";
+	return "";
 }
 
 static const char *edition_name(enum backend b)
@@ -29,62 +29,43 @@ static const char *edition_name(enum backend b)
 	}
 }
 
+/* Adds one action: the fragment after its prologue. */
+static void add_fragment(struct plan_step *ps, enum host h, unsigned flags, const char *note,
+                         const char *const *vars, const char *body)
+{
+	char *cmd = steps_fragment(vars, body);
+
+	plan_add(ps, h, flags, note, "%s", cmd);
+	free(cmd);
+}
+
 static void plan_host_checks(const struct answers *a, struct plan_step *ps, enum host h,
                              const struct endpoint *e)
 {
 	const char *name = plan_host_name(h);
 	const char *sql = e->backend == BACKEND_PGSQL ? "pg_dump psql runuser" : "mysqldump mysql";
 	const char *ldap = e->backend == BACKEND_OPENLDAP ? " slapcat slapadd" : "";
+	const char *host[] = { "host", name, NULL };
+	const char *release[] = { "host", name, "editions", edition_words(e->backend),
+	                          "edition", edition_name(e->backend), NULL };
+	char *list = xasprintf("rsync bzip2 du df openssl %s%s%s", sql, ldap,
+	                       h == HOST_TARGET ? " doveadm ssh ssh-keygen sendmail" : " pgrep ss");
+	const char *tools[] = { "host", name, "tools", list, NULL };
+	const char *versions[] = { "rc", a->opt.roundcube_dir, "pre", h == HOST_TARGET ? "- " : "",
+	                           "post", h == HOST_TARGET ? "" : " -", NULL };
+	char *rsync = steps_fragment(host, steps_sh_preflight_rsync);
 
-	plan_add(ps, h, 0, "runs iRedMail with its backend, as root, bash, systemd",
-	         "[ \"$(id -u)\" = 0 ] || { echo 'mailshift runs its commands as root: set user = root' >&2; exit 1; }\n"
-	         "[ -n \"${BASH_VERSION:-}\" ] || { echo 'the login shell must be bash' >&2; exit 1; }\n"
-	         "release=$(head -n 1 /etc/iredmail-release) || exit 1\n"
-	         "echo \"%s: $release\"\n"
-	         "case \" $release \" in %s) ;; *) echo 'expected an iRedMail %s edition on the %s' >&2; exit 1 ;; esac\n"
-	         "if [ ! -d /run/systemd/system ] || ! command -v systemctl >/dev/null; then\n"
-	         "  echo 'systemd does not run the %s: mailshift stops and starts the mail services with systemctl, "
-	         "and cannot stop them here (a host without systemd is not built yet)' >&2; exit 1\n"
-	         "fi",
-	         name, edition_pattern(e->backend), edition_name(e->backend), name, name);
+	add_fragment(ps, h, 0, "runs iRedMail with its backend, as root, bash, systemd", release,
+	             steps_sh_preflight_host);
+	/* the target runs the copies: its rsync's version is checked too */
 	plan_add(ps, h, 0, h == HOST_TARGET ? "installs rsync if it is missing (the copies need it on both servers; "
 	                                     "3.1 or newer here, for the copy's progress)"
 	                                   : "installs rsync if it is missing (the copies need it on both servers)",
-	         "if command -v rsync >/dev/null; then echo \"rsync is installed: $(command -v rsync)\"\n"
-	         "else\n"
-	         "echo 'rsync is missing on the %s: installing it'\n"
-	         "if command -v apt-get >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q rsync </dev/null\n"
-	         "elif command -v dnf >/dev/null; then dnf install -y rsync </dev/null\n"
-	         "elif command -v yum >/dev/null; then yum install -y rsync </dev/null\n"
-	         "else echo 'no apt-get, dnf or yum here: install rsync by hand' >&2; exit 1; fi\n"
-	         "command -v rsync >/dev/null || { echo 'rsync is still missing' >&2; exit 1; }\n"
-	         "fi%s",
-	         name, h == HOST_TARGET ?
-	         "\n# the target runs the copies: --info=progress2 is rsync 3.1 (2014) or newer\n"
-	         "v=$(rsync --version | sed -n 1p)\n"
-	         "read -r maj min <<<\"$(sed -n 's/.*version \\([0-9]*\\)\\.\\([0-9]*\\).*/\\1 \\2/p' <<<\"$v\")\"\n"
-	         "[ \"${maj:-0}\" -gt 3 ] || { [ \"${maj:-0}\" = 3 ] && [ \"${min:-0}\" -ge 1 ]; } || "
-	         "{ echo \"the target's rsync is too old for the copies (3.1 or newer needed): $v\" >&2; exit 1; }\n"
-	         "echo \"$v\"" : "");
-	plan_add(ps, h, 0, "has the tools the migration uses",
-	         "missing=0\n"
-	         "for t in rsync bzip2 du df openssl %s%s%s; do\n"
-	         "  command -v \"$t\" >/dev/null || { echo \"missing on the %s: $t\" >&2; missing=1; }\n"
-	         "done\n"
-	         "[ \"$missing\" = 0 ] && echo 'all tools present'",
-	         sql, ldap, h == HOST_TARGET ? " doveadm ssh ssh-keygen sendmail" : " pgrep ss", name);
-	plan_add(ps, h, 0, "reports its Dovecot and Roundcube versions",
-	         "dv=$(dovecot --version 2>/dev/null) || dv=\n"
-	         "echo \"Dovecot ${dv:-not found}\"\n"
-	         "rc=%q\n"
-	         "v=$(sed -n \"s/.*define('RCMAIL_VERSION', *'\\([^']*\\)').*/\\1/p\" \"$rc/program/include/iniset.php\" 2>/dev/null || true)\n"
-	         "echo \"Roundcube ${v:-not found in $rc}\"\n"
-	         "# pre-flight's table (this server's column)\n"
-	         "dw=${dv%%%% *}\n"
-	         "echo \"verify-row dovecot %s${dw:-none}%s\"\n"
-	         "echo \"verify-row roundcube %s${v:-none}%s\"",
-	         a->opt.roundcube_dir, h == HOST_TARGET ? "- " : "", h == HOST_TARGET ? "" : " -",
-	         h == HOST_TARGET ? "- " : "", h == HOST_TARGET ? "" : " -");
+	         "%s%s", rsync, h == HOST_TARGET ? steps_sh_preflight_rsync_version : "");
+	free(rsync);
+	add_fragment(ps, h, 0, "has the tools the migration uses", tools, steps_sh_preflight_tools);
+	free(list);
+	add_fragment(ps, h, 0, "reports its Dovecot and Roundcube versions", versions, steps_sh_preflight_versions);
 }
 
 /* The checks that compare the two servers.  No server reaches the other
@@ -92,57 +73,27 @@ static void plan_host_checks(const struct answers *a, struct plan_step *ps, enum
  * through mailshift as a captured value, and the target compares. */
 static void plan_compare(const struct answers *a, struct plan_step *ps)
 {
-	/* free space plus what an earlier bulk copy already put there */
-	char *df = shell_fmt("test -d %q && echo $(( $(df -P -B1 -- %q | awk \"NR == 2 {print \\$4}\") "
-	                     "+ $(du -sx -B1 -- %q | cut -f 1) ))", a->opt.vmail_dir, a->opt.vmail_dir, a->opt.vmail_dir);
 	const char *ids = "echo \"$(id -u vmail):$(id -g vmail)\"";
+	const char *idv[] = { "ids", ids, NULL };
+	const char *bytes[] = { "v", a->opt.vmail_dir, "b", a->opt.backup_dir, NULL };
+	const char *room[] = { "vmail", a->opt.vmail_dir, NULL };
+	char *cmd;
 
 	plan_capture(ps, HOST_SOURCE, 0, "release", "reads the source's iRedMail version",
 	             "head -n 1 /etc/iredmail-release");
-	plan_feed(ps, HOST_TARGET, 0, "release", "both run the same iRedMail version",
-	          "src=$(cat)\n"
-	          "dst=$(head -n 1 /etc/iredmail-release)\n"
-	          "echo \"source: $src\"; echo \"target: $dst\"\n"
-	          "echo \"verify-row iredmail ${src%%%% *} ${dst%%%% *}\"\n"
-	          "echo \"verify-row backend $(echo \"$src\" | awk '{print $2}') $(echo \"$dst\" | awk '{print $2}')\"\n"
-	          "sv=${src%%%% *} tv=${dst%%%% *}\n"
-	          "[ \"$sv\" != \"$tv\" ] || exit 0\n"
-	          "# the advice names the older side\n"
-	          "if [ \"$(printf '%%s\\n' \"$sv\" \"$tv\" | sort -V | head -n 1)\" = \"$sv\" ]; then\n"
-	          "  echo \"iRedMail versions differ: the source runs $sv, older than the target's $tv: upgrade the source "
-	          "to $tv first, or install $sv on the target\" >&2\n"
-	          "else\n"
-	          "  echo \"iRedMail versions differ: the target runs $tv, older than the source's $sv: install $sv on the "
-	          "target (never move a newer iRedMail's databases into an older one)\" >&2\n"
-	          "fi\n"
-	          "exit 1");
+	plan_feed(ps, HOST_TARGET, 0, "release", "both run the same iRedMail version", "%s", steps_sh_preflight_release);
 	plan_capture(ps, HOST_SOURCE, 0, "vmail_ids", "reads the source's vmail uid:gid", "%s", ids);
-	plan_feed(ps, HOST_TARGET, ACT_ADVISORY, "vmail_ids", "the vmail user has the same uid:gid on both",
-	          "src=$(cat)\n"
-	          "dst=$(%s)\n"
-	          "echo \"vmail uid:gid on the source $src, on the target $dst\"\n"
-	          "echo \"verify-row vmail-ids $src $dst\"\n"
-	          "[ \"$src\" = \"$dst\" ] || { echo 'vmail ids differ: the copy keeps numbers, the chown step fixes "
-	          "owners; check mail_uid/mail_gid in the target dovecot.conf' >&2; exit 1; }",
-	          ids);
+	cmd = steps_fragment(idv, steps_sh_preflight_vmail_ids);
+	plan_feed(ps, HOST_TARGET, ACT_ADVISORY, "vmail_ids", "the vmail user has the same uid:gid on both", "%s", cmd);
+	free(cmd);
+	cmd = steps_fragment(bytes, steps_sh_preflight_mail_bytes);
 	plan_capture(ps, HOST_SOURCE, 0, "mail_bytes", "measures the source's mail (the store and the roots outside it)",
-	             "v=%q\n"
-	             "dirs=(\"$v\")\n"
-	             "while IFS=\"$(printf '\\t')\" read -r r _; do\n"
-	             "  case $r/ in \"$v\"/*) ;; *) [ ! -d \"$r\" ] || dirs+=(\"$r\") ;; esac\n"
-	             "done < %q/discovery/roots.tsv\n"
-	             "du -scx -B1 -- \"${dirs[@]}\" | tail -n 1 | cut -f 1",
-	             a->opt.vmail_dir, a->opt.backup_dir);
-	plan_feed(ps, HOST_TARGET, 0, "mail_bytes", "the target has room for the mail",
-	          "need=$(cat)\n"
-	          "have=$(%s) || { echo 'the target has no mail store directory yet: install iRedMail there first' >&2; exit 1; }\n"
-	          "case $need$have in *[!0-9]*|'') echo 'cannot measure the disk space' >&2; exit 1 ;; esac\n"
-	          "echo \"mail on the source: $need bytes; room for it on the target: $have bytes\"\n"
-	          "echo \"verify-row du $need -\"; echo \"verify-row room - $have\"\n"
-	          "[ \"$have\" -gt $((need + need / 10)) ] || { echo \"not enough room on the target: it needs "
-	          "$((need + need / 10)) bytes free (the mail plus 10%%)\" >&2; exit 1; }",
-	          df);
-	free(df);
+	             "%s", cmd);
+	free(cmd);
+	/* free space plus what an earlier bulk copy already put there */
+	cmd = steps_fragment(room, steps_sh_preflight_room);
+	plan_feed(ps, HOST_TARGET, 0, "mail_bytes", "the target has room for the mail", "%s", cmd);
+	free(cmd);
 }
 
 /* mailshift reads the host's databases (and directory) itself; the
@@ -236,32 +187,11 @@ static int has_installer(const struct answers *a)
 
 static void plan_installer(const struct answers *a, struct plan_step *ps)
 {
-	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "lists the installer files that are missing or damaged, and where each comes from",
-	         "d=%q\n"
-	         "cd -- \"$d/pkgs\" || { echo \"no installer tree at $d on the target: unpack the source's iRedMail version there\" >&2; exit 1; }\n"
-	         "if [ -f pkgs.sha256 ]; then list=pkgs.sha256 sum=sha256sum\n"
-	         "elif [ -f MD5.misc ]; then list=MD5.misc sum=md5sum\n"
-	         "else echo \"no pkgs/pkgs.sha256 or pkgs/MD5.misc in $d\" >&2; exit 1; fi\n"
-	         "# the mirror get_all.sh downloads from (conf/global), as it builds the URL\n"
-	         "mirror=\n"
-	         "[ ! -f \"$d/conf/global\" ] || mirror=$(sed -n 's/.*IREDMAIL_MIRROR:-\\([^}]*\\)}.*/\\1/p' \"$d/conf/global\" | awk 'NR == 1')\n"
-	         "mirror=${mirror:-https://dl.iredmail.org}\n"
-	         "bad=0 n=0\n"
-	         "while read -r want file; do\n"
-	         "  [ -n \"$file\" ] || continue\n"
-	         "  file=${file#\\*}\n"
-	         "  case $file in misc/*) ;; *) file=misc/$file ;; esac\n"
-	         "  n=$((n + 1))\n"
-	         "  if [ ! -f \"$file\" ]; then why=missing\n"
-	         "  elif [ \"$($sum < \"$file\" | cut -d ' ' -f 1)\" != \"$want\" ]; then why='wrong checksum'\n"
-	         "  else continue; fi\n"
-	         "  bad=$((bad + 1))\n"
-	         "  echo \"$why: ${file#misc/}  <- $mirror/yum/misc/${file#misc/}  -> $d/pkgs/misc/\"\n"
-	         "done < \"$list\"\n"
-	         "if [ \"$bad\" -gt 0 ]; then echo \"$bad of $n file(s) to download by hand (URL <-) into $d/pkgs/misc/ (->), "
-	         "then retry this check; the installer stops without them\" >&2; exit 1; fi\n"
-	         "echo \"all $n files in $list are present and intact\"",
-	         a->opt.installer_dir);
+	const char *vars[] = { "d", a->opt.installer_dir, NULL };
+
+	add_fragment(ps, HOST_TARGET, ACT_ADVISORY,
+	             "lists the installer files that are missing or damaged, and where each comes from", vars,
+	             steps_sh_installer_files);
 }
 
 const struct step step_installer = {

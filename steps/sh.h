@@ -31,4 +31,28 @@ extern const char steps_sh_authkey[];         /* the one-off key in the source's
 extern const char steps_sh_gate[];            /* the key's forced command there: rsync reading, nothing else */
 extern const char steps_sh_stopped[];        /* nothing on the source can change its mail (the window) */
 
+/* steps/preflight.c, steps/roundcube.c, steps/accounts.c, steps/dkim.c */
+extern const char steps_sh_preflight_host[];          /* root, bash, systemd, the backend's iRedMail edition */
+extern const char steps_sh_preflight_rsync[];         /* rsync installed where it is missing */
+extern const char steps_sh_preflight_rsync_version[]; /* the target's rsync is 3.1 or newer */
+extern const char steps_sh_preflight_tools[];         /* the tools the migration uses are there */
+extern const char steps_sh_preflight_versions[];      /* this server's Dovecot and Roundcube versions */
+extern const char steps_sh_preflight_release[];       /* both run the same iRedMail version (on the target) */
+extern const char steps_sh_preflight_vmail_ids[];     /* vmail has the same uid:gid on both (on the target) */
+extern const char steps_sh_preflight_mail_bytes[];    /* the source's mail, in bytes */
+extern const char steps_sh_preflight_room[];          /* the target has room for it */
+extern const char steps_sh_installer_files[];         /* the installer's missing or damaged files, with their URLs */
+extern const char steps_sh_roundcube_ready[];         /* installto.sh, rsync and PHP with system() are there */
+extern const char steps_sh_roundcube_save[];          /* the tree and its owners and modes, saved */
+extern const char steps_sh_roundcube_restore[];       /* the saved owners and modes put back */
+extern const char steps_sh_roundcube_prove[];         /* nothing world-writable anew, every owner and mode back */
+extern const char steps_sh_accounts_export[];         /* the source's directory exported with slapcat */
+extern const char steps_sh_accounts_save[];           /* the suffixes match; the target's directory saved */
+extern const char steps_sh_accounts_replace[];        /* the target's directory replaced with the source's */
+extern const char steps_awk_accounts_passwords[];     /* the LDIF to load, the service accounts' passwords kept */
+extern const char steps_sh_dkim_save[];               /* the target's own DKIM keys saved */
+extern const char steps_sh_dkim_copy[];               /* the source's keys pulled to the target */
+extern const char steps_sh_dkim_own[];                /* amavis owns the keys: directory 0700, keys 0400 */
+extern const char steps_sh_dkim_compare[];            /* the target's keys are the source's, by fingerprint */
+
 #endif
