@@ -5,7 +5,9 @@
  * census step counts every account's mail on the source once nothing can
  * change (steps/sh/census.sh); verify counts the target the same way and
  * compares (census-compare.sh); the test step asks the new server's own
- * Dovecot (census-dovecot.sh). */
+ * Dovecot (census-dovecot.sh).  The target fetches the source's census
+ * (census-fetch.sh); the source records that verify passed on it
+ * (census-verified.sh). */
 #include <stdlib.h>
 
 #include "core/shell.h"
@@ -153,20 +155,7 @@ static void plan_census(const struct answers *a, struct plan_step *ps)
 	plan_add(ps, HOST_SOURCE, 0, "counts every account's mail: folders, messages, bytes, flags, UIDVALIDITY, UIDs",
 	         "%s", cmd);
 	free(cmd);
-	cmd = target_script(a, pull,
-	                   "d=$b/from-source\n"
-	                   "rm -f -- \"$d/source.dirs\"\n"
-	                   "# the source's list of mail directories: there only when a cache was used\n"
-	                   "ms_pull \"$d\" \"$b/discovery/accounts.tsv\" \"$b/discovery/roots.tsv\" \"$b/census/source.tsv\"\n"
-	                   "rsync -asz --no-links --ignore-missing-args -e \"$ssh\" -- \"$origin$b/census/source.dirs\" \"$d/\"\n"
-	                   "ms_accept_roots < \"$d/roots.tsv\"\n"
-	                   "ms_accept_accounts \"$d/accounts.tsv\"\n"
-	                   "mkdir -p -- \"$b/census\" && chmod 0700 -- \"$b/census\"\n"
-	                   "install -m 0600 -- \"$d/source.tsv\" \"$b/census/source.tsv\"\n"
-	                   "rm -f -- \"$b/census/source.dirs\"\n"
-	                   "[ ! -f \"$d/source.dirs\" ] || install -m 0600 -- \"$d/source.dirs\" \"$b/census/source.dirs\"\n"
-	                   "echo \"the source's census and its $(wc -l < \"$b/discovery/accounts.tsv\") accounts are here, "
-	                   "for verify\"\n");
+	cmd = target_script(a, pull, steps_sh_census_fetch);
 	plan_add(ps, HOST_TARGET, 0, "fetches the source's census and its list of accounts and roots", "%s", cmd);
 	free(cmd);
 	free(ssh);
@@ -208,15 +197,15 @@ void steps_plan_census_compare(struct plan_step *ps, const struct answers *a)
 
 void steps_plan_verified(struct plan_step *ps, const struct answers *a)
 {
+	const char *vars[] = { "b", a->opt.backup_dir, NULL };
+	char *cmd;
+
 	plan_capture(ps, HOST_TARGET, 0, "census_pass", "reads the census the comparison passed on",
 	             "cat -- %q/census/verified", a->opt.backup_dir);
+	cmd = steps_fragment(vars, steps_sh_census_verified);
 	plan_feed(ps, HOST_SOURCE, 0, "census_pass", "records that the target passed on the current census (the relay requires it)",
-	          "b=%q\n"
-	          "read -r dg\n"
-	          "[ \"$dg\" = \"$(sha256sum < \"$b/census/source.tsv\" | cut -c 1-64)\" ] || "
-	          "{ echo 'the comparison passed on another census than the source holds now: run census and verify again' >&2; exit 1; }\n"
-	          "printf '%%s\\n' \"$dg\" > \"$b/verified\" && echo \"recorded in $b/verified\"",
-	          a->opt.backup_dir);
+	          "%s", cmd);
+	free(cmd);
 }
 
 /* Shell text: fails unless the verify step passed on the source's current census. */

@@ -1,15 +1,10 @@
 /* The end: the copies that hold secrets, listed for each server, and, when
- * the admin asked (clean_source), the source's removed. */
+ * the admin asked (clean_source), the source's removed (steps/sh/cleanup-source.sh). */
 #include <stdlib.h>
 
-#include "core/shell.h"
 #include "core/xalloc.h"
+#include "steps/sh.h"
 #include "steps/steps.h"
-
-/* What mailshift leaves on the source that holds secrets, under backup_dir:
- * the dumps (password hashes, service credentials) and the archives of the
- * configuration (Roundcube's config.inc.php holds its database password). */
-#define SOURCE_COPIES "dump source-config.tar.gz roundcube-before-upgrade.tar.gz"
 
 static int cleans(const struct answers *a)
 {
@@ -18,16 +13,12 @@ static int cleans(const struct answers *a)
 
 static void plan_clean(const struct answers *a, struct plan_step *ps)
 {
+	const char *vars[] = { "b", a->opt.backup_dir, NULL };
+	char *cmd = steps_fragment(vars, steps_sh_cleanup_source);
+
 	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE,
-	         "removes the source's dumps and configuration archives (the old server keeps its live data)",
-	         "b=%q\n"
-	         "n=0\n"
-	         "for f in " SOURCE_COPIES "; do\n"
-	         "  [ -e \"$b/$f\" ] || [ -L \"$b/$f\" ] || continue\n"
-	         "  rm -rf -- \"${b:?}/$f\" && echo \"removed $b/$f\" && n=$((n + 1))\n"
-	         "done\n"
-	         "echo \"$n of the source's copies removed; its live databases and files are as they were\"",
-	         a->opt.backup_dir);
+	         "removes the source's dumps and configuration archives (the old server keeps its live data)", "%s", cmd);
+	free(cmd);
 }
 
 const struct step step_clean_source = {

@@ -19,10 +19,7 @@ static void add_relay(struct plan_step *ps, const struct answers *a, const char 
 	 * daemon first (greylisting would hold the queue back for minutes) */
 	plan_capture(ps, HOST_SOURCE, 0, "relay_from",
 	             "lists the old server's addresses (the client the new one sees), once verify passed",
-	             "b=%q\n%sif command -v ip >/dev/null; then\n"
-	             "  ip -o addr show scope global | awk '{ sub(/\\/.*/, \"\", $4); print $4 }'\n"
-	             "else hostname -I | tr -s ' ' '\\n'; fi",
-	             a->opt.backup_dir, steps_verified_check);
+	             "b=%q\n%s%s", a->opt.backup_dir, steps_verified_check, steps_sh_relay_from);
 	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "relay_from",
 	          "the new server takes the old one's relayed mail past its policy daemon, for its own domains only "
 	          "(main.cf saved first)",

@@ -1,5 +1,6 @@
 /* The SQL databases: dumped on the source, copied, the target's own saved,
- * then restored.  Never the mysql system database. */
+ * then restored (steps/sh/databases-dump.sh, restore.sh).  Never the mysql
+ * system database. */
 #include <stdlib.h>
 
 #include "core/shell.h"
@@ -32,28 +33,22 @@ static const char *dump_fn(const struct answers *a)
 		: "dump() { " MYDUMP " \"$1\"; }\n";
 }
 
-/* Dumps `dbs` into BACKUP/sub; with keep (the target's own state), fresh
+/* Dumps `dbs` into BACKUP/sub (steps/sh/databases-dump.sh, after the
+ * engine's exists and dump); with keep (the target's own state), fresh
  * before every replacement, and the first such dump also stays in
  * BACKUP/target-before (the state before mailshift first replaced it). */
 static void add_dumps(struct plan_step *ps, const struct answers *a, enum host h,
                       const char *sub, int keep, const char *dbs, const char *note)
 {
-	plan_add(ps, h, 0, note,
-	         "set -o pipefail\n"
-	         "%s%s"
-	         "d=%q/%s\n"
-	         "mkdir -p -m 0700 -- \"$d\" && cd -- \"$d\" || exit 1\n"
-	         "for db in %s; do\n"
-	         "  exists \"$db\" || { echo \"$db: not on this host\"; continue; }\n"
-	         "  dump \"$db\" | bzip2 > \"$db.sql.bz2.part\" || { echo \"cannot dump $db\" >&2; exit 1; }\n"
-	         "  mv -- \"$db.sql.bz2.part\" \"$db.sql.bz2\"\n"
-	         "%s"
-	         "  echo \"$db: $(stat -c %%s -- \"$db.sql.bz2\") bytes in $d/$db.sql.bz2\"\n"
-	         "done",
-	         exists_fn(a), dump_fn(a), a->opt.backup_dir, sub, dbs,
-	         keep ? "  f=../target-before/$db.sql.bz2\n"
-	                "  mkdir -p -m 0700 -- ../target-before && { [ -e \"$f\" ] || cp -p -- \"$db.sql.bz2\" \"$f\"; } || exit 1\n"
-	              : "");
+	char *d = xasprintf("%s/%s", a->opt.backup_dir, sub);
+	char *body = xasprintf("%s%s%s", exists_fn(a), dump_fn(a), steps_sh_databases_dump);
+	const char *vars[] = { "d", d, "dbs", dbs, "keep", keep ? "1" : "", NULL };
+	char *cmd = steps_fragment(vars, body);
+
+	plan_add(ps, h, 0, note, "%s", cmd);
+	free(cmd);
+	free(body);
+	free(d);
 }
 
 void steps_copy_dumps(struct plan_step *ps, const struct answers *a)

@@ -55,4 +55,26 @@ extern const char steps_sh_dkim_copy[];               /* the source's keys pulle
 extern const char steps_sh_dkim_own[];                /* amavis owns the keys: directory 0700, keys 0400 */
 extern const char steps_sh_dkim_compare[];            /* the target's keys are the source's, by fingerprint */
 
+/* The fragments of verify.c, config.c, sshkey.c, services.c, census.c,
+ * cutover.c, databases.c and cleanup.c (their long commands, as shell). */
+extern const char steps_sh_verify_list[];        /* verify: an inventory on the source, into a file for the target */
+extern const char steps_sh_verify_compare[];     /* verify: the target's inventory against the source's, line by line */
+extern const char steps_awk_verify_dkim[];       /* verify: the DKIM inventory's figure */
+extern const char steps_awk_verify_inventory[];  /* verify: the databases' and directory's inventory's figures */
+extern const char steps_sh_verify_dkim_owners[]; /* verify: every DKIM key is amavis's, 0400 */
+extern const char steps_sh_test_message[];       /* test: a message through the target's Postfix arrives */
+extern const char steps_sh_test_remove[];        /* test: the recorded test messages removed */
+extern const char steps_sh_config_archive[];     /* config: the source's mail configuration archived */
+extern const char steps_sh_config_diff[];        /* config: unpacked on the target, each file that differs shown */
+extern const char steps_sh_config_carry[];       /* config: the carry_config files put in place */
+extern const char steps_sh_sshkey_create[];      /* migration-key: the one-off key pair on the target */
+extern const char steps_sh_sshkey_hosts[];       /* migration-key: the source's host keys, the target's own file */
+extern const char steps_sh_services_stop[];      /* stop-services: the mail daemons stopped, each recorded */
+extern const char steps_sh_services_start[];     /* start-services: the databases, then those daemons started */
+extern const char steps_sh_cleanup_source[];     /* clean-source: the source's copies that hold secrets removed */
+extern const char steps_sh_census_fetch[];       /* census: the source's census, accounts and roots, on the target */
+extern const char steps_sh_census_verified[];    /* verify: the source records that verify passed on its census */
+extern const char steps_sh_relay_from[];         /* relay, old-queue: the source's own addresses */
+extern const char steps_sh_databases_dump[];     /* databases, accounts: each database dumped, compressed */
+
 #endif

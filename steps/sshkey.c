@@ -1,6 +1,7 @@
 /* The one-off key the target uses to pull from the source: created on the
  * target, authorized on the source with a marking comment, and taken away
- * again at the end.  The old server never gets a key to the new one. */
+ * again at the end.  The old server never gets a key to the new one.
+ * (steps/sh/sshkey-create.sh, sshkey-hosts.sh, authkey.sh, gate.sh) */
 #include <stdlib.h>
 
 #include "core/shell.h"
@@ -31,18 +32,13 @@ static void plan_key(const struct answers *a, struct plan_step *ps)
 	char *m = marker(a), *name = known_name(a);
 	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a);
 
-	plan_add(ps, HOST_TARGET, 0, "creates a one-off SSH key on the target (an earlier run's is kept)",
-	         "k=%q\n"
-	         "mkdir -p -m 0700 -- \"${k%%/*}\"\n"
-	         "if [ -e \"$k\" ] || [ -e \"$k.pub\" ]; then\n"
-	         "  { [ -f \"$k\" ] && [ -f \"$k.pub\" ]; } || { echo \"$k or $k.pub is missing: remove what is left "
-	         "of the pair and run this step again\" >&2; exit 1; }\n"
-	         "  echo \"keeping the key of an earlier run: $k\"\n"
-	         "else\n"
-	         "  ssh-keygen -q -t ed25519 -N \"\" -C %q -f \"$k\"\n"
-	         "  echo \"created $k\"\n"
-	         "fi",
-	         STEPS_KEY, m);
+	{
+		const char *vars[] = { "k", STEPS_KEY, "m", m, NULL };
+		char *cmd = steps_fragment(vars, steps_sh_sshkey_create);
+
+		plan_add(ps, HOST_TARGET, 0, "creates a one-off SSH key on the target (an earlier run's is kept)", "%s", cmd);
+		free(cmd);
+	}
 	plan_capture(ps, HOST_TARGET, 0, "pubkey", "reads its public key",
 	             "cat -- %q", STEPS_KEY ".pub");
 	{
@@ -58,19 +54,14 @@ static void plan_key(const struct answers *a, struct plan_step *ps)
 	plan_capture(ps, HOST_SOURCE, 0, "hostkeys",
 	             "reads the source's host keys (over this connection, whose host key was checked)",
 	             "cat /etc/ssh/ssh_host_*_key.pub");
-	plan_feed(ps, HOST_TARGET, 0, "hostkeys",
-	          "gives the target the source's host keys, in a known_hosts file of its own",
-	          "n=%q; f=%q\n"
-	          ": > \"$f.part\"\n"
-	          "while read -r type blob _; do\n"
-	          "  case $type in ssh-*|ecdsa-*|sk-*) ;; *) echo \"not a host key type: $type\" >&2; exit 1 ;; esac\n"
-	          "  case $blob in ''|*[!A-Za-z0-9+/=]*) echo 'not a host key' >&2; exit 1 ;; esac\n"
-	          "  printf '%%s %%s %%s\\n' \"$n\" \"$type\" \"$blob\" >> \"$f.part\"\n"
-	          "done\n"
-	          "[ -s \"$f.part\" ] || { echo 'no host key came from the source' >&2; exit 1; }\n"
-	          "mv -f -- \"$f.part\" \"$f\"\n"
-	          "echo \"the target knows the source as $n by $(wc -l < \"$f\") host key(s), in $f\"",
-	          name, STEPS_KNOWN_HOSTS);
+	{
+		const char *vars[] = { "n", name, "f", STEPS_KNOWN_HOSTS, NULL };
+		char *cmd = steps_fragment(vars, steps_sh_sshkey_hosts);
+
+		plan_feed(ps, HOST_TARGET, 0, "hostkeys", "gives the target the source's host keys, in a known_hosts file of its own",
+		          "%s", cmd);
+		free(cmd);
+	}
 	/* from= the address the source sees the target come from (NAT or not) */
 	plan_capture(ps, HOST_TARGET, 0, "target_addr",
 	             "the target logs in to the source with the key (host key checked), as the source sees it",
@@ -123,6 +114,8 @@ static void plan_remove(const struct answers *a, struct plan_step *ps)
 		         "removes the key's marked line from the source's authorized_keys, and its gate (nothing else)", "%s", cmd);
 		free(cmd);
 	}
+	/* inline: the ssh command line is shell text, and the tests read what
+	 * it asks the source's gate for (true) */
 	plan_add(ps, HOST_TARGET, 0, "the source refuses the key now",
 	         "k=%q\n"
 	         "[ -f \"$k\" ] || { echo \"no $k on the target: nothing to check\"; exit 0; }\n"

@@ -1,4 +1,6 @@
-/* Verification before the switch: the target must hold what the source holds. */
+/* Verification before the switch: the target must hold what the source holds
+ * (steps/sh/verify-*.sh, verify-*.awk); the test of the new server after the
+ * start (test-*.sh). */
 #include <stdlib.h>
 
 #include "core/shell.h"
@@ -9,16 +11,6 @@
 
 #define MY "mysql -Nse"
 #define PG "runuser -u postgres -- psql -X -At"
-
-/* awk programs that count an inventory's lines into the verification
- * table's figures (core/figures.h), one "KEY VALUE" line each.  The native
- * comparison (backends/inspect.c) prints the same keys, counted the same way. */
-static const char count_dkim[] = "NF { n++ } END { printf \"dkim %d\\n\", n }";
-static const char count_inventory[] =
-	"$1 == \"table\" { t++; r += $4; db = $2; sub(/\\..*/, \"\", db); if (!(db in d)) { d[db] = 1; nd++ } } "
-	"$1 == \"account\" { a++ } $1 == \"domain\" { m++ } $1 == \"entries\" { e += $3; le = 1 } "
-	"END { printf \"accounts %d\\ndomains %d\\ndatabases %d\\ntables %d\\nrows %.0f\\n\", a, m, nd, t, r; "
-	"if (le) print \"ldap\", e }";
 
 /* Adds the actions that run `inventory` on the source, into the file NAME of
  * its backup directory's verify/ (an inventory may be large), then on the
@@ -32,25 +24,16 @@ static void add_compare(struct plan_step *ps, const struct answers *a, const cha
 {
 	char *ssh = steps_ssh_cmd(a), *from = xasprintf("%s/verify/%s", a->opt.backup_dir, name);
 	char *src = steps_source_path(a, from);
+	const char *list[] = { "inv", inventory, "f", from, NULL };
+	const char *compare[] = { "inv", inventory, "ssh", ssh, "src", src, "count_awk", count, NULL };
+	char *cmd = steps_fragment(list, steps_sh_verify_list);
 
 	plan_native(ps, HOST_SOURCE, 0, native ? NATIVE_PREP : NATIVE_NONE, "lists it on the source, for the target",
-	            "inv=%q; f=%q\n"
-	            "mkdir -p -m 0700 -- \"${f%%/*}\" && chmod 0700 -- \"${f%%/*}\" || exit 1\n"
-	            "(eval \"$inv\") > \"$f.part\" && mv -f -- \"$f.part\" \"$f\" && echo \"$(grep -c . \"$f\") lines in $f\"",
-	            inventory, from);
-	plan_native(ps, HOST_TARGET, 0, native, what,
-	         "inv=%q\n"
-	         "t=$(mktemp -d) && trap 'rm -rf -- \"$t\"' EXIT\n"
-	         "rsync -as --no-links -e %q -- %q \"$t/src\" || exit 1\n"
-	         "eval \"$inv\" > \"$t/dst\" || exit 1\n"
-	         "echo \"source: $(grep -c . \"$t/src\") lines; target: $(grep -c . \"$t/dst\") lines\"\n"
-	         "count() { awk %q \"$1\" | LC_ALL=C sort; }\n"
-	         "LC_ALL=C join <(count \"$t/src\") <(count \"$t/dst\") | sed 's/^/verify-row /'\n"
-	         "LC_ALL=C comm -3 \"$t/src\" \"$t/dst\" > \"$t/diff\"\n"
-	         "[ ! -s \"$t/diff\" ] || { echo 'not the same on both (left: only the source has it; indented: only the target):' >&2; "
-	         "head -n 20 \"$t/diff\" >&2; exit 1; }\n"
-	         "echo 'the target holds exactly what the source holds'",
-	         inventory, ssh, src, count);
+	            "%s", cmd);
+	free(cmd);
+	cmd = steps_fragment(compare, steps_sh_verify_compare);
+	plan_native(ps, HOST_TARGET, 0, native, what, "%s", cmd);
+	free(cmd);
 	free(ssh);
 	free(from);
 	free(src);
@@ -62,7 +45,7 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 	steps_plan_census_compare(ps, a);
 	{
 		char *dkim = shell_fmt("cd -- %q 2>/dev/null || exit 0\n%s", a->opt.dkim_dir, steps_dkim_fingerprints);
-		add_compare(ps, a, "dkim", "every DKIM key is on the target (public key fingerprints)", dkim, count_dkim,
+		add_compare(ps, a, "dkim", "every DKIM key is on the target (public key fingerprints)", dkim, steps_awk_verify_dkim,
 		            NATIVE_NONE);
 		free(dkim);
 	}
@@ -74,15 +57,13 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 	}
 	/* the figure: keys with a wrong owner or mode; the source's column is
 	 * what the target must show (0, "ok") */
-	plan_add(ps, HOST_TARGET, 0, "the DKIM keys belong to amavis (0400)",
-	         "k=%q\n"
-	         "[ -d \"$k\" ] || { echo 'verify-row dkim-owners 0 0'; exit 0; }\n"
-	         "n=$(find \"$k\" -name '*.pem' \\( ! -user amavis -o ! -perm 0400 \\) -print | wc -l) || "
-	         "{ echo 'cannot check the DKIM keys: find failed (above)' >&2; exit 1; }\n"
-	         "echo \"verify-row dkim-owners 0 $n\"\n"
-	         "[ \"$n\" -eq 0 ] || { find \"$k\" -name '*.pem' \\( ! -user amavis -o ! -perm 0400 \\) -print >&2; exit 1; }\n"
-	         "echo 'the DKIM keys belong to amavis, mode 0400'",
-	         a->opt.dkim_dir);
+	{
+		const char *vars[] = { "k", a->opt.dkim_dir, NULL };
+		char *cmd = steps_fragment(vars, steps_sh_verify_dkim_owners);
+
+		plan_add(ps, HOST_TARGET, 0, "the DKIM keys belong to amavis (0400)", "%s", cmd);
+		free(cmd);
+	}
 	/* mailshift compares through its own connections: rows, LDAP entries,
 	 * accounts with their maildirs, domains; the runbook the same lines */
 	{
@@ -90,7 +71,7 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 		char *inv = shell_fmt("%sbackend=%q\ndbs=%q\n%s", env, steps_backend_word(a), PROBE_MAIL_DATABASES,
 		                      steps_sh_inventory);
 		add_compare(ps, a, "inventory", "every table has the same rows; every account (with its maildir), domain and LDAP entry is there",
-		            inv, count_inventory, NATIVE_COMPARE);
+		            inv, steps_awk_verify_inventory, NATIVE_COMPARE);
 		free(inv);
 		free(env);
 	}
@@ -120,44 +101,23 @@ const struct step step_verify = {
 
 static void plan_test(const struct answers *a, struct plan_step *ps)
 {
-	char *users = steps_accounts_cmd(a, 1);
+	char *users = steps_accounts_cmd(a, 1), *cmd;
+	const char *sent[] = { "b", a->opt.backup_dir, "users_cmd", users, NULL };
+	const char *taken[] = { "b", a->opt.backup_dir, NULL };
 
 	plan_add(ps, HOST_TARGET, 0, "Postfix and Dovecot run on the target",
 	         "systemctl is-active postfix dovecot");
 	steps_plan_dovecot_check(ps, a);
 	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "recounts every mailbox's quota usage (after the window: Dovecot keeps the copied usage meanwhile)",
 	         "doveadm quota recalc -A && echo 'quota usage recalculated'");
-	/* each test message is recorded before it is sent: a run killed before
-	 * the removal leaves one, and the removal of a later run takes it too */
-	plan_capture(ps, HOST_TARGET, 0, "test_message", "a message sent through the target's Postfix arrives",
-	             "b=%q\n"
-	             "users=$(%s)\n"
-	             "to=${users%%%%[[:space:]]*}\n"
-	             "[ -n \"$to\" ] || { echo 'no active user to send a test message to' >&2; exit 1; }\n"
-	             "tok=mailshift-test-$(date +%%s)-$$\n"
-	             "mkdir -p -m 0700 -- \"$b\" && printf '%%s %%s\\n' \"$to\" \"$tok\" >> \"$b/test-messages\"\n"
-	             "printf 'From: <%%s>\\nTo: <%%s>\\nSubject: %%s\\n\\nmailshift sent this to test the new server; it removes it.\\n' "
-	             "\"$to\" \"$to\" \"$tok\" | sendmail -f \"$to\" -- \"$to\"\n"
-	             "for i in $(seq 1 90); do\n"
-	             "  if [ -n \"$(doveadm search -u \"$to\" mailbox INBOX header Subject \"$tok\" 2>/dev/null)\" ]; then\n"
-	             "    echo \"delivered to the INBOX of $to in about $i s\" >&2\n"
-	             "    echo \"$to $tok\"; exit 0\n"
-	             "  fi\n"
-	             "  sleep 1\n"
-	             "done\n"
-	             "echo \"the test message to $to did not arrive in 90 s: see the target's mail log (postqueue -p)\" >&2; exit 1",
-	             a->opt.backup_dir, users);
+	/* each test message is recorded before it is sent (test-message.sh) */
+	cmd = steps_fragment(sent, steps_sh_test_message);
+	plan_capture(ps, HOST_TARGET, 0, "test_message", "a message sent through the target's Postfix arrives", "%s", cmd);
+	free(cmd);
+	cmd = steps_fragment(taken, steps_sh_test_remove);
 	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "test_message",
-	          "removes the test messages (only them: each subject is unique and recorded)",
-	          "b=%q\n"
-	          "read -r _ _\n"
-	          "while read -r to tok; do\n"
-	          "  [[ $tok =~ ^mailshift-test-[0-9]+-[0-9]+$ ]] || { echo \"not a test message subject: $tok\" >&2; exit 1; }\n"
-	          "  doveadm expunge -u \"$to\" mailbox INBOX header Subject \"$tok\"\n"
-	          "  echo \"removed the test message $tok from the INBOX of $to\"\n"
-	          "done < \"$b/test-messages\"\n"
-	          "rm -f -- \"$b/test-messages\"",
-	          a->opt.backup_dir);
+	          "removes the test messages (only them: each subject is unique and recorded)", "%s", cmd);
+	free(cmd);
 	free(users);
 }
 

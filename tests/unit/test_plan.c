@@ -64,13 +64,14 @@ static void test_mariadb(void **state)
 	free(s);
 	t = step_text(&p, "accounts");
 	assert_non_null(strstr(t, "mysqldump --events --routines --triggers --single-transaction --databases"));
-	assert_non_null(strstr(t, "for db in vmail; do"));
+	assert_non_null(strstr(t, "\ndbs=vmail\n"));
+	assert_non_null(strstr(t, "for db in $dbs; do"));
 	assert_null(strstr(t, "slapadd"));
 	free(t);
 	t = step_text(&p, "databases");
 	assert_non_null(strstr(t, "amavisd iredadmin iredapd roundcubemail"));
 	/* never the mysql system database */
-	assert_non_null(strstr(t, "for db in amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban; do"));
+	assert_non_null(strstr(t, "\ndbs=\"amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban\"\n"));
 	free(t);
 	t = step_text(&p, "mailstore-final");
 	assert_non_null(strstr(t, "--delete-after"));
@@ -144,7 +145,8 @@ static void test_openldap(void **state)
 	assert_non_null(strstr(t, "slapcat"));
 	assert_non_null(strstr(t, "slapadd \"${conf[@]}\" -q -b \"$suffix\""));
 	assert_non_null(strstr(t, "mailshift-before"));
-	assert_null(strstr(t, "for db in vmail"));
+	assert_null(strstr(t, "dbs=vmail"));
+	assert_null(strstr(t, "for db in"));
 	free(t);
 	/* the other iRedMail databases live in MariaDB in the LDAP edition */
 	t = step_text(&p, "databases");
@@ -182,15 +184,15 @@ static void test_key(void **state)
 	assert_int_equal(plan_find(&p, "migration-key"), 1);
 	assert_int_equal(plan_find(&p, "remove-key"), (int)p.n - 1);
 	t = step_text(&p, "migration-key");
-	assert_non_null(strstr(t, "[target] k=/root/.ssh/mailshift-migration\n"));
-	assert_non_null(strstr(t, "ssh-keygen -q -t ed25519 -N \"\" -C \"mailshift-migration root@new.example.org\""));
+	assert_non_null(strstr(t, "[target] k=/root/.ssh/mailshift-migration\nm=\"mailshift-migration root@new.example.org\"\n"));
+	assert_non_null(strstr(t, "ssh-keygen -q -t ed25519 -N \"\" -C \"$m\" -f \"$k\""));
 	assert_non_null(strstr(t, "[source] b=/var/backups/mailshift\nm=\"mailshift-migration root@new.example.org\"\n"));
 	assert_non_null(strstr(t, "mode=add\n"));
 	assert_non_null(strstr(t, "  if [ \"$maj\" -gt 7 ] || { [ \"$maj\" = 7 ] && [ \"$min\" -ge 2 ]; }; then o=restrict\n"));
 	assert_non_null(strstr(t, "mode=narrow\n"));
 	assert_non_null(strstr(t, "[source] cat /etc/ssh/ssh_host_*_key.pub\n"));
 	/* the source's name as the target dials it off port 22 */
-	assert_non_null(strstr(t, "[target] n=\"[old.example.org]:2200\"; f=/root/.ssh/mailshift-known_hosts\n"));
+	assert_non_null(strstr(t, "[target] n=\"[old.example.org]:2200\"\nf=/root/.ssh/mailshift-known_hosts\n"));
 	/* the hop uses mailshift's key and known_hosts alone, none of the target's ssh setup */
 	assert_non_null(strstr(t, "[target] ssh -F /dev/null -i /root/.ssh/mailshift-migration -o IdentitiesOnly=yes "
 	                          "-o BatchMode=yes -o StrictHostKeyChecking=yes "
@@ -375,7 +377,8 @@ static void test_proofs(void **state)
 	assert_non_null(strstr(act->cmd, "(masked)"));
 	act = find_action(&p, "config", "read -r -a files");
 	assert_true(act->flags & ACT_DESTRUCTIVE);
-	assert_non_null(strstr(act->cmd, "<<< \"/etc/postfix/header_checks /etc/dovecot/conf.d/90-quota.conf\""));
+	assert_non_null(strstr(act->cmd, "\ncarry=\"/etc/postfix/header_checks /etc/dovecot/conf.d/90-quota.conf\"\n"));
+	assert_non_null(strstr(act->cmd, "read -r -a files <<< \"$carry\"\n"));
 	/* pre-flight: the accounts and roots as the source's Dovecot resolves them */
 	act = find_action(&p, "preflight", "mailbox path -F");
 	assert_int_equal(act->on, HOST_SOURCE);

@@ -1,0 +1,23 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # b: the prologue's
+# services-stop: stops the mail daemons, the MTA first (the source's for the
+# window, the target's while it is restored).  Daemons that receive or change
+# mail; the databases and slapd keep running: the dumps and restores need them.
+# Prologue: b (the backup directory).
+# Each unit is recorded in $b/stopped-services before it is stopped, so a
+# retry after a failure still knows what to start again; $b/verified goes
+# (a new census must be verified again).  Fails naming a unit it cannot stop.
+# shellcheck disable=SC2174 # -m for the backup directory only: its parents stay as they are
+mkdir -p -m 0700 -- "$b"
+touch -- "$b/stopped-services"
+rm -f -- "$b/verified"
+for u in postfix dovecot amavis iredapd mlmmjadmin sogo nginx apache2 httpd php-fpm php8.4-fpm php8.3-fpm php8.2-fpm php8.1-fpm php7.4-fpm fail2ban cron crond; do
+  systemctl cat "$u.service" >/dev/null 2>&1 || continue
+  systemctl is-active --quiet "$u.service" || continue
+  grep -qx -- "$u" "$b/stopped-services" || echo "$u" >> "$b/stopped-services"
+  if ! m=$(systemctl stop "$u.service" </dev/null 2>&1); then
+    echo "cannot stop $u: ${m:-systemctl stop failed}. Nothing after this runs: stop it (or fix what holds it), then run the same command again" >&2; exit 1
+  fi
+  echo "stopped $u"
+done
+echo "stopped so far: $(tr '\n' ' ' < "$b/stopped-services")"
