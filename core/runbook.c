@@ -60,44 +60,13 @@ static void ssh_array(FILE *f, const char *name, const struct endpoint *e)
 	free(login);
 }
 
-/* A here-document ends at the first line equal to its delimiter, and a
- * command's text may come from a hostile server or the admin's answers:
- * the delimiter is MS_CMD, else MS_CMD_1, MS_CMD_2, ..., the first that no
- * line of the text equals. */
-static int has_line(const char *text, const char *line)
-{
-	size_t n = strlen(line);
-	const char *s = text, *e;
-
-	for (;;) {
-		e = strchr(s, '\n');
-		if ((e ? (size_t)(e - s) : strlen(s)) == n && memcmp(s, line, n) == 0)
-			return 1;
-		if (!e)
-			return 0;
-		s = e + 1;
-	}
-}
-
-static char *delimiter(const char *text)
-{
-	char *d = xstrdup("MS_CMD");
-	unsigned n = 0;
-
-	while (has_line(text, d)) {
-		free(d);
-		d = xasprintf("MS_CMD_%u", ++n);
-	}
-	return d;
-}
-
 /* "cmd <<'DELIM'", the text as it is, "DELIM": the runbook's cmd reads
  * it into CMD byte for byte (it takes off the one newline a here-document
  * adds, so a text that ends in a newline keeps it).  Each line after lead
  * (a skipped action's "  # "), the first after first. */
 static void heredoc(FILE *f, const char *first, const char *lead, const char *text)
 {
-	char *d = delimiter(text);
+	char *d = shell_heredoc_delimiter(text, "MS_CMD");
 	const char *s = text, *e;
 
 	fprintf(f, "%scmd <<'%s'\n", first, d);

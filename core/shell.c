@@ -101,3 +101,46 @@ char *shell_fmt(const char *fmt, ...)
 	va_end(ap);
 	return s;
 }
+
+static int has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *s = text, *e;
+
+	for (;;) {
+		e = strchr(s, '\n');
+		if ((e ? (size_t)(e - s) : strlen(s)) == n && memcmp(s, line, n) == 0)
+			return 1;
+		if (!e)
+			return 0;
+		s = e + 1;
+	}
+}
+
+char *shell_heredoc_delimiter(const char *text, const char *base)
+{
+	char *d = xstrdup(base);
+	unsigned n = 0;
+
+	while (has_line(text, d)) {
+		free(d);
+		d = xasprintf("%s_%u", base, ++n);
+	}
+	return d;
+}
+
+void shell_assign_into(struct buf *out, const char *name, const char *value)
+{
+	char *d;
+
+	if (!strchr(value, '\n') || !strchr(value, '\'')) {
+		buf_addf(out, "%s=", name);
+		shell_quote_into(out, value);
+		buf_addc(out, '\n');
+		return;
+	}
+	d = shell_heredoc_delimiter(value, "MS_VALUE");
+	buf_addf(out, "IFS= read -r -d '' %s <<'%s' || :\n%s\n%s\n%s=${%s%%$'\\n'}\n",
+	         name, d, value, d, name, name);
+	free(d);
+}

@@ -16,13 +16,10 @@
 #include "steps/sh.h"
 #include "steps/steps.h"
 
-/* Appends "name=VALUE\n", the value through the one quoting helper. */
+/* Appends "name=VALUE\n" (or a here-document), through the one quoting helper. */
 static void var(struct buf *b, const char *name, const char *value)
 {
-	char *s = shell_fmt("%s=%q\n", name, value);
-
-	buf_adds(b, s);
-	free(s);
+	shell_assign_into(b, name, value);
 }
 
 char *steps_fragment(const char *const *vars, const char *body)

@@ -160,11 +160,49 @@ static void test_fmt(void **state)
 	free(s);
 }
 
+/* shell_assign_into: the variable holds exactly the value, in bash under
+ * set -euo pipefail, for every corpus string and for programs of several
+ * lines with quotes (the here-document form), one of them holding the
+ * delimiter as a line and ending in newlines. */
+static void test_assign(void **state)
+{
+	static const char *const programs[] = {
+		"# awk: it's a program\n{ print $1 }\n",
+		"a'b\nMS_VALUE\nMS_VALUE_1\n'c'\n\n",
+		"x\n'$(touch /tmp/mailshift-pwned)'\n`id`\\\n\tlast",
+		NULL,
+	};
+	size_t i;
+	size_t nc = sizeof corpus / sizeof *corpus - 1, np = sizeof programs / sizeof *programs - 1;
+	(void)state;
+
+	for (i = 0; i < nc + np; i++) {
+		const char *v = i < nc ? corpus[i] : programs[i - nc];
+		struct buf script = {0}, out = {0};
+		char *const argv[] = { (char *)"bash", (char *)"-c", NULL, NULL };
+		char **av = (char **)argv;
+
+		buf_adds(&script, "set -euo pipefail\n");
+		shell_assign_into(&script, "v", v);
+		buf_adds(&script, "printf %s \"$v\"");
+		if (i >= nc) /* the readable form, for the programs */
+			assert_non_null(strstr(buf_cstr(&script), "<<'MS_VALUE"));
+		av[2] = (char *)buf_cstr(&script);
+		assert_int_equal(tu_capture(argv, &out), 0);
+		if (out.len != strlen(v) || memcmp(buf_cstr(&out), v, out.len) != 0)
+			fail_msg("assign(\"%s\") printed \"%s\" from:\n%s", v, buf_cstr(&out), buf_cstr(&script));
+		buf_free(&out);
+		buf_free(&script);
+	}
+	assert_int_equal(access("/tmp/mailshift-pwned", F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_fmt),
+		cmocka_unit_test(test_assign),
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_generated),
