@@ -1,6 +1,6 @@
 /* The look and the comparison through mailshift's own database and LDAP
  * connections (see backends/inspect.h).  The comparison also prints the
- * verification table's figures ("verify-row KEY SOURCE TARGET", see
+ * verification table's figures ("mailshift-figure KEY SOURCE TARGET", see
  * core/figures.h), which the runner records in the journal. */
 #include "backends/inspect.h"
 
@@ -61,9 +61,9 @@ static void summary(const struct inventory *inv, enum host h, const struct sink 
 static void look_figure(enum host h, const char *key, long long n, const struct sink *sink)
 {
 	if (h == HOST_TARGET)
-		sink_emitf(sink, SINK_OUT, h, "verify-row %s - %lld", key, n);
+		sink_emitf(sink, SINK_OUT, h, "mailshift-figure %s - %lld", key, n);
 	else
-		sink_emitf(sink, SINK_OUT, h, "verify-row %s %lld -", key, n);
+		sink_emitf(sink, SINK_OUT, h, "mailshift-figure %s %lld -", key, n);
 }
 
 static void look_figures(const struct inventory *inv, enum host h, const struct sink *sink)
@@ -111,14 +111,14 @@ static size_t databases(const struct inv_list *tables)
  * shell equivalent's in steps/verify.c. */
 static void figures(const struct inventory *src, const struct inventory *dst, const struct sink *sink)
 {
-	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row accounts %zu %zu", src->accounts.n, dst->accounts.n);
-	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row domains %zu %zu", src->domains.n, dst->domains.n);
-	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row databases %zu %zu", databases(&src->tables),
+	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "mailshift-figure accounts %zu %zu", src->accounts.n, dst->accounts.n);
+	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "mailshift-figure domains %zu %zu", src->domains.n, dst->domains.n);
+	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "mailshift-figure databases %zu %zu", databases(&src->tables),
 	           databases(&dst->tables));
-	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row tables %zu %zu", src->tables.n, dst->tables.n);
-	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row rows %lld %lld", sum(&src->tables), sum(&dst->tables));
+	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "mailshift-figure tables %zu %zu", src->tables.n, dst->tables.n);
+	sink_emitf(sink, SINK_OUT, HOST_LOCAL, "mailshift-figure rows %lld %lld", sum(&src->tables), sum(&dst->tables));
 	if (src->entries.n || dst->entries.n)
-		sink_emitf(sink, SINK_OUT, HOST_LOCAL, "verify-row ldap %lld %lld", sum(&src->entries),
+		sink_emitf(sink, SINK_OUT, HOST_LOCAL, "mailshift-figure ldap %lld %lld", sum(&src->entries),
 		           sum(&dst->entries));
 }
 

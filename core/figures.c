@@ -284,6 +284,22 @@ void figures_line(char *out, size_t n, const struct figure *f)
 	rtrim(out); /* no verdict: no trailing blanks */
 }
 
+void figures_say(char *out, size_t n, const struct figure *f)
+{
+	char s[FIGURES_WORD + 16], t[FIGURES_WORD + 16];
+	size_t r = rank(f->key);
+	const char *label = r < NLABELS ? labels[r].label : f->key;
+	int os = !strcmp(f->source, "-"), ot = !strcmp(f->target, "-");
+
+	show(s, sizeof s, f->key, f->source);
+	show(t, sizeof t, f->key, f->target);
+	if (os || ot)
+		snprintf(out, n, "figure: %s: %s on the %s", label, os ? t : s, os ? "target" : "source");
+	else
+		snprintf(out, n, "figure: %s: %s on the source, %s on the target%s", label, s, t,
+		         !figures_judged(f) ? "" : figures_same(f) ? " (same)" : " (differs)");
+}
+
 int figures_print(struct figures *fs, FILE *out)
 {
 	char line[256];

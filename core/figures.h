@@ -4,7 +4,7 @@
  *
  * A verify action (steps/verify.c on the servers, backends/inspect.c through
  * mailshift's own connections) prints one line per figure on its stdout:
- *   verify-row KEY SOURCE TARGET
+ *   mailshift-figure KEY SOURCE TARGET
  * single spaces between; KEY a short id ([a-z0-9_-]), SOURCE and TARGET
  * one word each ([A-Za-z0-9._:+-]), each under FIGURES_WORD bytes: counts,
  * never text read from a server, so never a secret.  The runner records
@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define FIGURES_PREFIX "verify-row"
+#define FIGURES_PREFIX "mailshift-figure"
 #define FIGURES_WORD 48
 
 /* What the step that counted a figure is (its journal FLAGS): */
@@ -52,14 +52,14 @@ struct figure {
 };
 
 /* What differs, in words: a verify action may also print
- *   verify-note TEXT
+ *   mailshift-note TEXT
  * (the census's accounts that differ, with what differs: the first 20);
  * the runner journals each line, and the report lists a step's notes under
  * its table.  TEXT names accounts and folders of the source: it is kept as
  * printable ASCII (anything else becomes '?'), at most FIGURES_NOTE - 1
  * bytes.  A step's notes are those recorded since its last "differ" figure
  * (the count they belong to). */
-#define FIGURES_NOTE_PREFIX "verify-note"
+#define FIGURES_NOTE_PREFIX "mailshift-note"
 #define FIGURES_NOTE 240
 
 struct figure_note {
@@ -74,10 +74,10 @@ struct figures {
 	size_t nnote, capnote;
 };
 
-/* 1 when line is "verify-row KEY SOURCE TARGET" (f filled, its step
+/* 1 when line is "mailshift-figure KEY SOURCE TARGET" (f filled, its step
  * empty), else 0 (f untouched). */
 int figures_parse(const char *line, struct figure *f);
-/* 1 when line is "verify-note TEXT": TEXT, made printable, into out (n
+/* 1 when line is "mailshift-note TEXT": TEXT, made printable, into out (n
  * bytes, at least 1), else 0. */
 int figures_note_parse(const char *line, char *out, size_t n);
 /* Records a note of step (its text made printable and cut as above). */
@@ -104,6 +104,11 @@ int figures_judged(const struct figure *f);
  * ("  messages                     3456        3456  same"). */
 void figures_header(char *out, size_t n);
 void figures_line(char *out, size_t n, const struct figure *f);
+/* The figure in words, for the live log and the log file (a person reads
+ * them; the "mailshift-figure" line is mailshift's own protocol):
+ * "figure: messages: 3456 on the source, 3456 on the target (same)";
+ * a column left open is not named. */
+void figures_say(char *out, size_t n, const struct figure *f);
 /* Prints the table (sorted; a title per step, the heads, the rows, a
  * summary) to out; nothing when there are no figures.  Returns how many
  * figures differ. */

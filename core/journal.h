@@ -22,7 +22,7 @@
  *                                each side; the last one of a step and key
  *                                counts, a fresh run voids the earlier ones
  *   note T STEP ID TEXT          what a step's figures mean in words (a
- *                                "verify-note" line, core/figures.h): the
+ *                                "mailshift-note" line, core/figures.h): the
  *                                accounts the census found different
  *   stepend T STEP ID OUTCOME    done | partial | skipped | failed | refused |
  *                                interrupted

@@ -42,7 +42,7 @@ enum {
 
 enum {
 	STEP_DOWNTIME = 1 << 0, /* runs in the downtime window: counted in the estimate */
-	STEP_FIGURES = 1 << 1,  /* its actions print figures ("verify-row", core/figures.h) the runner
+	STEP_FIGURES = 1 << 1,  /* its actions print figures ("mailshift-figure", core/figures.h) the runner
 	                         * journals; another step's output never makes a table row */
 	STEP_OPTIONAL = 1 << 2, /* the admin may leave it out of the plan (--skip, x in the review);
 	                         * the migration is whole without it */

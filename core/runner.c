@@ -145,7 +145,7 @@ static void tee_emit(void *ctx, enum sink_kind kind, enum host host, const char 
 }
 
 /* A sink that records in the journal the figures of the verification
- * table an action prints ("verify-row KEY SOURCE TARGET", core/figures.h)
+ * table an action prints ("mailshift-figure KEY SOURCE TARGET", core/figures.h)
  * and passes every line on. */
 struct rows {
 	const struct sink *to;
@@ -161,10 +161,20 @@ static void rows_emit(void *ctx, enum sink_kind kind, enum host host, const char
 
 	char note[FIGURES_NOTE];
 
-	if (kind == SINK_OUT && (r->ps->step->flags & STEP_FIGURES) && figures_parse(text, &f))
+	char said[FIGURES_NOTE + 64];
+
+	/* a figure is journaled and shown in words, never as the protocol line */
+	if (kind == SINK_OUT && (r->ps->step->flags & STEP_FIGURES) && figures_parse(text, &f)) {
 		journal_row(r->j, r->si, r->ps, &f);
-	else if (kind == SINK_OUT && (r->ps->step->flags & STEP_FIGURES) && figures_note_parse(text, note, sizeof note))
+		f.kind = (r->ps->step->flags & STEP_SURVEY ? FIGURES_SURVEY : 0) |
+		         (r->ps->step->flags & STEP_PROOF ? FIGURES_PROOF : 0);
+		figures_say(said, sizeof said, &f);
+		text = said;
+	} else if (kind == SINK_OUT && (r->ps->step->flags & STEP_FIGURES) && figures_note_parse(text, note, sizeof note)) {
 		journal_note(r->j, r->si, r->ps, note);
+		snprintf(said, sizeof said, "differs: %s", note);
+		text = said;
+	}
 	sink_emit(r->to, kind, host, text);
 }
 

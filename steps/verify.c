@@ -16,7 +16,7 @@
  * its backup directory's verify/ (an inventory may be large), then on the
  * target, which fetches the source's through the key's gate (it reads, and
  * runs no command there), prints the figures `count` makes of each side's
- * ("verify-row KEY SOURCE TARGET"), and fails when a line is on one side
+ * ("mailshift-figure KEY SOURCE TARGET"), and fails when a line is on one side
  * only: what only the target has is a difference too, as in mailshift's own
  * comparison. */
 static void add_compare(struct plan_step *ps, const struct answers *a, const char *name, const char *what,

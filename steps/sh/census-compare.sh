@@ -16,13 +16,13 @@ fig() { awk -F '\t' '$1 == "A" { a++ } $1 == "F" { f++ } $1 == "M" { m++; s += $
   END { printf "%d %d %d %.0f\n", a, f, m, s }' "$1"; }
 read -r sa sf sm sb <<<"$(fig "$c/source.tsv")"
 read -r ta tf tm tb <<<"$(fig "$c/target.tsv")"
-echo "verify-row census $sa $ta"
-echo "verify-row folders $sf $tf"
-echo "verify-row messages $sm $tm"
-echo "verify-row bytes $sb $tb"
+echo "mailshift-figure census $sa $ta"
+echo "mailshift-figure folders $sf $tf"
+echo "mailshift-figure messages $sm $tm"
+echo "mailshift-figure bytes $sb $tb"
 out=$(comm -3 -- "$c/source.tsv" "$c/target.tsv" | awk -F '\t' -v max=20 "$compare_awk")
 n=$(sed -n 's/^differ //p' <<<"$out")
-echo "verify-row differ 0 $n"
+echo "mailshift-figure differ 0 $n"
 bad=0
 while read -r _ key s t; do
   echo "the source's $key is $s, the target's $t: clients that keep it (POP3 UIDLs) would see other messages" >&2
@@ -30,7 +30,7 @@ while read -r _ key s t; do
 done < <(grep '^setting ' <<<"$out" || true)
 if [ "$n" != 0 ]; then
   # for the report and the wizard (journaled), then for whoever reads the log
-  grep '^  ' <<<"$out" | sed 's/^  /verify-note /'
+  grep '^  ' <<<"$out" | sed 's/^  /mailshift-note /'
   echo "$n account(s) differ between the source's census and the target's (the first 20):" >&2
   grep '^  ' <<<"$out" >&2
   bad=1

@@ -199,9 +199,9 @@ echo "resolved by the source's Dovecot: $(wc -l < resolved.tsv); their mail is c
 echo "storage roots: $(wc -l < roots.tsv)"
 awk -F '\t' 'FILENAME == ARGV[1] { c[$3]++; next } { printf "  %s  (%s, %s, %s)%s\n", $1, $2, $3, $4, ($1 in c) ? "  " c[$1] " account(s)" : "" }' accounts.tsv roots.tsv
 awk -F '\t' '{ printf "  %s is reached through a symbolic link, to %s: its files are copied to %s on the target (the link is not)\n", $1, $2, $1 }' linked.tsv
-echo "verify-row resolved $(wc -l < accounts.tsv) -"
-echo "verify-row roots $(wc -l < roots.tsv) -"
-echo "verify-row unresolved $(($(wc -l < unresolved.tsv) + $(wc -l < nologin.tsv))) -"
+echo "mailshift-figure resolved $(wc -l < accounts.tsv) -"
+echo "mailshift-figure roots $(wc -l < roots.tsv) -"
+echo "mailshift-figure unresolved $(($(wc -l < unresolved.tsv) + $(wc -l < nologin.tsv))) -"
 echo "discovery took $(ms_took "$t0") s; written to $d"
 if [ -s refused.tsv ]; then
   echo "mailshift cannot carry $(wc -l < refused.tsv) account(s) or root(s) as they are (the first 20):" >&2

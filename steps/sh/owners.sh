@@ -76,7 +76,7 @@ if [ "$mode" = fix ]; then
   chown root:root -- "$vmail" && chmod 0755 -- "$vmail"
   echo "owned as on the source: $what; $vmail root:root 0755"
 else
-  echo "verify-row owners 0 $bad"
+  echo "mailshift-figure owners 0 $bad"
   [ "$bad" = 0 ] || exit 1
   echo "the source's owners: $what"
 fi

@@ -6,8 +6,8 @@
 src=$(cat)
 dst=$(head -n 1 /etc/iredmail-release)
 echo "source: $src"; echo "target: $dst"
-echo "verify-row iredmail ${src%% *} ${dst%% *}"
-echo "verify-row backend $(echo "$src" | awk '{print $2}') $(echo "$dst" | awk '{print $2}')"
+echo "mailshift-figure iredmail ${src%% *} ${dst%% *}"
+echo "mailshift-figure backend $(echo "$src" | awk '{print $2}') $(echo "$dst" | awk '{print $2}')"
 sv=${src%% *} tv=${dst%% *}
 [ "$sv" != "$tv" ] || exit 0
 # the advice names the older side

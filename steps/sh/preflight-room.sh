@@ -10,5 +10,5 @@ need=$(cat)
 have=$(test -d "$vmail" && echo $(( $(df -P -B1 -- "$vmail" | awk "NR == 2 {print \$4}") + $(du -sx -B1 -- "$vmail" | cut -f 1) ))) || { echo 'the target has no mail store directory yet: install iRedMail there first' >&2; exit 1; }
 case $need$have in *[!0-9]*|'') echo 'cannot measure the disk space' >&2; exit 1 ;; esac
 echo "mail on the source: $need bytes; room for it on the target: $have bytes"
-echo "verify-row du $need -"; echo "verify-row room - $have"
+echo "mailshift-figure du $need -"; echo "mailshift-figure room - $have"
 [ "$have" -gt $((need + need / 10)) ] || { echo "not enough room on the target: it needs $((need + need / 10)) bytes free (the mail plus 10%)" >&2; exit 1; }

@@ -8,5 +8,5 @@
 src=$(cat)
 dst=$(eval "$ids")
 echo "vmail uid:gid on the source $src, on the target $dst"
-echo "verify-row vmail-ids $src $dst"
+echo "mailshift-figure vmail-ids $src $dst"
 [ "$src" = "$dst" ] || { echo 'vmail ids differ: the copy keeps numbers, the chown step fixes owners; check mail_uid/mail_gid in the target dovecot.conf' >&2; exit 1; }

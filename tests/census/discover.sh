@@ -93,7 +93,7 @@ echo d@example.com > "$dt/login.pop3"
 discover; rc=$?
 check "an account without a password lookup is listed, its mail still counted (exit $rc)" \
   bash -c "[ $rc = 0 ] && [ \"\$(cut -f 1 '$dt/backup/discovery/nologin.tsv')\" = c@example.com ] &&
-    grep -q '^c@example.com	' '$dt/backup/discovery/accounts.tsv' && grep -qx 'verify-row unresolved 1 -' '$dt/out'"
+    grep -q '^c@example.com	' '$dt/backup/discovery/accounts.tsv' && grep -qx 'mailshift-figure unresolved 1 -' '$dt/out'"
 
 refused() { # WHAT PATTERN: discovery fails, naming it
   discover; local rc=$?

@@ -79,7 +79,7 @@ census target > /dev/null 2>&1
 compare > "$w/out" 2>&1; rc=$?
 check "the same tree: the comparison passes (exit $rc)" test "$rc" = 0
 check "... with its figures, each the same" \
-  bash -c "grep -qx 'verify-row census 2 2' '$w/out' && grep -qx 'verify-row messages 7 7' '$w/out' && grep -qx 'verify-row differ 0 0' '$w/out'"
+  bash -c "grep -qx 'mailshift-figure census 2 2' '$w/out' && grep -qx 'mailshift-figure messages 7 7' '$w/out' && grep -qx 'mailshift-figure differ 0 0' '$w/out'"
 check "... and the pass: the source census's digest" \
   test "$(cat "$b/census/verified" 2>/dev/null)" = "$(sha256sum < "$src" | cut -c 1-64)"
 

@@ -1,4 +1,4 @@
-/* The figure and note lines steps print (verify-row, verify-note), as a
+/* The figure and note lines steps print (mailshift-figure, mailshift-note), as a
  * server sends them. */
 #include "fuzz.h"
 

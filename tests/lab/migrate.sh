@@ -532,13 +532,13 @@ for sc in "${scenarios[@]}"; do
   check_target "$sc replayed" "$work/source2.$sc"
   # the figures the replay's verify step printed
   awk '/^== step / { v = ($3 == "verify:") } v' "$run/replay.out" |
-    grep -E '^verify-row [a-z_-]+ [^ ]+ [^ ]+$' > "$run/replay.rows"
+    grep -E '^mailshift-figure [a-z_-]+ [^ ]+ [^ ]+$' > "$run/replay.rows"
   check "$sc replayed: the runbook's verify printed its figures (census, messages, bytes, DKIM keys, owners, rows), each the same on both sides" \
-    bash -c "for k in census folders messages bytes differ dkim owners dkim-owners rows accounts domains; do grep -q \"^verify-row \$k \" '$run/replay.rows' || exit 1; done; \
+    bash -c "for k in census folders messages bytes differ dkim owners dkim-owners rows accounts domains; do grep -q \"^mailshift-figure \$k \" '$run/replay.rows' || exit 1; done; \
       ! awk '\$3 != \"-\" && \$4 != \"-\" && \$3 != \$4' '$run/replay.rows' | grep -q ."
   # one definition: the runbook's verify reaches mailshift's figures (its own
   # connections' among them), on the same data
-  awk -F '\t' '$1 == "row" && $4 == "verify" { print "verify-row", $5, $6, $7 }' "$run/mailshift.journal" | sort -u > "$run/ms.rows"
+  awk -F '\t' '$1 == "row" && $4 == "verify" { print "mailshift-figure", $5, $6, $7 }' "$run/mailshift.journal" | sort -u > "$run/ms.rows"
   sort -u "$run/replay.rows" > "$run/replay.rows.sorted"
   check "$sc replayed: the runbook's verify figures are mailshift's, figure for figure" \
     diff "$run/ms.rows" "$run/replay.rows.sorted"

@@ -1,4 +1,4 @@
-/* The verification table: the "verify-row" lines actions print, the
+/* The verification table: the "mailshift-figure" lines actions print, the
  * table's order, and how the figures are shown. */
 #include "testutil.h"
 
@@ -11,29 +11,29 @@ static void test_parse(void **state)
 	char *line;
 	(void)state;
 
-	assert_int_equal(figures_parse("verify-row messages 3456 3455", &f), 1);
+	assert_int_equal(figures_parse("mailshift-figure messages 3456 3455", &f), 1);
 	assert_string_equal(f.key, "messages");
 	assert_string_equal(f.source, "3456");
 	assert_string_equal(f.target, "3455");
 	assert_string_equal(f.step, "");
-	assert_int_equal(figures_parse("verify-row x_y-2 A.b:c+d-e 0", &f), 1);
+	assert_int_equal(figures_parse("mailshift-figure x_y-2 A.b:c+d-e 0", &f), 1);
 	assert_string_equal(f.source, "A.b:c+d-e");
 
 	/* anything else is ordinary output: not a figure */
 	memset(&f, 'z', sizeof f);
 	static const char *const not[] = {
-		"verify-row messages 3456",            /* a figure missing */
-		"verify-row messages 3456 3456 same",  /* one word too many */
-		"verify-row messages  3456 3456",      /* two spaces */
-		"verify-row messages 3456 3456 ",      /* trailing space */
-		"verify-row Messages 3456 3456",       /* a key is lower case */
-		"verify-row messages 34$6 3456",       /* not a word */
-		"verify-row messages 3456 p4ss/w0rd",  /* '/' is no figure */
-		"verify-row messages 3456 3456\r",
-		"verify-rowmessages 1 2",
-		" verify-row messages 1 2",
-		"echo verify-row messages 1 2",
-		"verify-row",
+		"mailshift-figure messages 3456",            /* a figure missing */
+		"mailshift-figure messages 3456 3456 same",  /* one word too many */
+		"mailshift-figure messages  3456 3456",      /* two spaces */
+		"mailshift-figure messages 3456 3456 ",      /* trailing space */
+		"mailshift-figure Messages 3456 3456",       /* a key is lower case */
+		"mailshift-figure messages 34$6 3456",       /* not a word */
+		"mailshift-figure messages 3456 p4ss/w0rd",  /* '/' is no figure */
+		"mailshift-figure messages 3456 3456\r",
+		"mailshift-figuremessages 1 2",
+		" mailshift-figure messages 1 2",
+		"echo mailshift-figure messages 1 2",
+		"mailshift-figure",
 		"",
 	};
 	for (size_t i = 0; i < sizeof not / sizeof *not; i++) {
@@ -42,11 +42,11 @@ static void test_parse(void **state)
 	}
 	memset(longword, '1', FIGURES_WORD);
 	longword[FIGURES_WORD] = '\0';
-	line = xasprintf("verify-row bytes %s 1", longword);
+	line = xasprintf("mailshift-figure bytes %s 1", longword);
 	assert_int_equal(figures_parse(line, &f), 0);
 	free(line);
 	longword[FIGURES_WORD - 1] = '\0'; /* the longest a word may be */
-	line = xasprintf("verify-row bytes %s 1", longword);
+	line = xasprintf("mailshift-figure bytes %s 1", longword);
 	assert_int_equal(figures_parse(line, &f), 1);
 	assert_string_equal(f.source, longword);
 	free(line);
@@ -249,6 +249,28 @@ static void test_preflight(void **state)
 	figures_free(&fs);
 }
 
+/* A figure in the live log is words, not the protocol line. */
+static void test_say(void **state)
+{
+	struct figure f;
+	char out[256];
+	(void)state;
+
+	f = fig("verify", "bytes", "2500000000", "2500000000");
+	figures_say(out, sizeof out, &f);
+	assert_string_equal(out, "figure: bytes: 2.5 GB on the source, 2.5 GB on the target (same)");
+	f = survey("dovecot", "-", "2.3.19.1");
+	figures_say(out, sizeof out, &f);
+	assert_string_equal(out, "figure: Dovecot: 2.3.19.1 on the target");
+	f = survey("accounts", "12", "0"); /* a survey describes: no verdict */
+	figures_say(out, sizeof out, &f);
+	assert_string_equal(out, "figure: mailboxes (accounts): 12 on the source, 0 on the target");
+	f = fig("verify", "owners", "0", "3");
+	figures_say(out, sizeof out, &f);
+	assert_null(strstr(out, "mailshift-figure"));
+	assert_non_null(strstr(out, "(differs)"));
+}
+
 /* The accounts that differ, in words: a note is printable text, belongs to
  * the last "differ" count of its step, and shows under that step's table. */
 static void test_notes(void **state)
@@ -260,16 +282,16 @@ static void test_notes(void **state)
 	FILE *out;
 	(void)state;
 
-	assert_int_equal(figures_note_parse("verify-note bob@example.net: INBOX: 1 message(s) missing", note, sizeof note), 1);
+	assert_int_equal(figures_note_parse("mailshift-note bob@example.net: INBOX: 1 message(s) missing", note, sizeof note), 1);
 	assert_string_equal(note, "bob@example.net: INBOX: 1 message(s) missing");
 	/* a name from the source reaches the report, the terminal: no control bytes */
-	assert_int_equal(figures_note_parse("verify-note a\033]0;pwned\007b\tc\xc3\xa9", note, sizeof note), 1);
+	assert_int_equal(figures_note_parse("mailshift-note a\033]0;pwned\007b\tc\xc3\xa9", note, sizeof note), 1);
 	assert_string_equal(note, "a?]0;pwned?b?c??");
-	assert_int_equal(figures_note_parse("verify-note ", note, sizeof note), 0);
-	assert_int_equal(figures_note_parse("verify-row differ 0 1", note, sizeof note), 0);
+	assert_int_equal(figures_note_parse("mailshift-note ", note, sizeof note), 0);
+	assert_int_equal(figures_note_parse("mailshift-figure differ 0 1", note, sizeof note), 0);
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	memcpy(big, "verify-note ", 12);
+	memcpy(big, "mailshift-note ", 15);
 	assert_int_equal(figures_note_parse(big, note, sizeof note), 1);
 	assert_int_equal(strlen(note), FIGURES_NOTE - 1);
 
@@ -300,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_order_and_print),
 		cmocka_unit_test(test_preflight),
+		cmocka_unit_test(test_say),
 		cmocka_unit_test(test_notes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -381,18 +381,18 @@ static void test_figures(void **state)
 	journal_action_end(j, 0, 0, JOURNAL_OK, 0);
 	journal_step(j, 1, &p.steps[1]);
 	journal_action_start(j, 1, 0);
-	assert_int_equal(figures_parse("verify-row messages 3456 3400", &f), 1);
+	assert_int_equal(figures_parse("mailshift-figure messages 3456 3400", &f), 1);
 	journal_row(j, 1, &p.steps[1], &f);
-	assert_int_equal(figures_parse("verify-row bytes 123400000 123400000", &f), 1);
+	assert_int_equal(figures_parse("mailshift-figure bytes 123400000 123400000", &f), 1);
 	journal_row(j, 1, &p.steps[1], &f);
 	journal_action_end(j, 1, 0, JOURNAL_FAILED, 1);
 	/* retried: counted again */
 	journal_action_start(j, 1, 0);
-	assert_int_equal(figures_parse("verify-row messages 3456 3456", &f), 1);
+	assert_int_equal(figures_parse("mailshift-figure messages 3456 3456", &f), 1);
 	journal_row(j, 1, &p.steps[1], &f);
-	assert_int_equal(figures_parse("verify-row accounts 12 12", &f), 1);
+	assert_int_equal(figures_parse("mailshift-figure accounts 12 12", &f), 1);
 	journal_row(j, 1, &p.steps[1], &f);
-	assert_int_equal(figures_parse("verify-row owners 0 3", &f), 1);
+	assert_int_equal(figures_parse("mailshift-figure owners 0 3", &f), 1);
 	journal_row(j, 1, &p.steps[1], &f);
 	journal_action_end(j, 1, 0, JOURNAL_OK, 0);
 	assert_int_equal(journal_close(j), 0);
@@ -452,7 +452,7 @@ static void test_figures(void **state)
 	assert_int_equal(journal_figures(path, &fs, err, sizeof err), 0);
 	assert_int_equal(fs.n, 0);
 	figures_free(&fs);
-	assert_int_equal(figures_parse("verify-row dkim 2 2", &f), 1);
+	assert_int_equal(figures_parse("mailshift-figure dkim 2 2", &f), 1);
 	journal_row(j, 1, &p.steps[1], &f);
 	journal_close(j);
 	assert_int_equal(journal_figures(path, &fs, err, sizeof err), 0);

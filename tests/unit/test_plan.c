@@ -504,7 +504,7 @@ static void put_file(const char *dir, const char *name, const char *text, mode_t
 	free(path);
 }
 
-/* verify's comparisons print their figures ("verify-row KEY SOURCE
+/* verify's comparisons print their figures ("mailshift-figure KEY SOURCE
  * TARGET"), counted on each side, before they fail on a difference: run
  * here with the source's side listed into its file first (SIDE=8), the
  * target's fetch of it a stub of rsync, and a MariaDB stub whose one table
@@ -555,11 +555,11 @@ static void test_verify_figures(void **state)
 	/* the census: a message only the source has, named with its account */
 	act = find_action(&p, "verify", "comm -3 -- \"$c/source.tsv\"");
 	assert_int_equal(run_action(dir, act, &out), 1);
-	assert_non_null(strstr(buf_cstr(&out), "verify-row census 1 1\n"
-	                                       "verify-row folders 1 1\n"
-	                                       "verify-row messages 2 1\n"
-	                                       "verify-row bytes 300 100\n"
-	                                       "verify-row differ 0 1\n"));
+	assert_non_null(strstr(buf_cstr(&out), "mailshift-figure census 1 1\n"
+	                                       "mailshift-figure folders 1 1\n"
+	                                       "mailshift-figure messages 2 1\n"
+	                                       "mailshift-figure bytes 300 100\n"
+	                                       "mailshift-figure differ 0 1\n"));
 	assert_non_null(strstr(buf_cstr(&out), "a@x: INBOX: 2 messages on the source, 1 on the target"));
 	assert_non_null(strstr(buf_cstr(&out), "INBOX: 1 message(s) missing on the target (m2)"));
 	buf_free(&out);
@@ -574,7 +574,7 @@ static void test_verify_figures(void **state)
 	buf_free(&out);
 	act = find_action_on(&p, "verify", HOST_TARGET, "openssl pkey");
 	assert_int_equal(run_action(dir, act, &out), 0);
-	assert_non_null(strstr(buf_cstr(&out), "\nverify-row dkim 0 0\n"));
+	assert_non_null(strstr(buf_cstr(&out), "\nmailshift-figure dkim 0 0\n"));
 	buf_free(&out);
 
 	act = find_action_on(&p, "verify", HOST_SOURCE, "SHOW DATABASES LIKE");
@@ -588,20 +588,20 @@ static void test_verify_figures(void **state)
 	assert_int_equal(act->native, NATIVE_COMPARE);
 	assert_int_equal(run_action(dir, act, &out), 1); /* amavisd.msgs: 8 rows on the source, 7 here */
 	assert_non_null(strstr(buf_cstr(&out), "source: 5 lines; target: 5 lines\n"
-	                                       "verify-row accounts 1 1\n"
-	                                       "verify-row databases 2 2\n"
-	                                       "verify-row domains 1 1\n"
-	                                       "verify-row rows 22 21\n"
-	                                       "verify-row tables 3 3\n"));
+	                                       "mailshift-figure accounts 1 1\n"
+	                                       "mailshift-figure databases 2 2\n"
+	                                       "mailshift-figure domains 1 1\n"
+	                                       "mailshift-figure rows 22 21\n"
+	                                       "mailshift-figure tables 3 3\n"));
 	assert_non_null(strstr(buf_cstr(&out), "\ttable amavisd.msgs rows 7\ntable amavisd.msgs rows 8\n"));
 	buf_free(&out);
 
 	/* the owner check prints its figure: 0 wrong on the source's side */
 	act = find_action(&p, "verify", "mode=check");
-	assert_non_null(strstr(act->cmd, "echo \"verify-row owners 0 $bad\""));
+	assert_non_null(strstr(act->cmd, "echo \"mailshift-figure owners 0 $bad\""));
 	/* ... and a root in a system directory (here /tmp) is refused, not checked: no figure */
 	assert_int_equal(run_action(dir, act, &out), 1);
-	assert_null(strstr(buf_cstr(&out), "verify-row owners"));
+	assert_null(strstr(buf_cstr(&out), "mailshift-figure owners"));
 	assert_non_null(strstr(buf_cstr(&out), "/vmail/vmail1 lies in /tmp, a system directory"));
 	buf_free(&out);
 

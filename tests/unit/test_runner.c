@@ -628,12 +628,12 @@ static int native_rows(void *ctx, enum native what, enum host on, struct transpo
 	(void)t;
 	assert_int_equal(what, NATIVE_COMPARE);
 	(*called)++;
-	sink_emit(sink, SINK_OUT, HOST_LOCAL, "verify-row accounts 12 11");
-	sink_emit(sink, SINK_ERR, on, "verify-row domains 2 2"); /* stderr: no figure */
+	sink_emit(sink, SINK_OUT, HOST_LOCAL, "mailshift-figure accounts 12 11");
+	sink_emit(sink, SINK_ERR, on, "mailshift-figure domains 2 2"); /* stderr: no figure */
 	return 1;
 }
 
-/* The figures an action prints ("verify-row KEY SOURCE TARGET") are
+/* The figures an action prints ("mailshift-figure KEY SOURCE TARGET") are
  * recorded in the journal with the step's id, also when the action fails,
  * also from a native action, and still shown; other lines are not. */
 static void test_rows_recorded(void **state)
@@ -649,14 +649,17 @@ static void test_rows_recorded(void **state)
 
 	/* the shell actions: one prints a figure and a line that is none */
 	setup(&w, "", st, 2);
-	w.f.say[0] = "verify-row messages 3456 3455";
-	w.f.say[1] = "verify-row bytes 1 kB 2 kB"; /* five words: no figure */
+	w.f.say[0] = "mailshift-figure messages 3456 3455";
+	w.f.say[1] = "mailshift-figure bytes 1 kB 2 kB"; /* five words: no figure */
 	w.f.status[1] = 1;
 	j = journal_open(jp, &w.p, 0, err, sizeof err);
 	assert_non_null(j);
 	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_FAILED);
 	assert_int_equal(journal_close(j), 0);
-	assert_non_null(strstr(buf_cstr(&w.seen.text), "verify-row messages 3456 3455\n"));
+	/* shown in words, not as mailshift's own protocol line */
+	assert_non_null(strstr(buf_cstr(&w.seen.text),
+	                       "figure: messages: 3456 on the source, 3455 on the target (differs)\n"));
+	assert_null(strstr(buf_cstr(&w.seen.text), "mailshift-figure messages"));
 	text = tu_read(jp);
 	assert_non_null(strstr(text, "\t0\tfirst-step\tmessages\t3456\t3455\n"));
 	assert_null(strstr(text, "bytes"));
@@ -669,11 +672,11 @@ static void test_rows_recorded(void **state)
 	{
 		static const int ok[] = { 0, 0, 0, 0, 0 };
 		setup(&w, "", ok, 5);
-		w.f.say[2] = "verify-row messages 1 1"; /* the first action of step "second" */
+		w.f.say[2] = "mailshift-figure messages 1 1"; /* the first action of step "second" */
 		j = journal_open(jp, &w.p, 0, err, sizeof err);
 		assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_DONE);
 		assert_int_equal(journal_close(j), 0);
-		assert_non_null(strstr(buf_cstr(&w.seen.text), "verify-row messages 1 1\n"));
+		assert_non_null(strstr(buf_cstr(&w.seen.text), "mailshift-figure messages 1 1\n"));
 		text = tu_read(jp);
 		assert_null(strstr(text, "row\t"));
 		free(text);
@@ -684,7 +687,7 @@ static void test_rows_recorded(void **state)
 	/* a failing action's figure (skipped by the admin); then a native
 	 * comparison that differs (the admin stops there) */
 	setup_plan(&w, fx_build_compare, "gsa", st, 2);
-	w.f.say[0] = "verify-row messages 10 9";
+	w.f.say[0] = "mailshift-figure messages 10 9";
 	w.f.status[0] = 1;
 	o = (struct runner_opts){ .native = native_rows, .native_ctx = &called };
 	j = journal_open(jp, &w.p, 0, err, sizeof err);
@@ -693,7 +696,8 @@ static void test_rows_recorded(void **state)
 	assert_int_equal(journal_close(j), 0);
 	assert_int_equal(w.f.calls, 1);
 	assert_int_equal(called, 1);
-	assert_non_null(strstr(buf_cstr(&w.seen.text), "verify-row accounts 12 11\n"));
+	assert_non_null(strstr(buf_cstr(&w.seen.text),
+	                       "figure: mailboxes (accounts): 12 on the source, 11 on the target (differs)\n"));
 	assert_int_equal(journal_figures(jp, &fs, err, sizeof err), 0);
 	assert_int_equal(fs.n, 2);
 	assert_string_equal(fs.v[0].key, "accounts");
