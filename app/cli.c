@@ -182,7 +182,7 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 static void on_signal(int sig)
 {
 	(void)sig;
-	runner_interrupted = 1;
+	runner_interrupt(); /* the run going on stops after its current action */
 }
 
 /* SIGINT and SIGTERM end the run after the current action, with the
@@ -223,9 +223,9 @@ static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 {
 	struct transport *t = transport_dry_new();
 	struct runner_opts o = { .yes = 1, .dry_run = 1, .skip = (const char *const *)c->skip, .nskip = c->nskip };
-	struct runner_report rep;
 	struct runbook *rb;
 	struct sink sink = { NULL, NULL };
+	struct runner_run run = { .plan = p, .sink = &sink, .opts = &o };
 	char err[512];
 	size_t i;
 
@@ -235,7 +235,9 @@ static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 		transport_free(t);
 		return SESSION_EXIT_USAGE;
 	}
-	runner_run(p, t, NULL, &sink, rb, NULL, &o, &rep);
+	run.t = t;
+	run.rb = rb;
+	runner_run(&run);
 	transport_free(t);
 	if (runbook_close(rb, "Dry run: every step of the plan, none of it ran.") < 0) {
 		fprintf(stderr, "mailshift: %s: writing the runbook failed\n", c->runbook);
@@ -352,7 +354,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	}
 	/* --yes asks nothing, host keys included: those need --accept-new-host-key */
 	sopt = (struct ssh_options){ c->accept_new_host_key, c->yes ? NULL : console_confirm, console_secret, con,
-	                             &runner_interrupted };
+	                             &s.run.interrupted };
 	if (session_open(&s, con, &sopt, err, sizeof err) < 0) {
 		fprintf(stderr, "mailshift: %s\n", err);
 		session_close(&s, RUNNER_FAILED, NULL, err, sizeof err);
@@ -391,7 +393,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 		break;
 	case RUNNER_REFUSED:
 		fprintf(stderr, "mailshift: %s at step %s; the same command resumes there.\n",
-		        runner_interrupted ? "interrupted" : "stopped by the admin", p->steps[rep.step].step->id);
+		        s.run.interrupted ? "interrupted" : "stopped by the admin", p->steps[rep.step].step->id);
 		rc = SESSION_EXIT_REFUSED;
 		break;
 	}

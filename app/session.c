@@ -129,13 +129,25 @@ int session_open(struct session *s, struct console *con, const struct ssh_option
 		s->opts.native = native;
 		s->opts.native_ctx = (void *)s->plan->answers;
 	}
+	s->run.plan = s->plan;
+	s->run.t = s->t;
+	s->run.rb = s->rb;
+	s->run.j = s->j;
+	s->run.opts = &s->opts;
 	return 0;
 }
 
 enum runner_result session_run(struct session *s, const struct runner_ui *ui, const struct sink *sink,
                                struct runner_report *rep)
 {
-	return runner_run(s->plan, s->t, ui, sink, s->rb, s->j, &s->opts, rep);
+	enum runner_result r;
+
+	s->run.ui = ui;
+	s->run.sink = sink;
+	r = runner_run(&s->run);
+	if (rep)
+		*rep = s->run.rep;
+	return r;
 }
 
 const char *session_outcome(enum runner_result r)
@@ -171,6 +183,9 @@ int session_close(struct session *s, enum runner_result r, const struct runner_r
 	if (s->t)
 		transport_free(s->t);
 	s->t = NULL;
+	s->run.t = NULL;
+	s->run.j = NULL;
+	s->run.rb = NULL;
 	journal_progress_free(&s->progress);
 	s->opts.resume = NULL;
 	if (!s->j)

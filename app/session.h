@@ -42,6 +42,11 @@ struct session {
 	struct journal *j;
 	struct runbook *rb;
 	struct transport *t;
+	/* The run (core/runner.h), filled by session_open() and session_run();
+	 * its report is the last run's, and its flag, run.interrupted, is the
+	 * one the SSH options point at (&s->run.interrupted): setting it stops
+	 * the run after its current action, even before it starts. */
+	struct runner_run run;
 };
 
 enum session_start {
@@ -74,6 +79,8 @@ int session_key_left(const struct session *s, char *out, size_t n);
  * err and nothing left open. */
 int session_open(struct session *s, struct console *con, const struct ssh_options *sopt,
                  char *err, size_t errlen);
+/* Runs the plan (after session_open()) asking through ui and telling
+ * sink; the runner's report in *rep (and s->run.rep; rep may be NULL). */
 enum runner_result session_run(struct session *s, const struct runner_ui *ui, const struct sink *sink,
                                struct runner_report *rep);
 /* Frees the transport, ends the journal with the outcome and the runbook
