@@ -91,6 +91,35 @@ int session_close(struct session *s, enum runner_result r, const struct runner_r
 /* "done", "failed", "refused", "paused": the journal's word. */
 const char *session_outcome(enum runner_result r);
 
+/* s->opts.until names a step the run, resumed from s->progress (after
+ * session_where() said SESSION_RESUMABLE, and not started over), has gone
+ * past: resumed, it has nothing to run up to it.  0 without --until or
+ * when starting at step one. */
+int session_until_past(const struct session *s);
+
+/* What a run's end means, decided once for both front ends (the CLI says
+ * it on stderr/stdout, the wizard on its report screen and after it). */
+struct session_summary {
+	enum runner_result result;
+	enum session_exit exit;   /* mailshift's exit status */
+	struct runner_report rep;
+	int interrupted;          /* the run's flag was set (a signal; in the wizard its stop too) */
+	/* FAILED, REFUSED: the step it stopped at; PAUSED: the step it paused
+	 * after; DONE: NULL */
+	const char *step;
+	/* FAILED, REFUSED: the same step (a resume starts there); PAUSED: the
+	 * next step, at index resume_index; DONE: NULL */
+	const char *resume_step;
+	size_t resume_index;
+	char why[64];             /* FAILED: runner_status_text() of its status; else "" */
+	int pending;              /* checklist items pending, this run's and earlier ones' (the journal); 0 none or unreadable */
+	int key_left;             /* session_key_left(): the one-off key is still on the source */
+	char key[1024];           /* what to tell the admin about it */
+};
+/* After session_close() (it reads the journal file): fills *out. */
+void session_summarize(const struct session *s, enum runner_result r, const struct runner_report *rep,
+                       struct session_summary *out);
+
 /* Applies an OpenSSH client config to both endpoints (path NULL:
  * ~/.ssh/config, which may be missing; a path given must be readable):
  * the answers say where, the config may say more (HostName, Port...).
