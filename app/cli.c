@@ -182,7 +182,7 @@ static int parse(struct cli *c, int argc, char **argv, int *done)
 static void on_signal(int sig)
 {
 	(void)sig;
-	runner_interrupted = 1;
+	runner_interrupt(); /* the run going on stops after its current action */
 }
 
 /* SIGINT and SIGTERM end the run after the current action, with the
@@ -223,9 +223,9 @@ static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 {
 	struct transport *t = transport_dry_new();
 	struct runner_opts o = { .yes = 1, .dry_run = 1, .skip = (const char *const *)c->skip, .nskip = c->nskip };
-	struct runner_report rep;
 	struct runbook *rb;
 	struct sink sink = { NULL, NULL };
+	struct runner_run run = { .plan = p, .sink = &sink, .opts = &o };
 	char err[512];
 	size_t i;
 
@@ -235,7 +235,9 @@ static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 		transport_free(t);
 		return SESSION_EXIT_USAGE;
 	}
-	runner_run(p, t, NULL, &sink, rb, NULL, &o, &rep);
+	run.t = t;
+	run.rb = rb;
+	runner_run(&run);
 	transport_free(t);
 	if (runbook_close(rb, "Dry run: every step of the plan, none of it ran.") < 0) {
 		fprintf(stderr, "mailshift: %s: writing the runbook failed\n", c->runbook);
@@ -304,29 +306,29 @@ static int resume_point(struct cli *c, struct session *s, struct console *con, i
 }
 
 /* After a run: the checklist items (ACT_MANUAL) still pending, this run's
- * and earlier runs', from the journal. */
-static void pending_items(const struct cli *c, struct console *con)
+ * and earlier runs' (the session counted them in the journal). */
+static void pending_items(const struct cli *c, const struct session_summary *sum, struct console *con)
 {
 	char err[512];
-	int n = journal_checklist(c->journal, NULL, 1, err, sizeof err);
 
-	if (n <= 0)
+	if (sum->pending <= 0)
 		return;
 	fprintf(con->out, "mailshift: %d checklist item(s) pending: the migration is not finished until you "
-	        "have done them (mailshift --report %s lists the checklist):\n", n, c->journal);
+	        "have done them (mailshift --report %s lists the checklist):\n", sum->pending, c->journal);
 	journal_checklist(c->journal, con->out, 1, err, sizeof err);
 }
 
-/* --until names a step the journal says finished: there is nothing to run
- * up to it.  Returns 1 (after saying so) in that case. */
-static int until_done(const struct cli *c, const struct plan *p, const struct runner_opts *o,
-                      struct console *con)
+/* --until names a step the resumed run went past (session_until_past):
+ * there is nothing to run up to it.  Returns 1 (after saying so) then. */
+static int until_done(const struct cli *c, const struct session *s, struct console *con)
 {
-	if (!c->until || !o->resume || (int)o->resume->step <= plan_find(p, c->until))
+	const struct plan *p = s->plan;
+
+	if (!session_until_past(s))
 		return 0;
 	fprintf(con->out, "mailshift: step %s finished in an earlier run (journal %s): nothing to run up to it; "
 	        "the same command without --until resumes at step %zu (%s)\n",
-	        c->until, c->journal, o->resume->step + 1, p->steps[o->resume->step].step->id);
+	        c->until, c->journal, s->progress.step + 1, p->steps[s->progress.step].step->id);
 	return 1;
 }
 
@@ -337,22 +339,23 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	                     .opts = { .yes = c->yes, .until = c->until, .skip = (const char *const *)c->skip,
 	                               .nskip = c->nskip } };
 	struct runner_report rep;
+	struct session_summary sum;
 	struct runner_ui ui = console_ui(con);
 	struct sink sink = console_sink(con);
 	struct ssh_options sopt;
 	enum runner_result r;
-	char err[512], why[64];
+	char err[512];
 	int rc = SESSION_EXIT_OK;
 
 	if (resume_point(c, &s, con, &rc) < 0)
 		return rc;
-	if (until_done(c, p, &s.opts, con)) {
+	if (until_done(c, &s, con)) {
 		session_close(&s, RUNNER_DONE, NULL, err, sizeof err);
 		return SESSION_EXIT_OK;
 	}
 	/* --yes asks nothing, host keys included: those need --accept-new-host-key */
 	sopt = (struct ssh_options){ c->accept_new_host_key, c->yes ? NULL : console_confirm, console_secret, con,
-	                             &runner_interrupted };
+	                             &s.run.interrupted };
 	if (session_open(&s, con, &sopt, err, sizeof err) < 0) {
 		fprintf(stderr, "mailshift: %s\n", err);
 		session_close(&s, RUNNER_FAILED, NULL, err, sizeof err);
@@ -362,6 +365,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	r = session_run(&s, &ui, &sink, &rep);
 	if (session_close(&s, r, &rep, err, sizeof err) < 0)
 		fprintf(stderr, "mailshift: warning: %s\n", err);
+	session_summarize(&s, r, &rep, &sum);
 	switch (r) {
 	case RUNNER_DONE:
 		fprintf(con->out, "mailshift: done: %zu steps; %zu advisory warning(s), %zu action(s) skipped.\n"
@@ -372,36 +376,27 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 			fprintf(con->out, "mailshift: %s\n", secrets);
 			free(secrets);
 		}
-		rc = SESSION_EXIT_OK;
 		break;
 	case RUNNER_PAUSED:
 		fprintf(con->out, "mailshift: stopped after step %s as asked (--until); the same command without "
 		        "--until resumes at step %zu (%s)\n"
 		        "mailshift: runbook %s, journal %s, log %s\n",
-		        p->steps[rep.step].step->id, rep.step + 2, p->steps[rep.step + 1].step->id,
-		        c->runbook, c->journal, c->log);
-		rc = SESSION_EXIT_OK;
+		        sum.step, sum.resume_index + 1, sum.resume_step, c->runbook, c->journal, c->log);
 		break;
 	case RUNNER_FAILED:
 		fprintf(stderr, "mailshift: stopped: step %s failed (%s). Fix the cause, then run the same "
 		        "command again: it resumes at that action (journal %s; log %s).\n",
-		        p->steps[rep.step].step->id, runner_status_text(rep.status, why, sizeof why),
-		        c->journal, c->log);
-		rc = SESSION_EXIT_FAILED;
+		        sum.step, sum.why, c->journal, c->log);
 		break;
 	case RUNNER_REFUSED:
 		fprintf(stderr, "mailshift: %s at step %s; the same command resumes there.\n",
-		        runner_interrupted ? "interrupted" : "stopped by the admin", p->steps[rep.step].step->id);
-		rc = SESSION_EXIT_REFUSED;
+		        sum.interrupted ? "interrupted" : "stopped by the admin", sum.step);
 		break;
 	}
-	pending_items(c, con);
-	{
-		char key[1024];
-		if (session_key_left(&s, key, sizeof key))
-			fprintf(stderr, "mailshift: warning: %s\n", key);
-	}
-	return rc;
+	pending_items(c, &sum, con);
+	if (sum.key_left)
+		fprintf(stderr, "mailshift: warning: %s\n", sum.key);
+	return (int)sum.exit;
 }
 
 /* --until names no step of this plan: says which there are. */

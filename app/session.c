@@ -129,13 +129,25 @@ int session_open(struct session *s, struct console *con, const struct ssh_option
 		s->opts.native = native;
 		s->opts.native_ctx = (void *)s->plan->answers;
 	}
+	s->run.plan = s->plan;
+	s->run.t = s->t;
+	s->run.rb = s->rb;
+	s->run.j = s->j;
+	s->run.opts = &s->opts;
 	return 0;
 }
 
 enum runner_result session_run(struct session *s, const struct runner_ui *ui, const struct sink *sink,
                                struct runner_report *rep)
 {
-	return runner_run(s->plan, s->t, ui, sink, s->rb, s->j, &s->opts, rep);
+	enum runner_result r;
+
+	s->run.ui = ui;
+	s->run.sink = sink;
+	r = runner_run(&s->run);
+	if (rep)
+		*rep = s->run.rep;
+	return r;
 }
 
 const char *session_outcome(enum runner_result r)
@@ -171,6 +183,9 @@ int session_close(struct session *s, enum runner_result r, const struct runner_r
 	if (s->t)
 		transport_free(s->t);
 	s->t = NULL;
+	s->run.t = NULL;
+	s->run.j = NULL;
+	s->run.rb = NULL;
 	journal_progress_free(&s->progress);
 	s->opts.resume = NULL;
 	if (!s->j)
@@ -223,4 +238,38 @@ enum session_exit session_exit_code(enum runner_result r)
 		break;
 	}
 	return SESSION_EXIT_OK;
+}
+
+int session_until_past(const struct session *s)
+{
+	const char *until = s->opts.until;
+
+	return until && !s->fresh && plan_find(s->plan, until) < (int)s->progress.step;
+}
+
+void session_summarize(const struct session *s, enum runner_result r, const struct runner_report *rep,
+                       struct session_summary *out)
+{
+	const struct plan *p = s->plan;
+	char err[256];
+	int n;
+
+	memset(out, 0, sizeof *out);
+	out->result = r;
+	out->exit = session_exit_code(r);
+	out->rep = *rep;
+	out->interrupted = s->run.interrupted != 0;
+	if (r != RUNNER_DONE && rep->step < p->n) {
+		out->step = p->steps[rep->step].step->id;
+		out->resume_index = rep->step;
+		/* paused: after the until step, which is never the last (RUNNER_DONE) */
+		if (r == RUNNER_PAUSED && rep->step + 1 < p->n)
+			out->resume_index = rep->step + 1;
+		out->resume_step = p->steps[out->resume_index].step->id;
+	}
+	if (r == RUNNER_FAILED)
+		runner_status_text(rep->status, out->why, sizeof out->why);
+	n = journal_checklist(s->journal, NULL, 1, err, sizeof err);
+	out->pending = n > 0 ? n : 0;
+	out->key_left = session_key_left(s, out->key, sizeof out->key);
 }

@@ -42,6 +42,11 @@ struct session {
 	struct journal *j;
 	struct runbook *rb;
 	struct transport *t;
+	/* The run (core/runner.h), filled by session_open() and session_run();
+	 * its report is the last run's, and its flag, run.interrupted, is the
+	 * one the SSH options point at (&s->run.interrupted): setting it stops
+	 * the run after its current action, even before it starts. */
+	struct runner_run run;
 };
 
 enum session_start {
@@ -74,6 +79,8 @@ int session_key_left(const struct session *s, char *out, size_t n);
  * err and nothing left open. */
 int session_open(struct session *s, struct console *con, const struct ssh_options *sopt,
                  char *err, size_t errlen);
+/* Runs the plan (after session_open()) asking through ui and telling
+ * sink; the runner's report in *rep (and s->run.rep; rep may be NULL). */
 enum runner_result session_run(struct session *s, const struct runner_ui *ui, const struct sink *sink,
                                struct runner_report *rep);
 /* Frees the transport, ends the journal with the outcome and the runbook
@@ -83,6 +90,35 @@ int session_close(struct session *s, enum runner_result r, const struct runner_r
                   char *err, size_t errlen);
 /* "done", "failed", "refused", "paused": the journal's word. */
 const char *session_outcome(enum runner_result r);
+
+/* s->opts.until names a step the run, resumed from s->progress (after
+ * session_where() said SESSION_RESUMABLE, and not started over), has gone
+ * past: resumed, it has nothing to run up to it.  0 without --until or
+ * when starting at step one. */
+int session_until_past(const struct session *s);
+
+/* What a run's end means, decided once for both front ends (the CLI says
+ * it on stderr/stdout, the wizard on its report screen and after it). */
+struct session_summary {
+	enum runner_result result;
+	enum session_exit exit;   /* mailshift's exit status */
+	struct runner_report rep;
+	int interrupted;          /* the run's flag was set (a signal; in the wizard its stop too) */
+	/* FAILED, REFUSED: the step it stopped at; PAUSED: the step it paused
+	 * after; DONE: NULL */
+	const char *step;
+	/* FAILED, REFUSED: the same step (a resume starts there); PAUSED: the
+	 * next step, at index resume_index; DONE: NULL */
+	const char *resume_step;
+	size_t resume_index;
+	char why[64];             /* FAILED: runner_status_text() of its status; else "" */
+	int pending;              /* checklist items pending, this run's and earlier ones' (the journal); 0 none or unreadable */
+	int key_left;             /* session_key_left(): the one-off key is still on the source */
+	char key[1024];           /* what to tell the admin about it */
+};
+/* After session_close() (it reads the journal file): fills *out. */
+void session_summarize(const struct session *s, enum runner_result r, const struct runner_report *rep,
+                       struct session_summary *out);
 
 /* Applies an OpenSSH client config to both endpoints (path NULL:
  * ~/.ssh/config, which may be missing; a path given must be readable):

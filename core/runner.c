@@ -8,7 +8,17 @@
 #include "core/figures.h"
 #include "core/xalloc.h"
 
-volatile sig_atomic_t runner_interrupted;
+/* The run going on now, for runner_interrupt(): set and cleared by
+ * runner_run(); a signal handler reads it. */
+static volatile sig_atomic_t *volatile current;
+
+void runner_interrupt(void)
+{
+	volatile sig_atomic_t *f = current;
+
+	if (f)
+		*f = 1;
+}
 
 /* The test hook behind the kill -9 sweep (tests/lab/interrupt.sh): with
  * MAILSHIFT_TESTING=1 and MAILSHIFT_TEST_KILL_NEXT=1, mailshift kills
@@ -30,12 +40,13 @@ static void test_kill(const struct runner_opts *o, size_t si, size_t ai)
 		raise(SIGKILL);
 }
 
-static enum runner_choice ask_step(const struct runner_ui *ui, const struct runner_opts *o,
-                                   const struct plan_step *ps, size_t i, size_t n)
+static enum runner_choice ask_step(const struct runner_run *r, const struct plan_step *ps, size_t i)
 {
-	if (o->yes || o->dry_run || !ui || !ui->confirm_step)
+	const struct runner_ui *ui = r->ui;
+
+	if (r->opts->yes || r->opts->dry_run || !ui || !ui->confirm_step)
 		return RUNNER_GO;
-	return ui->confirm_step(ui->ctx, ps, i, n);
+	return ui->confirm_step(ui->ctx, ps, i, r->plan->n);
 }
 
 /* True when action ai of step si finished in an earlier run.  A step that
@@ -50,25 +61,24 @@ static int earlier(const struct runner_opts *o, const struct plan_step *ps, size
 	return si < r->step || (si == r->step && ai < r->action);
 }
 
-static void write_earlier(struct runbook *rb, const struct runner_opts *o, size_t si, size_t ai,
-                          const struct action *a)
+static void write_earlier(const struct runner_run *r, size_t si, size_t ai, const struct action *a)
 {
-	int skipped = o->resume->skipped && o->resume->skipped[si][ai];
-	if (rb)
-		runbook_action(rb, a, skipped ? RUNBOOK_SKIPPED : RUNBOOK_EARLIER);
+	const struct journal_progress *g = r->opts->resume;
+	int skipped = g->skipped && g->skipped[si][ai];
+	if (r->rb)
+		runbook_action(r->rb, a, skipped ? RUNBOOK_SKIPPED : RUNBOOK_EARLIER);
 }
 
 /* Marks the rest of a step, from action `from`, as skipped. */
-static void skip_rest(const struct plan_step *ps, size_t si, size_t from, struct runbook *rb,
-                      struct journal *j, struct runner_report *rep)
+static void skip_rest(struct runner_run *r, const struct plan_step *ps, size_t si, size_t from)
 {
 	size_t ai;
 
 	for (ai = from; ai < ps->n; ai++) {
-		if (rb)
-			runbook_action(rb, &ps->act[ai], RUNBOOK_SKIPPED);
-		journal_action_end(j, si, ai, JOURNAL_SKIPPED, 0);
-		rep->skipped++;
+		if (r->rb)
+			runbook_action(r->rb, &ps->act[ai], RUNBOOK_SKIPPED);
+		journal_action_end(r->j, si, ai, JOURNAL_SKIPPED, 0);
+		r->rep.skipped++;
 	}
 }
 
@@ -181,11 +191,12 @@ static void rows_emit(void *ctx, enum sink_kind kind, enum host host, const char
 /* Runs action a of step si once, its input taken from and its output kept
  * in vals.  Returns its exit status, or TRANSPORT_FAILED; *said is set
  * when the runner itself has told the admin why. */
-static int run_once(const struct plan_step *ps, size_t si, const struct action *a, struct transport *t,
-                    const struct sink *sink, struct journal *j, struct values *vals,
-                    const struct runner_opts *o, int *said)
+static int run_once(const struct runner_run *r, const struct plan_step *ps, size_t si, const struct action *a,
+                    struct values *vals, int *said)
 {
-	struct rows rows = { sink, j, si, ps };
+	const struct sink *sink = r->sink;
+	const struct runner_opts *o = r->opts;
+	struct rows rows = { sink, r->j, si, ps };
 	const struct sink counted = { rows_emit, &rows };
 	struct tee tee = { &counted, {0}, 0 };
 	const struct sink keep = { tee_emit, &tee };
@@ -204,9 +215,9 @@ static int run_once(const struct plan_step *ps, size_t si, const struct action *
 		return TRANSPORT_FAILED;
 	}
 	if (a->native && o->native)
-		return o->native(o->native_ctx, a->native, a->on, t, &counted);
+		return o->native(o->native_ctx, a->native, a->on, r->t, &counted);
 	full = xasprintf("%s\n%s", PLAN_PREAMBLE, a->cmd);
-	status = transport_run_input(t, a->on, full, input, a->capture ? &keep : &counted);
+	status = transport_run_input(r->t, a->on, full, input, a->capture ? &keep : &counted);
 	free(full);
 	if (a->capture && status == 0) {
 		if (tee.overflow) {
@@ -224,13 +235,15 @@ static int run_once(const struct plan_step *ps, size_t si, const struct action *
 
 /* Runs one action until it succeeds, is skipped, or the run must stop.
  * Returns RUNNER_GO (go on), RUNNER_SKIP (skipped after failing) or
- * RUNNER_ABORT with rep->status set. */
-static enum runner_choice run_action(const struct plan_step *ps, size_t si, size_t ai,
-                                     struct transport *t, const struct runner_ui *ui,
-                                     const struct sink *sink, struct journal *j,
-                                     const struct runner_opts *o, struct runner_report *rep,
+ * RUNNER_ABORT with r->rep.status set. */
+static enum runner_choice run_action(struct runner_run *r, const struct plan_step *ps, size_t si, size_t ai,
                                      struct values *vals)
 {
+	const struct runner_ui *ui = r->ui;
+	const struct sink *sink = r->sink;
+	const struct runner_opts *o = r->opts;
+	struct journal *j = r->j;
+	struct runner_report *rep = &r->rep;
 	const struct action *a = &ps->act[ai];
 	int can_skip = !(a->flags & ACT_DESTRUCTIVE) && !(ps->step->flags & STEP_PROOF);
 
@@ -242,7 +255,7 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 		sink_emit(sink, SINK_ACTION, a->on, a->note);
 		sink_emit(sink, SINK_COMMAND, a->on, a->cmd);
 		journal_action_start(j, si, ai);
-		status = run_once(ps, si, a, t, sink, j, vals, o, &said);
+		status = run_once(r, ps, si, a, vals, &said);
 		if (status == 0) {
 			if (!(a->flags & ACT_MANUAL)) /* a checklist item is recorded once answered */
 				journal_action_end(j, si, ai, JOURNAL_OK, 0);
@@ -250,11 +263,11 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 		}
 		if (status == TRANSPORT_FAILED && !said)
 			sink_emitf(sink, SINK_ERROR, a->on, "cannot run on the %s: %s",
-			           plan_host_name(a->on), transport_error(t));
+			           plan_host_name(a->on), transport_error(r->t));
 		/* an advisory check that could not run at all is no warning: the
 		 * connection is gone, and nothing after it may run */
 		if ((a->flags & ACT_ADVISORY) && !(a->flags & ACT_MANUAL) && status != TRANSPORT_FAILED &&
-		    !runner_interrupted) {
+		    !r->interrupted) {
 			/* asked: fix it and check again (the installer's files), go on, or
 			 * stop; only "go on" makes it a warning, finished for a resume */
 			c = o->yes || !ui || !ui->failed ? RUNNER_SKIP : ui->failed(ui->ctx, ps, a, status, 1);
@@ -272,7 +285,7 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
 		}
 		journal_action_end(j, si, ai, JOURNAL_FAILED, status);
 		rep->status = status;
-		if (runner_interrupted) {
+		if (r->interrupted) {
 			sink_emitf(sink, SINK_ERROR, a->on, "interrupted during step %s", ps->step->id);
 			return RUNNER_ABORT;
 		}
@@ -293,17 +306,19 @@ static enum runner_choice run_action(const struct plan_step *ps, size_t si, size
  * admin confirms it or leaves it pending (with opts.yes: pending).  Returns
  * RUNNER_GO once recorded, or RUNNER_ABORT (the admin stopped the run, or
  * it was interrupted) with nothing recorded: a resume shows it again. */
-static enum runner_choice checklist(const struct plan_step *ps, size_t si, size_t ai,
-                                    const struct runner_ui *ui, const struct sink *sink,
-                                    struct runbook *rb, struct journal *j,
-                                    const struct runner_opts *o, struct runner_report *rep)
+static enum runner_choice checklist(struct runner_run *r, const struct plan_step *ps, size_t si, size_t ai)
 {
+	const struct runner_ui *ui = r->ui;
+	const struct sink *sink = r->sink;
+	struct runbook *rb = r->rb;
+	struct journal *j = r->j;
+	struct runner_report *rep = &r->rep;
 	const struct action *a = &ps->act[ai];
 	enum runner_choice c = RUNNER_SKIP;
 
-	if (runner_interrupted)
+	if (r->interrupted)
 		return RUNNER_ABORT;
-	if (!o->yes && ui && ui->manual)
+	if (!r->opts->yes && ui && ui->manual)
 		c = ui->manual(ui->ctx, ps, a);
 	if (c == RUNNER_ABORT)
 		return RUNNER_ABORT;
@@ -327,8 +342,11 @@ static enum runner_choice checklist(const struct plan_step *ps, size_t si, size_
 /* 1 (said on the sink) when the journal or the runbook could not be
  * written: the run stops before the next action, since a resume would not
  * know where it is and the runbook would not hold what ran. */
-static int records_fail(struct journal *j, struct runbook *rb, const struct sink *sink)
+static int records_fail(const struct runner_run *r)
 {
+	struct journal *j = r->j;
+	struct runbook *rb = r->rb;
+	const struct sink *sink = r->sink;
 	const char *why, *what = "journal";
 
 	if (!(why = journal_error(j)) && rb) {
@@ -345,13 +363,16 @@ static int records_fail(struct journal *j, struct runbook *rb, const struct sink
 }
 
 /* Runs the actions of one step.  Returns RUNNER_DONE, or the result that
- * ends the run with rep->step/action set. */
-static enum runner_result run_actions(const struct plan_step *ps, size_t si, struct transport *t,
-                                      const struct runner_ui *ui, const struct sink *sink,
-                                      struct runbook *rb, struct journal *j,
-                                      const struct runner_opts *o, struct runner_report *rep,
+ * ends the run with r->rep.step/action set. */
+static enum runner_result run_actions(struct runner_run *r, const struct plan_step *ps, size_t si,
                                       struct values *vals)
 {
+	const struct runner_ui *ui = r->ui;
+	const struct sink *sink = r->sink;
+	const struct runner_opts *o = r->opts;
+	struct runbook *rb = r->rb;
+	struct journal *j = r->j;
+	struct runner_report *rep = &r->rep;
 	const char *outcome = "done";
 	enum runner_choice c;
 	size_t ai;
@@ -361,7 +382,7 @@ static enum runner_result run_actions(const struct plan_step *ps, size_t si, str
 		const struct action *a = &ps->act[ai];
 
 		if (earlier(o, ps, si, ai)) {
-			write_earlier(rb, o, si, ai, a);
+			write_earlier(r, si, ai, a);
 			continue;
 		}
 		if (o->dry_run) {
@@ -371,11 +392,11 @@ static enum runner_result run_actions(const struct plan_step *ps, size_t si, str
 		}
 		rep->step = si;
 		rep->action = ai;
-		if (runner_interrupted) {
+		if (r->interrupted) {
 			journal_step_end(j, si, ps, "interrupted");
 			return RUNNER_REFUSED;
 		}
-		if (records_fail(j, rb, sink)) {
+		if (records_fail(r)) {
 			rep->status = RUNNER_NO_RECORDS;
 			return RUNNER_FAILED;
 		}
@@ -386,7 +407,7 @@ static enum runner_result run_actions(const struct plan_step *ps, size_t si, str
 				return RUNNER_REFUSED;
 			}
 			if (c == RUNNER_SKIP) {
-				skip_rest(ps, si, ai, rb, j, rep);
+				skip_rest(r, ps, si, ai);
 				sink_emitf(sink, SINK_INFO, HOST_LOCAL, "skipped the rest of step %s", ps->step->id);
 				outcome = "partial";
 				break;
@@ -394,12 +415,11 @@ static enum runner_result run_actions(const struct plan_step *ps, size_t si, str
 		}
 		if (rb)
 			runbook_action(rb, a, RUNBOOK_RAN);
-		c = run_action(ps, si, ai, t, ui, sink, j, o, rep, vals);
-		if (c == RUNNER_GO && (a->flags & ACT_MANUAL) &&
-		    checklist(ps, si, ai, ui, sink, rb, j, o, rep) == RUNNER_ABORT) {
+		c = run_action(r, ps, si, ai, vals);
+		if (c == RUNNER_GO && (a->flags & ACT_MANUAL) && checklist(r, ps, si, ai) == RUNNER_ABORT) {
 			if (rb)
 				runbook_note(rb, "the run stopped here, at this checklist item (not answered)");
-			journal_step_end(j, si, ps, runner_interrupted ? "interrupted" : "refused");
+			journal_step_end(j, si, ps, r->interrupted ? "interrupted" : "refused");
 			return RUNNER_REFUSED;
 		}
 		if (c == RUNNER_ABORT) {
@@ -408,7 +428,7 @@ static enum runner_result run_actions(const struct plan_step *ps, size_t si, str
 			if (rb)
 				runbook_note(rb, note);
 			journal_step_end(j, si, ps, "failed");
-			return runner_interrupted ? RUNNER_REFUSED : RUNNER_FAILED;
+			return r->interrupted ? RUNNER_REFUSED : RUNNER_FAILED;
 		}
 		if (c == RUNNER_SKIP) {
 			snprintf(note, sizeof note, "the action above failed (%s) and the admin skipped it",
@@ -426,16 +446,13 @@ static enum runner_result run_actions(const struct plan_step *ps, size_t si, str
 }
 
 /* run_actions with the step's values, which end with the step. */
-static enum runner_result run_step(const struct plan_step *ps, size_t si, struct transport *t,
-                                   const struct runner_ui *ui, const struct sink *sink,
-                                   struct runbook *rb, struct journal *j,
-                                   const struct runner_opts *o, struct runner_report *rep)
+static enum runner_result run_step(struct runner_run *r, const struct plan_step *ps, size_t si)
 {
 	struct values vals = {0};
-	enum runner_result r = run_actions(ps, si, t, ui, sink, rb, j, o, rep, &vals);
+	enum runner_result res = run_actions(r, ps, si, &vals);
 
 	values_free(&vals);
-	return r;
+	return res;
 }
 
 /* 1 when the admin left step ps out of the plan (opts.skip). */
@@ -449,14 +466,18 @@ static int left_out(const struct runner_opts *o, const struct plan_step *ps)
 	return 0;
 }
 
-enum runner_result runner_run(const struct plan *p, struct transport *t, const struct runner_ui *ui,
-                              const struct sink *sink, struct runbook *rb, struct journal *j,
-                              const struct runner_opts *o, struct runner_report *rep)
+/* The steps, from the first: RUNNER_DONE, or what ended the run. */
+static enum runner_result run_steps(struct runner_run *run)
 {
+	const struct plan *p = run->plan;
+	const struct runner_opts *o = run->opts;
+	struct runbook *rb = run->rb;
+	struct journal *j = run->j;
+	const struct sink *sink = run->sink;
+	struct runner_report *rep = &run->rep;
 	enum runner_result r = RUNNER_DONE;
 	size_t si, ai;
 
-	memset(rep, 0, sizeof *rep);
 	for (si = 0; si < p->n && r == RUNNER_DONE; si++) {
 		const struct plan_step *ps = &p->steps[si];
 		enum runner_choice c;
@@ -465,11 +486,11 @@ enum runner_result runner_run(const struct plan *p, struct transport *t, const s
 			runbook_step(rb, si);
 		if (earlier(o, ps, si, ps->n ? ps->n - 1 : 0)) {
 			for (ai = 0; ai < ps->n; ai++)
-				write_earlier(rb, o, si, ai, &ps->act[ai]);
+				write_earlier(run, si, ai, &ps->act[ai]);
 		} else {
 			sink_emitf(sink, SINK_STEP, HOST_LOCAL, "[%zu/%zu] %s", si + 1, p->n, ps->step->title);
 			sink_emit(sink, SINK_WHY, HOST_LOCAL, ps->step->why);
-			c = runner_interrupted ? RUNNER_ABORT : left_out(o, ps) ? RUNNER_SKIP : ask_step(ui, o, ps, si, p->n);
+			c = run->interrupted ? RUNNER_ABORT : left_out(o, ps) ? RUNNER_SKIP : ask_step(run, ps, si);
 			rep->step = si;
 			rep->action = 0;
 			if (c == RUNNER_ABORT) {
@@ -478,12 +499,12 @@ enum runner_result runner_run(const struct plan *p, struct transport *t, const s
 				journal_step(j, si, ps);
 				sink_emitf(sink, SINK_INFO, HOST_LOCAL, "skipped step %s%s", ps->step->id,
 				           left_out(o, ps) ? " (left out of the plan, as asked)" : "");
-				skip_rest(ps, si, 0, rb, j, rep);
+				skip_rest(run, ps, si, 0);
 				journal_step_end(j, si, ps, "skipped");
 			} else {
 				if (!o->dry_run)
 					journal_step(j, si, ps);
-				r = run_step(ps, si, t, ui, sink, rb, j, o, rep);
+				r = run_step(run, ps, si);
 			}
 		}
 		if (rb)
@@ -496,6 +517,18 @@ enum runner_result runner_run(const struct plan *p, struct transport *t, const s
 			r = RUNNER_PAUSED;
 		}
 	}
+	return r;
+}
+
+enum runner_result runner_run(struct runner_run *run)
+{
+	enum runner_result r;
+
+	memset(&run->rep, 0, sizeof run->rep);
+	current = &run->interrupted;
+	r = run_steps(run);
+	if (current == &run->interrupted)
+		current = NULL;
 	return r;
 }
 

@@ -26,7 +26,11 @@
  * starts at the next step's first action.  Ignored in a dry run, and when
  * it is the plan's last step (that is RUNNER_DONE).
  *
- * Everything is borrowed; rb and j may be NULL. */
+ * One run is one struct runner_run: the caller fills its first block
+ * (borrowed: plan, transport, ui, sink, runbook, journal, opts; ui, rb and
+ * j may be NULL) and zeroes the rest, which is the run's own: the report
+ * runner_run() fills, and the interrupt flag.  The struct must stay put
+ * while the run lasts: the SSH transport's options point at its flag. */
 #ifndef MAILSHIFT_RUNNER_H
 #define MAILSHIFT_RUNNER_H
 
@@ -83,8 +87,27 @@ struct runner_report {
 	size_t pending;      /* checklist items left pending in this run */
 };
 
-/* Set from a signal handler: the run stops after the current action. */
-extern volatile sig_atomic_t runner_interrupted;
+struct runner_run {
+	/* the caller's, borrowed */
+	const struct plan *plan;
+	struct transport *t;
+	const struct runner_ui *ui;     /* NULL: ask nothing (every choice GO) */
+	const struct sink *sink;
+	struct runbook *rb;             /* NULL: no runbook */
+	struct journal *j;              /* NULL: no journal */
+	const struct runner_opts *opts;
+	/* the run's own */
+	struct runner_report rep;       /* filled by runner_run() */
+	/* Set (from any thread, or a signal handler through runner_interrupt())
+	 * and the run stops after its current action; runner_run() reads it and
+	 * never clears it, so one set before the run starts stops it at once. */
+	volatile sig_atomic_t interrupted;
+};
+
+/* Async-signal-safe: the run going on now (runner_run() between its start
+ * and its end), if any, stops after its current action.  For the front
+ * ends' SIGINT/SIGTERM/SIGHUP handlers, which can reach no run of their own. */
+void runner_interrupt(void);
 
 /* rep->status of a run stopped before an action because the journal or
  * the runbook could not be written (RUNNER_FAILED; rep->step/action is the
@@ -95,8 +118,7 @@ extern volatile sig_atomic_t runner_interrupted;
  * RUNNER_NO_RECORDS means: into buf. */
 const char *runner_status_text(int status, char *buf, size_t n);
 
-enum runner_result runner_run(const struct plan *p, struct transport *t, const struct runner_ui *ui,
-                              const struct sink *sink, struct runbook *rb, struct journal *j,
-                              const struct runner_opts *o, struct runner_report *rep);
+/* Runs r->plan; the result, with r->rep saying where it stopped. */
+enum runner_result runner_run(struct runner_run *r);
 
 #endif

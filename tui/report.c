@@ -57,8 +57,7 @@ static void add_printed(struct tui_report *rp, enum tui_role role, char *text)
 static void outcome(struct tui *t, struct tui_report *rp)
 {
 	const struct plan *p = &t->plan;
-	const char *id = p->steps[t->rep.step].step->id;
-	char why[64];
+	const char *id = t->sum.step;
 
 	switch (t->result) {
 	case RUNNER_DONE:
@@ -76,13 +75,11 @@ static void outcome(struct tui *t, struct tui_report *rp)
 		rp->word = "paused";
 		add(rp, TUI_OK, "Paused after step %s, as asked.", id);
 		add(rp, TUI_NORMAL, "Start the wizard again with the same answers (mailshift --wizard --answers %s) "
-		    "when it is time to go on: it resumes at step %s.", t->saved,
-		    t->rep.step + 1 < p->n ? p->steps[t->rep.step + 1].step->id : id);
+		    "when it is time to go on: it resumes at step %s.", t->saved, t->sum.resume_step);
 		break;
 	case RUNNER_FAILED:
 		rp->word = "failed";
-		add(rp, TUI_ERR, "The run failed at step %s (%s).", id,
-		    runner_status_text(t->rep.status, why, sizeof why));
+		add(rp, TUI_ERR, "The run failed at step %s (%s).", id, t->sum.why);
 		add(rp, TUI_NORMAL, "Fix the cause, then start the wizard again with the same answers (mailshift "
 		    "--wizard --answers %s): the journal lets it resume at that action.", t->saved);
 		break;
@@ -93,11 +90,8 @@ static void outcome(struct tui *t, struct tui_report *rp)
 		    "it offers to resume there.", t->saved);
 		break;
 	}
-	{ /* whole, where the status line would cut it short */
-		char key[1024];
-		if (session_key_left(&t->session, key, sizeof key))
-			add(rp, TUI_WARN, "Note: %s", key);
-	}
+	if (t->sum.key_left) /* whole, where the status line would cut it short */
+		add(rp, TUI_WARN, "Note: %s", t->sum.key);
 }
 
 int tui_figures_show(const char *journal, unsigned only,
@@ -189,7 +183,7 @@ static void build(struct tui *t, struct tui_report *rp)
 
 	outcome(t, rp);
 	add(rp, TUI_NORMAL, "%s", "");
-	n = journal_checklist(a->journal, NULL, 1, err, sizeof err);
+	n = t->sum.pending;
 	if (n > 0) {
 		add(rp, TUI_WARN, "%d checklist item(s) pending: the migration is not finished until you have done them.",
 		    n);

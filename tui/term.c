@@ -83,7 +83,7 @@ static void on_signal(int sig)
 		raise(sig);
 	}
 	caught = sig;
-	runner_interrupted = 1; /* a run stops after its current action */
+	runner_interrupt(); /* a run stops after its current action */
 	errno = e;
 }
 

@@ -102,6 +102,10 @@ static int resume_done(struct tui *t, struct tui_dialog *d, int id)
 
 	(void)d;
 	if (id == ID_RESUME) {
+		if (session_until_past(&t->session)) { /* a pause the journal is past means nothing */
+			t->pause[0] = '\0';
+			t->session.opts.until = NULL;
+		}
 		session_resume(&t->session);
 	} else if (id == ID_OVER) {
 		session_start_over(&t->session);
@@ -135,13 +139,9 @@ void tui_start_run(struct tui *t)
 		return;
 	case SESSION_RESUMABLE:
 		d = tui_dialog_new("Resume the unfinished run?", TUI_NORMAL);
-		if (t->pause[0] && plan_find(p, t->pause) < (int)t->session.progress.step) {
-			/* the CLI's until_done: a pause the journal is past means nothing */
-			tui_dialog_text(d, TUI_WARN, "The run already went past step %s: it will not pause there.\n",
-			                t->pause);
-			t->pause[0] = '\0';
-			t->session.opts.until = NULL;
-		}
+		if (session_until_past(&t->session)) /* dropped if it resumes (resume_done) */
+			tui_dialog_text(d, TUI_WARN, "The run already went past step %s: resumed, it will not pause "
+			                "there.\n", t->pause);
 		tui_dialog_text(d, TUI_NORMAL, "The journal %s shows an unfinished run of this plan. Resume at step %s "
 		                "(%s), action %zu of %zu?", a->journal, p->steps[t->session.progress.step].step->id,
 		                p->steps[t->session.progress.step].step->title, t->session.progress.action + 1,
@@ -183,7 +183,8 @@ void tui_end_run(struct tui *t)
 
 	t->result = tui_worker_join(t->worker, &t->rep, err, sizeof err);
 	t->ran = 1;
-	t->exit_code = session_exit_code(t->result);
+	session_summarize(&t->session, t->result, &t->rep, &t->sum);
+	t->exit_code = (int)t->sum.exit;
 	if (tui_term_signal()) {
 		t->quit = 1;
 		return;
@@ -191,7 +192,7 @@ void tui_end_run(struct tui *t)
 	tui_report_open(t);
 	if (*err)
 		tui_say(t, TUI_WARN, "warning: %s", err);
-	else if (session_key_left(&t->session, err, sizeof err))
+	else if (t->sum.key_left)
 		tui_say(t, TUI_WARN, "The one-off key is still authorized on the source: the report says how to remove it.");
 }
 
@@ -294,18 +295,16 @@ static void summary(const struct tui *t)
 			       t->rep.warnings, t->rep.skipped);
 			break;
 		case RUNNER_PAUSED:
-			printf("mailshift: paused after step %s.\n", p->steps[t->rep.step].step->id);
+			printf("mailshift: paused after step %s.\n", t->sum.step);
 			break;
-		case RUNNER_FAILED: {
-			char why[64];
+		case RUNNER_FAILED:
 			printf("mailshift: stopped: step %s failed (%s). Fix the cause, then run the wizard again "
-			       "with the same answers: it resumes at that action.\n", p->steps[t->rep.step].step->id,
-			       runner_status_text(t->rep.status, why, sizeof why));
+			       "with the same answers: it resumes at that action.\n", t->sum.step, t->sum.why);
 			break;
-		}
 		case RUNNER_REFUSED:
+			/* the run's flag is set by the wizard's own stop too: a signal is the terminal's */
 			printf("mailshift: %s at step %s; the wizard resumes there with the same answers.\n",
-			       tui_term_signal() ? "interrupted" : "stopped by the admin", p->steps[t->rep.step].step->id);
+			       tui_term_signal() ? "interrupted" : "stopped by the admin", t->sum.step);
 			break;
 		}
 		printf("mailshift: answers %s, runbook %s, journal %s, log %s\n", t->saved, a->runbook, a->journal,

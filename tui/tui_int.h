@@ -179,9 +179,10 @@ struct tui {
 	struct session session;
 	struct tui_logring *ring;
 	struct tui_worker *worker;
-	int ran;                    /* a run ended: result and rep hold how */
+	int ran;                    /* a run ended: result, rep and sum hold how */
 	enum runner_result result;
 	struct runner_report rep;
+	struct session_summary sum; /* what its end means (session_summarize) */
 
 	struct tui_interview *iv;
 	struct tui_review *rv;

@@ -295,7 +295,7 @@ struct tui_worker *tui_worker_new(struct session *s, struct tui_logring *ring)
 		}
 	w->con.out = w->con.err = fopen("/dev/null", "we");
 	w->con.quiet = 1;
-	w->sopt = (struct ssh_options){ 0, ssh_confirm, ssh_secret, w, &runner_interrupted };
+	w->sopt = (struct ssh_options){ 0, ssh_confirm, ssh_secret, w, &s->run.interrupted };
 	return w;
 }
 
@@ -384,7 +384,7 @@ void tui_worker_stop(struct tui_worker *w)
 {
 	pthread_mutex_lock(&w->mu);
 	w->stopping = 1;
-	runner_interrupted = 1;
+	w->s->run.interrupted = 1;
 	answer_locked(w, RUNNER_ABORT);
 	pthread_mutex_unlock(&w->mu);
 }

@@ -72,7 +72,8 @@ int tui_worker_question(struct tui_worker *w, struct tui_question *q);
 void tui_worker_answer(struct tui_worker *w, enum runner_choice c);
 /* The SSH secret typed (copied into the worker's buffer), or NULL: none. */
 void tui_worker_answer_secret(struct tui_worker *w, const char *secret);
-/* The run stops after its current action (runner_interrupted); a question
+/* The run stops after its current action (the session's run.interrupted,
+ * set even before the run starts); a question
  * waiting, and every one after, is answered "stop" (no, no secret). */
 void tui_worker_stop(struct tui_worker *w);
 int tui_worker_stopping(struct tui_worker *w);

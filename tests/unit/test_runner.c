@@ -20,6 +20,7 @@ struct fake {
 	struct buf log;
 	int big;
 	const char *say[32]; /* a line a call prints after its "output of call N" */
+	size_t interrupt_at; /* call N (from 1) interrupts the run, as a signal handler does */
 };
 
 static int fake_run(struct transport *t, enum host h, const char *cmd, const char *input,
@@ -31,6 +32,8 @@ static int fake_run(struct transport *t, enum host h, const char *cmd, const cha
 
 	f->input[f->calls] = input ? xstrdup(input) : NULL;
 	st = f->status[f->calls++];
+	if (f->interrupt_at == f->calls)
+		runner_interrupt();
 	/* every action runs after the preamble */
 	assert_memory_equal(cmd, PLAN_PREAMBLE "\n", pre);
 	buf_addf(&f->log, "%s: %s\n", plan_host_name(h), cmd + pre);
@@ -154,6 +157,18 @@ static void setup(struct world *w, const char *script, const int *statuses, size
 	setup_plan(w, fx_build, script, statuses, n);
 }
 
+/* runner_run() on the world's plan, fake transport, admin and sink; the
+ * report into w->rep. */
+static enum runner_result run(struct world *w, struct runbook *rb, struct journal *j, const struct runner_opts *o)
+{
+	struct runner_run r = { .plan = &w->p, .t = &w->f.t, .ui = &w->ui, .sink = &w->sink, .rb = rb, .j = j,
+	                        .opts = o };
+	enum runner_result res = runner_run(&r);
+
+	w->rep = r.rep;
+	return res;
+}
+
 static void teardown(struct world *w)
 {
 	size_t i;
@@ -174,7 +189,7 @@ static void test_all_good(void **state)
 	(void)state;
 
 	setup(&w, "gggs", st, 5);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_DONE);
 	assert_int_equal(w.f.calls, 5);
 	assert_int_equal(w.ad.asked, 4); /* two steps, one destructive action, the failed advisory (s: go on) */
 	assert_int_equal(w.rep.warnings, 1); /* the advisory "false" */
@@ -194,7 +209,7 @@ static void test_advisory_asked(void **state)
 	(void)state;
 
 	setup(&w, "gggr", st, 6);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_DONE);
 	assert_int_equal(w.f.calls, 6);
 	assert_int_equal(w.rep.warnings, 0);
 	assert_null(strstr(buf_cstr(&w.seen.text), "advisory check failed"));
@@ -209,7 +224,7 @@ static void test_advisory_asked(void **state)
 		setup(&w, "ggga", st, 6);
 		j = journal_open(jp, &w.p, 0, err, sizeof err);
 		assert_non_null(j);
-		assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_FAILED);
+		assert_int_equal(run(&w, NULL, j, &o), RUNNER_FAILED);
 		assert_int_equal(journal_close(j), 0);
 		assert_int_equal(w.f.calls, 4); /* the last action never ran */
 		assert_int_equal(w.rep.status, 1);
@@ -233,7 +248,7 @@ static void test_retry_then_skip(void **state)
 	(void)state;
 
 	setup(&w, "grsgg", st, 6);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_DONE);
 	assert_int_equal(w.f.calls, 6);
 	assert_int_equal(w.rep.skipped, 1);
 	teardown(&w);
@@ -248,7 +263,7 @@ static void test_destructive_failure_stops(void **state)
 
 	/* the admin asks to skip the failed destructive action: the run stops */
 	setup(&w, "gggs", st, 3);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_FAILED);
 	assert_int_equal(w.ad.skip_offered_for_destructive, 0);
 	assert_int_equal(w.f.calls, 3);
 	assert_int_equal(w.rep.step, 1);
@@ -265,7 +280,7 @@ static void test_yes_aborts_on_failure(void **state)
 	(void)state;
 
 	setup(&w, "", st, 2);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_FAILED);
 	assert_int_equal(w.ad.asked, 0);
 	assert_int_equal(w.f.calls, 2);
 	assert_non_null(strstr(buf_cstr(&w.seen.text), "cannot run on the target: connection refused"));
@@ -281,15 +296,56 @@ static void test_refused(void **state)
 
 	/* step one runs, the destructive action of step two is refused */
 	setup(&w, "gga", st, 2);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_REFUSED);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_REFUSED);
 	assert_int_equal(w.f.calls, 2);
 	assert_int_equal(w.rep.step, 1);
 	teardown(&w);
 	/* skipping the first step runs none of its actions */
 	setup(&w, "sa", st, 2);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_REFUSED);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_REFUSED);
 	assert_int_equal(w.f.calls, 0);
 	assert_int_equal(w.rep.skipped, 2);
+	teardown(&w);
+}
+
+/* An interrupt (runner_interrupt(), as the front ends' signal handlers
+ * call it) stops the run going on after its current action, and only it:
+ * the flag is the run's, a run after it starts clear, and one set before
+ * a run starts stops it before its first question. */
+static void test_interrupt(void **state)
+{
+	struct world w;
+	static const int st[] = { 0, 0, 0, 0, 0 };
+	struct runner_opts o = { .yes = 1 };
+	struct runner_run r;
+	(void)state;
+
+	setup(&w, "", st, 5);
+	w.f.interrupt_at = 1;
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_REFUSED);
+	assert_int_equal(w.f.calls, 1); /* the action going on finished; the next did not start */
+	assert_int_equal(w.rep.step, 0);
+	assert_int_equal(w.rep.action, 1);
+	assert_non_null(strstr(w.seen.text.s, "output of call 1"));
+	teardown(&w);
+
+	/* no run going on: nothing to stop, and the next run is not stopped */
+	runner_interrupt();
+	setup(&w, "", st, 5);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_DONE);
+	assert_int_equal(w.f.calls, 5);
+	teardown(&w);
+
+	/* set before the run: it asks nothing and runs nothing */
+	setup(&w, "gggg", st, 5);
+	r = (struct runner_run){ .plan = &w.p, .t = &w.f.t, .ui = &w.ui, .sink = &w.sink, .opts = &o };
+	o.yes = 0;
+	r.interrupted = 1;
+	assert_int_equal(runner_run(&r), RUNNER_REFUSED);
+	assert_int_equal(w.f.calls, 0);
+	assert_int_equal(w.ad.asked, 0);
+	assert_int_equal(r.rep.step, 0);
+	assert_true(r.interrupted); /* the runner never clears it */
 	teardown(&w);
 }
 
@@ -310,7 +366,7 @@ static void test_resume(void **state)
 	setup(&w, "", first, 5);
 	j = journal_open(jp, &w.p, 0, err, sizeof err);
 	assert_non_null(j);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(run(&w, NULL, j, &o), RUNNER_FAILED);
 	assert_int_equal(journal_close(j), 0);
 	assert_int_equal(w.f.calls, 5);
 	assert_int_equal(journal_resume_point(jp, &w.p, &progress, err, sizeof err), JOURNAL_PARTIAL);
@@ -323,7 +379,7 @@ static void test_resume(void **state)
 	j = journal_open(jp, &w.p, 0, err, sizeof err);
 	rb = runbook_open(rp, &w.p, 0, err, sizeof err);
 	assert_non_null(rb);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, rb, j, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(run(&w, rb, j, &o), RUNNER_DONE);
 	assert_int_equal(runbook_close(rb, NULL), 0);
 	assert_int_equal(journal_close(j), 0);
 	assert_int_equal(w.f.calls, 1);
@@ -367,7 +423,7 @@ static void test_value_flows(void **state)
 	(void)state;
 
 	setup_plan(&w, fx_build_values, "", st, 4);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_DONE);
 	assert_int_equal(w.f.calls, 4);
 	assert_null(w.f.input[0]);
 	assert_string_equal(w.f.input[1], "output of call 1\n");
@@ -389,7 +445,7 @@ static void test_value_missing(void **state)
 	(void)state;
 
 	setup_plan(&w, fx_build_values, "gsa", st, 1);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_FAILED);
 	assert_int_equal(w.f.calls, 1);
 	assert_int_equal(w.rep.step, 0);
 	assert_int_equal(w.rep.action, 1);
@@ -409,7 +465,7 @@ static void test_value_too_big(void **state)
 
 	setup_plan(&w, fx_build_values, "", st, 1);
 	w.f.big = 1;
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_FAILED);
 	assert_int_equal(w.f.calls, 1);
 	assert_non_null(strstr(buf_cstr(&w.seen.text), "too much to keep as \"pubkey\""));
 	teardown(&w);
@@ -427,7 +483,7 @@ static void test_value_resume(void **state)
 
 	setup_plan(&w, fx_build_values, "", st, 4);
 	o.resume = &progress;
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_DONE);
 	assert_int_equal(w.f.calls, 4);
 	assert_string_equal(w.f.input[1], "output of call 1\n");
 	teardown(&w);
@@ -441,7 +497,7 @@ static enum runner_result run_journaled(struct world *w, const char *jp, const s
 	enum runner_result r;
 
 	assert_non_null(j);
-	r = runner_run(&w->p, &w->f.t, &w->ui, &w->sink, NULL, j, o, &w->rep);
+	r = run(w, NULL, j, o);
 	assert_int_equal(journal_close(j), 0);
 	return r;
 }
@@ -556,7 +612,7 @@ static void test_until(void **state)
 
 	setup(&w, "", st, 5);
 	j = journal_open(jp, &w.p, 0, err, sizeof err);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_PAUSED);
+	assert_int_equal(run(&w, NULL, j, &o), RUNNER_PAUSED);
 	journal_finish(j, "paused");
 	assert_int_equal(journal_close(j), 0);
 	assert_int_equal(w.f.calls, 2);
@@ -570,7 +626,7 @@ static void test_until(void **state)
 	setup(&w, "", st, 5);
 	o.until = NULL;
 	o.resume = &progress;
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_DONE);
 	assert_int_equal(w.f.calls, 3);
 	assert_true(strncmp(buf_cstr(&w.f.log), "target: rsync", 13) == 0);
 	journal_progress_free(&progress);
@@ -579,18 +635,18 @@ static void test_until(void **state)
 	/* a skipped step stops the run too; the last step and a dry run do not pause */
 	setup(&w, "s", st, 5);
 	o = (struct runner_opts){ .until = "first-step" };
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_PAUSED);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_PAUSED);
 	assert_int_equal(w.f.calls, 0);
 	assert_int_equal(w.ad.asked, 1);
 	teardown(&w);
 	setup(&w, "", st, 5);
 	o = (struct runner_opts){ .yes = 1, .until = "second" };
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_DONE);
 	assert_int_equal(w.f.calls, 5);
 	teardown(&w);
 	setup(&w, "", st, 5);
 	o = (struct runner_opts){ .yes = 1, .dry_run = 1, .until = "first-step" };
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_DONE);
 	assert_int_equal(w.f.calls, 0);
 	teardown(&w);
 	tu_rmrf(dir);
@@ -654,7 +710,7 @@ static void test_rows_recorded(void **state)
 	w.f.status[1] = 1;
 	j = journal_open(jp, &w.p, 0, err, sizeof err);
 	assert_non_null(j);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(run(&w, NULL, j, &o), RUNNER_FAILED);
 	assert_int_equal(journal_close(j), 0);
 	/* shown in words, not as mailshift's own protocol line */
 	assert_non_null(strstr(buf_cstr(&w.seen.text),
@@ -674,7 +730,7 @@ static void test_rows_recorded(void **state)
 		setup(&w, "", ok, 5);
 		w.f.say[2] = "mailshift-figure messages 1 1"; /* the first action of step "second" */
 		j = journal_open(jp, &w.p, 0, err, sizeof err);
-		assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_DONE);
+		assert_int_equal(run(&w, NULL, j, &o), RUNNER_DONE);
 		assert_int_equal(journal_close(j), 0);
 		assert_non_null(strstr(buf_cstr(&w.seen.text), "mailshift-figure messages 1 1\n"));
 		text = tu_read(jp);
@@ -692,7 +748,7 @@ static void test_rows_recorded(void **state)
 	o = (struct runner_opts){ .native = native_rows, .native_ctx = &called };
 	j = journal_open(jp, &w.p, 0, err, sizeof err);
 	assert_non_null(j);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(run(&w, NULL, j, &o), RUNNER_FAILED);
 	assert_int_equal(journal_close(j), 0);
 	assert_int_equal(w.f.calls, 1);
 	assert_int_equal(called, 1);
@@ -741,7 +797,7 @@ static void test_records_full(void **state)
 		lim = old;
 		lim.rlim_cur = (rlim_t)sb.st_size; /* not one byte more (runbook_error flushed the runbook) */
 		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-		assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, rb, j, &o, &w.rep), RUNNER_FAILED);
+		assert_int_equal(run(&w, rb, j, &o), RUNNER_FAILED);
 		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 		assert_int_equal(w.f.calls, 0); /* before the first action */
 		assert_int_equal(w.rep.status, RUNNER_NO_RECORDS); /* not a failure of the step's action */
@@ -807,7 +863,7 @@ static void test_left_out(void **state)
 
 	setup(&w, "gg", st, 3);
 	j = journal_open(jp, &w.p, 0, err, sizeof err);
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, j, &o, &w.rep), RUNNER_DONE);
+	assert_int_equal(run(&w, NULL, j, &o), RUNNER_DONE);
 	assert_int_equal(journal_close(j), 0);
 	assert_int_equal(w.f.calls, 3);       /* the second step's three actions only */
 	assert_int_equal(w.ad.asked, 2);      /* its question and its destructive action: none for the first */
@@ -851,7 +907,7 @@ static void test_proof_not_skipped(void **state)
 	/* the first step's failed check may be skipped ... */
 	setup_plan(&w, build_proof, "gsgs", st, 4);
 	w.ad.calls = &w.f.calls;
-	assert_int_equal(runner_run(&w.p, &w.f.t, &w.ui, &w.sink, NULL, NULL, &o, &w.rep), RUNNER_FAILED);
+	assert_int_equal(run(&w, NULL, NULL, &o), RUNNER_FAILED);
 	assert_int_equal(w.rep.skipped, 1);
 	/* ... the proof's is not: the admin's skip stops the run there */
 	assert_int_equal(w.f.calls, 3);
@@ -882,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_rows_recorded),
 		cmocka_unit_test(test_records_full),
 		cmocka_unit_test(test_left_out),
+		cmocka_unit_test(test_interrupt),
 		cmocka_unit_test(test_proof_not_skipped),
 		cmocka_unit_test(test_records_not_regular),
 	};

@@ -73,7 +73,6 @@ static void teardown(struct world *w)
 	free(w->journal);
 	free(w->runbook);
 	free(w->log);
-	runner_interrupted = 0;
 }
 
 static void nap(void)
@@ -229,8 +228,12 @@ static void test_stop(void **state)
 	next_question(wk, &q);
 	assert_int_equal(q.kind, TUI_Q_STEP);
 	assert_false(tui_worker_stopping(wk));
+	/* SSH waits on the run's own flag, which stopping sets */
+	assert_ptr_equal(tui_worker_ssh_options(wk)->interrupted, &w.s.run.interrupted);
+	assert_false(w.s.run.interrupted);
 	tui_worker_stop(wk);
 	assert_true(tui_worker_stopping(wk));
+	assert_true(w.s.run.interrupted);
 	wait_finished(wk);
 	assert_int_equal(tui_worker_join(wk, &rep, err, sizeof err), RUNNER_REFUSED);
 	tui_worker_marks(wk, marks, 2);

@@ -1,0 +1,189 @@
+/* The session's decisions both front ends show: whether an --until step is
+ * already past (session_until_past) and what a run's end means
+ * (session_summarize: the exit status, where it stopped, what resumes it,
+ * the pending checklist items).  Real runs on this machine (--local), with
+ * a journal in a temporary directory. */
+#include "testutil.h"
+
+#include "app/session.h"
+#include "core/console.h"
+
+static void plan_one(const struct answers *a, struct plan_step *ps)
+{
+	(void)a;
+	plan_add(ps, HOST_LOCAL, 0, "says hello", "echo hello");
+}
+
+static void plan_two(const struct answers *a, struct plan_step *ps)
+{
+	(void)a;
+	plan_add(ps, HOST_LOCAL, ACT_MANUAL, "lower the TTL", "printf 'do it\\n'");
+}
+
+static void plan_three(const struct answers *a, struct plan_step *ps)
+{
+	(void)a;
+	plan_add(ps, HOST_LOCAL, 0, "fails", "exit 3");
+}
+
+static const struct step steps[] = {
+	{ .id = "one", .title = "One", .why = "First.", .plan = plan_one },
+	{ .id = "two", .title = "Two", .why = "Second.", .plan = plan_two },
+	{ .id = "three", .title = "Three", .why = "Third.", .plan = plan_three },
+};
+
+struct world {
+	char *dir, *journal, *runbook, *log;
+	struct answers a;
+	struct plan p;
+	struct session s;
+};
+
+static void setup(struct world *w, size_t nsteps)
+{
+	char err[256];
+	size_t i;
+
+	memset(w, 0, sizeof *w);
+	w->dir = tu_tmpdir();
+	w->journal = xasprintf("%s/j", w->dir);
+	w->runbook = xasprintf("%s/rb.sh", w->dir);
+	w->log = xasprintf("%s/log", w->dir);
+	assert_int_equal(answers_parse(&w->a, "t", "[source]\nstack = iredmail\nbackend = mariadb\nhost = a\n"
+	                               "[target]\nstack = iredmail\nbackend = mariadb\nhost = b\n", err, sizeof err), 0);
+	w->p.answers = &w->a;
+	w->p.n = w->p.cap = nsteps;
+	w->p.steps = xcalloc(nsteps, sizeof *w->p.steps);
+	for (i = 0; i < nsteps; i++) {
+		w->p.steps[i].step = &steps[i];
+		steps[i].plan(&w->a, &w->p.steps[i]);
+	}
+}
+
+/* A new session on the world's plan and files, asking nothing. */
+static void session(struct world *w, const char *until)
+{
+	w->s = (struct session){ .plan = &w->p, .journal = w->journal, .runbook = w->runbook, .log = w->log,
+	                         .local = 1, .opts = { .yes = 1, .until = until } };
+}
+
+/* Opens, runs (interrupted first when asked), closes and sums up. */
+static enum runner_result run(struct world *w, int interrupted, struct session_summary *sum)
+{
+	struct console con = { .quiet = 1 };
+	struct ssh_options sopt = {0};
+	struct runner_report rep;
+	const struct sink sink = console_sink(&con);
+	enum runner_result r;
+	char err[256];
+
+	con.out = con.err = fopen("/dev/null", "we");
+	assert_non_null(con.out);
+	assert_int_equal(session_open(&w->s, &con, &sopt, err, sizeof err), 0);
+	w->s.run.interrupted = interrupted;
+	r = session_run(&w->s, NULL, &sink, &rep);
+	assert_int_equal(session_close(&w->s, r, &rep, err, sizeof err), 0);
+	session_summarize(&w->s, r, &rep, sum);
+	console_close(&con);
+	fclose(con.out);
+	return r;
+}
+
+static void teardown(struct world *w)
+{
+	plan_free(&w->p);
+	answers_free(&w->a);
+	tu_rmrf(w->dir);
+	free(w->dir);
+	free(w->journal);
+	free(w->runbook);
+	free(w->log);
+}
+
+/* Paused by --until, then resumed to a failure, with a checklist item
+ * left pending on the way; --until decided against the journal. */
+static void test_paused_then_failed(void **state)
+{
+	struct world w;
+	struct session_summary sum;
+	char err[256];
+	(void)state;
+
+	setup(&w, 3);
+	session(&w, "one");
+	assert_int_equal(session_until_past(&w.s), 0); /* nothing ran yet */
+	assert_int_equal(run(&w, 0, &sum), RUNNER_PAUSED);
+	assert_int_equal(sum.result, RUNNER_PAUSED);
+	assert_int_equal(sum.exit, SESSION_EXIT_OK);
+	assert_string_equal(sum.step, "one");
+	assert_string_equal(sum.resume_step, "two");
+	assert_int_equal(sum.resume_index, 1);
+	assert_string_equal(sum.why, "");
+	assert_int_equal(sum.pending, 0);
+	assert_int_equal(sum.key_left, 0);
+	assert_int_equal(sum.interrupted, 0);
+
+	/* the journal says the run is at step two: --until one is past, two is not */
+	session(&w, "one");
+	assert_int_equal(session_where(&w.s, err, sizeof err), SESSION_RESUMABLE);
+	assert_int_equal(w.s.progress.step, 1);
+	assert_int_equal(session_until_past(&w.s), 1);
+	w.s.opts.until = "two";
+	assert_int_equal(session_until_past(&w.s), 0);
+	w.s.opts.until = NULL;
+	assert_int_equal(session_until_past(&w.s), 0);
+	w.s.opts.until = "one";
+	session_start_over(&w.s); /* from step one, the pause means something again */
+	assert_int_equal(session_until_past(&w.s), 0);
+	journal_progress_free(&w.s.progress);
+
+	session(&w, NULL);
+	assert_int_equal(session_where(&w.s, err, sizeof err), SESSION_RESUMABLE);
+	session_resume(&w.s);
+	assert_int_equal(run(&w, 0, &sum), RUNNER_FAILED);
+	assert_int_equal(sum.exit, SESSION_EXIT_FAILED);
+	assert_string_equal(sum.step, "three");
+	assert_string_equal(sum.resume_step, "three"); /* a resume runs the failed action again */
+	assert_int_equal(sum.resume_index, 2);
+	assert_string_equal(sum.why, "exit 3");
+	assert_int_equal(sum.pending, 1); /* --yes left the checklist item of step two pending */
+	teardown(&w);
+}
+
+/* Done: nothing to say where; interrupted before it started: refused at
+ * the first step, the flag said. */
+static void test_done_and_interrupted(void **state)
+{
+	struct world w;
+	struct session_summary sum;
+	(void)state;
+
+	setup(&w, 1);
+	session(&w, NULL);
+	assert_int_equal(run(&w, 1, &sum), RUNNER_REFUSED);
+	assert_int_equal(sum.exit, SESSION_EXIT_REFUSED);
+	assert_int_equal(sum.interrupted, 1);
+	assert_string_equal(sum.step, "one");
+	assert_string_equal(sum.resume_step, "one");
+	assert_string_equal(sum.why, "");
+
+	session(&w, NULL);
+	w.s.fresh = 1;
+	assert_int_equal(run(&w, 0, &sum), RUNNER_DONE);
+	assert_int_equal(sum.exit, SESSION_EXIT_OK);
+	assert_null(sum.step);
+	assert_null(sum.resume_step);
+	assert_int_equal(sum.interrupted, 0);
+	assert_int_equal(sum.rep.skipped, 0);
+	assert_int_equal(sum.pending, 0);
+	teardown(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_paused_then_failed),
+		cmocka_unit_test(test_done_and_interrupted),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
