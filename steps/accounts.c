@@ -2,6 +2,7 @@
  * OpenLDAP directory. */
 #include <stdlib.h>
 
+#include "steps/profile.h"
 #include "steps/sh.h"
 #include "steps/steps.h"
 
@@ -36,7 +37,7 @@ static void plan_accounts(const struct answers *a, struct plan_step *ps)
 	if (steps_uses_ldap(a))
 		plan_ldap(a, ps);
 	else
-		steps_sql_move(ps, a, "vmail");
+		steps_sql_move(ps, a, profile_of(&a->source)->account_dbs);
 }
 
 const struct step step_accounts = {

@@ -5,11 +5,10 @@
 
 #include "core/shell.h"
 #include "core/xalloc.h"
+#include "steps/profile.h"
 #include "steps/sh.h"
 #include "steps/steps.h"
 
-/* iRedMail's databases besides the account backend, where present. */
-#define OTHER_DBS "amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban"
 
 /* As root (HOME=/root) mysql and mysqldump read iRedMail's credentials from
  * /root/.my.cnf by themselves; with unix-socket auth they need none. */
@@ -87,7 +86,7 @@ static void plan_databases(const struct answers *a, struct plan_step *ps)
 {
 	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (the dumps are consistent)",
 	         "%s", steps_sh_stopped);
-	steps_sql_move(ps, a, OTHER_DBS);
+	steps_sql_move(ps, a, profile_of(&a->source)->other_dbs);
 }
 
 const struct step step_databases = {

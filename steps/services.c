@@ -2,17 +2,29 @@
  * the target at its end (steps/sh/services-stop.sh, services-start.sh). */
 #include <stdlib.h>
 
+#include "steps/profile.h"
 #include "steps/sh.h"
 #include "steps/steps.h"
 
-static void plan_stop(const struct answers *a, struct plan_step *ps)
+/* services-stop.sh for a host: the mail daemons its profile names. */
+static char *stop_cmd(const struct answers *a, const struct endpoint *e)
 {
-	const char *vars[] = { "b", a->opt.backup_dir, NULL };
+	char *units = profile_units_words(profile_of(e)->mail_units);
+	const char *vars[] = { "b", a->opt.backup_dir, "units", units, NULL };
 	char *cmd = steps_fragment(vars, steps_sh_services_stop);
 
-	plan_add(ps, HOST_SOURCE, 0, "stops the old server's mail daemons, the MTA first", "%s", cmd);
-	plan_add(ps, HOST_TARGET, 0, "stops the new server's mail daemons while it is restored", "%s", cmd);
-	free(cmd);
+	free(units);
+	return cmd;
+}
+
+static void plan_stop(const struct answers *a, struct plan_step *ps)
+{
+	char *src = stop_cmd(a, &a->source), *dst = stop_cmd(a, &a->target);
+
+	plan_add(ps, HOST_SOURCE, 0, "stops the old server's mail daemons, the MTA first", "%s", src);
+	plan_add(ps, HOST_TARGET, 0, "stops the new server's mail daemons while it is restored", "%s", dst);
+	free(src);
+	free(dst);
 }
 
 const struct step step_stop_services = {
@@ -31,9 +43,12 @@ const struct step step_stop_services = {
 
 static void plan_start(const struct answers *a, struct plan_step *ps)
 {
-	const char *vars[] = { "b", a->opt.backup_dir, NULL };
+	const struct profile *pf = profile_of(&a->target);
+	char *data = profile_units_words(pf->data_units);
+	const char *vars[] = { "b", a->opt.backup_dir, "data_units", data, "live_units", pf->live_units, NULL };
 	char *cmd = steps_fragment(vars, steps_sh_services_start);
 
+	free(data);
 	plan_add(ps, HOST_TARGET, 0, "starts the databases, then the daemons stopped before, the MTA last", "%s", cmd);
 	free(cmd);
 }

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # b: the prologue's
+# shellcheck disable=SC2154 # b units: the prologue's
 # services-stop: stops the mail daemons, the MTA first (the source's for the
 # window, the target's while it is restored).  Daemons that receive or change
 # mail; the databases and slapd keep running: the dumps and restores need them.
-# Prologue: b (the backup directory).
+# Prologue: b (the backup directory), units (the host's mail daemons, in the
+# order they stop, both the Debian and the RHEL-family names: its profile's).
 # Each unit is recorded in $b/stopped-services before it is stopped, so a
 # retry after a failure still knows what to start again; $b/verified goes
 # (a new census must be verified again).  Fails naming a unit it cannot stop.
@@ -11,7 +12,8 @@
 mkdir -p -m 0700 -- "$b"
 touch -- "$b/stopped-services"
 rm -f -- "$b/verified"
-for u in postfix dovecot amavis iredapd mlmmjadmin sogo nginx apache2 httpd php-fpm php8.4-fpm php8.3-fpm php8.2-fpm php8.1-fpm php7.4-fpm fail2ban cron crond; do
+# shellcheck disable=SC2086 # units is a list of unit names, one word each
+for u in $units; do
   systemctl cat "$u.service" >/dev/null 2>&1 || continue
   systemctl is-active --quiet "$u.service" || continue
   grep -qx -- "$u" "$b/stopped-services" || echo "$u" >> "$b/stopped-services"

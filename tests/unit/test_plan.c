@@ -6,6 +6,7 @@
 #include "core/journal.h"
 #include "core/plan.h"
 #include "app/session.h"
+#include "steps/profile.h"
 #include "steps/steps.h"
 
 static char *conf(const char *sbackend, const char *tbackend, const char *options)
@@ -742,6 +743,34 @@ static void test_clean_source(void **state)
 	free(text);
 }
 
+/* What differs between stacks is the profiles' data, and the steps ask
+ * them: the units each host stops and starts, the databases moved. */
+static void test_profiles(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *t = conf("openldap", "openldap", "");
+	const struct endpoint pd = { .stack = STACK_POSTFIX_DOVECOT }, sm = { .stack = STACK_SENDMAIL_MBOX };
+	char *w;
+	(void)state;
+
+	assert_string_equal(profile_of(&pd)->name, "postfix-dovecot");
+	assert_int_equal(profile_of(&pd)->accounts, PROFILE_ACCOUNTS_SYSTEM);
+	assert_int_equal(profile_of(&sm)->store, PROFILE_MBOX);
+	w = profile_units_words(profile_of(&sm)->mail_units);
+	assert_string_equal(w, "sendmail dovecot cron crond"); /* Debian's and RHEL's names */
+	free(w);
+	build(&a, &p, t);
+	assert_string_equal(profile_of(&a.source)->account_dbs, ""); /* LDAP: no vmail database */
+	find_action_on(&p, "stop-services", HOST_SOURCE, "units=\"postfix dovecot amavis amavisd ");
+	find_action_on(&p, "start-services", HOST_TARGET, "live_units=\"postfix dovecot\"");
+	find_action_on(&p, "start-services", HOST_TARGET, "data_units=\"mariadb mysql mysqld postgresql slapd\"");
+	find_action_on(&p, "databases", HOST_SOURCE, "dbs=\"amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban\"");
+	plan_free(&p);
+	answers_free(&a);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_key),
 		cmocka_unit_test(test_clean_source),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_proofs),
 		cmocka_unit_test(test_carry_links),
 		cmocka_unit_test(test_hostile_answers),
