@@ -3,7 +3,6 @@
  * system database. */
 #include <stdlib.h>
 
-#include "core/shell.h"
 #include "core/xalloc.h"
 #include "steps/profile.h"
 #include "steps/sh.h"
@@ -133,23 +132,7 @@ char *steps_domains_cmd(const struct answers *a)
 
 char *steps_ldap_suffix_cmd(const struct answers *a)
 {
-	struct buf b = {0};
+	const char *vars[] = { "suffix", a->opt.ldap_suffix ? a->opt.ldap_suffix : "", NULL };
 
-	buf_adds(&b, "conf=()\n"
-	             "for c in /etc/ldap/slapd.conf /etc/openldap/slapd.conf; do\n"
-	             "  [ -f \"$c\" ] && { conf=(-f \"$c\"); break; }\n"
-	             "done\n");
-	if (a->opt.ldap_suffix) {
-		char *s = shell_fmt("suffix=%q\n", a->opt.ldap_suffix);
-		buf_adds(&b, s);
-		free(s);
-	} else {
-		buf_adds(&b, "if [ ${#conf[@]} -gt 0 ]; then\n"
-		             "  suffix=$(sed -n \"s/^suffix[[:space:]]*//p\" \"${conf[1]}\" | tr -d \"\\\"\" | awk 'NR == 1')\n"
-		             "else\n"
-		             "  suffix=$(slapcat -n 0 2>/dev/null | sed -n \"s/^olcSuffix: //p\" | awk 'NR == 1')\n"
-		             "fi\n");
-	}
-	buf_adds(&b, "[ -n \"$suffix\" ] || { echo \"cannot find the LDAP suffix: set ldap_suffix in [options]\" >&2; exit 1; }\n");
-	return buf_steal(&b);
+	return steps_fragment(vars, steps_sh_ldap_suffix);
 }

@@ -4,14 +4,6 @@
 #include "steps/sh.h"
 #include "steps/steps.h"
 
-const char steps_dkim_fingerprints[] =
-	"for f in *.pem; do\n"
-	"  if [ -L \"$f\" ]; then echo \"${f//[^[:print:]]/?} is a symbolic link: left out (the source may be compromised)\" >&2; continue; fi\n"
-	"  [ -f \"$f\" ] || continue\n"
-	"  fp=$(openssl pkey -in \"$f\" -pubout -outform DER | sha256sum) || { echo \"cannot read the key $f\" >&2; exit 1; }\n"
-	"  echo \"$f ${fp%% *}\"\n"
-	"done | LC_ALL=C sort";
-
 static void plan_dkim(const struct answers *a, struct plan_step *ps)
 {
 	char *ssh = steps_ssh_cmd(a), *src = steps_source_path(a, a->opt.dkim_dir), *cmd;
@@ -19,13 +11,13 @@ static void plan_dkim(const struct answers *a, struct plan_step *ps)
 	const char *save[] = { "k", k, "b", a->opt.backup_dir, NULL };
 	const char *copy[] = { "k", k, "ssh", ssh, "src", src, NULL };
 	const char *own[] = { "k", k, NULL };
-	const char *compare[] = { "k", k, "fingerprints", steps_dkim_fingerprints, NULL };
+	const char *compare[] = { "k", k, "fingerprints", steps_sh_dkim_fingerprints, NULL };
 
 	cmd = steps_fragment(save, steps_sh_dkim_save);
 	plan_add(ps, HOST_TARGET, 0, "saves the target's own keys first", "%s", cmd);
 	free(cmd);
 	plan_capture(ps, HOST_SOURCE, 0, "keys", "lists the source's keys with the fingerprints of their public halves",
-	             "cd -- %q 2>/dev/null || exit 0\n%s", k, steps_dkim_fingerprints);
+	             "cd -- %q 2>/dev/null || exit 0\n%s", k, steps_sh_dkim_fingerprints);
 	cmd = steps_fragment(copy, steps_sh_dkim_copy);
 	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "keys", "copies the keys (a target key of the same name is replaced)",
 	          "%s", cmd);

@@ -77,4 +77,8 @@ extern const char steps_sh_census_verified[];    /* verify: the source records t
 extern const char steps_sh_relay_from[];         /* relay, old-queue: the source's own addresses */
 extern const char steps_sh_databases_dump[];     /* databases, accounts: each database dumped, compressed */
 
+/* steps/databases.c (steps_ldap_suffix_cmd), steps/dkim.c and steps/verify.c */
+extern const char steps_sh_ldap_suffix[];       /* LDAP: slapd's config file (conf) and the suffix */
+extern const char steps_sh_dkim_fingerprints[]; /* in the DKIM directory: each key and its public half's digest */
+
 #endif

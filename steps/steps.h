@@ -78,10 +78,6 @@ extern const char steps_verified_check[];
 /* The test: the target's own Dovecot against the source's census. */
 void steps_plan_dovecot_check(struct plan_step *ps, const struct answers *a);
 
-/* Shell text, run in the DKIM directory: "NAME.pem SHA256" per key, the
- * digest of its public half (what the DNS publishes). */
-extern const char steps_dkim_fingerprints[];
-
 /* Commands shared by the SQL steps (steps/databases.c): moves the named
  * databases (a shell word list, e.g. "vmail") from source to target, each one
  * backed up on the target before it is overwritten. */
@@ -98,7 +94,8 @@ char *steps_accounts_cmd(const struct answers *a, int active_only);
  * configuration, saved state), as lines for the end of a run (cleanup.c).
  * The caller frees. */
 char *steps_secrets(const struct answers *a);
-/* Shell text that sets $suffix to the LDAP suffix (option or slapd config). */
+/* Shell text (steps/sh/ldap-suffix.sh after its prologue) that sets conf
+ * and $suffix, the LDAP suffix (option ldap_suffix, or slapd's config). */
 char *steps_ldap_suffix_cmd(const struct answers *a);
 
 #endif

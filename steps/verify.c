@@ -44,7 +44,7 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 	/* first what names the accounts: the census */
 	steps_plan_census_compare(ps, a);
 	{
-		char *dkim = shell_fmt("cd -- %q 2>/dev/null || exit 0\n%s", a->opt.dkim_dir, steps_dkim_fingerprints);
+		char *dkim = shell_fmt("cd -- %q 2>/dev/null || exit 0\n%s", a->opt.dkim_dir, steps_sh_dkim_fingerprints);
 		add_compare(ps, a, "dkim", "every DKIM key is on the target (public key fingerprints)", dkim, steps_awk_verify_dkim,
 		            NATIVE_NONE);
 		free(dkim);

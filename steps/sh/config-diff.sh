@@ -9,12 +9,12 @@
 # not text, holds a key or certificate, or credentials a line mask cannot
 # catch (multi-line DSNs, user:password maps).
 # Prologue: b (the backup directory, with source-config.tar.gz).
-# Prints each file that differs, and how many.
+# Prints each file that differs, and how many; fails when the unpacked
+# directory cannot be entered.
 d="$b/source-config.$(date +%Y%m%d-%H%M%S)"
 mkdir -m 0700 -- "$d" && tar -C "$d" -xzpf "$b/source-config.tar.gz"
 ln -sfn -- "$(basename -- "$d")" "$b/source-config"
-# shellcheck disable=SC2164 # moved as it was: $d is the directory made just above
-cd -- "$d"
+cd -- "$d" || exit 1
 n=0
 while IFS= read -r f; do
   f=${f#./}
