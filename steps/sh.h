@@ -31,7 +31,7 @@ extern const char steps_sh_authkey[];         /* the one-off key in the source's
 extern const char steps_sh_gate[];            /* the key's forced command there: rsync reading, nothing else */
 extern const char steps_sh_stopped[];        /* nothing on the source can change its mail (the window) */
 
-/* steps/preflight.c, steps/roundcube.c, steps/accounts.c, steps/dkim.c */
+/* steps/preflight.c, steps/carry.c (Roundcube, DKIM), steps/databases.c (LDAP accounts) */
 extern const char steps_sh_preflight_host[];          /* root, bash, systemd, the backend's iRedMail edition */
 extern const char steps_sh_preflight_rsync[];         /* rsync installed where it is missing */
 extern const char steps_sh_preflight_rsync_version[]; /* the target's rsync is 3.1 or newer */
@@ -55,8 +55,8 @@ extern const char steps_sh_dkim_copy[];               /* the source's keys pulle
 extern const char steps_sh_dkim_own[];                /* amavis owns the keys: directory 0700, keys 0400 */
 extern const char steps_sh_dkim_compare[];            /* the target's keys are the source's, by fingerprint */
 
-/* The fragments of verify.c, config.c, sshkey.c, services.c, census.c,
- * cutover.c, databases.c and cleanup.c (their long commands, as shell). */
+/* The fragments of verify.c, carry.c (config), sshkey.c, window.c, census.c,
+ * databases.c (their long commands, as shell). */
 extern const char steps_sh_verify_list[];        /* verify: an inventory on the source, into a file for the target */
 extern const char steps_sh_verify_compare[];     /* verify: the target's inventory against the source's, line by line */
 extern const char steps_awk_verify_dkim[];       /* verify: the DKIM inventory's figure */
@@ -77,7 +77,7 @@ extern const char steps_sh_census_verified[];    /* verify: the source records t
 extern const char steps_sh_relay_from[];         /* relay, old-queue: the source's own addresses */
 extern const char steps_sh_databases_dump[];     /* databases, accounts: each database dumped, compressed */
 
-/* steps/databases.c (steps_ldap_suffix_cmd), steps/dkim.c and steps/verify.c */
+/* steps/databases.c (steps_ldap_suffix_cmd), steps/carry.c and steps/verify.c */
 extern const char steps_sh_ldap_suffix[];       /* LDAP: slapd's config file (conf) and the suffix */
 extern const char steps_sh_dkim_fingerprints[]; /* in the DKIM directory: each key and its public half's digest */
 

@@ -91,7 +91,7 @@ char *steps_domains_cmd(const struct answers *a);
 char *steps_accounts_cmd(const struct answers *a, int active_only);
 
 /* What holds secrets on each server once the migration ran (dumps,
- * configuration, saved state), as lines for the end of a run (cleanup.c).
+ * configuration, saved state), as lines for the end of a run (steps/sshkey.c).
  * The caller frees. */
 char *steps_secrets(const struct answers *a);
 /* Shell text (steps/sh/ldap-suffix.sh after its prologue) that sets conf
