@@ -208,17 +208,6 @@ static size_t count_actions(const struct plan *p)
 	return n;
 }
 
-/* 1 when --skip names step id. */
-static int skipped(const struct cli *c, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < c->nskip; i++)
-		if (strcmp(c->skip[i], id) == 0)
-			return 1;
-	return 0;
-}
-
 static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 {
 	struct transport *t = transport_dry_new();
@@ -251,7 +240,7 @@ static int dry_run(struct cli *c, const struct plan *p, struct console *con)
 			fprintf(con->out, "  %2zu. %-16s %s%s%s\n", i + 1, p->steps[i].step->id,
 			        p->steps[i].step->title,
 			        p->steps[i].step->flags & STEP_DOWNTIME ? "  [downtime]" : "",
-			        skipped(c, p->steps[i].step->id) ? "  [left out]" : "");
+			        session_left_out(p, o.skip, o.nskip, i) ? "  [left out]" : "");
 		fprintf(con->out, "mailshift: wrote the runbook %s (bash %s --dry-run lists it)\n",
 		        c->runbook, c->runbook);
 	}
@@ -262,7 +251,7 @@ static int dry_run(struct cli *c, const struct plan *p, struct console *con)
  * resuming).  Returns -1 to stop with *rc. */
 static int resume_point(struct cli *c, struct session *s, struct console *con, int *rc)
 {
-	const struct plan *p = s->plan;
+	struct session_resume_at at;
 	char err[512], q[512];
 
 	switch (session_where(s, err, sizeof err)) {
@@ -291,9 +280,9 @@ static int resume_point(struct cli *c, struct session *s, struct console *con, i
 	case SESSION_RESUMABLE:
 		break;
 	}
+	session_resume_at(s, &at);
 	snprintf(q, sizeof q, "mailshift: %s shows an unfinished run. Resume at step %s, action %zu of %zu?",
-	         c->journal, p->steps[s->progress.step].step->id, s->progress.action + 1,
-	         p->steps[s->progress.step].n);
+	         c->journal, at.step, at.action, at.actions);
 	if (c->yes)
 		fprintf(con->out, "%s yes (--yes)\n", q);
 	else if (!console_ask_yes(con, q, 1)) {
@@ -347,8 +336,10 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	char err[512];
 	int rc = SESSION_EXIT_OK;
 
-	if (resume_point(c, &s, con, &rc) < 0)
+	if (resume_point(c, &s, con, &rc) < 0) {
+		session_close(&s, RUNNER_DONE, NULL, err, sizeof err); /* nothing open: frees the progress */
 		return rc;
+	}
 	if (until_done(c, &s, con)) {
 		session_close(&s, RUNNER_DONE, NULL, err, sizeof err);
 		return SESSION_EXIT_OK;
@@ -412,23 +403,18 @@ static int unknown_step(const char *id, const struct plan *p)
 }
 
 /* A --skip naming no step of the plan, or one the migration needs: said
- * with the steps that may be left out.  1 when there is one. */
+ * with the steps that may be left out (session_skip_check).  1 when there
+ * is one. */
 static int bad_skip(const struct cli *c, const struct plan *p)
 {
-	size_t i, k;
+	char err[512];
+	size_t i;
 
-	for (i = 0; i < c->nskip; i++) {
-		int s = plan_find(p, c->skip[i]);
-		if (s >= 0 && (p->steps[s].step->flags & STEP_OPTIONAL))
-			continue;
-		fprintf(stderr, "mailshift: --skip %s: %s; the steps this plan may leave out are:", c->skip[i],
-		        s < 0 ? "no such step in this plan" : "the migration needs this step");
-		for (k = 0; k < p->n; k++)
-			if (p->steps[k].step->flags & STEP_OPTIONAL)
-				fprintf(stderr, " %s", p->steps[k].step->id);
-		fputc('\n', stderr);
-		return 1;
-	}
+	for (i = 0; i < c->nskip; i++)
+		if (session_skip_check(p, c->skip[i], err, sizeof err) != SESSION_SKIP_OK) {
+			fprintf(stderr, "mailshift: --skip %s\n", err);
+			return 1;
+		}
 	return 0;
 }
 

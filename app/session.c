@@ -273,3 +273,38 @@ void session_summarize(const struct session *s, enum runner_result r, const stru
 	out->pending = n > 0 ? n : 0;
 	out->key_left = session_key_left(s, out->key, sizeof out->key);
 }
+
+enum session_skip session_skip_check(const struct plan *p, const char *id, char *err, size_t errlen)
+{
+	int i = plan_find(p, id);
+	enum session_skip r = i < 0 ? SESSION_SKIP_UNKNOWN
+	                      : p->steps[i].step->flags & STEP_OPTIONAL ? SESSION_SKIP_OK : SESSION_SKIP_NEEDED;
+	size_t k, len;
+
+	if (r == SESSION_SKIP_OK || !err || !errlen)
+		return r;
+	snprintf(err, errlen, "%s: %s; the steps this plan may leave out are:", id,
+	         r == SESSION_SKIP_UNKNOWN ? "no such step in this plan" : "the migration needs this step");
+	for (k = 0; k < p->n; k++) {
+		len = strlen(err);
+		if (p->steps[k].step->flags & STEP_OPTIONAL)
+			snprintf(err + len, errlen - len, " %s", p->steps[k].step->id);
+	}
+	return r;
+}
+
+int session_left_out(const struct plan *p, const char *const *ids, size_t n, size_t i)
+{
+	return i < p->n && runner_skips(ids, n, p->steps[i].step->id);
+}
+
+void session_resume_at(const struct session *s, struct session_resume_at *out)
+{
+	const struct plan_step *ps = &s->plan->steps[s->progress.step];
+
+	out->index = s->progress.step;
+	out->step = ps->step->id;
+	out->title = ps->step->title;
+	out->action = s->progress.action + 1;
+	out->actions = ps->n;
+}

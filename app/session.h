@@ -97,6 +97,33 @@ const char *session_outcome(enum runner_result r);
  * when starting at step one. */
 int session_until_past(const struct session *s);
 
+/* Leaving a step out of the plan (the CLI's --skip, x in the wizard's
+ * plan), decided here for both front ends: only a STEP_OPTIONAL step of
+ * the plan may be.  The runner skips the steps left out without asking
+ * (opts.skip: it applies the list, it does not judge it). */
+enum session_skip {
+	SESSION_SKIP_OK,      /* an optional step of the plan: it may be left out */
+	SESSION_SKIP_UNKNOWN, /* no step of the plan */
+	SESSION_SKIP_NEEDED,  /* a step the migration needs */
+};
+/* Whether step id may be left out of p.  When not, err says why and which
+ * steps may be: "ID: no such step in this plan; the steps this plan may
+ * leave out are: installer roundcube config" (or "ID: the migration needs
+ * this step; ..."); err may be NULL. */
+enum session_skip session_skip_check(const struct plan *p, const char *id, char *err, size_t errlen);
+/* 1 when step i of p is among the n ids left out (the runner's own test:
+ * runner_skips). */
+int session_left_out(const struct plan *p, const char *const *ids, size_t n, size_t i);
+
+/* After session_where() said SESSION_RESUMABLE: where a resume starts, as
+ * the resume question (the CLI's and the wizard's) says it. */
+struct session_resume_at {
+	size_t index;             /* the step's index in the plan */
+	const char *step, *title; /* its id and title */
+	size_t action, actions;   /* action number `action` (from 1) of its `actions` */
+};
+void session_resume_at(const struct session *s, struct session_resume_at *out);
+
 /* What a run's end means, decided once for both front ends (the CLI says
  * it on stderr/stdout, the wizard on its report screen and after it). */
 struct session_summary {

@@ -455,15 +455,20 @@ static enum runner_result run_step(struct runner_run *r, const struct plan_step 
 	return res;
 }
 
-/* 1 when the admin left step ps out of the plan (opts.skip). */
-static int left_out(const struct runner_opts *o, const struct plan_step *ps)
+int runner_skips(const char *const *skip, size_t n, const char *id)
 {
 	size_t i;
 
-	for (i = 0; i < o->nskip; i++)
-		if (strcmp(o->skip[i], ps->step->id) == 0)
+	for (i = 0; i < n; i++)
+		if (strcmp(skip[i], id) == 0)
 			return 1;
 	return 0;
+}
+
+/* 1 when the admin left step ps out of the plan (opts.skip). */
+static int left_out(const struct runner_opts *o, const struct plan_step *ps)
+{
+	return runner_skips(o->skip, o->nskip, ps->step->id);
 }
 
 /* The steps, from the first: RUNNER_DONE, or what ended the run. */

@@ -63,7 +63,8 @@ struct runner_opts {
 	int dry_run;  /* run nothing; write the runbook as planned */
 	const struct journal_progress *resume; /* NULL, or where an earlier run stopped */
 	const char *until; /* NULL, or the id of the last step to run (RUNNER_PAUSED after it) */
-	const char *const *skip; /* ids of STEP_OPTIONAL steps the admin left out: skipped unasked */
+	const char *const *skip; /* ids of steps the admin left out: skipped unasked (which may be:
+	                          * app/session.h session_skip_check, a STEP_OPTIONAL step) */
 	size_t nskip;
 	/* Carries out a native action (core/plan.h) on its host: an exit
 	 * status.  NULL: native actions run their shell equivalent. */
@@ -117,6 +118,10 @@ void runner_interrupt(void);
 /* "exit N", "it could not run" (the transport failed), or what
  * RUNNER_NO_RECORDS means: into buf. */
 const char *runner_status_text(int status, char *buf, size_t n);
+/* 1 when id is one of skip[0..n): a step left out (opts.skip).  The one
+ * test, the runner's and the front ends' (app/session.h session_left_out);
+ * which ids may be in the list is the session's to say. */
+int runner_skips(const char *const *skip, size_t n, const char *id);
 
 /* Runs r->plan; the result, with r->rep saying where it stopped. */
 enum runner_result runner_run(struct runner_run *r);

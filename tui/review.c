@@ -62,8 +62,10 @@ static void actions(struct tui *t, const struct plan_step *ps)
 	tui_open_dialog(t, d, NULL);
 }
 
-/* Where step id is among the steps left out, or -1. */
-static int left_out(const struct tui *t, const char *id)
+/* Where step id is in the wizard's list of steps left out, or -1: to
+ * take it out of the list again.  Whether a step is left out is the
+ * session's to say (session_left_out). */
+static int skip_index(const struct tui *t, const char *id)
 {
 	size_t i;
 
@@ -116,7 +118,7 @@ static void draw(struct tui *t)
 			snprintf(est, sizeof est, "-");
 		snprintf(line, sizeof line, "%3d %-16s %-*.*s %9s %s%s", i + 1, p->steps[i].step->id, tw, tw,
 		         p->steps[i].step->title, est, dt ? "downtime" : "live",
-		         left_out(t, p->steps[i].step->id) >= 0 ? ", left out"
+		         session_left_out(p, t->skips, t->nskips, (size_t)i) ? ", left out"
 		         : strcmp(t->pause, p->steps[i].step->id) ? "" : ", pause");
 		y = 3 + i - rv->top;
 		if (i == rv->sel)
@@ -176,17 +178,17 @@ static void pause_after(struct tui *t, int i)
 static void leave_out(struct tui *t, int i)
 {
 	const struct step *st = t->plan.steps[i].step;
-	int k = left_out(t, st->id);
+	int k = skip_index(t, st->id);
 
 	if (k >= 0) {
-		memmove(t->skips[k], t->skips[k + 1], (t->nskips - (size_t)k - 1) * sizeof t->skips[0]);
+		memmove(&t->skips[k], &t->skips[k + 1], (t->nskips - (size_t)k - 1) * sizeof t->skips[0]);
 		t->nskips--;
 		tui_say(t, TUI_OK, "Step %s is back in the plan.", st->id);
-	} else if (!(st->flags & STEP_OPTIONAL)) {
+	} else if (session_skip_check(&t->plan, st->id, NULL, 0) != SESSION_SKIP_OK) {
 		tui_say(t, TUI_WARN, "The migration needs step %s: it cannot be left out (its question still "
 		        "offers to skip it).", st->id);
 	} else if (t->nskips < sizeof t->skips / sizeof t->skips[0]) {
-		snprintf(t->skips[t->nskips++], sizeof t->skips[0], "%s", st->id);
+		t->skips[t->nskips++] = st->id; /* the step's own id: static */
 		tui_say(t, TUI_OK, "Step %s is left out: the run skips it without asking (x again: back in).", st->id);
 	}
 }
@@ -257,14 +259,16 @@ void tui_review_open(struct tui *t)
 	t->until_seen = 1;
 	if (first) { /* --skip: the first plan shown takes them */
 		size_t k;
+		char why[512], text[640];
 		for (k = 0; k < t->args->nskip; k++) {
-			int i = plan_find(&t->plan, t->args->skip[k]);
-			if (i < 0 || !(t->plan.steps[i].step->flags & STEP_OPTIONAL))
-				tui_message(t, TUI_ERR, "Not a step to leave out", "--skip names a step this plan does "
-				            "not have, or one the migration needs; it stays in. Optional steps are left "
-				            "out with x in the list.");
-			else if (left_out(t, t->args->skip[k]) < 0)
-				leave_out(t, i);
+			const char *id = t->args->skip[k];
+			if (session_skip_check(&t->plan, id, why, sizeof why) != SESSION_SKIP_OK) {
+				snprintf(text, sizeof text, "--skip %s. Optional steps are left out with x in the list.",
+				         why);
+				tui_message(t, TUI_ERR, "Not a step to leave out", text);
+			} else if (skip_index(t, id) < 0) {
+				leave_out(t, plan_find(&t->plan, id));
+			}
 		}
 	}
 	if (t->args->until && first) { /* --until: the first plan shown takes it */

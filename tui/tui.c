@@ -121,15 +121,14 @@ void tui_start_run(struct tui *t)
 {
 	const struct tui_args *a = t->args;
 	struct tui_dialog *d;
+	struct session_resume_at at;
 	char err[512];
 	const struct plan *p = &t->plan;
 
 	t->session = (struct session){ .plan = p, .journal = a->journal, .runbook = a->runbook, .log = a->log,
 	                               .local = a->local, .fresh = a->fresh,
-	                               .opts = { .until = t->pause[0] ? t->pause : NULL, .skip = t->skip_ptrs,
+	                               .opts = { .until = t->pause[0] ? t->pause : NULL, .skip = t->skips,
 	                                         .nskip = t->nskips } };
-	for (size_t i = 0; i < t->nskips; i++)
-		t->skip_ptrs[i] = t->skips[i];
 	switch (session_where(&t->session, err, sizeof err)) {
 	case SESSION_FROM_START:
 		begin(t);
@@ -142,10 +141,9 @@ void tui_start_run(struct tui *t)
 		if (session_until_past(&t->session)) /* dropped if it resumes (resume_done) */
 			tui_dialog_text(d, TUI_WARN, "The run already went past step %s: resumed, it will not pause "
 			                "there.\n", t->pause);
+		session_resume_at(&t->session, &at);
 		tui_dialog_text(d, TUI_NORMAL, "The journal %s shows an unfinished run of this plan. Resume at step %s "
-		                "(%s), action %zu of %zu?", a->journal, p->steps[t->session.progress.step].step->id,
-		                p->steps[t->session.progress.step].step->title, t->session.progress.action + 1,
-		                p->steps[t->session.progress.step].n);
+		                "(%s), action %zu of %zu?", a->journal, at.step, at.title, at.action, at.actions);
 		tui_dialog_text(d, TUI_DIM, "\nStart over runs every step again from the first; the journal keeps "
 		                "the earlier runs.");
 		tui_dialog_button(d, "Resume", 'r', ID_RESUME);

@@ -172,9 +172,9 @@ struct tui {
 	int have_plan;
 	char pause[64];             /* the run pauses after this step ("": it does not); p in the review */
 	int until_seen;             /* --until (and --skip) were looked up in the plan */
-	char skips[16][64];         /* optional steps left out (x in the review), by id */
+	const char *skips[16];      /* steps left out (x in the review; session_skip_check allowed each),
+	                             * as runner_opts.skip: the plan's step ids, static as every step */
 	size_t nskips;
-	const char *skip_ptrs[16];  /* skips as runner_opts.skip wants them */
 
 	struct session session;
 	struct tui_logring *ring;

@@ -368,8 +368,12 @@ check "--wizard still refuses --yes (exit $rc)" bash -c "[ $rc = 2 ] && grep -q 
 
 # --- optional steps left out: x in the plan, or --skip ------------------------------
 start
-run_line "clear; $ms --wizard --answers $ex --local --skip roundcube --journal j11 --runbook rb11.sh --log l11"
+run_line "clear; $ms --wizard --answers $ex --local --skip roundcube --skip verify --journal j11 --runbook rb11.sh --log l11"
 to_plan "skip" "$work/skip.conf"
+expect "--skip a step the migration needs says why, as the CLI does" \
+  "--skip verify: the migration needs this step; the steps this plan may"
+check "and names the steps that may be left out" screen_has 'leave out are: installer roundcube config\. Optional'
+send Enter
 check "--skip roundcube marks it left out in the plan" screen_has '^│ +4 roundcube .* live, left out +│'
 send Down; send Down; send x
 expect "x on the installer check leaves it out too" "Step installer is left out"

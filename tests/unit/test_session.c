@@ -1,7 +1,9 @@
 /* The session's decisions both front ends show: whether an --until step is
- * already past (session_until_past) and what a run's end means
- * (session_summarize: the exit status, where it stopped, what resumes it,
- * the pending checklist items).  Real runs on this machine (--local), with
+ * already past (session_until_past), which steps may be left out and
+ * which are (session_skip_check, session_left_out), where a resume starts
+ * (session_resume_at) and what a run's end means (session_summarize: the
+ * exit status, where it stopped, what resumes it, the pending checklist
+ * items).  Real runs on this machine (--local), with
  * a journal in a temporary directory. */
 #include "testutil.h"
 
@@ -26,10 +28,24 @@ static void plan_three(const struct answers *a, struct plan_step *ps)
 	plan_add(ps, HOST_LOCAL, 0, "fails", "exit 3");
 }
 
+static void plan_extra(const struct answers *a, struct plan_step *ps)
+{
+	(void)a;
+	plan_add(ps, HOST_LOCAL, 0, "fails unless left out", "exit 5");
+}
+
 static const struct step steps[] = {
 	{ .id = "one", .title = "One", .why = "First.", .plan = plan_one },
 	{ .id = "two", .title = "Two", .why = "Second.", .plan = plan_two },
 	{ .id = "three", .title = "Three", .why = "Third.", .plan = plan_three },
+};
+
+/* A plan with an optional step (one the admin may leave out) between two
+ * it needs. */
+static const struct step optional_steps[] = {
+	{ .id = "one", .title = "One", .why = "First.", .plan = plan_one },
+	{ .id = "extra", .title = "Extra", .why = "Optional.", .flags = STEP_OPTIONAL, .plan = plan_extra },
+	{ .id = "two", .title = "Two", .why = "Second.", .plan = plan_two },
 };
 
 struct world {
@@ -39,7 +55,7 @@ struct world {
 	struct session s;
 };
 
-static void setup(struct world *w, size_t nsteps)
+static void setup(struct world *w, const struct step *list, size_t nsteps)
 {
 	char err[256];
 	size_t i;
@@ -55,8 +71,8 @@ static void setup(struct world *w, size_t nsteps)
 	w->p.n = w->p.cap = nsteps;
 	w->p.steps = xcalloc(nsteps, sizeof *w->p.steps);
 	for (i = 0; i < nsteps; i++) {
-		w->p.steps[i].step = &steps[i];
-		steps[i].plan(&w->a, &w->p.steps[i]);
+		w->p.steps[i].step = &list[i];
+		list[i].plan(&w->a, &w->p.steps[i]);
 	}
 }
 
@@ -109,7 +125,7 @@ static void test_paused_then_failed(void **state)
 	char err[256];
 	(void)state;
 
-	setup(&w, 3);
+	setup(&w, steps, 3);
 	session(&w, "one");
 	assert_int_equal(session_until_past(&w.s), 0); /* nothing ran yet */
 	assert_int_equal(run(&w, 0, &sum), RUNNER_PAUSED);
@@ -158,7 +174,7 @@ static void test_done_and_interrupted(void **state)
 	struct session_summary sum;
 	(void)state;
 
-	setup(&w, 1);
+	setup(&w, steps, 1);
 	session(&w, NULL);
 	assert_int_equal(run(&w, 1, &sum), RUNNER_REFUSED);
 	assert_int_equal(sum.exit, SESSION_EXIT_REFUSED);
@@ -179,11 +195,73 @@ static void test_done_and_interrupted(void **state)
 	teardown(&w);
 }
 
+/* Leaving steps out: only an optional step of the plan may be, with the
+ * one wording both front ends show; the step left out is the one the
+ * runner skips; where the resume starts. */
+static void test_skip(void **state)
+{
+	static const char *const extra[] = { "extra" }, *const none[] = { "nosuch", "two" };
+	struct world w;
+	struct session_summary sum;
+	struct session_resume_at at;
+	char err[256];
+	(void)state;
+
+	setup(&w, optional_steps, 3);
+	strcpy(err, "untouched");
+	assert_int_equal(session_skip_check(&w.p, "extra", err, sizeof err), SESSION_SKIP_OK);
+	assert_string_equal(err, "untouched");
+	assert_int_equal(session_skip_check(&w.p, "nosuch", err, sizeof err), SESSION_SKIP_UNKNOWN);
+	assert_string_equal(err, "nosuch: no such step in this plan; the steps this plan may leave out are: extra");
+	assert_int_equal(session_skip_check(&w.p, "two", err, sizeof err), SESSION_SKIP_NEEDED);
+	assert_string_equal(err, "two: the migration needs this step; the steps this plan may leave out are: extra");
+	assert_int_equal(session_skip_check(&w.p, "one", NULL, 0), SESSION_SKIP_NEEDED);
+	assert_int_equal(session_skip_check(&w.p, "Extra", NULL, 0), SESSION_SKIP_UNKNOWN); /* ids, not titles */
+	/* a short buffer is cut, never overrun */
+	assert_int_equal(session_skip_check(&w.p, "two", err, 8), SESSION_SKIP_NEEDED);
+	assert_string_equal(err, "two: th");
+
+	assert_int_equal(session_left_out(&w.p, extra, 1, 0), 0);
+	assert_int_equal(session_left_out(&w.p, extra, 1, 1), 1);
+	assert_int_equal(session_left_out(&w.p, extra, 1, 2), 0);
+	assert_int_equal(session_left_out(&w.p, extra, 1, 3), 0); /* no such step */
+	assert_int_equal(session_left_out(&w.p, extra, 0, 1), 0);
+	assert_int_equal(session_left_out(&w.p, none, 2, 1), 0);
+	assert_int_equal(session_left_out(&w.p, none, 2, 2), 1);
+
+	/* in the plan, the optional step runs (and fails here) */
+	session(&w, NULL);
+	assert_int_equal(run(&w, 0, &sum), RUNNER_FAILED);
+	assert_string_equal(sum.step, "extra");
+	assert_string_equal(sum.why, "exit 5");
+
+	/* the resume question's facts: step extra, its first action of one */
+	session(&w, NULL);
+	assert_int_equal(session_where(&w.s, err, sizeof err), SESSION_RESUMABLE);
+	session_resume_at(&w.s, &at);
+	assert_int_equal(at.index, 1);
+	assert_string_equal(at.step, "extra");
+	assert_string_equal(at.title, "Extra");
+	assert_int_equal(at.action, 1);
+	assert_int_equal(at.actions, 1);
+
+	/* left out, the runner skips it unasked and the run ends */
+	session_resume(&w.s);
+	w.s.opts.skip = extra;
+	w.s.opts.nskip = 1;
+	assert_int_equal(run(&w, 0, &sum), RUNNER_DONE);
+	assert_int_equal(sum.exit, SESSION_EXIT_OK);
+	assert_int_equal(sum.rep.skipped, 1);
+	assert_int_equal(sum.pending, 1); /* step two's checklist item ran, --yes left it pending */
+	teardown(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paused_then_failed),
 		cmocka_unit_test(test_done_and_interrupted),
+		cmocka_unit_test(test_skip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
