@@ -390,16 +390,17 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	return (int)sum.exit;
 }
 
-/* --until names no step of this plan: says which there are. */
-static int unknown_step(const char *id, const struct plan *p)
+/* --until names no step of this plan, or one inside the downtime window
+ * (session_until_check): said, exit 2.  1 when so. */
+static int bad_until(const struct cli *c, const struct plan *p)
 {
-	size_t i;
+	char err[1024];
+	enum session_until u = session_until_check(p, c->until, err, sizeof err);
 
-	fprintf(stderr, "mailshift: --until %s: no such step in this plan; its steps are:", id);
-	for (i = 0; i < p->n; i++)
-		fprintf(stderr, " %s", p->steps[i].step->id);
-	fputc('\n', stderr);
-	return SESSION_EXIT_USAGE;
+	if (u != SESSION_UNTIL_UNKNOWN && u != SESSION_UNTIL_WINDOW)
+		return 0;
+	fprintf(stderr, "mailshift: --until %s\n", err);
+	return 1;
 }
 
 /* A --skip naming no step of the plan, or one the migration needs: said
@@ -490,8 +491,8 @@ int cli_main(int argc, char **argv)
 		answers_free(&a);
 		return SESSION_EXIT_USAGE;
 	}
-	if (c.until && plan_find(&p, c.until) < 0)
-		rc = unknown_step(c.until, &p);
+	if (c.until && bad_until(&c, &p))
+		rc = SESSION_EXIT_USAGE;
 	else if (bad_skip(&c, &p))
 		rc = SESSION_EXIT_USAGE;
 	else

@@ -293,6 +293,37 @@ enum session_skip session_skip_check(const struct plan *p, const char *id, char 
 	return r;
 }
 
+enum session_until session_until_check(const struct plan *p, const char *id, char *err, size_t errlen)
+{
+	int i = plan_find(p, id), before = -1, after = -1;
+	size_t k, len;
+
+	if (i >= 0 && (size_t)i + 1 >= p->n)
+		return SESSION_UNTIL_LAST;
+	if (i >= 0 && !((p->steps[i].step->flags & STEP_DOWNTIME) && (p->steps[i + 1].step->flags & STEP_DOWNTIME)))
+		return SESSION_UNTIL_OK;
+	if (!err || !errlen)
+		return i < 0 ? SESSION_UNTIL_UNKNOWN : SESSION_UNTIL_WINDOW;
+	if (i < 0) {
+		snprintf(err, errlen, "%s: no such step in this plan; its steps are:", id);
+		for (k = 0; k < p->n; k++) {
+			len = strlen(err);
+			snprintf(err + len, errlen - len, " %s", p->steps[k].step->id);
+		}
+		return SESSION_UNTIL_UNKNOWN;
+	}
+	for (k = 0; k < p->n; k++) /* the window's edges: the last step before it, its last step */
+		if (p->steps[k].step->flags & STEP_DOWNTIME) {
+			if (before < 0)
+				before = (int)k - 1;
+			after = (int)k;
+		}
+	snprintf(err, errlen, "%s: inside the downtime window: mail would stay stopped while the run waits; "
+	         "pause before the window%s%s%s or after it (%s)", id, before >= 0 ? " (after " : "",
+	         before >= 0 ? p->steps[before].step->id : "", before >= 0 ? ")" : "", p->steps[after].step->id);
+	return SESSION_UNTIL_WINDOW;
+}
+
 int session_left_out(const struct plan *p, const char *const *ids, size_t n, size_t i)
 {
 	return i < p->n && runner_skips(ids, n, p->steps[i].step->id);

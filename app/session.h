@@ -115,6 +115,22 @@ enum session_skip session_skip_check(const struct plan *p, const char *id, char 
  * runner_skips). */
 int session_left_out(const struct plan *p, const char *const *ids, size_t n, size_t i);
 
+/* Whether the run may pause after step id (--until, p in the wizard's
+ * plan review).  Not inside the downtime window: mail would stay stopped
+ * while the run waits.  The last step needs no pause (the run ends there).
+ * When not OK, err says why (err may be NULL):
+ *   "ID: no such step in this plan; its steps are: preflight ... remove-key"
+ *   "ID: inside the downtime window: mail would stay stopped while the run
+ *    waits; pause before the window (e.g. after mailstore-bulk) or after it
+ *    (start-services)" */
+enum session_until {
+	SESSION_UNTIL_OK,
+	SESSION_UNTIL_UNKNOWN, /* no step of the plan */
+	SESSION_UNTIL_LAST,    /* the plan's last step: the run ends there anyway */
+	SESSION_UNTIL_WINDOW,  /* it and the next step are in the downtime window */
+};
+enum session_until session_until_check(const struct plan *p, const char *id, char *err, size_t errlen);
+
 /* After session_where() said SESSION_RESUMABLE: where a resume starts, as
  * the resume question (the CLI's and the wizard's) says it. */
 struct session_resume_at {

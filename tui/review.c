@@ -158,13 +158,14 @@ static void draw(struct tui *t)
 static void pause_after(struct tui *t, int i)
 {
 	const char *id = t->plan.steps[i].step->id;
+	enum session_until u = session_until_check(&t->plan, id, NULL, 0);
 
 	if (strcmp(t->pause, id) == 0) {
 		t->pause[0] = '\0';
 		tui_say(t, TUI_OK, "The run no longer pauses after step %s.", id);
-	} else if (i + 1 >= (int)t->plan.n) {
+	} else if (u == SESSION_UNTIL_LAST) {
 		tui_say(t, TUI_WARN, "Step %s is the last: the run ends there anyway.", id);
-	} else if ((t->plan.steps[i].step->flags & STEP_DOWNTIME) && (t->plan.steps[i + 1].step->flags & STEP_DOWNTIME)) {
+	} else if (u == SESSION_UNTIL_WINDOW) {
 		tui_say(t, TUI_WARN, "Not inside the downtime window: mail would stay stopped while the run waits. "
 		        "Pause before the window or after it.");
 	} else {

@@ -171,6 +171,11 @@ check "--until an unknown step exits 2" test "$rc" = 2
 check "--until an unknown step lists the plan's steps" \
   grep -qx 'mailshift: --until nosuch: no such step in this plan; its steps are: preflight migration-key .* cutover remove-key' err
 check "--until an unknown step writes nothing" test ! -e u.journal -a ! -e u.sh -a ! -e u.log -a ! -s out
+"$ms" "${u[@]}" --yes --until census >out 2>err; rc=$?
+check "--until a step inside the downtime window exits 2" test "$rc" = 2
+check "--until inside the window says why and where to pause instead" \
+  grep -qx 'mailshift: --until census: inside the downtime window: mail would stay stopped while the run waits; pause before the window (after config) or after it (start-services)' err
+check "--until inside the window writes nothing" test ! -e u.journal -a ! -e u.sh -a ! -e u.log -a ! -s out
 "$ms" --answers "$ex" --dry-run --until preflight --runbook u.sh >out 2>err; rc=$?
 check "--until with --dry-run exits 2" test "$rc" = 2
 check "--until with --dry-run says why" grep -q '^mailshift: --until stops a run after a step; a dry run runs nothing' err

@@ -256,12 +256,43 @@ static void test_skip(void **state)
 	teardown(&w);
 }
 
+/* Where a run may pause (--until, p in the wizard): decided once. */
+static const struct step window_steps[] = {
+	{ .id = "one", .title = "One", .why = "First.", .plan = plan_one },
+	{ .id = "two", .title = "Two", .why = "Stops the mail.", .flags = STEP_DOWNTIME, .plan = plan_two },
+	{ .id = "three", .title = "Three", .why = "Starts it.", .flags = STEP_DOWNTIME, .plan = plan_three },
+	{ .id = "extra", .title = "Extra", .why = "After.", .plan = plan_extra },
+};
+
+static void test_until(void **state)
+{
+	struct world w;
+	char err[512];
+	(void)state;
+
+	setup(&w, window_steps, 4);
+	strcpy(err, "untouched");
+	assert_int_equal(session_until_check(&w.p, "one", err, sizeof err), SESSION_UNTIL_OK);
+	assert_string_equal(err, "untouched");
+	/* after the window's last step: mail runs again */
+	assert_int_equal(session_until_check(&w.p, "three", err, sizeof err), SESSION_UNTIL_OK);
+	assert_int_equal(session_until_check(&w.p, "extra", err, sizeof err), SESSION_UNTIL_LAST);
+	assert_int_equal(session_until_check(&w.p, "two", err, sizeof err), SESSION_UNTIL_WINDOW);
+	assert_string_equal(err, "two: inside the downtime window: mail would stay stopped while the run "
+	                    "waits; pause before the window (after one) or after it (three)");
+	assert_int_equal(session_until_check(&w.p, "nosuch", err, sizeof err), SESSION_UNTIL_UNKNOWN);
+	assert_string_equal(err, "nosuch: no such step in this plan; its steps are: one two three extra");
+	assert_int_equal(session_until_check(&w.p, "two", NULL, 0), SESSION_UNTIL_WINDOW);
+	teardown(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paused_then_failed),
 		cmocka_unit_test(test_done_and_interrupted),
 		cmocka_unit_test(test_skip),
+		cmocka_unit_test(test_until),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
