@@ -5,7 +5,7 @@
  * exit status, where it stopped, what resumes it, the pending checklist
  * items).  Real runs on this machine (--local), with
  * a journal in a temporary directory. */
-#include "testutil.h"
+#include "fixture_session.h"
 
 #include "app/session.h"
 #include "core/console.h"
@@ -48,43 +48,21 @@ static const struct step optional_steps[] = {
 	{ .id = "two", .title = "Two", .why = "Second.", .plan = plan_two },
 };
 
-struct world {
-	char *dir, *journal, *runbook, *log;
-	struct answers a;
-	struct plan p;
-	struct session s;
-};
 
-static void setup(struct world *w, const struct step *list, size_t nsteps)
+static void setup(struct fx_world *w, const struct step *list, size_t nsteps)
 {
-	char err[256];
-	size_t i;
-
-	memset(w, 0, sizeof *w);
-	w->dir = tu_tmpdir();
-	w->journal = xasprintf("%s/j", w->dir);
-	w->runbook = xasprintf("%s/rb.sh", w->dir);
-	w->log = xasprintf("%s/log", w->dir);
-	assert_int_equal(answers_parse(&w->a, "t", "[source]\nstack = iredmail\nbackend = mariadb\nhost = a\n"
-	                               "[target]\nstack = iredmail\nbackend = mariadb\nhost = b\n", err, sizeof err), 0);
-	w->p.answers = &w->a;
-	w->p.n = w->p.cap = nsteps;
-	w->p.steps = xcalloc(nsteps, sizeof *w->p.steps);
-	for (i = 0; i < nsteps; i++) {
-		w->p.steps[i].step = &list[i];
-		list[i].plan(&w->a, &w->p.steps[i]);
-	}
+	fx_world_setup(w, list, nsteps);
 }
 
 /* A new session on the world's plan and files, asking nothing. */
-static void session(struct world *w, const char *until)
+static void session(struct fx_world *w, const char *until)
 {
 	w->s = (struct session){ .plan = &w->p, .journal = w->journal, .runbook = w->runbook, .log = w->log,
 	                         .local = 1, .opts = { .yes = 1, .until = until } };
 }
 
 /* Opens, runs (interrupted first when asked), closes and sums up. */
-static enum runner_result run(struct world *w, int interrupted, struct session_summary *sum)
+static enum runner_result run(struct fx_world *w, int interrupted, struct session_summary *sum)
 {
 	struct console con = { .quiet = 1 };
 	struct ssh_options sopt = {0};
@@ -105,22 +83,16 @@ static enum runner_result run(struct world *w, int interrupted, struct session_s
 	return r;
 }
 
-static void teardown(struct world *w)
+static void teardown(struct fx_world *w)
 {
-	plan_free(&w->p);
-	answers_free(&w->a);
-	tu_rmrf(w->dir);
-	free(w->dir);
-	free(w->journal);
-	free(w->runbook);
-	free(w->log);
+	fx_world_free(w);
 }
 
 /* Paused by --until, then resumed to a failure, with a checklist item
  * left pending on the way; --until decided against the journal. */
 static void test_paused_then_failed(void **state)
 {
-	struct world w;
+	struct fx_world w;
 	struct session_summary sum;
 	char err[256];
 	(void)state;
@@ -170,7 +142,7 @@ static void test_paused_then_failed(void **state)
  * the first step, the flag said. */
 static void test_done_and_interrupted(void **state)
 {
-	struct world w;
+	struct fx_world w;
 	struct session_summary sum;
 	(void)state;
 
@@ -201,7 +173,7 @@ static void test_done_and_interrupted(void **state)
 static void test_skip(void **state)
 {
 	static const char *const extra[] = { "extra" }, *const none[] = { "nosuch", "two" };
-	struct world w;
+	struct fx_world w;
 	struct session_summary sum;
 	struct session_resume_at at;
 	char err[256];
@@ -266,7 +238,7 @@ static const struct step window_steps[] = {
 
 static void test_until(void **state)
 {
-	struct world w;
+	struct fx_world w;
 	char err[512];
 	(void)state;
 

@@ -2,7 +2,7 @@
  * SSH asks reaches the UI once, its answer goes back, step marks follow the
  * run, output reaches the ring and the log, stopping answers for the
  * admin.  Plays the UI thread by hand, without a terminal. */
-#include "testutil.h"
+#include "fixture_session.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -32,47 +32,20 @@ static const struct step steps[] = {
 };
 
 struct world {
-	char *dir, *journal, *runbook, *log;
-	struct answers a;
-	struct plan p;
-	struct session s;
+	struct fx_world f;
 	struct tui_logring *ring;
 };
 
 static void setup(struct world *w)
 {
-	char err[256];
-	size_t i;
-
-	memset(w, 0, sizeof *w);
-	w->dir = tu_tmpdir();
-	w->journal = xasprintf("%s/j", w->dir);
-	w->runbook = xasprintf("%s/rb.sh", w->dir);
-	w->log = xasprintf("%s/log", w->dir);
-	assert_int_equal(answers_parse(&w->a, "t", "[source]\nstack = iredmail\nbackend = mariadb\nhost = a\n"
-	                               "[target]\nstack = iredmail\nbackend = mariadb\nhost = b\n", err, sizeof err), 0);
-	w->p.answers = &w->a;
-	w->p.n = w->p.cap = 2;
-	w->p.steps = xcalloc(2, sizeof *w->p.steps);
-	for (i = 0; i < 2; i++) {
-		w->p.steps[i].step = &steps[i];
-		steps[i].plan(&w->a, &w->p.steps[i]);
-	}
-	w->s = (struct session){ .plan = &w->p, .journal = w->journal, .runbook = w->runbook, .log = w->log,
-	                         .local = 1 };
+	fx_world_setup(&w->f, steps, 2);
 	w->ring = tui_logring_new(100);
 }
 
 static void teardown(struct world *w)
 {
 	tui_logring_free(w->ring);
-	plan_free(&w->p);
-	answers_free(&w->a);
-	tu_rmrf(w->dir);
-	free(w->dir);
-	free(w->journal);
-	free(w->runbook);
-	free(w->log);
+	fx_world_free(&w->f);
 }
 
 static void nap(void)
@@ -127,7 +100,7 @@ static void test_run(void **state)
 	(void)state;
 
 	setup(&w);
-	wk = tui_worker_new(&w.s, w.ring);
+	wk = tui_worker_new(&w.f.s, w.ring);
 	assert_int_equal(tui_worker_open(wk, 0, err, sizeof err), 0);
 	assert_int_equal(tui_worker_run(wk, err, sizeof err), 0);
 
@@ -135,7 +108,7 @@ static void test_run(void **state)
 	assert_int_equal(q.kind, TUI_Q_STEP);
 	assert_int_equal(q.step, 0);
 	assert_int_equal(q.nsteps, 2);
-	assert_ptr_equal(q.ps, &w.p.steps[0]);
+	assert_ptr_equal(q.ps, &w.f.p.steps[0]);
 	tui_worker_marks(wk, marks, 2);
 	assert_int_equal(marks[0], TUI_MARK_ASKING);
 	assert_int_equal(marks[1], TUI_MARK_PENDING);
@@ -146,7 +119,7 @@ static void test_run(void **state)
 	assert_int_equal(q.kind, TUI_Q_FAILED);
 	assert_int_equal(q.status, 3);
 	assert_true(q.can_skip);
-	assert_ptr_equal(q.a, &w.p.steps[0].act[1]);
+	assert_ptr_equal(q.a, &w.f.p.steps[0].act[1]);
 	tui_worker_marks(wk, marks, 2);
 	assert_int_equal(marks[0], TUI_MARK_FAILED);
 	text = ring_text(w.ring, q.out_from); /* the failed action's own lines */
@@ -199,14 +172,14 @@ static void test_run(void **state)
 	assert_non_null(strstr(text, "local| destroyed\n"));
 	free(text);
 	tui_worker_free(wk);
-	text = tu_read(w.journal);
+	text = tu_read(w.f.journal);
 	assert_non_null(strstr(text, "\tpending\t0\ttwo\tlower the TTL\n"));
 	assert_non_null(strstr(text, "\nfinish\t"));
 	free(text);
-	text = tu_read(w.log); /* the headless console's log format */
+	text = tu_read(w.f.log); /* the headless console's log format */
 	assert_non_null(strstr(text, " out    local  hello\n"));
 	free(text);
-	assert_int_equal(tu_mode(w.log), 0600);
+	assert_int_equal(tu_mode(w.f.log), 0600);
 	teardown(&w);
 }
 
@@ -222,24 +195,24 @@ static void test_stop(void **state)
 	(void)state;
 
 	setup(&w);
-	wk = tui_worker_new(&w.s, w.ring);
+	wk = tui_worker_new(&w.f.s, w.ring);
 	assert_int_equal(tui_worker_open(wk, 0, err, sizeof err), 0);
 	assert_int_equal(tui_worker_run(wk, err, sizeof err), 0);
 	next_question(wk, &q);
 	assert_int_equal(q.kind, TUI_Q_STEP);
 	assert_false(tui_worker_stopping(wk));
 	/* SSH waits on the run's own flag, which stopping sets */
-	assert_ptr_equal(tui_worker_ssh_options(wk)->interrupted, &w.s.run.interrupted);
-	assert_false(w.s.run.interrupted);
+	assert_ptr_equal(tui_worker_ssh_options(wk)->interrupted, &w.f.s.run.interrupted);
+	assert_false(w.f.s.run.interrupted);
 	tui_worker_stop(wk);
 	assert_true(tui_worker_stopping(wk));
-	assert_true(w.s.run.interrupted);
+	assert_true(w.f.s.run.interrupted);
 	wait_finished(wk);
 	assert_int_equal(tui_worker_join(wk, &rep, err, sizeof err), RUNNER_REFUSED);
 	tui_worker_marks(wk, marks, 2);
 	assert_int_equal(marks[0], TUI_MARK_STOPPED);
 	tui_worker_free(wk);
-	text = tu_read(w.journal);
+	text = tu_read(w.f.journal);
 	assert_non_null(strstr(text, "\nfinish\t"));
 	assert_non_null(strstr(text, "\trefused\n"));
 	assert_null(strstr(text, "\nstart\t")); /* nothing ran */
@@ -274,7 +247,7 @@ static void test_ssh_questions(void **state)
 	(void)state;
 
 	setup(&w);
-	wk = tui_worker_new(&w.s, w.ring);
+	wk = tui_worker_new(&w.f.s, w.ring);
 	memset(&k, 0, sizeof k);
 	k.o = tui_worker_ssh_options(wk);
 	assert_non_null(k.o->confirm);
