@@ -174,7 +174,7 @@ struct journal *journal_open(const char *path, const struct plan *p, int fresh, 
 	j->path = xstrdup(path);
 	drop_torn_tail(j, st.st_size);
 	if (st.st_size == 0)
-		put(j, "# mailshift journal 1\n");
+		put(j, "# mailshift journal 2\n");
 	plan_fingerprint(p, fp);
 	put(j, "run\t%.3f\t%s%s\n", now(), fp, fresh ? "\tfresh" : "");
 	return j;

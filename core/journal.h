@@ -6,7 +6,11 @@
  *                                "fresh": it started over, earlier progress is void
  *   step T STEP ID FLAGS         a step begins; FLAGS: what the report needs of
  *                                it, words joined by commas, or "-": downtime
- *                                (STEP_DOWNTIME), survey, proof, relay
+ *                                (STEP_DOWNTIME), survey, proof, relay.  The
+ *                                first line says the format: "# mailshift
+ *                                journal 2"; in a journal begun as "... 1"
+ *                                FLAGS held only downtime, and the report knows
+ *                                pre-flight, verify and relay by their ids
  *   start T STEP ACTION          an action begins
  *   end T STEP ACTION RESULT RC  ok | failed | warned | skipped, exit status
  *   end T STEP ACTION RESULT 0 ID NOTE

@@ -110,7 +110,16 @@ static struct step_time *time_of(struct times *t, const char *id)
 /* Sums each step's time over the runs in rec, keeps the duration of its
  * last finished run (stepend done or partial), and how the last run
  * ended. */
-static void step_times(const struct journal_record *rec, size_t n, struct times *t)
+/* A journal begun by mailshift before its step records said what each step
+ * is ("# mailshift journal 1": FLAGS only "downtime" or "-"): its pre-flight,
+ * verify and relay are known by their ids, the only place ids decide. */
+static int legacy(const char *text)
+{
+	/* (the reader has cut the text into records: the line may end in a NUL) */
+	return text && !strncmp(text, "# mailshift journal 1", 21) && (text[21] == '\n' || text[21] == '\0');
+}
+
+static void step_times(const struct journal_record *rec, size_t n, int old, struct times *t)
 {
 	double started = 0, last = 0;
 	const char *open_id = NULL;
@@ -131,7 +140,8 @@ static void step_times(const struct journal_record *rec, size_t n, struct times 
 				t->st = xgrow(t->st, &t->cap, t->n + 1, sizeof *t->st);
 				t->st[t->n++] = (struct step_time){ r->f[3], "unfinished", 0, 0,
 				                                            journal_has_word(r->f[4], "downtime"), 0,
-				                                            journal_has_word(r->f[4], "relay") };
+				                                            journal_has_word(r->f[4], "relay") ||
+				                                                    (old && !strcmp(r->f[3], "relay")) };
 			}
 			open_id = r->f[3];
 			started = ts;
@@ -164,7 +174,7 @@ int journal_times(const char *path, struct journal_time **out, size_t *count, ch
 	*count = 0;
 	if (read_existing(path, &rec, &n, &text, err, errlen) < 0)
 		return -1;
-	step_times(rec, n, &t);
+	step_times(rec, n, legacy(text), &t);
 	*out = xcalloc(t.n ? t.n : 1, sizeof **out);
 	for (k = 0; k < t.n; k++)
 		(*out)[k] = (struct journal_time){ xstrdup(t.st[k].id), t.st[k].secs, t.st[k].last,
@@ -196,7 +206,7 @@ void journal_hms(char *out, size_t n, double secs)
 /* The figures in rec: each (step, key) as last recorded, and the notes; a
  * fresh run voids the earlier ones.  A row with a malformed word is left
  * out. */
-static void figures_of(const struct journal_record *rec, size_t n, struct figures *fs)
+static void figures_of(const struct journal_record *rec, size_t n, int old, struct figures *fs)
 {
 	struct figure f;
 	size_t i, k, nkind = 0, cap = 0;
@@ -214,8 +224,10 @@ static void figures_of(const struct journal_record *rec, size_t n, struct figure
 				kinds = xgrow(kinds, &cap, nkind + 1, sizeof *kinds);
 				kinds[nkind++].id = r->f[3];
 			}
-			kinds[k].kind = (journal_has_word(r->f[4], "survey") ? FIGURES_SURVEY : 0) |
-			                (journal_has_word(r->f[4], "proof") ? FIGURES_PROOF : 0);
+			kinds[k].kind = (journal_has_word(r->f[4], "survey") || (old && !strcmp(r->f[3], "preflight"))
+			                         ? FIGURES_SURVEY : 0) |
+			                (journal_has_word(r->f[4], "proof") || (old && !strcmp(r->f[3], "verify"))
+			                         ? FIGURES_PROOF : 0);
 		} else if (journal_want(r, "row", 7) && figures_word(r->f[3], 1) && figures_word(r->f[4], 1) &&
 		           figures_word(r->f[5], 0) && figures_word(r->f[6], 0)) {
 			for (k = 0; k < nkind && strcmp(kinds[k].id, r->f[3]); k++)
@@ -242,7 +254,7 @@ int journal_figures(const char *path, struct figures *out, char *err, size_t err
 
 	if (read_existing(path, &rec, &n, &text, err, errlen) < 0)
 		return -1;
-	figures_of(rec, n, out);
+	figures_of(rec, n, legacy(text), out);
 	free(rec);
 	free(text);
 	return 0;
@@ -266,7 +278,7 @@ int journal_report_parts(const char *path, FILE *out, unsigned parts, char *err,
 
 	if (read_existing(path, &rec, &n, &text, err, errlen) < 0)
 		return -1;
-	step_times(rec, n, &tm);
+	step_times(rec, n, legacy(text), &tm);
 	st = tm.st;
 	if (parts & JOURNAL_REPORT_TIMES) {
 		fprintf(out, "mailshift report: %s (%d run%s)\n\n", path, tm.runs, tm.runs == 1 ? "" : "s");
@@ -302,7 +314,7 @@ int journal_report_parts(const char *path, FILE *out, unsigned parts, char *err,
 			fprintf(out, "%-18s %s\n", "last run", tm.finish);
 	}
 	if (parts & JOURNAL_REPORT_FIGURES) {
-		figures_of(rec, n, &fs);
+		figures_of(rec, n, legacy(text), &fs);
 		if (fs.n) {
 			fputc('\n', out);
 			figures_print(&fs, out);

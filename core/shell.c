@@ -102,14 +102,17 @@ char *shell_fmt(const char *fmt, ...)
 	return s;
 }
 
-static int has_line(const char *text, const char *line)
+/* 1 when a line of text starts with word: bash may end a here-document
+ * inside $( ) at a line "WORD)", so every line that begins with the
+ * delimiter is avoided, not only one equal to it. */
+static int has_line(const char *text, const char *word)
 {
-	size_t n = strlen(line);
+	size_t n = strlen(word);
 	const char *s = text, *e;
 
 	for (;;) {
 		e = strchr(s, '\n');
-		if ((e ? (size_t)(e - s) : strlen(s)) == n && memcmp(s, line, n) == 0)
+		if ((e ? (size_t)(e - s) : strlen(s)) >= n && memcmp(s, word, n) == 0)
 			return 1;
 		if (!e)
 			return 0;
@@ -140,7 +143,9 @@ void shell_assign_into(struct buf *out, const char *name, const char *value)
 		return;
 	}
 	d = shell_heredoc_delimiter(value, "MS_VALUE");
-	buf_addf(out, "IFS= read -r -d '' %s <<'%s' || :\n%s\n%s\n%s=${%s%%$'\\n'}\n",
+	/* the braces: a here-document bash cannot make (no room for its temporary
+	 * file) fails the command, never the read's "|| :" */
+	buf_addf(out, "{ IFS= read -r -d '' %s || :; } <<'%s'\n%s\n%s\n%s=${%s%%$'\\n'}\n",
 	         name, d, value, d, name, name);
 	free(d);
 }

@@ -19,17 +19,17 @@ void shell_quote_into(struct buf *out, const char *s);
 char *shell_quote(const char *s);
 char *shell_fmt(const char *fmt, ...);
 char *shell_vfmt(const char *fmt, va_list ap);
-/* A here-document ends at the first line equal to its delimiter, and its
- * text may come from a hostile server or the admin's answers: base, else
- * base_1, base_2, ..., the first that no line of text equals.  The caller
- * frees. */
+/* A here-document ends at the first line equal to its delimiter (inside
+ * $( ) bash also ends it at "DELIM)"), and its text may come from a hostile
+ * server or the admin's answers: base, else base_1, base_2, ..., the first
+ * that no line of text begins with.  The caller frees. */
 char *shell_heredoc_delimiter(const char *text, const char *base);
 /* Appends a shell assignment of value to the variable name ([a-z_]+), so
  * that name holds exactly value: NAME='VALUE' (shell_quote_into), or, for
  * a text of several lines with single quotes in it (a program: awk, a
  * script), a quoted here-document a person can read, then the one newline
  * it adds taken off:
- *   IFS= read -r -d '' NAME <<'MS_VALUE' || :
+ *   { IFS= read -r -d '' NAME || :; } <<'MS_VALUE'
  *   ...value...
  *   MS_VALUE
  *   NAME=${NAME%$'\n'}

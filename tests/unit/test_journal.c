@@ -104,7 +104,7 @@ static void test_report(void **state)
 	/* run 1: preflight 3 s, bulk 1 h, stop 10 s, final sync fails after 4 min;
 	 * run 2: final sync 6 min, start 20 s */
 	tu_write(jp,
-	         "# mailshift journal 1\n"
+	         "# mailshift journal 2\n"
 	         "run\t1000.000\tfp\n"
 	         "step\t1000.000\t0\tpreflight\t-\n"
 	         "stepend\t1003.000\t0\tpreflight\tdone\n"
@@ -321,6 +321,56 @@ static void test_times(void **state)
 /* What a step's figures are comes from its flags in the journal (survey,
  * proof), never from its id: a survey's figures that only describe the
  * servers get no verdict. */
+/* A journal an earlier mailshift began ("# mailshift journal 1": FLAGS
+ * only downtime) still reports as it did: pre-flight, verify and relay are
+ * known by their ids there, and only there. */
+static void test_legacy(void **state)
+{
+	static const char body[] =
+	         "run\t1000.000\tfp\n"
+	         "step\t1000.000\t0\tpreflight\t-\n"
+	         "row\t1000.100\t0\tpreflight\taccounts\t12\t0\n"
+	         "stepend\t1003.000\t0\tpreflight\tdone\n"
+	         "step\t1003.000\t1\tstop-services\tdowntime\n"
+	         "stepend\t1013.000\t1\tstop-services\tdone\n"
+	         "step\t1013.000\t2\tverify\tdowntime\n"
+	         "row\t1013.100\t2\tverify\taccounts\t12\t12\n"
+	         "stepend\t1023.000\t2\tverify\tdone\n"
+	         "step\t1023.000\t3\trelay\t-\n"
+	         "stepend\t1030.000\t3\trelay\tdone\n";
+	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), *t, err[256], *text = NULL;
+	struct figures fs = {0};
+	size_t len = 0;
+	FILE *f;
+	int v;
+	(void)state;
+
+	for (v = 1; v <= 2; v++) {
+		t = xasprintf("# mailshift journal %d\n%s", v, body);
+		tu_write(jp, t);
+		free(t);
+		assert_int_equal(journal_figures(jp, &fs, err, sizeof err), 0);
+		assert_int_equal(fs.n, 2);
+		assert_string_equal(fs.v[0].step, "preflight");
+		/* by id in the old format; by the (absent) words in the new one */
+		assert_int_equal(fs.v[0].kind, v == 1 ? FIGURES_SURVEY : 0);
+		assert_int_equal(fs.v[1].kind, v == 1 ? FIGURES_PROOF : 0);
+		figures_free(&fs);
+		f = open_memstream(&text, &len);
+		assert_int_equal(journal_report(jp, f, err, sizeof err), 0);
+		fclose(f);
+		if (v == 1) /* the window (20 s) and the relay (7 s) */
+			assert_non_null(strstr(text, "mail refused          0:00:27"));
+		else
+			assert_null(strstr(text, "mail refused"));
+		free(text);
+		text = NULL;
+	}
+	tu_rmrf(dir);
+	free(jp);
+	free(dir);
+}
+
 static void test_figure_kinds(void **state)
 {
 	char *dir = tu_tmpdir(), *jp = xasprintf("%s/j", dir), err[256], *text = NULL;
@@ -330,7 +380,7 @@ static void test_figure_kinds(void **state)
 	(void)state;
 
 	tu_write(jp,
-	         "# mailshift journal 1\n"
+	         "# mailshift journal 2\n"
 	         "run\t1000.000\tfp\n"
 	         "step\t1000.000\t0\tlook\tsurvey\n"
 	         "row\t1000.100\t0\tlook\taccounts\t12\t0\n"
@@ -397,6 +447,7 @@ static void test_figures(void **state)
 	journal_action_end(j, 1, 0, JOURNAL_OK, 0);
 	assert_int_equal(journal_close(j), 0);
 	text = tu_read(path);
+	assert_int_equal(strncmp(text, "# mailshift journal 2\n", 22), 0); /* the format that says what steps are */
 	assert_non_null(strstr(text, "\t1\tsecond\tmessages\t3456\t3400\n"));
 	assert_non_null(strstr(text, "\nrow\t"));
 	free(text);
@@ -593,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_paused),
 		cmocka_unit_test(test_checklist),
 		cmocka_unit_test(test_figure_kinds),
+		cmocka_unit_test(test_legacy),
 		cmocka_unit_test(test_figures),
 		cmocka_unit_test(test_torn_tail),
 		cmocka_unit_test(test_one_run),

@@ -170,6 +170,8 @@ static void test_assign(void **state)
 		"# awk: it's a program\n{ print $1 }\n",
 		"a'b\nMS_VALUE\nMS_VALUE_1\n'c'\n\n",
 		"x\n'$(touch /tmp/mailshift-pwned)'\n`id`\\\n\tlast",
+		/* inside $( ) bash ends a here-document at "DELIM)" too */
+		"it's\nMS_VALUE)\ntouch /tmp/mailshift-pwned\nMS_VALUE_1 x\n",
 		NULL,
 	};
 	size_t i;
@@ -191,6 +193,18 @@ static void test_assign(void **state)
 		assert_int_equal(tu_capture(argv, &out), 0);
 		if (out.len != strlen(v) || memcmp(buf_cstr(&out), v, out.len) != 0)
 			fail_msg("assign(\"%s\") printed \"%s\" from:\n%s", v, buf_cstr(&out), buf_cstr(&script));
+		buf_free(&out);
+		buf_free(&script);
+		if (i < nc)
+			continue;
+		/* the same inside a command substitution (which drops trailing newlines) */
+		buf_adds(&script, "set -euo pipefail\nx=$(\n");
+		shell_assign_into(&script, "v", v);
+		buf_adds(&script, "printf '%s.' \"$v\"\n)\nprintf %s \"${x%.}\"");
+		av[2] = (char *)buf_cstr(&script);
+		assert_int_equal(tu_capture(argv, &out), 0);
+		if (out.len != strlen(v) || memcmp(buf_cstr(&out), v, out.len) != 0)
+			fail_msg("assign(\"%s\") in $( ) printed \"%s\" from:\n%s", v, buf_cstr(&out), buf_cstr(&script));
 		buf_free(&out);
 		buf_free(&script);
 	}
