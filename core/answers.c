@@ -115,6 +115,14 @@ static int system_dir(const char *v)
 	return 0;
 }
 
+/* A uid as the system users' range takes it: decimal, 1 to 4294967294. */
+static int uid_text(const char *v)
+{
+	size_t n = strspn(v, "0123456789");
+
+	return n && !v[n] && n <= 10 && *v != '0' && strtoull(v, NULL, 10) <= 4294967294ULL;
+}
+
 static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 {
 	char **sp = (char **)((char *)base + k->off);
@@ -159,6 +167,8 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 	case ANSWERS_STR:
 		if (!*v)
 			return fail(p, p->line, "%s: expected a value", k->name);
+		if (strncmp(k->name, "users_uid_", 10) == 0 && !uid_text(v))
+			return fail(p, p->line, "%s: expected a uid, a number 1-4294967294, got \"%s\"", k->name, v);
 		free(*sp);
 		*sp = xstrdup(v);
 		return 0;
@@ -443,6 +453,8 @@ void answers_free(struct answers *a)
 	free(a->opt.carry_config);
 	free(a->opt.ldap_suffix);
 	free(a->opt.backup_dir);
+	free(a->opt.users_uid_min);
+	free(a->opt.users_uid_max);
 	memset(a, 0, sizeof *a);
 }
 

@@ -52,6 +52,8 @@ struct options {
 	int relay_during_cutover;
 	int overwrite_target; /* the admin's choice: a target that went live or holds accounts the source lacks is replaced */
 	int clean_source; /* the step clean-source: the source's dumps and archives removed at the end */
+	char *users_uid_min; /* system users: the lowest uid moved, decimal (NULL: the source's UID_MIN) */
+	char *users_uid_max; /* the highest (NULL: below the source's nobody) */
 };
 
 struct answers {

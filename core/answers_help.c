@@ -172,6 +172,19 @@ static const struct {
 	  "keeps its copies and its own saved state. Say yes when the old server goes to "
 	  "someone else, or was compromised. At the end of every run mailshift lists what "
 	  "holds secrets on each server." },
+	{ "users_uid_min",
+	  "For a server whose mailboxes are Unix accounts (postfix-dovecot, sendmail-mbox): the "
+	  "lowest user id of the real users to move to the new server. Left empty it is UID_MIN "
+	  "of the old server's /etc/login.defs (`grep UID_MIN /etc/login.defs`), 1000 when that "
+	  "file has none; old Red Hat systems say 500. Every account below it is the system's "
+	  "and stays. Too low, and system accounts the new server has with other ids are "
+	  "reported as conflicts; too high, and real users are left behind." },
+	{ "users_uid_max",
+	  "For a server whose mailboxes are Unix accounts: the highest user id to move. Left "
+	  "empty it is just below the old server's nobody account (`id -u nobody`, usually "
+	  "65534; on old Red Hat nobody is 99 and nfsnobody 65534, the higher one counts), so "
+	  "65533 when there is none. Accounts above it stay behind. Set it with users_uid_min "
+	  "to move one block of ids, e.g. 2000 to 2999." },
 };
 
 const char *answers_explain(const char *name)

@@ -30,6 +30,8 @@ const struct key answers_keys[] = {
 	{ SEC_OPTIONS, "relay_during_cutover", ANSWERS_BOOL, OP(relay_during_cutover), "old server relays mail to the new one after the switch (default yes)" },
 	{ SEC_OPTIONS, "overwrite_target", ANSWERS_BOOL, OP(overwrite_target), "migrate onto a target that went live or holds accounts the source lacks, replacing them (default no; pre-flight refuses)" },
 	{ SEC_OPTIONS, "clean_source", ANSWERS_BOOL, OP(clean_source), "at the end, remove the source's copies that hold secrets: its dumps and configuration archives (default no)" },
+	{ SEC_OPTIONS, "users_uid_min", ANSWERS_STR, OP(users_uid_min), "system users: the lowest uid moved (default UID_MIN of the source's /etc/login.defs, else 1000)" },
+	{ SEC_OPTIONS, "users_uid_max", ANSWERS_STR, OP(users_uid_max), "system users: the highest uid moved (default below the source's nobody, else 65533)" },
 };
 const size_t answers_nkeys = sizeof answers_keys / sizeof *answers_keys;
 

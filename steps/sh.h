@@ -77,6 +77,14 @@ extern const char steps_sh_census_verified[];    /* verify: the source records t
 extern const char steps_sh_relay_from[];         /* relay, old-queue: the source's own addresses */
 extern const char steps_sh_databases_dump[];     /* databases, accounts: each database dumped, compressed */
 
+/* steps/users.c: the system users, on the target */
+extern const char steps_sh_users_pull[];     /* the source's passwd, shadow, group, gshadow, login.defs fetched */
+extern const char steps_sh_users_accept[];   /* the real users and their groups chosen, every line checked */
+extern const char steps_awk_users[];
+extern const char steps_sh_users_hashes[];   /* this server's crypt verifies every kind of hash moved */
+extern const char steps_sh_users_create[];   /* conflicts refused, then the groups and users created */
+extern const char steps_awk_users_target[];
+
 /* steps/databases.c (steps_ldap_suffix_cmd), steps/carry.c and steps/verify.c */
 extern const char steps_sh_ldap_suffix[];       /* LDAP: slapd's config file (conf) and the suffix */
 extern const char steps_sh_dkim_fingerprints[]; /* in the DKIM directory: each key and its public half's digest */

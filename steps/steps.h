@@ -15,6 +15,10 @@ extern const struct step step_preflight, step_migration_key, step_installer, ste
 	step_census, step_mailstore_final, step_chown, step_databases, step_accounts,
 	step_start_services, step_verify, step_relay, step_old_queue, step_test, step_cutover, step_remove_key,
 	step_clean_source;
+/* System users (steps/users.c): the source's real users and their groups
+ * created on the target with the same ids and hashes.  In no pair table yet
+ * (issue 15's pairs are not built). */
+extern const struct step step_users;
 
 /* 0 when mailshift has a plan for the answers' source x target pair (its
  * pair table, steps/catalogue.c); -1 and a message naming the pair
@@ -77,6 +81,13 @@ void steps_plan_verified(struct plan_step *ps, const struct answers *a);
 extern const char steps_verified_check[];
 /* The test: the target's own Dovecot against the source's census. */
 void steps_plan_dovecot_check(struct plan_step *ps, const struct answers *a);
+
+/* Pre-flight's part of step users (steps/users.c): the target fetches the
+ * source's account files and chooses the real users, checks that its crypt
+ * verifies every kind of hash moved (naming the users of a kind it cannot)
+ * and that no name or id of theirs is another's on the target; nothing is
+ * created. */
+void steps_plan_users_check(struct plan_step *ps, const struct answers *a);
 
 /* Commands shared by the SQL steps (steps/databases.c): moves the named
  * databases (a shell word list, e.g. "vmail") from source to target, each one

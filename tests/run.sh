@@ -52,6 +52,8 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
     summary+=("ssh, tui-ssh, lab: cannot run without root")
     failed=$((failed + 1))
   else
+    # the system users step's fragments on a scratch root (useradd --root)
+    tier users tests/users/run.sh
     tier ssh tests/ssh/run.sh
     tier tui-ssh tests/tui/ssh.sh
     # the iRedMail scenarios' lab checks run inside migrate, on its labs

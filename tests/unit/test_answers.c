@@ -235,7 +235,7 @@ static void test_keys_api(void **state)
 			assert_int_equal(k.type, ANSWERS_PORT);
 	}
 	assert_int_equal(endpoint, 8);
-	assert_int_equal(options, 12);
+	assert_int_equal(options, 14);
 	assert_true(seen_password);
 	assert_int_equal(answers_key_info(i, &k), 0);
 
@@ -248,6 +248,13 @@ static void test_keys_api(void **state)
 	assert_int_equal(answers_check_value("options", "two_phase_sync", "maybe", err, sizeof err), -1);
 	assert_int_equal(answers_check_value("options", "host", "a", err, sizeof err), -1);
 	assert_string_equal(err, "unknown key \"host\" in [options]");
+	/* the system users' range: uids, decimal, from 1 */
+	assert_int_equal(answers_check_value("options", "users_uid_min", "500", err, sizeof err), 0);
+	assert_int_equal(answers_check_value("options", "users_uid_max", "4294967294", err, sizeof err), 0);
+	assert_int_equal(answers_check_value("options", "users_uid_min", "0", err, sizeof err), -1);
+	assert_int_equal(answers_check_value("options", "users_uid_max", "4294967295", err, sizeof err), -1);
+	assert_int_equal(answers_check_value("options", "users_uid_min", "1e3", err, sizeof err), -1);
+	assert_string_equal(err, "users_uid_min: expected a uid, a number 1-4294967294, got \"1e3\"");
 
 	assert_int_equal(answers_parse(&a, "t", "[source]\nstack = iredmail\nbackend = pgsql\nhost = a\n"
 	                               "password = s3cret\n[target]\nstack = iredmail\nbackend = pgsql\nhost = b\n"
@@ -343,7 +350,7 @@ static void test_keys_explained(void **state)
 			assert_non_null(strstr(k.explain, want));
 		}
 	}
-	assert_int_equal(i, 20);
+	assert_int_equal(i, 22);
 }
 
 int main(void)

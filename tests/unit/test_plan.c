@@ -771,6 +771,119 @@ static void test_profiles(void **state)
 	free(t);
 }
 
+
+/* Step users (steps/users.c), in no pair table yet: built alone for a
+ * postfix-dovecot pair.  Every action runs on the target; none captures a
+ * value (no hash travels through mailshift); the source's files come
+ * through the one-off key's gate; no hash is ever on a command line; the
+ * options' range reaches the fragment.  Then the real text of the action
+ * that chooses the users runs on a backup directory of files written here. */
+static void plan_check(const struct answers *a, struct plan_step *ps)
+{
+	steps_plan_users_check(ps, a);
+}
+
+static void test_users(void **state)
+{
+	static const struct step check_step = { .id = "users-check", .title = "t", .why = "t", .plan = plan_check };
+	struct answers a;
+	struct plan p;
+	char err[512], *dir = tu_tmpdir(), *text, *path;
+	const struct plan_step *ps;
+	size_t i;
+	(void)state;
+
+	text = xasprintf("[source]\nstack = postfix-dovecot\nhost = old.example.org\n"
+	                 "[target]\nstack = postfix-dovecot\nhost = new.example.org\n"
+	                 "[options]\nbackup_dir = %s\nusers_uid_min = 500\n", dir);
+	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	/* the pair is still refused: the step is in no table */
+	assert_int_equal(steps_check_pair(&a, err, sizeof err), -1);
+	plan_build(&p, &a, (const struct step *const[]){ &step_users, NULL });
+	assert_int_equal(p.n, 1);
+	ps = &p.steps[0];
+	assert_string_equal(ps->step->id, "users");
+	assert_int_equal(ps->n, 4);
+	assert_false(plan_step_captures(ps));
+	for (i = 0; i < ps->n; i++) {
+		assert_int_equal(ps->act[i].on, HOST_TARGET);
+		assert_null(ps->act[i].capture);
+		assert_null(ps->act[i].input);
+		assert_null(strstr(ps->act[i].cmd, "usermod -p"));
+		assert_null(strstr(ps->act[i].cmd, "useradd -p"));
+	}
+	/* the pull: over the key, from the gate's module, the source's files only */
+	assert_non_null(strstr(ps->act[0].cmd, "ssh=\"ssh -F /dev/null -i /root/.ssh/mailshift-migration "));
+	assert_non_null(strstr(ps->act[0].cmd, "origin=old.example.org::" STEPS_MODULE "\n"));
+	assert_non_null(strstr(ps->act[0].cmd, "rsync -asz --no-links -e \"$ssh\" -- \"${args[@]}\" \"$d/\""));
+	assert_non_null(strstr(ps->act[0].cmd, "ms_pull \"$u\" /etc/passwd /etc/shadow /etc/group ||"));
+	/* the range of the options, the source's where unset */
+	assert_non_null(strstr(ps->act[1].cmd, "uid_min=500\nuid_max=\"\"\n"));
+	assert_non_null(strstr(ps->act[2].cmd, "| perl -e '"));
+	assert_non_null(strstr(ps->act[3].cmd, "sysroot=\"\"\nmode=create\n"));
+	assert_non_null(strstr(ps->act[3].cmd, "chpasswd -e \"${R[@]}\""));
+
+	/* the action that chooses the users, as it runs: the awk program
+	 * arrives whole through the prologue; alice moves, root and a line
+	 * with a control byte in its name are not */
+	path = xasprintf("%s/users", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	free(path);
+	path = xasprintf("%s/users/passwd", dir);
+	tu_write(path, "root:x:0:0:root:/root:/bin/bash\nalice:x:1001:1001:Alice:/home/alice:/bin/bash\n");
+	free(path);
+	path = xasprintf("%s/users/shadow", dir);
+	tu_write(path, "root:*:1::::::\nalice:$6$s$h:19000:0:99999:7:::\n");
+	free(path);
+	path = xasprintf("%s/users/group", dir);
+	tu_write(path, "root:x:0:\nalice:x:1001:\n");
+	free(path);
+	{
+		char *cmd = xasprintf("%s\n%s", PLAN_PREAMBLE, ps->act[1].cmd);
+		char *const argv[] = { (char *)"bash", (char *)"-c", cmd, NULL };
+		struct buf out = {0};
+
+		assert_int_equal(tu_capture(argv, &out), 0);
+		assert_non_null(strstr(buf_cstr(&out), "the real users: uids 500 (users_uid_min) to 65533"));
+		free(cmd);
+		buf_free(&out);
+		path = xasprintf("%s/users/move/users.tsv", dir);
+		free(text);
+		text = tu_read(path);
+		assert_string_equal(text, "alice\t1001\t1001\t/home/alice\t/bin/bash\tAlice\n");
+		free(path);
+		path = xasprintf("%s/users/passwd", dir);
+		tu_write(path, "root:x:0:0:root:/root:/bin/bash\nal\033ice:x:1001:1001:Alice:/home/alice:/bin/bash\n");
+		free(path);
+		cmd = xasprintf("exec 2>&1\n%s\n%s", PLAN_PREAMBLE, ps->act[1].cmd);
+		{
+			char *const argv2[] = { (char *)"bash", (char *)"-c", cmd, NULL };
+			assert_int_equal(tu_capture(argv2, &out), 1);
+		}
+		assert_non_null(strstr(buf_cstr(&out), "refused: passwd line 2, \"al?ice\": is not a user name"));
+		free(cmd);
+		buf_free(&out);
+	}
+	plan_free(&p);
+
+	/* pre-flight's part: the same reading and the hash check, the
+	 * conflicts checked, nothing created */
+	plan_build(&p, &a, (const struct step *const[]){ &check_step, NULL });
+	ps = &p.steps[0];
+	assert_int_equal(ps->n, 4);
+	assert_false(plan_step_captures(ps));
+	assert_non_null(strstr(ps->act[2].cmd, "| perl -e '"));
+	assert_non_null(strstr(ps->act[3].cmd, "mode=check\n"));
+	for (i = 0; i < ps->n; i++)
+		assert_int_equal(ps->act[i].on, HOST_TARGET);
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(dir);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -786,6 +899,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_answers),
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_verify_figures),
+		cmocka_unit_test(test_users),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
