@@ -49,7 +49,7 @@ char *steps_script(const struct answers *a, const char *const *vars, const char 
 /* steps_script for the target, with lib-target.sh (the pull, the checks of
  * what the source sends; they need vmail, the mail store): the source never
  * gets that text. */
-static char *target_script(const struct answers *a, const char *const *vars, const char *body)
+char *steps_target_script(const struct answers *a, const char *const *vars, const char *body)
 {
 	struct buf full = {0};
 	char *s;
@@ -98,7 +98,7 @@ void steps_plan_discovery(struct plan_step *ps, const struct answers *a)
 	free(cmd);
 	plan_capture(ps, HOST_SOURCE, 0, "roots", "lists the storage roots found", "cat -- %q/discovery/roots.tsv",
 	             a->opt.backup_dir);
-	cmd = target_script(a, NULL, "ms_accept_roots\n");
+	cmd = steps_target_script(a, NULL, "ms_accept_roots\n");
 	plan_feed(ps, HOST_TARGET, 0, "roots", "accepts the storage roots the copies will fill (checked here first)",
 	          "%s", cmd);
 	free(cmd);
@@ -125,7 +125,7 @@ void steps_plan_census_cache(struct plan_step *ps, const struct answers *a)
 	plan_add(ps, HOST_SOURCE, 0, "counts every account's mail while live, kept for the census in the window "
 	         "(only what changes meanwhile is counted again then)", "%s", cmd);
 	free(cmd);
-	cmd = target_script(a, pull,
+	cmd = steps_target_script(a, pull,
 	                   "ms_pull \"$b/from-source\" \"$b/discovery/accounts.tsv\"\n"
 	                   "ms_accept_accounts \"$b/from-source/accounts.tsv\"\n");
 	plan_add(ps, HOST_TARGET, 0, "fetches the source's list of accounts", "%s", cmd);
@@ -152,7 +152,7 @@ static void plan_census(const struct answers *a, struct plan_step *ps)
 	plan_add(ps, HOST_SOURCE, 0, "counts every account's mail: folders, messages, bytes, flags, UIDVALIDITY, UIDs",
 	         "%s", cmd);
 	free(cmd);
-	cmd = target_script(a, pull, steps_sh_census_fetch);
+	cmd = steps_target_script(a, pull, steps_sh_census_fetch);
 	plan_add(ps, HOST_TARGET, 0, "fetches the source's census and its list of accounts and roots", "%s", cmd);
 	free(cmd);
 	free(ssh);

@@ -67,6 +67,9 @@ char *steps_script(const struct answers *a, const char *const *vars, const char 
  * and value of vars (NULL-terminated pairs, or NULL) as NAME='VALUE', quoted
  * by the one helper, then body.  For plan_add(ps, ..., "%s", text). */
 char *steps_fragment(const char *const *vars, const char *body);
+/* steps_script for the target, with lib-target.sh (ms_pull, the checks of
+ * what the source sends) before body: the source never gets that text. */
+char *steps_target_script(const struct answers *a, const char *const *vars, const char *body);
 /* Pre-flight: the accounts and storage roots (discover.sh), the accounts the
  * source's Dovecot cannot resolve (advisory), the roots accepted on the target. */
 void steps_plan_discovery(struct plan_step *ps, const struct answers *a);

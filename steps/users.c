@@ -29,21 +29,6 @@
 #include "steps/sh.h"
 #include "steps/steps.h"
 
-/* steps_script for the target with lib-target.sh (ms_pull) before body, as
- * steps/census.c builds it: the source never gets that text. */
-static char *target_script(const struct answers *a, const char *const *vars, const char *body)
-{
-	struct buf full = {0};
-	char *s;
-
-	shell_assign_into(&full, "vmail", a->opt.vmail_dir);
-	buf_adds(&full, steps_sh_lib_target);
-	buf_adds(&full, body);
-	s = steps_script(a, vars, full.s);
-	buf_free(&full);
-	return s;
-}
-
 /* The option's text, or "" (the fragment then reads the source's). */
 static const char *opt(const char *v)
 {
@@ -59,7 +44,7 @@ static void plan_read(struct plan_step *ps, const struct answers *a)
 	const char *accept[] = { "uid_min", opt(a->opt.users_uid_min), "uid_max", opt(a->opt.users_uid_max),
 	                         "users_awk", steps_awk_users, NULL };
 
-	cmd = target_script(a, pull, steps_sh_users_pull);
+	cmd = steps_target_script(a, pull, steps_sh_users_pull);
 	plan_add(ps, HOST_TARGET, 0, "fetches the source's passwd, shadow, group, gshadow and login.defs "
 	         "(to the target only, through the read-only gate)", "%s", cmd);
 	free(cmd);
