@@ -7,7 +7,8 @@
 # checks and the read-only database/LDAP probes through SSH tunnels, then
 # mailshift over SSH, then the runbook replayed), one migration killed with
 # -9 at every action boundary and resumed each time, and the wizard driven
-# through a whole migration on the lab; the last five need root.  A tier
+# through a whole migration on the lab, and the system users step on a
+# scratch root; the last six need root.  A tier
 # that cannot run fails loudly: nothing is skipped in silence.
 # MAILSHIFT_NO_LAB=1 leaves the root tiers out (`make check`, `make asan`),
 # MAILSHIFT_NO_FUZZ=1 the fuzzing tier (they build no fuzzers).
@@ -48,8 +49,8 @@ tier tui tests/tui/run.sh
 [ -n "${MAILSHIFT_NO_FUZZ:-}" ] || tier fuzz tests/fuzz/run.sh "${MAILSHIFT_FUZZ_SECONDS:-15}"
 if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
   if [ "$(id -u)" != 0 ]; then
-    echo "tests/run.sh: the ssh, tui-ssh and lab tests need root (run make test as root, or make check for the rest)" >&2
-    summary+=("ssh, tui-ssh, lab: cannot run without root")
+    echo "tests/run.sh: the users, ssh, tui-ssh and lab tests need root (run make test as root, or make check for the rest)" >&2
+    summary+=("users, ssh, tui-ssh, lab: cannot run without root")
     failed=$((failed + 1))
   else
     # the system users step's fragments on a scratch root (useradd --root)
