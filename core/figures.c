@@ -17,6 +17,7 @@ static const struct label {
 	{ "iredmail", "iRedMail release", 1 },
 	{ "backend", "backend", 1 },
 	{ "vmail-ids", "vmail uid:gid", 1 },
+	{ "pop3-uidl", "POP3 UIDL format", 0 },
 	{ "dovecot", "Dovecot", 0 },
 	{ "roundcube", "Roundcube", 0 },
 	{ "accounts", "mailboxes (accounts)", 0 },

@@ -210,3 +210,37 @@ const struct step step_installer = {
 	.applies = has_installer,
 	.plan = plan_installer,
 };
+
+/* Pre-flight checks for the system-user stacks (issue 15), in no pair table
+ * yet.  Each host reads itself with the same fragment; the source's reading
+ * travels to the target as a value, and the target compares. */
+
+/* Seed 002: POP3 clients re-download everything when the new server makes
+ * the UIDLs another way (preflight-pop3*.sh).  A stop: nothing has changed. */
+void steps_plan_pop3_check(struct plan_step *ps, const struct answers *a)
+{
+	const char *src[] = { "side", "source", NULL }, *dst[] = { "side", "target", NULL };
+	char *s = steps_fragment(src, steps_sh_preflight_pop3), *t = steps_fragment(dst, steps_sh_preflight_pop3);
+
+	(void)a;
+	plan_capture(ps, HOST_SOURCE, 0, "pop3_uidl", "reads whether its Dovecot serves POP3, and its pop3_uidl_format",
+	             "%s", s);
+	plan_feed(ps, HOST_TARGET, 0, "pop3_uidl",
+	          "makes the POP3 UIDLs as the source does (or the source serves no POP3)", "%s%s", t,
+	          steps_sh_preflight_pop3_compare);
+	free(s);
+	free(t);
+}
+
+/* Seed 003: what the new server lacks (preflight-packages*.sh).  Advisory:
+ * the admin decides, since a fetchmail or a webmail left behind may be
+ * intended. */
+void steps_plan_packages_check(struct plan_step *ps, const struct answers *a)
+{
+	(void)a;
+	plan_capture(ps, HOST_SOURCE, ACT_ADVISORY, "packages", "lists the mail-related packages it has", "%s",
+	             steps_sh_preflight_packages);
+	plan_feed(ps, HOST_TARGET, ACT_ADVISORY, "packages",
+	          "has the mail-related packages the source has (those it lacks are named)", "%s%s",
+	          steps_sh_preflight_packages, steps_sh_preflight_packages_compare);
+}

@@ -112,4 +112,15 @@ char *steps_secrets(const struct answers *a);
  * and $suffix, the LDAP suffix (option ldap_suffix, or slapd's config). */
 char *steps_ldap_suffix_cmd(const struct answers *a);
 
+/* Pre-flight checks for the system-user stacks (steps/preflight.c), in no
+ * pair table yet: each host reads itself, the source's reading goes to the
+ * target as a value (plan_feed), the target compares.
+ * pop3: both Dovecots make POP3 UIDLs alike (pop3_uidl_format), or the
+ * source serves no POP3; fails otherwise, before anything changes (figure
+ * pop3-uidl).  packages: the target has the mail-related packages the
+ * source has (a fixed list, Debian and RHEL names mapped), naming each it
+ * lacks; advisory (the admin decides). */
+void steps_plan_pop3_check(struct plan_step *ps, const struct answers *a);
+void steps_plan_packages_check(struct plan_step *ps, const struct answers *a);
+
 #endif

@@ -387,6 +387,10 @@ check "restore: a psql without restricted mode restores nothing, named (exit $rc
 # shellcheck source=tests/census/discover.sh
 . "$top/tests/census/discover.sh"
 
+# pre-flight's checks for the system-user stacks, the servers' tools faked
+# shellcheck source=tests/census/preflight.sh
+. "$top/tests/census/preflight.sh"
+
 # every fragment passes shellcheck (what mailshift embeds is what is checked)
 check "every shell fragment of steps/sh and backends/sh passes shellcheck" shellcheck -s bash "$sh"/*.sh "$top/backends/sh"/*.sh
 

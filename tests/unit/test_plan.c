@@ -884,6 +884,145 @@ static void test_users(void **state)
 	free(text);
 }
 
+/* Pre-flight's checks for the system-user stacks (steps/preflight.c), in a
+ * test-local step: the source's readings captured, the target's comparisons
+ * fed them; run here with the servers' tools faked in dir/bin. */
+#include "core/figures.h"
+#include "steps/sh.h"
+
+static void plan_pfcheck(const struct answers *a, struct plan_step *ps)
+{
+	steps_plan_pop3_check(ps, a);
+	steps_plan_packages_check(ps, a);
+}
+
+/* Runs one action as run_action does, value on its stdin (dir/in). */
+static int run_fed(const char *dir, const struct action *act, const char *value, struct buf *out)
+{
+	char *in = xasprintf("%s/in", dir), *script;
+	int rc;
+
+	tu_write(in, value);
+	script = xasprintf("exec 2>&1 <%s\nPATH=%s/bin:$PATH\n%s\n%s", in, dir, PLAN_PREAMBLE, act->cmd);
+	{
+		char *const argv[] = { (char *)"bash", (char *)"-c", script, NULL };
+		rc = tu_capture(argv, out);
+	}
+	free(script);
+	free(in);
+	return rc;
+}
+
+/* The one pop3-uidl figure of out, parsed (fails the test without one). */
+static void pop3_figure(const char *out, struct figure *f)
+{
+	const char *line = strstr(out, FIGURES_PREFIX " pop3-uidl ");
+	char *text;
+
+	assert_non_null(line);
+	text = xstrndup(line, strcspn(line, "\n"));
+	assert_int_equal(figures_parse(text, f), 1);
+	free(text);
+}
+
+static void test_preflight_checks(void **state)
+{
+	static const struct step step_x = { .id = "pfcheck", .title = "t", .why = "t", .plan = plan_pfcheck };
+	struct answers a;
+	struct plan p;
+	struct buf src = {0}, out = {0};
+	struct figures fs = {0};
+	struct figure f;
+	char err[512], line[256], *dir = tu_tmpdir(), *text, *path;
+	const struct plan_step *ps;
+	(void)state;
+
+	text = xasprintf("[source]\nstack = postfix-dovecot\nhost = old.example.org\n"
+	                 "[target]\nstack = postfix-dovecot\nhost = new.example.org\n"
+	                 "[options]\nbackup_dir = %s\n", dir);
+	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	plan_build(&p, &a, (const struct step *const[]){ &step_x, NULL });
+	assert_int_equal(p.n, 1);
+	ps = &p.steps[0];
+	assert_int_equal(ps->n, 4);
+	/* pop3: the source's reading is the value the target's comparison reads; a stop */
+	assert_int_equal(ps->act[0].on, HOST_SOURCE);
+	assert_int_equal(ps->act[0].flags, 0);
+	assert_string_equal(ps->act[0].capture, "pop3_uidl");
+	assert_null(ps->act[0].input);
+	assert_int_equal(ps->act[1].on, HOST_TARGET);
+	assert_int_equal(ps->act[1].flags, 0);
+	assert_null(ps->act[1].capture);
+	assert_string_equal(ps->act[1].input, "pop3_uidl");
+	assert_non_null(strstr(ps->act[0].cmd, "side=source\n"));
+	assert_null(strstr(ps->act[0].cmd, steps_sh_preflight_pop3_compare));
+	assert_non_null(strstr(ps->act[1].cmd, "side=target\n"));
+	assert_non_null(strstr(ps->act[1].cmd, steps_sh_preflight_pop3_compare));
+	/* packages: advisory on both sides, the same kind of hand-over */
+	assert_int_equal(ps->act[2].on, HOST_SOURCE);
+	assert_int_equal(ps->act[2].flags, ACT_ADVISORY);
+	assert_string_equal(ps->act[2].capture, "packages");
+	assert_int_equal(ps->act[3].on, HOST_TARGET);
+	assert_int_equal(ps->act[3].flags, ACT_ADVISORY);
+	assert_string_equal(ps->act[3].input, "packages");
+	assert_non_null(strstr(ps->act[3].cmd, steps_sh_preflight_packages_compare));
+
+	/* doveconf answers from dir/protocols and dir/uidl; dpkg from dir/status */
+	path = xasprintf("%s/bin", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	free(path);
+	put_file(dir, "bin/doveconf", "#!/bin/sh\nd=${0%/bin/*}\ncase \"$2\" in protocols) cat \"$d/protocols\" ;; "
+	         "pop3_uidl_format) cat \"$d/uidl\" ;; *) exit 89 ;; esac\n", 0755);
+	put_file(dir, "bin/dpkg-query", "#!/bin/sh\nd=${0%/bin/*}\ncase \"$2\" in *Package*) cat \"$d/status\" ;; "
+	         "*) printf 'install ok installed' ;; esac\n", 0755);
+	put_file(dir, "protocols", "imap pop3 lmtp\n", 0600);
+	put_file(dir, "uidl", "%08Xu%08Xv\n", 0600);
+	assert_int_equal(run_action(dir, &ps->act[0], &src), 0);
+	pop3_figure(buf_cstr(&src), &f);
+	assert_string_equal(f.source, "+08Xu+08Xv");
+	assert_string_equal(f.target, "-");
+	f.kind = FIGURES_SURVEY;
+	figures_set(&fs, &f);
+	/* the target makes them another way: a stop, naming what to set */
+	put_file(dir, "uidl", "%u\n", 0600);
+	assert_int_equal(run_fed(dir, &ps->act[1], buf_cstr(&src), &out), 1);
+	assert_non_null(strstr(buf_cstr(&out), "Set pop3_uidl_format = %08Xu%08Xv in the target's Dovecot"));
+	pop3_figure(buf_cstr(&out), &f);
+	assert_string_equal(f.source, "-");
+	assert_string_equal(f.target, "+u");
+	f.kind = FIGURES_SURVEY;
+	figures_set(&fs, &f);
+	assert_int_equal(fs.n, 1);
+	assert_string_equal(fs.v[0].source, "+08Xu+08Xv");
+	assert_string_equal(fs.v[0].target, "+u");
+	figures_line(line, sizeof line, &fs.v[0]); /* described, no verdict: the action decides */
+	assert_string_equal(line, "  POP3 UIDL format         +08Xu+08Xv           +u");
+	buf_free(&out);
+	put_file(dir, "uidl", "%08Xu%08Xv\n", 0600);
+	assert_int_equal(run_fed(dir, &ps->act[1], buf_cstr(&src), &out), 0);
+	buf_free(&out);
+	buf_free(&src);
+
+	/* packages: the source's fetchmail, which the target lacks, named */
+	put_file(dir, "status", "install ok installed fetchmail\ninstall ok installed amavisd-new\n", 0600);
+	assert_int_equal(run_action(dir, &ps->act[2], &src), 0);
+	assert_non_null(strstr(buf_cstr(&src), "package manager: dpkg\ninstalled: amavisd-new\ninstalled: fetchmail\n"));
+	put_file(dir, "status", "install ok installed amavisd-new\n", 0600);
+	assert_int_equal(run_fed(dir, &ps->act[3], buf_cstr(&src), &out), 1);
+	assert_non_null(strstr(buf_cstr(&out), "missing on the target: fetchmail, "));
+	assert_null(strstr(buf_cstr(&out), "missing on the target: amavisd"));
+	buf_free(&out);
+	buf_free(&src);
+
+	figures_free(&fs);
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(dir);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -900,6 +1039,7 @@ int main(void)
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_verify_figures),
 		cmocka_unit_test(test_users),
+		cmocka_unit_test(test_preflight_checks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
