@@ -28,6 +28,8 @@
  *   databases, tables, rows, ldap (entries), dkim (keys),
  *   owners, dkim-owners (paths, keys with a wrong owner or mode: 0 is
  *   shown "ok"; the source's figure is what the target must show, 0)
+ *   pop3-uidl (each host's POP3 UIDL format, '%' as '+'; shown, never
+ *   judged: its check is the pre-flight action's own)
  *
  * struct figures owns its array; release it with figures_free(). */
 #ifndef MAILSHIFT_FIGURES_H
