@@ -89,4 +89,10 @@ extern const char steps_awk_users_target[];
 extern const char steps_sh_ldap_suffix[];       /* LDAP: slapd's config file (conf) and the suffix */
 extern const char steps_sh_dkim_fingerprints[]; /* in the DKIM directory: each key and its public half's digest */
 
+/* steps/aliases.c: the aliases, on the target */
+extern const char steps_sh_aliases_pull[];   /* the source's aliases file fetched through the gate */
+extern const char steps_sh_aliases_accept[]; /* every entry checked, a bad one named by its line */
+extern const char steps_awk_aliases[];
+extern const char steps_sh_aliases_merge[];  /* merged into the target's, conflicts listed; newaliases */
+
 #endif

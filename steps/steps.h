@@ -112,4 +112,9 @@ char *steps_secrets(const struct answers *a);
  * and $suffix, the LDAP suffix (option ldap_suffix, or slapd's config). */
 char *steps_ldap_suffix_cmd(const struct answers *a);
 
+/* Aliases (steps/aliases.c): the source's aliases file merged into the
+ * target's, the target's own entries kept, what needs a person listed, then
+ * newaliases.  In no pair table yet (issue 15's pairs are not built). */
+extern const struct step step_aliases;
+
 #endif

@@ -884,6 +884,90 @@ static void test_users(void **state)
 	free(text);
 }
 
+/* Step aliases (steps/aliases.c), in no pair table yet: built alone for a
+ * postfix-dovecot pair.  Every action runs on the target and none captures
+ * a value; the source's file comes through the one-off key's gate; the
+ * files are the profiles'.  Then the real text of the action that checks
+ * the source's entries runs on a backup directory of files written here. */
+static void test_aliases(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char err[512], *dir = tu_tmpdir(), *text, *path, *cmd;
+	const struct plan_step *ps;
+	struct buf out = {0};
+	size_t i;
+	(void)state;
+
+	text = xasprintf("[source]\nstack = sendmail-mbox\nhost = old.example.org\n"
+	                 "[target]\nstack = postfix-dovecot\nhost = new.example.org\n"
+	                 "[options]\nbackup_dir = %s\n", dir);
+	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(steps_check_pair(&a, err, sizeof err), -1);
+	plan_build(&p, &a, (const struct step *const[]){ &step_aliases, NULL });
+	assert_int_equal(p.n, 1);
+	ps = &p.steps[0];
+	assert_string_equal(ps->step->id, "aliases");
+	assert_int_equal(ps->n, 3);
+	assert_false(plan_step_captures(ps));
+	for (i = 0; i < ps->n; i++) {
+		assert_int_equal(ps->act[i].on, HOST_TARGET);
+		assert_null(ps->act[i].capture);
+		assert_null(ps->act[i].input);
+	}
+	/* the pull: over the key, from the gate's module, with lib-target's rsync */
+	assert_non_null(strstr(ps->act[0].cmd, "ssh=\"ssh -F /dev/null -i /root/.ssh/mailshift-migration "));
+	assert_non_null(strstr(ps->act[0].cmd, "origin=old.example.org::" STEPS_MODULE "\n"));
+	assert_non_null(strstr(ps->act[0].cmd, "rsync -asz --no-links -e \"$ssh\" -- \"${args[@]}\" \"$d/\""));
+	assert_non_null(strstr(ps->act[0].cmd, "if ! e=$(ms_pull \"$d/pull\" \"$src_aliases\" 2>&1); then"));
+	assert_non_null(strstr(ps->act[0].cmd, "src_aliases=/etc/aliases\n"));
+	/* the merge: the target's own file (its profile's), the real one, newaliases */
+	assert_non_null(strstr(ps->act[2].cmd, "sysroot=\"\"\naliases_file=/etc/aliases\nsource=old.example.org\n"));
+	assert_non_null(strstr(ps->act[2].cmd, "\nnewaliases ||"));
+	assert_null(strstr(ps->act[1].cmd, "rsync"));
+	assert_null(strstr(ps->act[2].cmd, "rsync"));
+
+	/* the action that checks the source's entries, as it runs: the awk
+	 * program arrives whole through the prologue; an entry with a control
+	 * byte in its name is named by its line, shown with ? */
+	path = xasprintf("%s/aliases", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	free(path);
+	path = xasprintf("%s/aliases/source-aliases", dir);
+	tu_write(path, "# the source's\nsales: alice,\n  bob\nsupport: \"|/usr/bin/t a, b\"\n");
+	cmd = xasprintf("exec 2>&1\n%s\n%s", PLAN_PREAMBLE, ps->act[1].cmd);
+	{
+		char *const argv[] = { (char *)"bash", (char *)"-c", cmd, NULL };
+		assert_int_equal(tu_capture(argv, &out), 0);
+	}
+	assert_non_null(strstr(buf_cstr(&out), "/etc/aliases: 2 alias(es), every line checked; 1 target(s)"));
+	buf_free(&out);
+	free(text);
+	free(path);
+	path = xasprintf("%s/aliases/source.tsv", dir);
+	text = tu_read(path);
+	assert_string_equal(text, "A\tsales\t2\talice, bob\nA\tsupport\t4\t\"|/usr/bin/t a, b\"\n"
+	                          "R\tsupport\t4\tpipe\t\"|/usr/bin/t a, b\"\n");
+	free(path);
+	path = xasprintf("%s/aliases/source-aliases", dir);
+	tu_write(path, "root: admin\nsa\033les: alice\n");
+	{
+		char *const argv[] = { (char *)"bash", (char *)"-c", cmd, NULL };
+		assert_int_equal(tu_capture(argv, &out), 1);
+	}
+	assert_non_null(strstr(buf_cstr(&out), "refused: line 2, \"sa?les\": holds a byte that is not printable text"));
+	assert_null(strchr(buf_cstr(&out), '\033'));
+	buf_free(&out);
+	free(cmd);
+	free(path);
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(dir);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -900,6 +984,7 @@ int main(void)
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_verify_figures),
 		cmocka_unit_test(test_users),
+		cmocka_unit_test(test_aliases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
