@@ -50,23 +50,25 @@ static const struct profile_unit sendmail_mail[] = {
 
 static const struct profile_unit none[] = { { NULL, NULL } };
 
+/* iRedMail points Postfix's alias_maps and alias_database at its own file */
+#define IREDMAIL_ALIASES "/etc/postfix/aliases"
 #define IREDMAIL_OTHER_DBS "amavisd iredadmin iredapd roundcubemail sogo sa_bayes fail2ban"
 
 static const struct profile profiles[] = {
 	{ "iredmail/mariadb", PROFILE_ACCOUNTS_MYSQL, "mysql", iredmail_mail, sql_ldap_data, "postfix dovecot",
-	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1 },
+	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES },
 	{ "iredmail/mysql", PROFILE_ACCOUNTS_MYSQL, "mysql", iredmail_mail, sql_ldap_data, "postfix dovecot",
-	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1 },
+	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES },
 	{ "iredmail/pgsql", PROFILE_ACCOUNTS_PGSQL, "pgsql", iredmail_mail, sql_ldap_data, "postfix dovecot",
-	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1 },
+	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES },
 	/* the accounts are in slapd; the other databases are MariaDB's */
 	{ "iredmail/openldap", PROFILE_ACCOUNTS_LDAP, "ldap", iredmail_mail, sql_ldap_data, "postfix dovecot",
-	  PROFILE_MAILDIR, "/var/vmail", "", IREDMAIL_OTHER_DBS, 1, 1 },
+	  PROFILE_MAILDIR, "/var/vmail", "", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES },
 	{ "postfix-dovecot", PROFILE_ACCOUNTS_SYSTEM, "system", postfix_dovecot_mail, none, "postfix dovecot",
-	  PROFILE_MAILDIR, "/home", "", "", 1, 1 },
+	  PROFILE_MAILDIR, "/home", "", "", 1, 1, "/etc/aliases" },
 	{ "sendmail-mbox", PROFILE_ACCOUNTS_SYSTEM, "system", sendmail_mail, none, "sendmail",
-	  PROFILE_MBOX, "/var/mail", "", "", 0, 0 },
-	{ "none", PROFILE_ACCOUNTS_SYSTEM, "system", none, none, "", PROFILE_MAILDIR, "", "", "", 0, 0 },
+	  PROFILE_MBOX, "/var/mail", "", "", 0, 0, "/etc/aliases" },
+	{ "none", PROFILE_ACCOUNTS_SYSTEM, "system", none, none, "", PROFILE_MAILDIR, "", "", "", 0, 0, "/etc/aliases" },
 };
 
 const struct profile *profile_of(const struct endpoint *e)

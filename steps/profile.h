@@ -47,6 +47,9 @@ struct profile {
 	const char *other_dbs;           /* SQL databases of the rest of the stack ("" none) */
 	int relay_postfix;               /* the MTA is Postfix: the relay at cutover is a transport map */
 	int census_dovecot;              /* Dovecot resolves the accounts: the census asks it */
+	/* the aliases file its MTA builds its alias map from (newaliases):
+	 * Postfix's alias_database may name another, which the step asks */
+	const char *aliases_file;
 };
 
 /* The profile of a host, never NULL (STACK_NONE has an empty one). */

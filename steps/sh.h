@@ -94,5 +94,10 @@ extern const char steps_sh_preflight_pop3[];             /* this server's POP3 a
 extern const char steps_sh_preflight_pop3_compare[];     /* the target's against the source's */
 extern const char steps_sh_preflight_packages[];         /* this server's mail-related packages */
 extern const char steps_sh_preflight_packages_compare[]; /* the source's the target lacks, named */
+/* steps/aliases.c: the aliases, on the target */
+extern const char steps_sh_aliases_pull[];   /* the source's aliases file fetched through the gate */
+extern const char steps_sh_aliases_accept[]; /* every entry checked, a bad one named by its line */
+extern const char steps_awk_aliases[];
+extern const char steps_sh_aliases_merge[];  /* merged into the target's, conflicts listed; newaliases */
 
 #endif

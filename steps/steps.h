@@ -122,5 +122,9 @@ char *steps_ldap_suffix_cmd(const struct answers *a);
  * lacks; advisory (the admin decides). */
 void steps_plan_pop3_check(struct plan_step *ps, const struct answers *a);
 void steps_plan_packages_check(struct plan_step *ps, const struct answers *a);
+/* Aliases (steps/aliases.c): the source's aliases file merged into the
+ * target's, the target's own entries kept, what needs a person listed, then
+ * newaliases.  In no pair table yet (issue 15's pairs are not built). */
+extern const struct step step_aliases;
 
 #endif

@@ -44,6 +44,7 @@ for f in build/tests/test_*; do [ -x "$f" ] && units+=("$f"); done
 tier unit tests/unit/run.sh "${units[@]}"
 tier cli tests/cli/run.sh
 tier census tests/census/run.sh
+tier aliases tests/aliases/run.sh
 tier tui tests/tui/run.sh
 # every parser of untrusted text under libFuzzer, briefly (make fuzz: 10 min each)
 [ -n "${MAILSHIFT_NO_FUZZ:-}" ] || tier fuzz tests/fuzz/run.sh "${MAILSHIFT_FUZZ_SECONDS:-15}"
