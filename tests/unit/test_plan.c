@@ -98,6 +98,45 @@ static void test_pgsql(void **state)
 	free(text);
 }
 
+/* Pre-flight's first check on each host runs as written: the release file's
+ * edition must be one of the backend's (MARIADB or MYSQL for mariadb), the
+ * release read through a stand-in head. */
+static void edition(const char *release, int want_refused)
+{
+	struct answers a;
+	struct plan p;
+	char *text = conf("mariadb", "mariadb", ""), *dir = tu_tmpdir(), *bin = xasprintf("%s/bin", dir);
+	char *fake = xasprintf("#!/bin/sh\necho '%s'\n", release);
+	struct buf out = {0};
+
+	assert_int_equal(mkdir(bin, 0700), 0);
+	put_file(bin, "head", fake, 0700);
+	put_file(bin, "id", "#!/bin/sh\necho 0\n", 0700);
+	build(&a, &p, text);
+	run_action(dir, find_action_on(&p, "preflight", HOST_SOURCE, "editions="), &out);
+	if (want_refused != (strstr(buf_cstr(&out), "expected an iRedMail MARIADB or MYSQL edition on the source") != NULL))
+		fail_msg("release \"%s\": %s", release, buf_cstr(&out));
+	assert_non_null(strstr(buf_cstr(&out), release));
+	buf_free(&out);
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(fake);
+	free(bin);
+	free(dir);
+	free(text);
+}
+
+static void test_editions(void **state)
+{
+	(void)state;
+	edition("1.8.1 MARIADB edition", 0);
+	edition("1.8.1 MYSQL edition", 0);
+	edition("1.8.1 PGSQL edition", 1);
+	edition("1.8.1 OPENLDAP edition", 1);
+	edition("1.8.1 MARIADBX edition", 1); /* a word, not a prefix */
+}
+
 static void test_openldap(void **state)
 {
 	struct answers a;
@@ -464,6 +503,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mariadb),
 		cmocka_unit_test(test_pgsql),
+		cmocka_unit_test(test_editions),
 		cmocka_unit_test(test_openldap),
 		cmocka_unit_test(test_clean_source),
 		cmocka_unit_test(test_refused),
