@@ -137,6 +137,61 @@ static void test_editions(void **state)
 	edition("1.8.1 MARIADBX edition", 1); /* a word, not a prefix */
 }
 
+/* The databases step's dumps run as written (stand-in mysql and
+ * mysqldump): the source's go to BACKUP/dump and nowhere else; the
+ * target's own to BACKUP/target-last, fresh each run, and the first of
+ * each also to BACKUP/target-before, which a later run leaves as it was. */
+static void test_dumps(void **state)
+{
+	struct answers a;
+	struct plan p;
+	char *dir = tu_tmpdir(), *bin = xasprintf("%s/bin", dir), *opts = xasprintf("backup_dir = %s/b\n", dir);
+	char *text = conf("mariadb", "mariadb", opts), *path;
+	const struct action *src, *dst;
+	struct buf out = {0};
+	struct stat st;
+	int i;
+	(void)state;
+
+	assert_int_equal(mkdir(bin, 0700), 0);
+	put_file(bin, "mysql", "#!/bin/sh\ncase \"$*\" in *amavisd*) echo amavisd ;; esac\n", 0700);
+	put_file(bin, "mysqldump", "#!/bin/sh\necho \"-- dump $(cat \"$0.n\" 2>/dev/null)\"\n", 0700);
+	build(&a, &p, text);
+	src = find_action_on(&p, "databases", HOST_SOURCE, "bzip2");
+	dst = find_action_on(&p, "databases", HOST_TARGET, "bzip2");
+	assert_int_equal(run_action(dir, src, &out), 0);
+	assert_non_null(strstr(buf_cstr(&out), "iredadmin: not on this host"));
+	buf_free(&out);
+	path = xasprintf("%s/b/dump/amavisd.sql.bz2", dir);
+	assert_int_equal(stat(path, &st), 0);
+	free(path);
+	path = xasprintf("%s/b/target-before", dir);
+	assert_int_equal(stat(path, &st), -1); /* the source keeps no state before */
+	free(path);
+	for (i = 1; i <= 2; i++) { /* two runs on the target, two different dumps */
+		char *n = xasprintf("%d", i);
+		put_file(bin, "mysqldump.n", n, 0600);
+		free(n);
+		assert_int_equal(run_action(dir, dst, &out), 0);
+		buf_free(&out);
+	}
+	{
+		char *cmd = xasprintf("bzcat %s/b/target-last/amavisd.sql.bz2 %s/b/target-before/amavisd.sql.bz2", dir, dir);
+		char *const argv[] = { (char *)"sh", (char *)"-c", cmd, NULL };
+		assert_int_equal(tu_capture(argv, &out), 0);
+		assert_string_equal(buf_cstr(&out), "-- dump 2\n-- dump 1\n"); /* last fresh, before the first */
+		buf_free(&out);
+		free(cmd);
+	}
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(text);
+	free(opts);
+	free(bin);
+	free(dir);
+}
+
 static void test_openldap(void **state)
 {
 	struct answers a;
@@ -504,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_mariadb),
 		cmocka_unit_test(test_pgsql),
 		cmocka_unit_test(test_editions),
+		cmocka_unit_test(test_dumps),
 		cmocka_unit_test(test_openldap),
 		cmocka_unit_test(test_clean_source),
 		cmocka_unit_test(test_refused),
