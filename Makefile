@@ -75,7 +75,7 @@ build/tests/ssh_test: tests/ssh/ssh_test.c build/libmailshift.a
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< build/libmailshift.a \
 		$$($(PKG_CONFIG) --cflags --libs cmocka) $(ALL_LDLIBS)
 
-build/tests/probe_test build/tests/steps_test: build/tests/%: tests/lab/%.c build/libmailshift.a
+build/tests/probe_test: build/tests/%: tests/lab/%.c build/libmailshift.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< build/libmailshift.a $(ALL_LDLIBS)
@@ -126,7 +126,7 @@ unit: $(UNIT_BIN)
 	$(Q)tests/unit/run.sh $(UNIT_BIN)
 
 # Everything CI must prove: unit tests under valgrind, the CLI tests, the lab.
-test: all $(UNIT_BIN) build/tests/ssh_test build/tests/probe_test build/tests/steps_test $(FUZZ_BIN)
+test: all $(UNIT_BIN) build/tests/ssh_test build/tests/probe_test $(FUZZ_BIN)
 	$(Q)tests/run.sh
 
 # Fast tier only (no root, no lab): unit + CLI.

@@ -77,7 +77,7 @@ sys_postfix() { # root
     local root=$1 h
     h=$(cat "$root/etc/hostname")
     postconf -c "$root/etc/postfix" -e "myhostname = $h.lab.test" 'mydomain = lab.test' \
-        "mydestination = \$myhostname, $h, localhost.localdomain, localhost" \
+        "mydestination = \$myhostname, $h, \$mydomain, localhost.localdomain, localhost" \
         'inet_interfaces = all' 'inet_protocols = ipv4' \
         'mynetworks = 127.0.0.0/8 10.200.0.0/24' 'relayhost =' 'home_mailbox = Maildir/' \
         'mailbox_command =' \

@@ -43,9 +43,30 @@ static const struct step *const iredmail_iredmail[] = {
 	NULL,
 };
 
-/* Postfix+Dovecot with system users to the same: not built yet (issue 15
- * fills it from the generic steps and the users and mail store steps). */
+/* Postfix+Dovecot with system users to the same: the users first (the
+ * homes they own are the storage roots), then the generic steps. */
 static const struct step *const postfix_dovecot_postfix_dovecot[] = {
+	/* while the old server is live */
+	&step_preflight_system,
+	&step_migration_key,
+	&step_users,
+	&step_mailstore_bulk,
+	&step_aliases,
+	/* the downtime window */
+	&step_stop_services,
+	&step_census,
+	&step_mailstore_final,
+	&step_chown,
+	&step_verify,
+	&step_start_services,
+	/* the new server runs */
+	&step_relay,
+	&step_old_queue,
+	&step_test,
+	&step_cutover,
+	/* the target no longer needs the source */
+	&step_remove_key,
+	&step_clean_source,
 	NULL,
 };
 

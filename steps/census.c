@@ -54,7 +54,7 @@ char *steps_target_script(const struct answers *a, const char *const *vars, cons
 	struct buf full = {0};
 	char *s;
 
-	var(&full, "vmail", a->opt.vmail_dir);
+	var(&full, "vmail", steps_vmail(a));
 	buf_adds(&full, steps_sh_lib_target);
 	buf_adds(&full, body);
 	s = steps_script(a, vars, full.s);
@@ -67,12 +67,21 @@ const char *steps_backend_word(const struct answers *a)
 	return profile_of(&a->source)->backend_word;
 }
 
+const char *steps_vmail(const struct answers *a)
+{
+	return profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_SYSTEM ? "" : a->opt.vmail_dir;
+}
+
 /* discover.sh in mode full or delta (for LDAP after the text that finds
  * slapd's configuration and suffix). */
 static char *discover_cmd(const struct answers *a, const char *mode)
 {
-	const char *vars[] = { "backend", steps_backend_word(a), "vmail", a->opt.vmail_dir, "mode", mode, NULL };
-	char *script = steps_script(a, vars, steps_sh_discover), *s;
+	const char *vars[] = { "backend", steps_backend_word(a), "vmail", steps_vmail(a), "mode", mode, NULL };
+	const char *sys[] = { "backend", "system", "vmail", "", "mode", mode,
+	                      "uid_min", a->opt.users_uid_min ? a->opt.users_uid_min : "",
+	                      "uid_max", a->opt.users_uid_max ? a->opt.users_uid_max : "", NULL };
+	int system = profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_SYSTEM;
+	char *script = steps_script(a, system ? sys : vars, steps_sh_discover), *s;
 
 	if (!steps_uses_ldap(a))
 		return script;

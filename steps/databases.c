@@ -107,6 +107,15 @@ const struct step step_databases = {
 
 char *steps_accounts_cmd(const struct answers *a, int active_only)
 {
+	/* system users: those discovery found (on the target, as the census
+	 * fetched them); active_only (the test's recipients): those whose home
+	 * has no .forward or .procmailrc, so a test message stays where it is
+	 * delivered (and is removed from there) */
+	if (profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_SYSTEM)
+		return xstrdup(active_only ? "while IFS=\"$(printf '\\t')\" read -r u _ h; do "
+		                             "[ -e \"$h/.forward\" ] || [ -e \"$h/.procmailrc\" ] || echo \"$u\"; "
+		                             "done < \"$b/discovery/accounts.tsv\""
+		                           : "cut -f 1 -- \"$b/discovery/accounts.tsv\"");
 	if (steps_uses_ldap(a)) {
 		char *env = steps_ldap_suffix_cmd(a);
 		char *s = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" -a '(&(objectClass=mailUser)%s)' "
@@ -121,6 +130,11 @@ char *steps_accounts_cmd(const struct answers *a, int active_only)
 
 char *steps_domains_cmd(const struct answers *a)
 {
+	/* system users: the domains the MTA delivers locally, but localhost
+	 * and the host's short names (no dot) */
+	if (profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_SYSTEM)
+		return xstrdup("postconf -x -h mydestination | tr ',[:blank:]' '\\n' | "
+		               "grep -v -i -x -e '' -e 'localhost' -e 'localhost\\.localdomain' | grep -F .");
 	if (steps_uses_ldap(a)) {
 		char *sfx = steps_ldap_suffix_cmd(a);
 		char *s = xasprintf("%sslapcat \"${conf[@]}\" -b \"$suffix\" -a '(objectClass=mailDomain)' "

@@ -16,7 +16,7 @@ static void add_copy(struct plan_step *ps, const struct answers *a, const char *
 {
 	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a), *origin = steps_source_path(a, ""), *cmd;
 	const char *leave = getenv("MAILSHIFT_TEST_LEAVE_OUT");
-	const char *vars[] = { "vmail", a->opt.vmail_dir, "login", login, "origin", origin, "ssh", ssh, "phase", phase,
+	const char *vars[] = { "vmail", steps_vmail(a), "login", login, "origin", origin, "ssh", ssh, "phase", phase,
 	                       "leave_out", leave ? leave : "", "units_awk", steps_awk_units, NULL };
 
 	cmd = steps_script(a, vars, steps_sh_copy);
@@ -34,7 +34,7 @@ static int two_phase(const struct answers *a)
 
 static void plan_bulk(const struct answers *a, struct plan_step *ps)
 {
-	const char *owners[] = { "vmail", a->opt.vmail_dir, "mode", "fix", "scope", "all", NULL };
+	const char *owners[] = { "vmail", steps_vmail(a), "mode", "fix", "scope", "all", NULL };
 	char *cmd;
 
 	add_copy(ps, a, "bulk", "copies the mail store and every storage root to the target (adds and updates, deletes nothing)");
@@ -89,7 +89,7 @@ const struct step step_mailstore_final = {
 
 static void plan_chown(const struct answers *a, struct plan_step *ps)
 {
-	const char *vars[] = { "vmail", a->opt.vmail_dir, "mode", "fix", "scope", "synced", NULL };
+	const char *vars[] = { "vmail", steps_vmail(a), "mode", "fix", "scope", "synced", NULL };
 	char *cmd = steps_script(a, vars, steps_sh_owners);
 
 	plan_add(ps, HOST_TARGET, 0, "each storage root belongs to its owner on the source (vmail, mlmmj), by name "
@@ -100,9 +100,10 @@ static void plan_chown(const struct answers *a, struct plan_step *ps)
 
 const struct step step_chown = {
 	.id = "chown",
-	.title = "Give the mail to the vmail user",
+	.title = "Give the mail to its owners",
 	.why = "Dovecot reads and writes the mail as the vmail user (uid 2000 in "
-	       "iRedMail), the mailing lists as mlmmj. After the copy every storage root "
+	       "iRedMail), the mailing lists as mlmmj, and a system user's mail as that "
+	       "user. After the copy every storage root "
 	       "and everything in it must belong to the user and group it belongs to on "
 	       "the source (by name: vmail:vmail for the mailboxes, the sieve scripts "
 	       "and the public folders), each root with its mode (0700), and the store "

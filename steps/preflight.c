@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "core/xalloc.h"
+#include "steps/profile.h"
 #include "steps/sh.h"
 #include "steps/steps.h"
 
@@ -68,6 +69,24 @@ static void plan_host_checks(const struct answers *a, struct plan_step *ps, enum
 	add_fragment(ps, h, 0, "reports its Dovecot and Roundcube versions", versions, steps_sh_preflight_versions);
 }
 
+/* The source's mail measured, and the target's room for it: free space plus
+ * what an earlier bulk copy already put there.  With system users (no one
+ * store) the roots alone, and the room where they go. */
+static void plan_room(struct plan_step *ps, const struct answers *a)
+{
+	const char *bytes[] = { "v", steps_vmail(a), "b", a->opt.backup_dir, NULL };
+	const char *room[] = { "vmail", steps_vmail(a), NULL };
+	const char *homes[] = { "vmail", "", "b", a->opt.backup_dir, NULL };
+	char *cmd = steps_fragment(bytes, steps_sh_preflight_mail_bytes);
+
+	plan_capture(ps, HOST_SOURCE, 0, "mail_bytes", *steps_vmail(a) ? "measures the source's mail (the store and "
+	             "the roots outside it)" : "measures the source's mail (the users' homes)", "%s", cmd);
+	free(cmd);
+	cmd = steps_fragment(*steps_vmail(a) ? room : homes, steps_sh_preflight_room);
+	plan_feed(ps, HOST_TARGET, 0, "mail_bytes", "the target has room for the mail", "%s", cmd);
+	free(cmd);
+}
+
 /* The checks that compare the two servers.  No server reaches the other
  * yet (step migration-key comes after): what the source says travels
  * through mailshift as a captured value, and the target compares. */
@@ -75,8 +94,6 @@ static void plan_compare(const struct answers *a, struct plan_step *ps)
 {
 	const char *ids = "echo \"$(id -u vmail):$(id -g vmail)\"";
 	const char *idv[] = { "ids", ids, NULL };
-	const char *bytes[] = { "v", a->opt.vmail_dir, "b", a->opt.backup_dir, NULL };
-	const char *room[] = { "vmail", a->opt.vmail_dir, NULL };
 	char *cmd;
 
 	plan_capture(ps, HOST_SOURCE, 0, "release", "reads the source's iRedMail version",
@@ -86,14 +103,7 @@ static void plan_compare(const struct answers *a, struct plan_step *ps)
 	cmd = steps_fragment(idv, steps_sh_preflight_vmail_ids);
 	plan_feed(ps, HOST_TARGET, ACT_ADVISORY, "vmail_ids", "the vmail user has the same uid:gid on both", "%s", cmd);
 	free(cmd);
-	cmd = steps_fragment(bytes, steps_sh_preflight_mail_bytes);
-	plan_capture(ps, HOST_SOURCE, 0, "mail_bytes", "measures the source's mail (the store and the roots outside it)",
-	             "%s", cmd);
-	free(cmd);
-	/* free space plus what an earlier bulk copy already put there */
-	cmd = steps_fragment(room, steps_sh_preflight_room);
-	plan_feed(ps, HOST_TARGET, 0, "mail_bytes", "the target has room for the mail", "%s", cmd);
-	free(cmd);
+	plan_room(ps, a);
 }
 
 /* mailshift reads the host's databases (and directory) itself; the
@@ -244,3 +254,71 @@ void steps_plan_packages_check(struct plan_step *ps, const struct answers *a)
 	          "has the mail-related packages the source has (those it lacks are named)", "%s%s",
 	          steps_sh_preflight_packages, steps_sh_preflight_packages_compare);
 }
+
+/* System-user stacks (Postfix or sendmail, with Dovecot) ------------------ */
+
+static void plan_stack_checks(const struct answers *a, struct plan_step *ps, enum host h)
+{
+	const struct endpoint *e = h == HOST_SOURCE ? &a->source : &a->target;
+	const char *name = plan_host_name(h);
+	const char *stack[] = { "host", name, "mta", profile_of(e)->relay_postfix ? "postfix" : "sendmail", NULL };
+	const char *host[] = { "host", name, NULL };
+	const char *tools[] = { "host", name, "tools", h == HOST_TARGET ?
+	                        "rsync du df doveadm ssh ssh-keygen perl useradd groupadd chpasswd chage gpasswd flock" :
+	                        "rsync du df doveadm pgrep ss", NULL };
+	const char *versions[] = { "rc", a->opt.roundcube_dir, "pre", h == HOST_TARGET ? "- " : "",
+	                           "post", h == HOST_TARGET ? "" : " -", NULL };
+	char *rsync = steps_fragment(host, steps_sh_preflight_rsync);
+
+	add_fragment(ps, h, 0, "runs its MTA and Dovecot, as root, bash, systemd", stack, steps_sh_preflight_stack);
+	plan_add(ps, h, 0, "installs rsync if it is missing (the copies need it on both servers)", "%s%s", rsync,
+	         h == HOST_TARGET ? steps_sh_preflight_rsync_version : "");
+	free(rsync);
+	add_fragment(ps, h, 0, "has the tools the migration uses", tools, steps_sh_preflight_tools);
+	add_fragment(ps, h, 0, "reports its Dovecot and Roundcube versions", versions, steps_sh_preflight_versions);
+}
+
+static void plan_preflight_system(const struct answers *a, struct plan_step *ps)
+{
+	plan_stack_checks(a, ps, HOST_SOURCE);
+	plan_stack_checks(a, ps, HOST_TARGET);
+	steps_plan_discovery(ps, a);
+	if (profile_of(&a->source)->relay_postfix) {
+		char *domains = steps_domains_cmd(a);
+
+		plan_capture(ps, HOST_SOURCE, 0, "domains", "lists the mail domains it delivers locally (mydestination)",
+		             "%s", domains);
+		plan_feed(ps, HOST_TARGET, 0, "domains", "takes mail for each of them (the cutover relays them here)",
+		          "%s", steps_sh_preflight_domains);
+		free(domains);
+	}
+	steps_plan_pop3_check(ps, a);
+	steps_plan_packages_check(ps, a);
+	plan_room(ps, a);
+	plan_checklist(ps, "lower the TTL of the MX and A records to 300 seconds, a day ahead",
+	               "At your DNS provider, lower the TTL of every mail domain's MX record and of the A "
+	               "record it names to 300 seconds, at least a day (the old TTL) before the switch, so "
+	               "senders follow the change within minutes.");
+}
+
+const struct step step_preflight_system = {
+	.id = "preflight",
+	.title = "Pre-flight checks",
+	.why = "Before anything changes, mailshift checks both servers: each runs its "
+	       "mail transfer agent (Postfix or sendmail) and Dovecot, as root, under "
+	       "systemd, with the tools the copy needs. It finds the real users of the "
+	       "source (from the UID_MIN of its login.defs up to below nobody) and asks "
+	       "the source's own Dovecot where each one's mail lives: each user's home "
+	       "is a storage root, copied whole (.forward, .procmailrc, ~/mail with the "
+	       "mail). If the source serves POP3, both servers must make the same "
+	       "UIDLs, or every POP3 client would fetch all its mail again: a "
+	       "difference stops here. It names the mail-related packages the source "
+	       "has and the target lacks (SpamAssassin, procmail, fetchmail, webmail), "
+	       "and checks the target has room for the mail. Nothing is changed, "
+	       "except that rsync is installed where it is missing. The users' ids, "
+	       "names and password hashes are checked by the users step, right after "
+	       "the one-off key, before anything is created. Last, the one thing to do "
+	       "a day ahead: lower the TTL of your MX and A records.",
+	.flags = STEP_FIGURES | STEP_SURVEY,
+	.plan = plan_preflight_system,
+};

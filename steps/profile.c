@@ -56,19 +56,19 @@ static const struct profile_unit none[] = { { NULL, NULL } };
 
 static const struct profile profiles[] = {
 	{ "iredmail/mariadb", PROFILE_ACCOUNTS_MYSQL, "mysql", iredmail_mail, sql_ldap_data, "postfix dovecot",
-	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES },
+	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES, 1 },
 	{ "iredmail/mysql", PROFILE_ACCOUNTS_MYSQL, "mysql", iredmail_mail, sql_ldap_data, "postfix dovecot",
-	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES },
+	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES, 1 },
 	{ "iredmail/pgsql", PROFILE_ACCOUNTS_PGSQL, "pgsql", iredmail_mail, sql_ldap_data, "postfix dovecot",
-	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES },
+	  PROFILE_MAILDIR, "/var/vmail", "vmail", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES, 1 },
 	/* the accounts are in slapd; the other databases are MariaDB's */
 	{ "iredmail/openldap", PROFILE_ACCOUNTS_LDAP, "ldap", iredmail_mail, sql_ldap_data, "postfix dovecot",
-	  PROFILE_MAILDIR, "/var/vmail", "", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES },
+	  PROFILE_MAILDIR, "/var/vmail", "", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES, 1 },
 	{ "postfix-dovecot", PROFILE_ACCOUNTS_SYSTEM, "system", postfix_dovecot_mail, none, "postfix dovecot",
-	  PROFILE_MAILDIR, "/home", "", "", 1, 1, "/etc/aliases" },
+	  PROFILE_MAILDIR, "/home", "", "", 1, 1, "/etc/aliases", 0 },
 	{ "sendmail-mbox", PROFILE_ACCOUNTS_SYSTEM, "system", sendmail_mail, none, "sendmail",
-	  PROFILE_MBOX, "/var/mail", "", "", 0, 0, "/etc/aliases" },
-	{ "none", PROFILE_ACCOUNTS_SYSTEM, "system", none, none, "", PROFILE_MAILDIR, "", "", "", 0, 0, "/etc/aliases" },
+	  PROFILE_MBOX, "/var/mail", "", "", 0, 0, "/etc/aliases", 0 },
+	{ "none", PROFILE_ACCOUNTS_SYSTEM, "system", none, none, "", PROFILE_MAILDIR, "", "", "", 0, 0, "/etc/aliases", 0 },
 };
 
 const struct profile *profile_of(const struct endpoint *e)

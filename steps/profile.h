@@ -50,6 +50,7 @@ struct profile {
 	/* the aliases file its MTA builds its alias map from (newaliases):
 	 * Postfix's alias_database may name another, which the step asks */
 	const char *aliases_file;
+	int dkim_amavis;                 /* DKIM keys signed with by amavisd (dkim_dir): carried and verified */
 };
 
 /* The profile of a host, never NULL (STACK_NONE has an empty one). */

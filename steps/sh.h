@@ -89,7 +89,9 @@ extern const char steps_awk_users_target[];
 extern const char steps_sh_ldap_suffix[];       /* LDAP: slapd's config file (conf) and the suffix */
 extern const char steps_sh_dkim_fingerprints[]; /* in the DKIM directory: each key and its public half's digest */
 
-/* steps/preflight.c: the system-user stacks' checks (in no pair table yet) */
+/* steps/preflight.c: the system-user stacks' checks */
+extern const char steps_sh_preflight_stack[];            /* root, bash, systemd, the stack's MTA and Dovecot */
+extern const char steps_sh_preflight_domains[];          /* the target takes mail for the source's domains */
 extern const char steps_sh_preflight_pop3[];             /* this server's POP3 and pop3_uidl_format */
 extern const char steps_sh_preflight_pop3_compare[];     /* the target's against the source's */
 extern const char steps_sh_preflight_packages[];         /* this server's mail-related packages */

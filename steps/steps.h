@@ -10,7 +10,7 @@
 #include "core/answers.h"
 #include "core/plan.h"
 
-extern const struct step step_preflight, step_migration_key, step_installer, step_roundcube,
+extern const struct step step_preflight, step_preflight_system, step_migration_key, step_installer, step_roundcube,
 	step_mailstore_bulk, step_dkim, step_config, step_stop_services,
 	step_census, step_mailstore_final, step_chown, step_databases, step_accounts,
 	step_start_services, step_verify, step_relay, step_old_queue, step_test, step_cutover, step_remove_key,
@@ -31,8 +31,13 @@ int steps_plan(struct plan *p, const struct answers *a, char *err, size_t errlen
 /* The source's account backend (its profile, steps/profile.h). */
 int steps_uses_ldap(const struct answers *a);
 int steps_uses_pgsql(const struct answers *a);
-/* "mysql", "pgsql" or "ldap": the account backend, as the shell fragments name it. */
+/* "mysql", "pgsql", "ldap" or "system": the account backend, as the shell
+ * fragments name it. */
 const char *steps_backend_word(const struct answers *a);
+/* The mail store the fragments know as vmail: the option vmail_dir, or ""
+ * when the source's accounts are system users (their mail lives in their
+ * homes, each home a storage root: there is no one store). */
+const char *steps_vmail(const struct answers *a);
 
 /* Server to server, the TARGET pulls from the SOURCE, never the other way and
  * never through the admin's machine.  It logs in with a one-off key that

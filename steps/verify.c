@@ -6,6 +6,7 @@
 #include "core/shell.h"
 #include "backends/probe.h"
 #include "core/xalloc.h"
+#include "steps/profile.h"
 #include "steps/sh.h"
 #include "steps/steps.h"
 
@@ -41,23 +42,25 @@ static void add_compare(struct plan_step *ps, const struct answers *a, const cha
 
 static void plan_verify(const struct answers *a, struct plan_step *ps)
 {
+	const struct profile *pf = profile_of(&a->source);
+
 	/* first what names the accounts: the census */
 	steps_plan_census_compare(ps, a);
-	{
+	if (pf->dkim_amavis) {
 		char *dkim = shell_fmt("cd -- %q 2>/dev/null || exit 0\n%s", a->opt.dkim_dir, steps_sh_dkim_fingerprints);
 		add_compare(ps, a, "dkim", "every DKIM key is on the target (public key fingerprints)", dkim, steps_awk_verify_dkim,
 		            NATIVE_NONE);
 		free(dkim);
 	}
 	{
-		const char *vars[] = { "vmail", a->opt.vmail_dir, "mode", "check", "scope", "synced", NULL };
+		const char *vars[] = { "vmail", steps_vmail(a), "mode", "check", "scope", "synced", NULL };
 		char *cmd = steps_script(a, vars, steps_sh_owners);
 		plan_add(ps, HOST_TARGET, 0, "every storage root and everything in it has the source's owner", "%s", cmd);
 		free(cmd);
 	}
 	/* the figure: keys with a wrong owner or mode; the source's column is
 	 * what the target must show (0, "ok") */
-	{
+	if (pf->dkim_amavis) {
 		const char *vars[] = { "k", a->opt.dkim_dir, NULL };
 		char *cmd = steps_fragment(vars, steps_sh_verify_dkim_owners);
 
@@ -65,8 +68,9 @@ static void plan_verify(const struct answers *a, struct plan_step *ps)
 		free(cmd);
 	}
 	/* mailshift compares through its own connections: rows, LDAP entries,
-	 * accounts with their maildirs, domains; the runbook the same lines */
-	{
+	 * accounts with their maildirs, domains; the runbook the same lines
+	 * (system users: the users step compared them, the census their mail) */
+	if (pf->accounts != PROFILE_ACCOUNTS_SYSTEM) {
 		char *env = steps_uses_ldap(a) ? steps_ldap_suffix_cmd(a) : xstrdup("");
 		char *inv = shell_fmt("%sbackend=%q\ndbs=%q\n%s", env, steps_backend_word(a), PROBE_MAIL_DATABASES,
 		                      steps_sh_inventory);
@@ -109,7 +113,8 @@ static void plan_test(const struct answers *a, struct plan_step *ps)
 	         "systemctl is-active postfix dovecot");
 	steps_plan_dovecot_check(ps, a);
 	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "recounts every mailbox's quota usage (after the window: Dovecot keeps the copied usage meanwhile)",
-	         "doveadm quota recalc -A && echo 'quota usage recalculated'");
+	         "if doveconf -h mail_plugins | grep -qw quota; then doveadm quota recalc -A && echo 'quota usage recalculated'\n"
+	         "else echo 'no quota plugin in its Dovecot: no usage to recount'; fi");
 	/* each test message is recorded before it is sent (test-message.sh) */
 	cmd = steps_fragment(sent, steps_sh_test_message);
 	plan_capture(ps, HOST_TARGET, 0, "test_message", "a message sent through the target's Postfix arrives", "%s", cmd);

@@ -60,8 +60,8 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
     tier tui-ssh tests/tui/ssh.sh
     # the iRedMail scenarios' lab checks run inside migrate, on its labs
     tier lab tests/lab/run.sh postfix-dovecot sendmail-mbox
-    # the system-user stacks' steps built so far, for real on the postfix-dovecot lab
-    tier blocks tests/lab/blocks.sh
+    # postfix-dovecot -> postfix-dovecot end to end, and its runbook replayed
+    tier system tests/lab/system.sh
     tier migrate tests/lab/migrate.sh
     # kill -9 at every action boundary of one migration, and inside both copies
     tier interrupt tests/lab/interrupt.sh iredmail-pgsql

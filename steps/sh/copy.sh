@@ -6,7 +6,8 @@
 # symbolic link on the source (a store on another disk) is read through the
 # link and written here as a directory at the root's own path.
 #
-# Prologue: b, vmail, login (USER@HOST of the source, for messages), origin
+# Prologue: b, vmail ("" when the accounts are system users: no one store,
+# each home a root), login (USER@HOST of the source, for messages), origin
 # (HOST::mailshift: the key's gate there, rsync reading only), ssh (how the
 # target reaches it: the one-off key), phase: bulk (while the source is live: adds and
 # updates, deletes nothing; rsync's exit 24, files that vanished meanwhile, is
@@ -66,10 +67,14 @@ pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success whi
 }
 if [ "$phase" = bulk ]; then
   # the mail store but its roots, then each root
-  pull "$vmail" "$vmail" "${inside[@]}"
+  if [ -n "$vmail" ]; then pull "$vmail" "$vmail" "${inside[@]}"; fi
   for root in "${roots[@]}"; do pull "$root" "$root"; done
-  echo "copied $vmail and $((${#roots[@]})) storage root(s); nothing was deleted"
-  echo "left on each server: $vmail/backup (iRedMail's own backups: the target keeps its own)"
+  if [ -n "$vmail" ]; then
+    echo "copied $vmail and $((${#roots[@]})) storage root(s); nothing was deleted"
+    echo "left on each server: $vmail/backup (iRedMail's own backups: the target keeps its own)"
+  else
+    echo "copied $((${#roots[@]})) storage root(s) (the users' homes); nothing was deleted"
+  fi
 else
   # what this copy deletes or replaces here is kept, not lost: moved into
   # $b/deleted/STAMP under its own path (mail the target had that the source
@@ -79,7 +84,7 @@ else
   rs+=(--backup)
   # what is not a root: added and updated
   t0=$EPOCHREALTIME
-  pull "$vmail" "$vmail" "${inside[@]}" --backup-dir="$kept$vmail"
+  if [ -n "$vmail" ]; then pull "$vmail" "$vmail" "${inside[@]}" --backup-dir="$kept$vmail"; fi
   mail=() other=()
   while IFS="$(printf '\t')" read -r root kind _; do
     case " ${roots[*]} " in *" $root "*) ;; *) continue ;; esac
@@ -149,7 +154,8 @@ else
   n=$(find "$kept" -type f | wc -l)
   if [ "$n" = 0 ]; then rmdir -- "$kept" 2>/dev/null || true
   else echo "$n file(s) this copy deleted or replaced here are kept in $kept"; fi
-  echo "${#roots[@]} storage root(s) now as on the source; $vmail's other files added and updated"
+  if [ -n "$vmail" ]; then echo "${#roots[@]} storage root(s) now as on the source; $vmail's other files added and updated"
+  else echo "${#roots[@]} storage root(s) now as on the source"; fi
   # Verify counts this server's mail next: its state is listed now, in the
   # background, while the owners and the databases are done (nothing there
   # changes a message); verify's census waits for it (the lock) and takes it.

@@ -1,12 +1,13 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # b backend vmail mode (and conf suffix for ldap): the prologue's
+# shellcheck disable=SC2154 # b backend vmail mode (conf suffix for ldap, uid_min uid_max for system): the prologue's
 # discover: the source's accounts as its account backend lists them and as its own
 # Dovecot resolves them, and every storage root their mail lives in.
 #
-# Prologue (mailshift, quoted): b (backup dir), backend (mysql|pgsql|ldap), vmail
-# (the mail store), mode (full: resolve every account; delta: only those whose
+# Prologue (mailshift, quoted): b (backup dir), backend (mysql|pgsql|ldap|system),
+# vmail (the mail store; "" for system users), mode (full: resolve every account; delta: only those whose
 # backend row or Dovecot's configuration changed since the last discovery); for
-# ldap also conf=(-f FILE) and suffix.  Uses lib.sh.
+# ldap also conf=(-f FILE) and suffix; for system uid_min, uid_max (the options, ""
+# when unset).  Uses lib.sh.
 #
 # Writes, 0600, in $b/discovery/ (one streamed pass over the accounts, however many):
 #   backend.tsv     user, active, base, node, maildir, format (the backend's rows)
@@ -48,6 +49,14 @@ case $backend in
       /^mailMessageStore: / { store = substr($0, 19) }
       /^mailboxFormat: / { fmt = substr($0, 16) }
       END { out() }' ;;
+  system)
+    # the real users of passwd (as the users step moves them): their home is
+    # their storage root, the whole of it carried (.forward, .procmailrc,
+    # ~/mail) with the mail Dovecot finds inside it
+    ms_uid_range /etc >&2 || exit 1
+    echo "the real users: uids $min ($from) to $max ($to)" >&2
+    awk -F ':' -v OFS='\t' -v min="$min" -v max="$max" \
+      '$3 ~ /^[0-9]+$/ && length($3) <= 10 && $3 + 0 >= min + 0 && $3 + 0 <= max + 0 { print $1, 1, $6, "", "", "" }' /etc/passwd ;;
   *) echo "unknown account backend: $backend" >&2; exit 1 ;;
 esac | sort -t "$(printf '\t')" -k 1,1 > backend.tsv.new
 digest=$(doveconf -n | grep -v '^#' | sha256sum | cut -c 1-64)
@@ -99,7 +108,11 @@ touch accounts.tsv unresolved.tsv inactive.tsv
 #     one streamed pass (doveadm auth lookup takes many users), pre-flight
 #     only.  An account neither finds is listed (broken already, not by us),
 #     its mail still counted.
-if [ "$mode" = full ]; then
+if [ "$mode" = full ] && [ "$backend" = system ]; then
+  # (Dovecot asks PAM or shadow with the password itself: there is no lookup
+  # without it; the users step carries each hash as it is)
+  echo "the source's Dovecot checks system users' passwords with the password itself: their logins are not listed here"
+elif [ "$mode" = full ]; then
   cut -f 1 accounts.tsv > login.try
   for svc in imap pop3; do
     [ -s login.try ] || break
@@ -127,9 +140,9 @@ touch nologin.tsv
     /^namespace/ { inns = 1; loc = ""; typ = "" }
     inns && $1 == "location" { loc = $3 } inns && $1 == "type" { typ = $3 }
     inns && /^}/ { if (typ == "public" && loc ~ /^maildir:\//) { p = substr(loc, 9); sub(/:.*/, "", p); sub(/\/$/, "", p); print p "\tpublic" } inns = 0 }'
-  for p in "$vmail/sieve" "$vmail/public"; do [ ! -d "$p" ] || printf '%s\t%s\n' "$p" "${p##*/}"; done
+  [ -z "$vmail" ] || for p in "$vmail/sieve" "$vmail/public"; do [ ! -d "$p" ] || printf '%s\t%s\n' "$p" "${p##*/}"; done
   postconf -M 2>/dev/null | sed -n 's/.*mlmmj[a-z-]*receive.* -L \(\/[^$ ]*\)\/\$.*/\1/p'
-  for p in "$vmail/mlmmj" "$vmail/mlmmj-archive"; do [ ! -d "$p" ] || printf '%s\tmlmmj\n' "$p"; done
+  [ -z "$vmail" ] || for p in "$vmail/mlmmj" "$vmail/mlmmj-archive"; do [ ! -d "$p" ] || printf '%s\tmlmmj\n' "$p"; done
   if [ -f /etc/mlmmjadmin/settings.py ]; then
     sed -n "s/^MLMMJ_\(SPOOL\|ARCHIVE\)_DIR *= *[\"']\(\/[^\"']*\)[\"'].*/\2/p" /etc/mlmmjadmin/settings.py
   fi

@@ -12,8 +12,10 @@
 # a mode that is not octal stops the step with the list; so does a root that
 # is a link here, or that a link above it leads into a system directory or
 # that lies behind a link inside the mail store ($vmail) or another root.
+# With no one store (vmail empty: system users, each home a root), a home's
+# owner may be missing yet: the users step creates it before any copy.
 ms_accept_roots() {
-  local d=$b/discovery bad=0 root kind owner mode why u g n real a o
+  local d=$b/discovery bad=0 later=0 root kind owner mode why u g n real a o
   mkdir -p -- "$d" && chmod 0700 -- "$d" || return 1
   : > "$d/roots.tsv.new"
   while IFS="$(printf '\t')" read -r root kind owner mode; do
@@ -23,7 +25,11 @@ ms_accept_roots() {
     case $mode in [0-7][0-7][0-7]|[0-7][0-7][0-7][0-7]) ;; *) why=${why:-"has no octal mode: $mode"} ;; esac
     u=${owner%%:*} g=${owner#*:}
     if [ -z "$why" ] && { ! id -u -- "$u" >/dev/null 2>&1 || ! getent group -- "$g" >/dev/null; }; then
-      why="belongs to $owner on the source: create that user and group here first"
+      if [ -z "$vmail" ] && [ "$kind" = mail ]; then
+        later=$((later + 1))  # a system user's home: the users step creates its owner
+      else
+        why="belongs to $owner on the source: create that user and group here first"
+      fi
     fi
     if [ -n "$why" ]; then echo "storage root $root $why" >&2; bad=1; continue; fi
     if [ -L "$root" ]; then
@@ -39,7 +45,7 @@ ms_accept_roots() {
       a=${root%/*}
       while [ -z "$why" ] && [ -n "$a" ]; do
         if [ -L "$a" ]; then
-          case $a/ in "$vmail"/*) why="lies behind the link $a, inside the mail store $vmail" ;; esac
+          [ -z "$vmail" ] || case $a/ in "$vmail"/*) why="lies behind the link $a, inside the mail store $vmail" ;; esac
           while IFS="$(printf '\t')" read -r o _; do
             case $a/ in "$o"/*) why="lies behind the link $a, inside the storage root $o" ;; esac
           done < "$d/roots.tsv.new"
@@ -57,6 +63,7 @@ ms_accept_roots() {
   [ "$bad" = 0 ] || { rm -f -- "$d/roots.tsv.new"; echo "nothing was copied: fix the roots above, then run this step again" >&2; return 1; }
   mv -- "$d/roots.tsv.new" "$d/roots.tsv"
   echo "$(wc -l < "$d/roots.tsv") storage root(s) to copy, own and verify, written to $d/roots.tsv"
+  [ "$later" = 0 ] || echo "$later of them belong to users this server does not have yet: the users step creates them before the copy"
 }
 
 # ms_accept_accounts FILE: the source's list of accounts (discover.sh's

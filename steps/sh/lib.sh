@@ -102,3 +102,42 @@ ms_mail_roots() {
   done < "$b/discovery/roots.tsv"
 }
 
+
+# ms_uid_range DIR: the uid range of the real users, from DIR/login.defs and
+# DIR/passwd (the source's: /etc there, or the copies the target fetched),
+# unless the options uid_min and uid_max (the prologue's, "" when unset) say;
+# sets min, max and the words from, to (where each came from).  Prints why
+# and fails on a range it cannot take.
+# shellcheck disable=SC2034 # min max from to: the caller's
+ms_uid_range() {
+  local v nobody
+  uid() { case $1 in ''|*[!0-9]*) return 1 ;; esac; [ ${#1} -le 10 ] && [ "$1" -le 4294967294 ]; }
+  if [ -n "$uid_min" ]; then
+    if ! uid "$uid_min" || [ "$uid_min" -lt 1 ]; then echo "users_uid_min is not a uid from 1: $uid_min" >&2; return 1; fi
+    min=$uid_min from="users_uid_min"
+  elif [ -f "$1/login.defs" ]; then
+    v=$(awk '$1 == "UID_MIN" { v = $2 } END { print v }' "$1/login.defs")
+    if [ -z "$v" ]; then
+      min=1000 from="the default: the source's login.defs sets no UID_MIN"
+    elif ! uid "$v"; then
+      echo "the source's login.defs has UID_MIN ${v//[^[:print:]]/?}, not a uid: set users_uid_min" >&2; return 1
+    elif [ "$v" -lt 100 ]; then
+      echo "the source's login.defs has UID_MIN $v, among the system's accounts: set users_uid_min to move from there anyway" >&2; return 1
+    else
+      min=$v from="UID_MIN of the source's login.defs"
+    fi
+  else
+    min=1000 from="the default: the source has no login.defs"
+  fi
+  if [ -n "$uid_max" ]; then
+    uid "$uid_max" || { echo "users_uid_max is not a uid: $uid_max" >&2; return 1; }
+    max=$uid_max to="users_uid_max"
+  else
+    # nobody (or nfsnobody: old Red Hat's nobody is 99) above the range
+    nobody=$(awk -F ':' -v min="$min" '($1 == "nobody" || $1 == "nfsnobody") && $3 ~ /^[0-9]+$/ && length($3) <= 10 &&
+      $3 + 0 > min + 0 { print $3 }' "$1/passwd" | sort -n | head -n 1)
+    if [ -n "$nobody" ]; then max=$((nobody - 1)) to="below the source's nobody, $nobody"
+    else max=65533 to="below 65534: the source has no nobody above UID_MIN"; fi
+  fi
+  [ "$min" -le "$max" ] || { echo "no uid is from $min to $max: check users_uid_min and users_uid_max" >&2; return 1; }
+}

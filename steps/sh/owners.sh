@@ -73,8 +73,12 @@ done < "$r"
 what="every path of the $n storage root(s)"
 [ "$scope" = all ] || what="in the $n storage root(s), every path the final copy took again ($(wc -l < "$synced") accounts and folders), every path of the roots beside the mailboxes, each root itself"
 if [ "$mode" = fix ]; then
-  chown root:root -- "$vmail" && chmod 0755 -- "$vmail"
-  echo "owned as on the source: $what; $vmail root:root 0755"
+  if [ -n "$vmail" ]; then
+    chown root:root -- "$vmail" && chmod 0755 -- "$vmail"
+    echo "owned as on the source: $what; $vmail root:root 0755"
+  else
+    echo "owned as on the source: $what"
+  fi
 else
   echo "mailshift-figure owners 0 $bad"
   [ "$bad" = 0 ] || exit 1

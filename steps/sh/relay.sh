@@ -35,7 +35,7 @@ eval "$domains_cmd" | awk -v t="$t" '
 mv mailshift_transport.regexp.new mailshift_transport.regexp
 n=$(wc -l < mailshift_transport.regexp)
 # first, once (an earlier run's entry, or an older mailshift's hash table, goes)
-rest=$(postconf -h transport_maps | tr ',[:blank:]' '\n' | grep -v -e '^$' -e mailshift_transport | paste -sd ' ' | sed 's/ /, /g')
+rest=$(postconf -h transport_maps | tr ',[:blank:]' '\n' | { grep -v -e '^$' -e mailshift_transport || :; } | paste -sd ' ' | sed 's/ /, /g')
 postconf -e "transport_maps = regexp:/etc/postfix/mailshift_transport.regexp${rest:+, $rest}"
 # Its own SMTP client, which calls itself another name: a new server that
 # greets with the old one's host name (both named mail.example.com) is then

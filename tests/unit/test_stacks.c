@@ -61,8 +61,8 @@ static void test_users(void **state)
 	                 "[options]\nbackup_dir = %s\nusers_uid_min = 500\n", dir);
 	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
 		fail_msg("%s", err);
-	/* the pair is still refused: the step is in no table */
-	assert_int_equal(steps_check_pair(&a, err, sizeof err), -1);
+	/* the pair is built */
+	assert_int_equal(steps_check_pair(&a, err, sizeof err), 0);
 	plan_build(&p, &a, (const struct step *const[]){ &step_users, NULL });
 	assert_int_equal(p.n, 1);
 	ps = &p.steps[0];
@@ -370,6 +370,84 @@ static void test_aliases(void **state)
 	free(text);
 }
 
+/* postfix-dovecot to postfix-dovecot: the pair's table, and nothing of
+ * iRedMail in it */
+static void test_system_pair(void **state)
+{
+	static const char *const want[] = { "preflight", "migration-key", "users", "mailstore-bulk", "aliases",
+		"stop-services", "census", "mailstore-final", "chown", "verify", "start-services", "relay", "test",
+		"cutover", "remove-key", NULL };
+	struct answers a;
+	struct plan p;
+	struct buf out = {0};
+	struct action act;
+	char err[512], *dir = tu_tmpdir(), *text, *t;
+	const struct action *dom;
+	size_t i, j;
+	(void)state;
+
+	text = xasprintf("[source]\nstack = postfix-dovecot\nhost = old.example.org\n"
+	                 "[target]\nstack = postfix-dovecot\nhost = new.example.org\n"
+	                 "[options]\nbackup_dir = %s/b\n", dir);
+	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	if (steps_plan(&p, &a, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	for (i = 0; want[i]; i++) {
+		if (i >= p.n)
+			fail_msg("the plan ends before %s", want[i]);
+		assert_string_equal(p.steps[i].step->id, want[i]);
+	}
+	assert_int_equal(p.n, i);
+	/* nothing of iRedMail: its release, its databases, its DKIM keys */
+	for (i = 0; i < p.n; i++)
+		for (j = 0; j < p.steps[i].n; j++) {
+			const char *c = p.steps[i].act[j].cmd;
+			if (strstr(c, steps_sh_preflight_host) || strstr(c, steps_sh_preflight_release) ||
+			    strstr(c, "mysqldump") || strstr(c, "/var/lib/dkim"))
+				fail_msg("step %s holds iRedMail's commands", p.steps[i].step->id);
+		}
+	/* the accounts are the system's; no one store: each home a root */
+	(void)find_action_on(&p, "preflight", HOST_SOURCE, "backend=system\n");
+	(void)find_action_on(&p, "mailstore-bulk", HOST_TARGET, "vmail=\"\"\nlogin=");
+	t = step_text(&p, "verify");
+	assert_null(strstr(t, "inventory"));
+	assert_non_null(strstr(t, "census-compare"));
+	free(t);
+	/* the domains the source delivers locally go to the target's check */
+	dom = find_action_on(&p, "preflight", HOST_SOURCE, "postconf -x -h mydestination");
+	assert_string_equal(dom->capture, "domains");
+	dom = find_action_on(&p, "preflight", HOST_TARGET, steps_sh_preflight_domains);
+	assert_string_equal(dom->input, "domains");
+	/* ...run with a stand-in postconf: a domain the target does not take
+	 * stops it, named; one in its virtual table (postmap -q) passes */
+	t = xasprintf("%s/bin", dir);
+	assert_int_equal(mkdir(t, 0700), 0);
+	free(t);
+	put_file(dir, "bin/postconf", "#!/bin/sh\ncase \"$*\" in\n"
+	         "*mydestination*) echo 'new.example.org, Example.COM, localhost' ;;\n"
+	         "*virtual_mailbox_domains*) echo 'hash:/etc/postfix/vdomains' ;;\nesac\n", 0700);
+	put_file(dir, "bin/postmap", "#!/bin/sh\n[ \"$1 $2 $3\" = \"-q virt.example.net hash:/etc/postfix/vdomains\" ]\n", 0700);
+	act = *dom;
+	act.cmd = xasprintf("printf 'example.com\\nold.example.org\\nvirt.example.net\\n' | {\n%s\n}", dom->cmd);
+	assert_int_not_equal(run_action(dir, &act, &out), 0);
+	if (!strstr(out.s, "does not take mail for: old.example.org.") || strstr(out.s, "for: example.com") ||
+	    !strstr(out.s, "virt.example.net: the target takes it (hash:/etc/postfix/vdomains)"))
+		fail_msg("%s", out.s);
+	free(act.cmd);
+	buf_free(&out);
+	act.cmd = xasprintf("printf 'example.com\\nvirt.example.net\\n' | {\n%s\n}", dom->cmd);
+	if (run_action(dir, &act, &out) != 0 || !strstr(out.s, "takes mail for all 2 domain(s)"))
+		fail_msg("%s", out.s);
+	free(act.cmd);
+	buf_free(&out);
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_users),
 		cmocka_unit_test(test_preflight_checks),
 		cmocka_unit_test(test_aliases),
+		cmocka_unit_test(test_system_pair),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,38 @@
+# shellcheck shell=bash
+# preflight-domains: the target takes mail, as its final destination, for
+# every domain the source delivers locally (the source's on stdin, one a
+# line: what steps_domains_cmd printed there).  At the cutover the old
+# server relays these domains to the new one: a domain the new one does not
+# take would be bounced back to its senders.  Run on the target.
+# Its own domains: mydestination, virtual_mailbox_domains and
+# virtual_alias_domains, a list or a lookup table (postmap -q).
+# Prints each domain and how the target takes it; fails naming the others.
+export LC_ALL=C
+mine=$(postconf -x -h mydestination | tr ',[:blank:]' '\n' | awk '{ print tolower($0) }')
+tables=$(postconf -x -h virtual_mailbox_domains virtual_alias_domains | tr ',[:blank:]' '\n' | grep -v '^$' || :)
+n=0 bad=()
+while IFS= read -r d; do
+  d=${d,,}
+  [ -n "$d" ] || continue
+  if ! [[ $d =~ ^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$ ]]; then
+    echo "not a domain name: ${d//[^[:print:]]/?}" >&2; exit 1
+  fi
+  n=$((n + 1))
+  if grep -qxF -- "$d" <<<"$mine"; then echo "$d: the target delivers it locally (mydestination)"; continue; fi
+  how=
+  while IFS= read -r t; do
+    case $t in
+      *:*) if postmap -q "$d" "$t" >/dev/null 2>&1; then how=$t; break; fi ;;
+      *) if [ "${t,,}" = "$d" ]; then how=$t; break; fi ;;
+    esac
+  done <<<"$tables"
+  if [ -n "$how" ]; then echo "$d: the target takes it ($how)"; else bad+=("$d"); fi
+done
+[ "$n" -gt 0 ] || { echo 'the source named no mail domain it delivers locally (its mydestination)' >&2; exit 1; }
+if [ ${#bad[@]} -gt 0 ]; then
+  list=$(printf '%s, ' "${bad[@]}")
+  list=${list%, }
+  echo "the target does not take mail for: $list. At the cutover the old server relays its domains to the new one, which would bounce that mail. Add them to the target's mydestination (postconf -e \"mydestination = \$(postconf -h mydestination), $list\"; postfix reload), or take those no mail is sent to out of the source's mydestination; then run pre-flight again" >&2
+  exit 1
+fi
+echo "the target takes mail for all $n domain(s) the source delivers locally"

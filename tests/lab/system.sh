@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016,SC2317 # remote $(...) is the host's; stopped is called through check
+# postfix-dovecot -> postfix-dovecot on the lab, headless, end to end, judged
+# by what the servers' own software says, not by mailshift's census:
+#  - pre-flight stops, naming it, while the target does not take mail for a
+#    domain the source delivers locally (the relay would bounce it);
+#  - a uid the target already uses for another name stops the users step,
+#    naming it, before anything is created; gone, the same command resumes;
+#  - every user is on the target with the source's uid, gid, home and
+#    password hash (compared as digests: no hash is printed), and logs in
+#    over IMAP with the old password;
+#  - each user's folders as the SOURCE's Dovecot listed them before the run
+#    (messages, UIDVALIDITY, next UID, unseen) are what the target's Dovecot
+#    lists after it; the homes' .forward and .procmailrc kept with owner and
+#    mode; the source's aliases merged;
+#  - after the cutover, mail sent to the old server reaches the new mailbox;
+#  - no password hash in mailshift's output, log, journal or runbook;
+#  - the runbook, replayed on a reset lab, reaches the same verified state.
+# Prints "system: N passed, N failed".  Needs root.
+set -uo pipefail
+sc=postfix-dovecot
+# shellcheck source=tests/lib/labtest.sh
+. "$(dirname "$0")/../lib/labtest.sh"
+labtest_start system "$sc"
+answers="$lab/run/answers.conf"
+run="$work/run"
+mkdir -p "$run"
+users=$(grep -v '^#' "$lab/run/seed.txt" | cut -f 1 | sort -u)
+list=$(tr '\n' ' ' <<<"$users")
+first=$(head -n 1 <<<"$users")
+check "the lab seeded several users to move ($(wc -w <<<"$users"))" test "$(wc -w <<<"$users")" -ge 3
+n=0
+migrate() { # one headless run, resumed where the last stopped
+  n=$((n + 1))
+  (cd "$run" && "$top/mailshift" --answers "$answers" --yes > "out.$n" 2> "err.$n"); rc=$?
+}
+stopped() { # STEP WHAT: the run stopped at STEP with WHAT on its output
+  [ "$rc" = 1 ] && grep -q "step $1 failed" "$run/err.$n" && grep -q -- "$2" "$run/out.$n" "$run/err.$n"
+}
+# Each user's folders as a host's own Dovecot lists them: the ground truth
+# (messages, unseen, UIDVALIDITY; the next UID apart: the test step's
+# message, sent and removed, takes one)
+folders() { # HOST
+  "$lab/ssh" "$1" "for u in $list; do doveadm -f tab mailbox status -u \"\$u\" 'messages unseen uidvalidity' '*' |
+    tail -n +2 | sed \"s/^/\$u\t/\"; done | sort" </dev/null
+}
+ids() { # HOST: each user's passwd entry and a digest of its hash
+  "$lab/ssh" "$1" "for u in $list; do getent passwd \"\$u\" | cut -d: -f1,3,4,6; getent shadow \"\$u\" | cut -d: -f2 | sha256sum; done" </dev/null
+}
+files() { # HOST: the homes' mail files, with owner and mode
+  "$lab/ssh" "$1" "cd /home && find . -name .forward -o -name .procmailrc | sort | xargs -r stat -c '%n %U:%G %a %s'" </dev/null
+}
+before=$(folders source)
+check "the source's Dovecot lists the users' folders ($(wc -l <<<"$before") folders)" \
+  test "$(wc -l <<<"$before")" -ge "$(wc -w <<<"$users")"
+ids_before=$(ids source)
+files_before=$(files source)
+
+# 1. the target does not take mail for the source's host name yet
+migrate
+check "pre-flight stops on a domain the target does not take, naming it (exit $rc)" \
+  stopped preflight "the target does not take mail for: source.lab.test"
+"$lab/ssh" target 'postconf -e "mydestination = $(postconf -h mydestination), source.lab.test" && postfix reload' </dev/null >/dev/null 2>&1
+
+# 2. the conflict: the target's own user holds the source's first uid
+uid=$("$lab/ssh" source "id -u '$first'" </dev/null)
+"$lab/ssh" target "useradd -M -u '$uid' -s /usr/sbin/nologin squatter" </dev/null
+migrate
+check "a uid the target uses for another name stops the users step (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -q 'step users failed' '$run/err.$n' && grep -q 'conflict: .*$uid' '$run/out.$n' && grep -q 'nothing was created' '$run/out.$n'"
+check "... and nothing was created" bash -c "! '$lab/ssh' target 'getent passwd $first' </dev/null >/dev/null"
+"$lab/ssh" target "userdel squatter" </dev/null
+
+# 3. the same command resumes and completes
+migrate
+check "the same command resumes and completes the migration (exit $rc)" test "$rc" = 0
+[ "$rc" = 0 ] || tail -n 20 "$run/out.$n" "$run/err.$n" | sed 's/^/     /'
+check "... verify passed on the source's census" \
+  grep -q "every account, folder and message of the source's census is on the target" "$run/out.$n"
+check "every user is on the target with the source's uid, gid, home and hash" test "$(ids target)" = "$ids_before"
+after=$(folders target)
+check "each user's folders on the target's Dovecot are the source's: messages, unseen, UIDVALIDITY" \
+  test "$after" = "$before"
+[ "$after" = "$before" ] || diff <(echo "$before") <(echo "$after") | head -n 10 | sed 's/^/     /'
+check "the homes' .forward and .procmailrc are there, owner, mode and size kept" test "$(files target)" = "$files_before"
+logins=0
+while IFS=$'\t' read -r u pw _; do
+  [[ $u == \#* ]] && continue
+  # (the password through curl's config on stdin, not its command line)
+  if printf 'user = "%s:%s"\n' "$u" "$pw" | curl -s -K - --max-time 10 --cacert "$lab/run/target-cert.pem" \
+      --resolve target.lab.test:993:10.200.0.3 imaps://target.lab.test/ > /dev/null; then logins=$((logins + 1))
+  else echo "     $u cannot log in"; fi
+done < <(grep -v '^#' "$lab/run/seed.txt" | sort -u -k1,1)
+check "every user logs in to the target over IMAP with the old password ($logins)" test "$logins" = "$(wc -w <<<"$users")"
+check "the source's aliases are merged on the target (postalias -q sales)" \
+  "$lab/ssh" target 'postalias -q sales /etc/aliases >/dev/null && grep -q "^postmaster:" /etc/aliases' </dev/null
+
+# 4. after the cutover the old server relays to the new one
+tok="relayed-$RANDOM$RANDOM"
+"$lab/ssh" source "printf 'Subject: $tok\n\nafter the cutover\n' | sendmail -f root '$first@lab.test'" </dev/null
+got=
+for _ in $(seq 1 30); do
+  got=$("$lab/ssh" target "doveadm search -u '$first' mailbox INBOX header Subject '$tok'" </dev/null 2>/dev/null)
+  [ -z "$got" ] || break
+  sleep 1
+done
+check "mail sent to the old server after the cutover reaches the user's mailbox on the new one" test -n "$got"
+check "... and none of it was delivered on the old one" \
+  bash -c "[ -z \"\$('$lab/ssh' source \"doveadm search -u '$first' mailbox INBOX header Subject '$tok'\" </dev/null 2>/dev/null)\" ]"
+
+hashes=$("$lab/ssh" source "for u in $list; do getent shadow \"\$u\" | cut -d: -f2; done" </dev/null)
+leak=0
+while IFS= read -r h; do
+  [ -n "$h" ] || continue
+  grep -rqF -- "$h" "$run" && leak=1
+done <<<"$hashes"
+check "no password hash in mailshift's output, log, journal or runbook" test "$leak" = 0
+check "the key is gone from the source" \
+  bash -c "! '$lab/ssh' source 'grep -q mailshift-migration /root/.ssh/authorized_keys' </dev/null"
+check "the runbook passes shellcheck" shellcheck "$run/mailshift-runbook.sh"
+
+# 5. the runbook, on a reset lab (the admin's own preparation done again)
+"$lab/reset" > "$work/reset" 2>&1 || bad "lab/reset"
+"$lab/ssh" target 'postconf -e "mydestination = $(postconf -h mydestination), source.lab.test" && postfix reload' </dev/null >/dev/null 2>&1
+# (a fresh lab: its Dovecot gives the folders new UIDVALIDITYs when it
+# first lists them, so the ground truth is listed again)
+before=$(folders source)
+ids_before=$(ids source)
+(cd "$run" && bash mailshift-runbook.sh --yes > replay.out 2>&1); rc=$?
+check "the runbook replays the migration on a reset lab (exit $rc)" test "$rc" = 0
+[ "$rc" = 0 ] || tail -n 20 "$run/replay.out" | sed 's/^/     /'
+check "... verify passed there too" \
+  grep -q "every account, folder and message of the source's census is on the target" "$run/replay.out"
+check "... each user's folders on the target's Dovecot are the source's" test "$(folders target)" = "$before"
+check "... every user with the source's ids and hash" test "$(ids target)" = "$ids_before"
+finish
