@@ -73,11 +73,14 @@ namespace inbox {
 EOF
 }
 
+# Both hosts deliver the mail domain, lab.test; the target, prepared to take
+# over, also the old host's name (the cutover relays it there).
 sys_postfix() { # root
-    local root=$1 h
+    local root=$1 h also=
     h=$(cat "$root/etc/hostname")
+    [ "$h" != target ] || also=" source.lab.test,"
     postconf -c "$root/etc/postfix" -e "myhostname = $h.lab.test" 'mydomain = lab.test' \
-        "mydestination = \$myhostname, $h, \$mydomain, localhost.localdomain, localhost" \
+        "mydestination = \$myhostname, $h, \$mydomain,$also localhost.localdomain, localhost" \
         'inet_interfaces = all' 'inet_protocols = ipv4' \
         'mynetworks = 127.0.0.0/8 10.200.0.0/24' 'relayhost =' 'home_mailbox = Maildir/' \
         'mailbox_command =' \
