@@ -28,7 +28,7 @@ elif [ -n "$store" ] && [ -d "$store" ]; then
   say "mail store" "$store" "$(ms_size "$store") (no discovery in $b: its roots are not known)"
 fi
 if [ "$system" = 1 ]; then
-  [ ! -d /var/mail ] || say "mail spools" /var/mail "$(ms_size /var/mail)"
+  [ ! -d /var/mail ] || [ "$store" = /var/mail ] || say "mail spools" /var/mail "$(ms_size /var/mail)"
   min=$(awk '$1 == "UID_MIN" { print $2 }' /etc/login.defs 2>/dev/null || true)
   case $min in ''|*[!0-9]*) min=1000 ;; esac
   homes=$(awk -F : -v min="$min" '$3 >= min && $3 < 65534 && $6 ~ /^\// { print $6 }' /etc/passwd | sort -u) || homes=
