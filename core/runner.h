@@ -55,12 +55,12 @@ struct runner_ui {
 	/* After a checklist item (ACT_MANUAL) showed its instruction: GO (done,
 	 * confirmed), SKIP (not yet: pending) or ABORT. */
 	enum runner_choice (*manual)(void *ctx, const struct plan_step *ps, const struct action *a);
+	void *ctx;
 	/* Before an ACT_CONFIRM_HOST action (core/plan.h): GO only when the
 	 * admin typed host, the name of the host it runs on; SKIP (the rest of
 	 * the step) or ABORT.  NULL: such an action is refused (the run stops). */
 	enum runner_choice (*confirm_host)(void *ctx, const struct plan_step *ps, const struct action *a,
 	                                   const char *host);
-	void *ctx;
 };
 
 struct runner_opts {

@@ -539,7 +539,8 @@ static void test_clean_source(void **state)
 	text = conf("pgsql", "pgsql", "clean_source = yes\n");
 	build(&a, &p, text);
 	si = plan_find(&p, "clean-source");
-	assert_int_equal(si, (int)p.n - 1);
+	assert_int_equal(si, (int)p.n - 2); /* then decommission, the last */
+	assert_int_equal(plan_find(&p, "decommission"), (int)p.n - 1);
 	assert_int_equal(p.steps[si].n, 1);
 	assert_int_equal(p.steps[si].act[0].on, HOST_SOURCE);
 	assert_true(p.steps[si].act[0].flags & ACT_DESTRUCTIVE);
