@@ -71,7 +71,10 @@ check "and no password" bash -c "! grep -q password saved.conf"
 "$ms" --answers saved.conf --dry-run --runbook "$work/saved-plan.sh" >out 2>err; rc=$?
 check "mailshift --answers saved.conf --dry-run accepts it" test "$rc" = 0 -a ! -s err
 expect "the review lists the first step" "1 preflight"
+expect "the one-off key's removal" "17 remove-key"
+send End
 expect "and the last (no installer, no Roundcube upgrade asked): what the old server holds" "18 decommission"
+send Home
 expect "downtime steps are marked" "stop-services    Stop the mail services (downtime starts)"
 expect "the selected step's why" "Why: Pre-flight checks"
 send Enter
@@ -383,5 +386,30 @@ expect "x again puts it back" "Step installer is back in the plan"
 send Home; send x
 expect "the migration's own steps cannot be left out" "The migration needs step preflight"
 send q; wait_for "Quit mailshift?" 5; send q; wait_for '$' 10
+
+# --- wipe_source: the wipe asks for the old server's host name typed -----------------
+# (backup_dir is a scratch folder: even a wipe typed through would find no
+# verified census there and refuse; this test never types the name)
+sed "s|^backup_dir = .*|backup_dir = $work/wipe-b|" "$ex" >wipe-in.conf
+echo "wipe_source = yes" >>wipe-in.conf
+src=$(sed -n 's/^host *= *//p' wipe-in.conf | head -n 1)
+start
+run_line "clear; $ms --wizard --answers $work/wipe-in.conf --local --journal jw --runbook rbw.sh --log lw"
+to_plan "wipe" "$work/wipe.conf"
+send s
+for k in $(seq 1 19); do wait_for "Step $k of 20" 10 || break; send s; done
+expect "wipe: the last step is decommission" "Step 20 of 20: What the old server still holds"
+send y
+expect "wipe: the wipe asks for the host name, not yes" "type the host name"
+expect "wipe: naming the old server" "as the answers say it: $src"
+type_text "yes"; send Enter
+expect "wipe: yes is not the host name: refused in the dialog" "That is not $src: type the source's host name exactly"
+check "wipe: and the wipe never ran (its first check would be in the log)" \
+  bash -c "grep -q 'read-only: nothing is changed' lw && ! grep -q 'the verify step has not passed' lw && ! grep -q 'wiped ' lw"
+send Tab; send q
+expect "wipe: stopping there shows the report" "The run stopped at step decommission"
+send q
+check "wipe: exit status 3, refused" test "$(exit_status)" = rc=3
+check "wipe: the listing ran, read-only" grep -q 'what still holds data and secrets on this server (read-only' lw
 
 tui_end
