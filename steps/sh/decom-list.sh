@@ -58,7 +58,7 @@ done
 if [ -r /etc/shadow ]; then
   say "password hashes" /etc/shadow "$(awk -F : '$2 != "" && $2 !~ /^[!*]/' /etc/shadow | wc -l) user(s) hold one"
 fi
-say "SSH host keys" "/etc/ssh/ssh_host_*_key" "$(find /etc/ssh -maxdepth 1 -name 'ssh_host_*_key' -type f 2>/dev/null | wc -l) key(s)"
+say "SSH host keys" "/etc/ssh/ssh_host_*_key" "$(find /etc/ssh/ -maxdepth 1 -name 'ssh_host_*_key' -type f 2>/dev/null | wc -l) key(s)"
 while IFS= read -r k; do
   case $k in /*) ;; *) continue ;; esac
   [ -f "$k" ] || continue
