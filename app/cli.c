@@ -326,7 +326,7 @@ static int run(struct cli *c, const struct plan *p, struct console *con)
 	struct session s = { .plan = p, .journal = c->journal, .runbook = c->runbook, .log = c->log,
 	                     .local = c->local, .fresh = c->fresh,
 	                     .opts = { .yes = c->yes, .until = c->until, .skip = (const char *const *)c->skip,
-	                               .nskip = c->nskip } };
+	                               .nskip = c->nskip, .typed_host = p->answers->opt.wipe_source_confirm } };
 	struct runner_report rep;
 	struct session_summary sum;
 	struct runner_ui ui = console_ui(con);
@@ -495,6 +495,10 @@ int cli_main(int argc, char **argv)
 		rc = SESSION_EXIT_USAGE;
 	else if (bad_skip(&c, &p))
 		rc = SESSION_EXIT_USAGE;
+	else if (session_typed_check(&p, c.yes, c.dry_run, a.opt.wipe_source_confirm, err, sizeof err) < 0) {
+		fprintf(stderr, "mailshift: refused: %s\n", err);
+		rc = SESSION_EXIT_USAGE;
+	}
 	else
 		rc = c.dry_run ? dry_run(&c, &p, &con) : run(&c, &p, &con);
 	console_close(&con);

@@ -339,3 +339,30 @@ void session_resume_at(const struct session *s, struct session_resume_at *out)
 	out->action = s->progress.action + 1;
 	out->actions = ps->n;
 }
+
+int session_typed_check(const struct plan *p, int yes, int dry_run, const char *typed, char *err,
+                        size_t errlen)
+{
+	const struct action *a = plan_find_action(p, ACT_DESTRUCTIVE | ACT_CONFIRM_HOST);
+	const char *host, *who, *id = "?";
+	size_t i;
+
+	if (!a || dry_run)
+		return 0;
+	host = plan_host_address(p, a->on);
+	who = plan_host_name(a->on);
+	for (i = 0; i < p->n; i++)
+		if (a >= p->steps[i].act && a < p->steps[i].act + p->steps[i].n)
+			id = p->steps[i].step->id;
+	if (yes && typed && strcmp(typed, host) == 0)
+		return 0;
+	if (yes && typed)
+		snprintf(err, errlen, "step %s wipes the %s, %s: wipe_source_confirm = %s in the answers is not its "
+		         "host name; write wipe_source_confirm = %s to confirm it (or wipe_source = no)",
+		         id, who, host, typed, host);
+	else
+		snprintf(err, errlen, "step %s wipes the %s, %s (wipe_source = yes): a headless run needs --yes and "
+		         "wipe_source_confirm = %s in the answers, the host name typed as the confirmation (the "
+		         "wizard asks you to type it)", id, who, host, host);
+	return -1;
+}

@@ -131,6 +131,17 @@ enum session_until {
 };
 enum session_until session_until_check(const struct plan *p, const char *id, char *err, size_t errlen);
 
+/* A headless run of a plan with an ACT_CONFIRM_HOST action (the wipe of
+ * the old server, core/plan.h), decided before anything runs: it needs yes
+ * (--yes) and typed (the answers' wipe_source_confirm) equal to the host
+ * name of that action's host; the wizard asks the admin to type it instead.
+ * 0 when the run may start (or the plan has no such action, or dry_run);
+ * -1 with why in err:
+ *   "step decommission wipes the source (wipe_source = yes): a headless run
+ *    needs --yes and wipe_source_confirm = HOST in the answers ..." */
+int session_typed_check(const struct plan *p, int yes, int dry_run, const char *typed, char *err,
+                        size_t errlen);
+
 /* After session_where() said SESSION_RESUMABLE: where a resume starts, as
  * the resume question (the CLI's and the wizard's) says it. */
 struct session_resume_at {

@@ -167,6 +167,8 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 	case ANSWERS_STR:
 		if (!*v)
 			return fail(p, p->line, "%s: expected a value", k->name);
+		if (strcmp(k->name, "cutover") == 0 && strcmp(v, "mx") && strcmp(v, "ip"))
+			return fail(p, p->line, "%s: expected mx or ip, got \"%s\"", k->name, v);
 		if (strncmp(k->name, "users_uid_", 10) == 0 && !uid_text(v))
 			return fail(p, p->line, "%s: expected a uid, a number 1-4294967294, got \"%s\"", k->name, v);
 		free(*sp);
@@ -180,7 +182,7 @@ static int set_value(struct parser *p, const struct key *k, void *base, char *v)
 		return 0;
 	case ANSWERS_HOST:
 		if (!answers_valid_host(v))
-			return fail(p, p->line, "host: expected a host name or IPv4 address, got \"%s\"", v);
+			return fail(p, p->line, "%s: expected a host name or IPv4 address, got \"%s\"", k->name, v);
 		free(*sp);
 		*sp = xstrdup(v);
 		return 0;
@@ -332,6 +334,23 @@ static int check_endpoint(struct parser *p, struct endpoint *e, const char *sec)
 	return 0;
 }
 
+/* What one option alone cannot say. */
+static int check_options(struct parser *p, const struct answers *a)
+{
+	const char *mx = a->opt.secondary_mx;
+
+	if (mx && (strcasecmp(mx, a->source.host) == 0 || strcasecmp(mx, a->target.host) == 0))
+		return fail(p, 0, "secondary_mx: expected a third host that queues the mail meanwhile, got %s, "
+		            "the %s itself", mx, strcasecmp(mx, a->source.host) == 0 ? "source" : "target");
+	if (a->opt.wipe_source && strcmp(a->opt.cutover, "ip") == 0)
+		return fail(p, 0, "wipe_source: not with cutover = ip: the new server takes over the old one's "
+		            "address at the cutover, the last step, and mailshift cannot reach the old server by "
+		            "it after that (the decommission step still lists what it holds); wipe it by hand");
+	if (a->opt.wipe_source_confirm && !a->opt.wipe_source)
+		return fail(p, 0, "wipe_source_confirm: only with wipe_source = yes (it confirms that wipe)");
+	return 0;
+}
+
 static void default_str(char **s, const char *v)
 {
 	if (!*s)
@@ -383,6 +402,8 @@ int answers_parse(struct answers *a, const char *name, const char *text,
 		default_str(&a->opt.dkim_dir, "/var/lib/dkim");
 		default_str(&a->opt.roundcube_dir, "/opt/www/roundcubemail");
 		default_str(&a->opt.backup_dir, "/var/backups/mailshift");
+		default_str(&a->opt.cutover, "mx");
+		rc = check_options(&p, a);
 	}
 	if (rc < 0) {
 		answers_free(a);
@@ -455,6 +476,9 @@ void answers_free(struct answers *a)
 	free(a->opt.backup_dir);
 	free(a->opt.users_uid_min);
 	free(a->opt.users_uid_max);
+	free(a->opt.cutover);
+	free(a->opt.secondary_mx);
+	free(a->opt.wipe_source_confirm);
 	memset(a, 0, sizeof *a);
 }
 

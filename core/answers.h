@@ -54,6 +54,13 @@ struct options {
 	int clean_source; /* the step clean-source: the source's dumps and archives removed at the end */
 	char *users_uid_min; /* system users: the lowest uid moved, decimal (NULL: the source's UID_MIN) */
 	char *users_uid_max; /* the highest (NULL: below the source's nobody) */
+	/* How mail finds the new server: "mx" (the MX records are pointed at
+	 * it) or "ip" (it takes over the old server's address); never NULL once
+	 * parsed. */
+	char *cutover;
+	char *secondary_mx; /* a host that queues the mail meanwhile (a lower-priority MX), or NULL */
+	int wipe_source;    /* the decommission step wipes the old server's mail data, typed-host confirmed */
+	char *wipe_source_confirm; /* the old server's host name, typed beforehand for a --yes run, or NULL */
 };
 
 struct answers {

@@ -172,6 +172,36 @@ static const struct {
 	  "keeps its copies and its own saved state. Say yes when the old server goes to "
 	  "someone else, or was compromised. At the end of every run mailshift lists what "
 	  "holds secrets on each server." },
+	{ "cutover",
+	  "mx (the default): at the cutover you point the MX records (or the A records they "
+	  "name) of your domains at the new server; the old one relays until the old TTL has "
+	  "passed. ip: the new server takes over the old one's IP address instead, so DNS stays "
+	  "as it is: the old server gives the address up (its interface configuration), the new "
+	  "one takes it (its own, and Postfix's inet_interfaces, mynetworks and myhostname if "
+	  "they name it); the PTR record and SPF stay. mailshift reaches the old server by that "
+	  "address, so with ip everything it does there (remove-key, clean-source, "
+	  "decommission) runs before the cutover, which is then the last step." },
+	{ "secondary_mx",
+	  "When the downtime window cannot be short: the host name of a mail server that "
+	  "queues your domains' mail meanwhile, e.g. backup-mx.example.org. Before the window "
+	  "(a TTL ahead) add an MX record of lower priority (a higher number) pointing at it, "
+	  "and make it queue for your domains (Postfix: relay_domains with them, no transport; "
+	  "or sendmail's equivalent). The window's first step lists this, and the cutover says "
+	  "when to flush its queue to the new server and take the record away. Left empty, "
+	  "senders' own servers hold the mail and retry." },
+	{ "wipe_source",
+	  "no (the default): the decommission step, the last, only lists what still holds data "
+	  "and secrets on the old server (mail, dumps, DKIM keys, databases, /etc/shadow, host "
+	  "and TLS keys), with sizes, for you to handle. yes: it then also removes the mail "
+	  "(each storage root's contents) and mailshift's dumps there: a destructive action, "
+	  "refused unless verify passed on the current census and the cutover step ran, and "
+	  "confirmed only by typing the old server's host name. Say yes when the old server "
+	  "goes back to a provider or to someone else. Not with cutover = ip." },
+	{ "wipe_source_confirm",
+	  "Only for a headless run with --yes and wipe_source = yes: the old server's host name "
+	  "exactly as [source] host says it, typed here as the confirmation the wizard asks for. "
+	  "Without it (or with another name) mailshift --yes refuses to start (exit 2). The "
+	  "wizard ignores it and asks you to type the name." },
 	{ "users_uid_min",
 	  "For a server whose mailboxes are Unix accounts (postfix-dovecot, sendmail-mbox): the "
 	  "lowest user id of the real users to move to the new server. Left empty it is UID_MIN "

@@ -30,6 +30,10 @@ const struct key answers_keys[] = {
 	{ SEC_OPTIONS, "relay_during_cutover", ANSWERS_BOOL, OP(relay_during_cutover), "old server relays mail to the new one after the switch (default yes)" },
 	{ SEC_OPTIONS, "overwrite_target", ANSWERS_BOOL, OP(overwrite_target), "migrate onto a target that went live or holds accounts the source lacks, replacing them (default no; pre-flight refuses)" },
 	{ SEC_OPTIONS, "clean_source", ANSWERS_BOOL, OP(clean_source), "at the end, remove the source's copies that hold secrets: its dumps and configuration archives (default no)" },
+	{ SEC_OPTIONS, "cutover", ANSWERS_STR, OP(cutover), "mx: point the MX records at the new server; ip: the new server takes over the old one's address (default mx)" },
+	{ SEC_OPTIONS, "secondary_mx", ANSWERS_HOST, OP(secondary_mx), "a host that queues your mail while the window lasts, as a lower-priority MX (default: none)" },
+	{ SEC_OPTIONS, "wipe_source", ANSWERS_BOOL, OP(wipe_source), "at the end, wipe the mail data on the old server, confirmed by typing its host name (default no)" },
+	{ SEC_OPTIONS, "wipe_source_confirm", ANSWERS_HOST, OP(wipe_source_confirm), "the old server's host name, typed here for a headless --yes run that wipes it (default: none)" },
 	{ SEC_OPTIONS, "users_uid_min", ANSWERS_STR, OP(users_uid_min), "system users: the lowest uid moved (default UID_MIN of the source's /etc/login.defs, else 1000)" },
 	{ SEC_OPTIONS, "users_uid_max", ANSWERS_STR, OP(users_uid_max), "system users: the highest uid moved (default below the source's nobody, else 65533)" },
 };

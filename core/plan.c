@@ -18,6 +18,24 @@ const char *plan_host_name(enum host h)
 	return "?";
 }
 
+const char *plan_host_address(const struct plan *p, enum host h)
+{
+	if (h == HOST_SOURCE)
+		return p->answers->source.host;
+	return h == HOST_TARGET ? p->answers->target.host : "localhost";
+}
+
+const struct action *plan_find_action(const struct plan *p, unsigned flags)
+{
+	size_t i, k;
+
+	for (i = 0; i < p->n; i++)
+		for (k = 0; k < p->steps[i].n; k++)
+			if ((p->steps[i].act[k].flags & flags) == flags)
+				return &p->steps[i].act[k];
+	return NULL;
+}
+
 void plan_build(struct plan *p, const struct answers *a, const struct step *const *steps)
 {
 	size_t i;

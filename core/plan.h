@@ -38,6 +38,13 @@ enum {
 	 * nothing and counts as finished for a resume; the journal keeps it
 	 * and --report lists the checklist.  Not with ACT_ADVISORY. */
 	ACT_MANUAL = 1 << 2,
+	/* With ACT_DESTRUCTIVE: confirmed only by typing the name of the host
+	 * it runs on (the answers' host of `on`), never by "yes" or --yes alone
+	 * (wiping the old server's mail).  The runner asks runner_ui.confirm_host;
+	 * with opts.yes it runs only when opts.typed_host is that name, which the
+	 * CLI takes from the answers (app/session.h session_typed_check), else
+	 * the run stops refused.  The runbook asks for the name too. */
+	ACT_CONFIRM_HOST = 1 << 3,
 };
 
 enum {
@@ -162,5 +169,10 @@ int plan_find_flag(const struct plan *p, unsigned flags);
 void plan_fingerprint(const struct plan *p, char out[17]);
 /* "source", "target", "local". */
 const char *plan_host_name(enum host h);
+/* The answers' host name of h (HOST_LOCAL: "localhost"): what an
+ * ACT_CONFIRM_HOST action asks the admin to type. */
+const char *plan_host_address(const struct plan *p, enum host h);
+/* The first action of p with every bit of flags (ACT_*), or NULL. */
+const struct action *plan_find_action(const struct plan *p, unsigned flags);
 
 #endif

@@ -167,6 +167,21 @@ static const char helpers[] =
 	"  esac\n"
 	"}\n";
 
+/* Only in a runbook whose plan has an ACT_CONFIRM_HOST action (the wipe of
+ * the old server): --yes does not answer it, only the host's name typed, or
+ * given beforehand in CONFIRM_HOST (CONFIRM_HOST=old.example.org bash RUNBOOK --yes). */
+static const char confirm_host_text[] =
+	"\n"
+	"# The next action wipes data on a server: it runs only once that server's\n"
+	"# host name is typed (--yes does not answer it); CONFIRM_HOST=HOST in the\n"
+	"# environment gives it beforehand.\n"
+	"confirm_host() { # confirm_host HOST NOTE\n"
+	"  if [ \"$DRY_RUN\" = 1 ]; then printf '  DESTRUCTIVE, confirmed by typing %s: %s\\n' \"$1\" \"$2\"; return 0; fi\n"
+	"  local reply=${CONFIRM_HOST:-}\n"
+	"  [ -n \"$reply\" ] || read -r -p \"DESTRUCTIVE: $2. Type the host name $1 to go on: \" reply || reply=''\n"
+	"  [ \"$reply\" = \"$1\" ] || { echo \"refused: the host name typed is not $1: stopping\" >&2; exit 3; }\n"
+	"}\n";
+
 static const char main_text[] =
 	"\n"
 	"while [ $# -gt 0 ]; do\n"
@@ -273,6 +288,8 @@ struct runbook *runbook_open(const char *path, const struct plan *p, int dry_run
 	running(rb->f, a->opt.backup_dir);
 	fputc('\n', rb->f);
 	fputs(helpers, rb->f);
+	if (plan_find_action(p, ACT_CONFIRM_HOST))
+		fputs(confirm_host_text, rb->f);
 	return rb;
 }
 
@@ -335,7 +352,12 @@ void runbook_action(struct runbook *rb, const struct action *a, enum runbook_mar
 		      "  # the runbook checks it with the servers' own tools)\n", rb->f);
 	if (skipped)
 		fputs("  # skipped by the admin in this run:\n", rb->f);
-	if (a->flags & ACT_DESTRUCTIVE) {
+	if (a->flags & ACT_CONFIRM_HOST) {
+		char *n = shell_quote(a->note), *h = shell_quote(plan_host_address(rb->p, a->on));
+		fprintf(rb->f, "%sconfirm_host %s %s\n", lead, h, n);
+		free(n);
+		free(h);
+	} else if (a->flags & ACT_DESTRUCTIVE) {
 		char *n = shell_quote(a->note);
 		fprintf(rb->f, "%sdestructive %s\n", lead, n);
 		free(n);

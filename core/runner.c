@@ -362,6 +362,25 @@ static int records_fail(const struct runner_run *r)
 	return 1;
 }
 
+/* An ACT_CONFIRM_HOST action: the admin types the host's name (the ui's
+ * confirm_host), or with opts.yes typed it beforehand (opts.typed_host).
+ * Anything else refuses it. */
+static enum runner_choice typed(struct runner_run *r, const struct plan_step *ps, const struct action *a)
+{
+	const struct runner_ui *ui = r->ui;
+	const struct runner_opts *o = r->opts;
+	const char *host = plan_host_address(r->plan, a->on);
+
+	if (!o->yes && ui && ui->confirm_host)
+		return ui->confirm_host(ui->ctx, ps, a, host);
+	if (o->yes && o->typed_host && strcmp(o->typed_host, host) == 0)
+		return RUNNER_GO;
+	sink_emitf(r->sink, SINK_ERROR, a->on, "refused: %s: only after the %s's host name (%s) is typed%s",
+	           a->note, plan_host_name(a->on), host,
+	           o->yes ? " (the answers' wipe_source_confirm does not name it)" : "");
+	return RUNNER_ABORT;
+}
+
 /* Runs the actions of one step.  Returns RUNNER_DONE, or the result that
  * ends the run with r->rep.step/action set. */
 static enum runner_result run_actions(struct runner_run *r, const struct plan_step *ps, size_t si,
@@ -400,18 +419,21 @@ static enum runner_result run_actions(struct runner_run *r, const struct plan_st
 			rep->status = RUNNER_NO_RECORDS;
 			return RUNNER_FAILED;
 		}
-		if ((a->flags & ACT_DESTRUCTIVE) && !o->yes && ui && ui->confirm_destructive) {
+		if (a->flags & ACT_CONFIRM_HOST)
+			c = typed(r, ps, a);
+		else if ((a->flags & ACT_DESTRUCTIVE) && !o->yes && ui && ui->confirm_destructive)
 			c = ui->confirm_destructive(ui->ctx, ps, a);
-			if (c == RUNNER_ABORT) {
-				journal_step_end(j, si, ps, "refused");
-				return RUNNER_REFUSED;
-			}
-			if (c == RUNNER_SKIP) {
-				skip_rest(r, ps, si, ai);
-				sink_emitf(sink, SINK_INFO, HOST_LOCAL, "skipped the rest of step %s", ps->step->id);
-				outcome = "partial";
-				break;
-			}
+		else
+			c = RUNNER_GO;
+		if (c == RUNNER_ABORT) {
+			journal_step_end(j, si, ps, "refused");
+			return RUNNER_REFUSED;
+		}
+		if (c == RUNNER_SKIP) {
+			skip_rest(r, ps, si, ai);
+			sink_emitf(sink, SINK_INFO, HOST_LOCAL, "skipped the rest of step %s", ps->step->id);
+			outcome = "partial";
+			break;
 		}
 		if (rb)
 			runbook_action(rb, a, RUNBOOK_RAN);

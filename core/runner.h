@@ -56,6 +56,11 @@ struct runner_ui {
 	 * confirmed), SKIP (not yet: pending) or ABORT. */
 	enum runner_choice (*manual)(void *ctx, const struct plan_step *ps, const struct action *a);
 	void *ctx;
+	/* Before an ACT_CONFIRM_HOST action (core/plan.h): GO only when the
+	 * admin typed host, the name of the host it runs on; SKIP (the rest of
+	 * the step) or ABORT.  NULL: such an action is refused (the run stops). */
+	enum runner_choice (*confirm_host)(void *ctx, const struct plan_step *ps, const struct action *a,
+	                                   const char *host);
 };
 
 struct runner_opts {
@@ -66,6 +71,10 @@ struct runner_opts {
 	const char *const *skip; /* ids of steps the admin left out: skipped unasked (which may be:
 	                          * app/session.h session_skip_check, a STEP_OPTIONAL step) */
 	size_t nskip;
+	/* NULL, or the host name the admin typed beforehand (the answers'
+	 * wipe_source_confirm): with yes, an ACT_CONFIRM_HOST action runs only
+	 * when it is the name of the host it runs on, else the run stops refused. */
+	const char *typed_host;
 	/* Carries out a native action (core/plan.h) on its host: an exit
 	 * status.  NULL: native actions run their shell equivalent. */
 	int (*native)(void *ctx, enum native what, enum host on, struct transport *t, const struct sink *sink);

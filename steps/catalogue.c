@@ -36,10 +36,14 @@ static const struct step *const iredmail_iredmail[] = {
 	&step_relay,
 	&step_old_queue,
 	&step_test,
-	&step_cutover,
+	&step_cutover,      /* cutover = mx: the source keeps its address */
 	/* the target no longer needs the source */
 	&step_remove_key,
 	&step_clean_source,
+	&step_decommission,
+	/* cutover = ip: the source's address moves to the target, so this
+	 * comes after every step that reaches the source by it */
+	&step_cutover_ip,
 	NULL,
 };
 

@@ -71,6 +71,8 @@ extern const char steps_sh_sshkey_create[];      /* migration-key: the one-off k
 extern const char steps_sh_sshkey_hosts[];       /* migration-key: the source's host keys, the target's own file */
 extern const char steps_sh_services_stop[];      /* stop-services: the mail daemons stopped, each recorded */
 extern const char steps_sh_services_start[];     /* start-services: the databases, then those daemons started */
+extern const char steps_sh_decom_list[];        /* decommission: what still holds data and secrets on the source */
+extern const char steps_sh_decom_wipe[];        /* decommission: the source's mail data wiped (wipe_source) */
 extern const char steps_sh_cleanup_source[];     /* clean-source: the source's copies that hold secrets removed */
 extern const char steps_sh_census_fetch[];       /* census: the source's census, accounts and roots, on the target */
 extern const char steps_sh_census_verified[];    /* verify: the source records that verify passed on its census */

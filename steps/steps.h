@@ -14,7 +14,11 @@ extern const struct step step_preflight, step_preflight_system, step_migration_k
 	step_mailstore_bulk, step_dkim, step_config, step_stop_services,
 	step_census, step_mailstore_final, step_chown, step_databases, step_accounts,
 	step_start_services, step_verify, step_relay, step_old_queue, step_test, step_cutover, step_remove_key,
-	step_clean_source;
+	step_clean_source, step_decommission;
+/* The switch for cutover = ip (steps/window.c): the same id as step_cutover,
+ * which applies with cutover = mx; placed after every step that reaches the
+ * source, since the address mailshift reaches it by moves to the target. */
+extern const struct step step_cutover_ip;
 /* System users (steps/users.c): the source's real users and their groups
  * created on the target with the same ids and hashes.  In no pair table yet
  * (issue 15's pairs are not built). */

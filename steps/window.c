@@ -1,6 +1,7 @@
 /* The downtime window's edges and the switch: the mail daemons stopped and
  * started, the old server relaying to the new one, the DNS checklist. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/shell.h"
 #include "core/xalloc.h"
@@ -22,9 +23,33 @@ static char *stop_cmd(const struct answers *a, const struct endpoint *e)
 	return cmd;
 }
 
+/* secondary_mx: what the admin does before the window (seed 002: when it
+ * cannot be short, a secondary MX queues the mail meanwhile). */
+static void secondary_mx_items(const struct answers *a, struct plan_step *ps)
+{
+	const char *mx = a->opt.secondary_mx;
+	char *rec = xasprintf("At your DNS provider, add to every mail domain an MX record of lower priority (a "
+	                      "higher preference number than the primary's, e.g. 20 against 10) pointing at %s. "
+	                      "Lower the MX records' TTL beforehand (e.g. to 300 s, at least the old TTL before "
+	                      "now), so senders see the change in time.", mx);
+	char *queue = xasprintf("On %s, make it accept and queue mail for your domains without delivering it "
+	                        "itself: Postfix's relay_domains lists them and no transport_maps entry names "
+	                        "them (it then holds the mail while no higher-priority MX answers, and hands it "
+	                        "on when one does); with sendmail, the domains in relay-domains and no "
+	                        "mailertable entry. Check with: postconf relay_domains on %s.", mx, mx);
+
+	plan_checklist(ps, "a lower-priority MX record points at the secondary MX (TTL lowered beforehand)", rec);
+	plan_checklist(ps, "the secondary MX queues mail for your domains", queue);
+	free(rec);
+	free(queue);
+}
+
 static void plan_stop(const struct answers *a, struct plan_step *ps)
 {
 	char *src = stop_cmd(a, &a->source), *dst = stop_cmd(a, &a->target);
+
+	if (a->opt.secondary_mx)
+		secondary_mx_items(a, ps);
 
 	plan_add(ps, HOST_SOURCE, 0, "stops the old server's mail daemons, the MTA first", "%s", src);
 	plan_add(ps, HOST_TARGET, 0, "stops the new server's mail daemons while it is restored", "%s", dst);
@@ -155,11 +180,54 @@ const struct step step_relay = {
 	.plan = plan_relay,
 };
 
+/* cutover = ip: the new server takes over the old one's address (seeds 001,
+ * 002), as a checklist of what changes where. */
+static void ip_items(const struct answers *a, struct plan_step *ps)
+{
+	char *old = xasprintf("On the old server (%s), give up its mail address: take it out of its interface "
+	                      "configuration (/etc/network/interfaces, /etc/netplan/*.yaml, or "
+	                      "/etc/sysconfig/network-scripts/ifcfg-eth0 on Red Hat), /etc/hosts too, and restart "
+	                      "its network, or shut the old server down. Do this first: two hosts must never answer "
+	                      "on one address.", a->source.host);
+	char *new = xasprintf("On the new server (%s), take the address: add it to its interface configuration "
+	                      "and /etc/hosts, restart its network; then in Postfix's main.cf set inet_interfaces, "
+	                      "mynetworks and myhostname where they name the old or the new address or name, and "
+	                      "postfix reload. Dovecot listens on every address unless its listen setting names one.",
+	                      a->target.host);
+	char *conn = xasprintf("mailshift reached the old server as %s: if that name or address now answers on "
+	                       "the new server, SSH refuses it (another host key), which is why remove-key, "
+	                       "clean-source and decommission ran before this step. Reach the old server from now "
+	                       "on by another address of its own (a management or private address), or its "
+	                       "console. The new server stays reachable as %s if it kept that address; else use the "
+	                       "one it took, with the old server's host key removed from known_hosts.",
+	                       a->source.host, a->target.host);
+
+	plan_checklist(ps, "the old server gives up its address", old);
+	plan_checklist(ps, "the new server takes over the old server's address", new);
+	plan_checklist(ps, "the DNS stays: the MX, its A record, the PTR record and SPF keep pointing at the address",
+	               "The MX records and the A record they name keep the address, which is now the new "
+	               "server's; the PTR (reverse) record stays as it was at the address's owner, so the new "
+	               "server's outgoing mail keeps its reverse name; SPF names the same address and does not "
+	               "change; the DKIM keys did not change either.");
+	plan_checklist(ps, "mailshift's connections move with the address", conn);
+	free(old);
+	free(new);
+	free(conn);
+}
+
 static void plan_cutover(const struct answers *a, struct plan_step *ps)
 {
+	int ip = strcmp(a->opt.cutover, "ip") == 0;
+
 	plan_add(ps, HOST_SOURCE, 0, "verify passed on the source's current census (else no switch)",
 	         "b=%q\n%secho \"verify passed on the current census ($(cut -c 1-12 \"$b/verified\")...)\"",
 	         a->opt.backup_dir, steps_verified_check);
+	/* the wipe of decommission requires this record (with cutover = mx only:
+	 * with ip the source is out of reach after this step) */
+	if (a->opt.wipe_source)
+		plan_add(ps, HOST_SOURCE, 0, "records on the source that the switch began after verify (the wipe requires it)",
+		         "b=%q\n%scp -- \"$b/verified\" \"$b/cutover\" && echo \"recorded in $b/cutover\"",
+		         a->opt.backup_dir, steps_verified_check);
 	/* what only the admin can do: each item is confirmed, or pending */
 	char *mx = xasprintf("At your DNS provider, point the MX record (or the A record it names) of "
 	                     "every mail domain at the new server, %s.", a->target.host);
@@ -167,16 +235,39 @@ static void plan_cutover(const struct answers *a, struct plan_step *ps)
 	                       "SELECT INBOX; then send a message from an outside account and answer it.",
 	                       a->target.host);
 
-	plan_checklist(ps, "point the MX records at the new server", mx);
-	plan_checklist(ps, "update SPF if it names the old server",
-	               "If a domain's SPF record (TXT v=spf1) names the old server's address, add the "
-	               "new one. The DKIM keys did not change: their DNS records stay.");
+	if (ip) {
+		ip_items(a, ps);
+	} else {
+		plan_checklist(ps, "point the MX records at the new server", mx);
+		plan_checklist(ps, "update SPF if it names the old server",
+		               "If a domain's SPF record (TXT v=spf1) names the old server's address, add the "
+		               "new one. The DKIM keys did not change: their DNS records stay.");
+	}
 	plan_checklist(ps, "test the new server from outside", test);
-	plan_checklist(ps, "keep the old server relaying until the old TTL has passed, then stop it",
-	               "Keep the old server relaying until the old TTL has passed everywhere (a week is "
-	               "safe), then stop it for good.");
+	if (a->opt.secondary_mx) {
+		char *flush = xasprintf("On %s, hand its queue to the new server now: postqueue -f (sendmail: "
+		                        "sendmail -q), and watch it empty (mailq). Then remove its MX record and "
+		                        "the relay_domains entries for your domains there.", a->opt.secondary_mx);
+
+		plan_checklist(ps, "flush the secondary MX's queue to the new server, then remove its record", flush);
+		free(flush);
+	}
+	if (!ip)
+		plan_checklist(ps, "keep the old server relaying until the old TTL has passed, then stop it",
+		               "Keep the old server relaying until the old TTL has passed everywhere (a week is "
+		               "safe), then stop it for good.");
 	free(mx);
 	free(test);
+}
+
+static int by_mx(const struct answers *a)
+{
+	return strcmp(a->opt.cutover, "ip") != 0;
+}
+
+static int by_ip(const struct answers *a)
+{
+	return !by_mx(a);
 }
 
 const struct step step_cutover = {
@@ -188,5 +279,25 @@ const struct step step_cutover = {
 	       "from outside, and keep the old server relaying until the old TTL has "
 	       "passed. Each item of the checklist is yours to confirm (or leave "
 	       "pending: mailshift --report lists what is left).",
+	.applies = by_mx,
+	.plan = plan_cutover,
+};
+
+/* The same step for cutover = ip, placed last in the pair tables: once the
+ * address moves, mailshift's name for the source may lead to the target. */
+const struct step step_cutover_ip = {
+	.id = "cutover",
+	.title = "Switch over: the new server takes the old one's address",
+	.why = "The new server holds everything and passed its test. The switch refuses "
+	       "unless verify passed on the source's current census. Then, instead of "
+	       "changing the DNS, the new server takes over the old one's IP address: the "
+	       "old server gives it up (its interface configuration, or it shuts down), the "
+	       "new one takes it (its interface configuration, and Postfix's "
+	       "inet_interfaces, mynetworks and myhostname where they name an address); the "
+	       "MX, A and PTR records and SPF stay as they are. mailshift reaches the old "
+	       "server by that address, so everything it does there (remove-key, "
+	       "clean-source, decommission) ran before this step, the last. Each item of "
+	       "the checklist is yours to confirm (or leave pending).",
+	.applies = by_ip,
 	.plan = plan_cutover,
 };

@@ -35,7 +35,7 @@ struct tui_dialog {
 	char note[256];
 	int scroll, body_h, body_n; /* first body line shown; from the last draw */
 	int require_id;             /* this button needs the input to hold require_word */
-	char require_word[16], require_note[160];
+	char require_word[256], require_note[256];
 };
 
 struct tui_dialog *tui_dialog_new(const char *title, enum tui_role frame)

@@ -252,7 +252,7 @@ static int page_ok(struct tui *t, struct tui_interview *iv)
 		struct ivfield *f = &iv->f[i];
 		check_field(t, f);
 		value_of(f, v, sizeof v);
-		if (!f->err[0] && !*v && (f->k.type == ANSWERS_HOST || !f->sec))
+		if (!f->err[0] && !*v && ((f->k.type == ANSWERS_HOST && f->k.endpoint) || !f->sec))
 			snprintf(f->err, sizeof f->err, "%s: needed", f->k.name);
 		if (f->err[0]) {
 			iv->focus = i - first;

@@ -48,7 +48,10 @@ static void actions(struct tui *t, const struct plan_step *ps)
 	for (i = 0; i < ps->n; i++) {
 		const struct action *a = &ps->act[i];
 		tui_dialog_text(d, TUI_BOLD, "%s%zu. [%s] %s", i ? "\n" : "", i + 1, plan_host_name(a->on), a->note);
-		if (a->flags & ACT_DESTRUCTIVE)
+		if (a->flags & ACT_CONFIRM_HOST)
+			tui_dialog_text(d, TUI_WARN, "   DESTRUCTIVE: confirmed on its own, by typing the %s's host name",
+			                plan_host_name(a->on));
+		else if (a->flags & ACT_DESTRUCTIVE)
 			tui_dialog_text(d, TUI_WARN, "   DESTRUCTIVE: confirmed on its own, by typing yes");
 		if (a->flags & ACT_ADVISORY)
 			tui_dialog_text(d, TUI_DIM, "   advisory: a failure is a warning");

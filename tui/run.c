@@ -106,7 +106,7 @@ static struct tui_dialog *ask_step(struct tui *t, const struct tui_question *q)
 static struct tui_dialog *ask(struct tui *t, const struct tui_question *q)
 {
 	struct tui_dialog *d;
-	char title[160], why[64];
+	char title[160], why[64], refused[256];
 
 	switch (q->kind) {
 	case TUI_Q_STEP:
@@ -123,6 +123,23 @@ static struct tui_dialog *ask(struct tui *t, const struct tui_question *q)
 		tui_dialog_button(d, "Skip the rest of the step", 's', RUNNER_SKIP);
 		tui_dialog_button(d, "Stop", 'q', RUNNER_ABORT);
 		tui_dialog_note(d, "yes + Enter runs it · Tab to skip the rest of the step or stop the run");
+		return d;
+	case TUI_Q_TYPED_HOST:
+		snprintf(title, sizeof title, "DESTRUCTIVE action in step %s: type the host name", q->ps->step->id);
+		d = tui_dialog_new(title, TUI_ERR);
+		tui_dialog_text(d, TUI_WARN, "This wipes data on the %s, %s: %s", plan_host_name(q->a->on), q->text,
+		                q->a->note);
+		tui_dialog_text(d, TUI_NORMAL, "It cannot be undone. It runs only once you type that server's host "
+		                "name, as the answers say it: %s", q->text);
+		tui_dialog_command(d, q->a->cmd);
+		tui_dialog_input(d, TUI_INPUT_TEXT, "Type the host name to run it:", "");
+		tui_dialog_button(d, "Wipe", 0, RUNNER_GO);
+		snprintf(refused, sizeof refused, "That is not %.120s: type the %s's host name exactly, or Tab to "
+		         "the other buttons.", q->text, plan_host_name(q->a->on));
+		tui_dialog_require(d, RUNNER_GO, q->text, refused);
+		tui_dialog_button(d, "Skip the rest of the step", 's', RUNNER_SKIP);
+		tui_dialog_button(d, "Stop", 'q', RUNNER_ABORT);
+		tui_dialog_note(d, "the host name + Enter wipes · Tab to skip the rest of the step or stop the run");
 		return d;
 	case TUI_Q_FAILED:
 		runner_status_text(q->status, why, sizeof why);

@@ -198,6 +198,19 @@ static enum runner_choice confirm_destructive(void *ctx, const struct plan_step 
 	return c;
 }
 
+static enum runner_choice confirm_host(void *ctx, const struct plan_step *ps, const struct action *a,
+                                       const char *host)
+{
+	struct tui_worker *w = ctx;
+	struct tui_question q = { .kind = TUI_Q_TYPED_HOST, .step = index_of(w, ps), .ps = ps, .a = a,
+	                          .text = host };
+	enum runner_choice c = ask(w, &q);
+
+	if (c == RUNNER_ABORT)
+		mark(w, q.step, TUI_MARK_STOPPED);
+	return c;
+}
+
 static enum runner_choice failed(void *ctx, const struct plan_step *ps, const struct action *a,
                                  int status, int can_skip)
 {
@@ -250,7 +263,9 @@ static int ssh_secret(void *ctx, const char *prompt, char *buf, size_t n)
 static void *run(void *arg)
 {
 	struct tui_worker *w = arg;
-	const struct runner_ui ui = { confirm_step, confirm_destructive, failed, manual, w };
+	const struct runner_ui ui = { .confirm_step = confirm_step, .confirm_destructive = confirm_destructive,
+	                              .failed = failed, .manual = manual, .confirm_host = confirm_host,
+	                              .ctx = w };
 	const struct sink sink = { emit, w };
 	struct runner_report rep;
 	enum runner_result r = session_run(w->s, &ui, &sink, &rep);

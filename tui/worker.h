@@ -42,15 +42,17 @@ enum tui_question_kind {
 	TUI_Q_MANUAL,      /* a checklist item: GO (done), SKIP (later) or ABORT */
 	TUI_Q_CONFIRM,     /* SSH asks yes (GO) or no (ABORT): text is the question */
 	TUI_Q_SECRET,      /* SSH needs a secret: text is the prompt; tui_worker_answer_secret() */
+	TUI_Q_TYPED_HOST,  /* run this ACT_CONFIRM_HOST action? GO only once text (the host's name)
+	                      was typed, SKIP (the rest of the step) or ABORT */
 };
 
 struct tui_question {
 	enum tui_question_kind kind;
 	size_t step, nsteps;        /* the step's index in the plan, and the plan's length */
 	const struct plan_step *ps; /* borrowed from the plan (NULL for CONFIRM, SECRET) */
-	const struct action *a;     /* DESTRUCTIVE, FAILED, MANUAL */
+	const struct action *a;     /* DESTRUCTIVE, FAILED, MANUAL, TYPED_HOST */
 	int status, can_skip;       /* FAILED */
-	const char *text;           /* CONFIRM, SECRET: valid until answered */
+	const char *text;           /* CONFIRM, SECRET: valid until answered; TYPED_HOST: the host name */
 	uint64_t out_from;          /* FAILED, MANUAL: the first ring line of the action's output */
 };
 

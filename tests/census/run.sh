@@ -388,6 +388,9 @@ check "restore: a psql without restricted mode restores nothing, named (exit $rc
 . "$top/tests/census/discover.sh"
 
 # pre-flight's checks for the system-user stacks, the servers' tools faked
+# shellcheck source=tests/census/decom.sh
+. "$top/tests/census/decom.sh"
+
 # shellcheck source=tests/census/preflight.sh
 . "$top/tests/census/preflight.sh"
 

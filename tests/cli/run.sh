@@ -57,7 +57,7 @@ for b in mariadb pgsql openldap; do
   bash "rb-$b.sh" --dry-run >"replay-$b" 2>err; rc=$?
   check "$b: bash runbook --dry-run exits 0" test "$rc" = 0
   steps=$(sed -n 's/^ *[0-9]*\. \([a-z-]*\) .*/\1/p' "list-$b")
-  check "$b: the plan has 19 steps" test "$(wc -l <<<"$steps")" = 19
+  check "$b: the plan has 20 steps" test "$(wc -l <<<"$steps")" = 20
   missing=0
   for s in $steps; do grep -q "^== step $s: " "replay-$b" || { missing=1; echo "     step $s not listed"; }; done
   check "$b: the replayed dry run lists every step" test "$missing" = 0
@@ -70,12 +70,42 @@ check "pgsql runbook uses pg_dump" grep -q 'pg_dump --clean --if-exists' rb-pgsq
 bash rb-mariadb.sh --dry-run --only dkim >only 2>&1
 check "runbook --only runs one step" test "$(grep -c '^== step' only)" = 1
 bash rb-mariadb.sh --dry-run --from test >from 2>&1
-check "runbook --from starts there" test "$(grep '^== step' from | tr '\n' ' ')" = "== step test: Test the new server == step cutover: Switch over: the DNS == step remove-key: Remove the one-off key "
+check "runbook --from starts there" test "$(grep '^== step' from | tr '\n' ' ')" = "== step test: Test the new server == step cutover: Switch over: the DNS == step remove-key: Remove the one-off key == step decommission: What the old server still holds "
 bash rb-mariadb.sh --dry-run --from census --until verify >until 2>&1
 check "runbook --until stops after that step" test "$(grep -c '^== step' until)" = 6
 check "runbook --until says where to resume" grep -q 'stopped after step verify (--until)' until
 bash rb-mariadb.sh --from nosuch >/dev/null 2>&1; rc=$?
 check "runbook rejects an unknown step" test "$rc" = 2
+
+# --- wipe_source: typed-host confirmation, refused before anything runs -----------
+wipe_conf() { sed '/^\[options\]/,$d' "$top/examples/iredmail-mariadb.conf"; printf '[options]\nwipe_source = yes\n%s' "${1:-}"; }
+wipe_conf >wipe.conf
+src=$(sed -n 's/^host *= *//p' wipe.conf | head -n 1)
+rm -f wj
+"$ms" --answers wipe.conf --journal wj --runbook wrb.sh >out 2>err; rc=$?
+check "wipe without --yes: refused, exit 2, naming what it needs" \
+  bash -c "test $rc = 2 && grep -q '^mailshift: refused: step decommission wipes the source, $src (wipe_source = yes): a headless run needs --yes and wipe_source_confirm = $src' err"
+check "... and nothing ran: no journal, no runbook" test ! -e wj -a ! -e wrb.sh
+"$ms" --answers wipe.conf --yes --journal wj --runbook wrb.sh >out 2>err; rc=$?
+check "wipe with --yes but no typed host name: refused, exit 2" \
+  bash -c "test $rc = 2 && grep -q 'needs --yes and wipe_source_confirm = $src in the answers' err && test ! -e wj"
+wipe_conf "wipe_source_confirm = not-$src
+" >wipe2.conf
+"$ms" --answers wipe2.conf --yes --journal wj --runbook wrb.sh >out 2>err; rc=$?
+check "wipe with --yes and another host name typed: refused, exit 2, naming both" \
+  bash -c "test $rc = 2 && grep -q 'wipe_source_confirm = not-$src in the answers is not its host name; write wipe_source_confirm = $src' err && test ! -e wj"
+"$ms" --answers wipe.conf --dry-run --runbook wplan.sh >out 2>err; rc=$?
+check "wipe: a dry run is not refused, and lists decommission last" \
+  bash -c "test $rc = 0 && grep -B1 '^mailshift: wrote the runbook' out | grep -qE '^ +[0-9]+\\. decommission '"
+check "wipe: its runbook passes shellcheck" shellcheck wplan.sh
+bash wplan.sh --dry-run >wreplay 2>&1
+check "wipe: the runbook asks for the typed host name, not yes" \
+  bash -c "grep -q '^  DESTRUCTIVE, confirmed by typing $src: wipes the old server' wreplay && grep -q '^  confirm_host $src ' wplan.sh"
+wipe_conf "cutover = ip
+" >wipe3.conf
+"$ms" --answers wipe3.conf --dry-run --runbook wplan3.sh >out 2>err; rc=$?
+check "wipe_source with cutover = ip is refused (exit 2)" \
+  bash -c "test $rc = 2 && grep -q 'wipe_source: not with cutover = ip' err"
 
 # --- malformed answers: one line naming file:line, exit 2, nothing runs -------
 good_src=$'[source]\nstack = iredmail\nbackend = mariadb\nhost = a.example\n'
@@ -169,7 +199,7 @@ u=(--answers "$ex" --local --journal u.journal --runbook u.sh --log u.log)
 "$ms" "${u[@]}" --yes --until nosuch >out 2>err; rc=$?
 check "--until an unknown step exits 2" test "$rc" = 2
 check "--until an unknown step lists the plan's steps" \
-  grep -qx 'mailshift: --until nosuch: no such step in this plan; its steps are: preflight migration-key .* cutover remove-key' err
+  grep -qx 'mailshift: --until nosuch: no such step in this plan; its steps are: preflight migration-key .* cutover remove-key decommission' err
 check "--until an unknown step writes nothing" test ! -e u.journal -a ! -e u.sh -a ! -e u.log -a ! -s out
 "$ms" "${u[@]}" --yes --until census >out 2>err; rc=$?
 check "--until a step inside the downtime window exits 2" test "$rc" = 2

@@ -101,7 +101,7 @@ to_plan() {
     expect "$1: the file exists: asked before replacing it" "Replace the file?"
     send r
   fi
-  expect "$1: saving shows the plan" "The plan: ${steps:-19} steps"
+  expect "$1: saving shows the plan" "The plan: ${steps:-20} steps"
 }
 # The last checks and the summary line tests/run.sh reads.
 tui_end() {

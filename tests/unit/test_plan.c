@@ -21,7 +21,7 @@ static char *ids(const struct plan *p)
 static const char full[] = "roundcube_release = /root/rc-1.7\ninstaller_dir = /root/iRedMail-1.8.1\n";
 static const char all_ids[] = "preflight migration-key installer roundcube mailstore-bulk dkim config stop-services "
                               "census mailstore-final chown databases accounts verify start-services relay test "
-                              "cutover remove-key";
+                              "cutover remove-key decommission";
 
 static void test_mariadb(void **state)
 {
@@ -83,7 +83,7 @@ static void test_pgsql(void **state)
 	s = ids(&p);
 	/* no installer_dir and no roundcube_release: those steps are left out */
 	assert_string_equal(s, "preflight migration-key mailstore-bulk dkim config stop-services census mailstore-final "
-	                       "chown databases accounts verify start-services relay test cutover remove-key");
+	                       "chown databases accounts verify start-services relay test cutover remove-key decommission");
 	free(s);
 	t = step_text(&p, "accounts");
 	assert_non_null(strstr(t, "pg_dump --clean --if-exists"));
@@ -205,7 +205,7 @@ static void test_openldap(void **state)
 	s = ids(&p);
 	/* no relay (relay_during_cutover = no): the old queue is handed over, and that is all */
 	assert_string_equal(s, "preflight migration-key dkim config stop-services census mailstore-final chown databases "
-	                       "accounts verify start-services old-queue test cutover remove-key");
+	                       "accounts verify start-services old-queue test cutover remove-key decommission");
 	free(s);
 	t = step_text(&p, "accounts");
 	assert_non_null(strstr(t, "slapcat"));
@@ -538,7 +538,8 @@ static void test_clean_source(void **state)
 	text = conf("pgsql", "pgsql", "clean_source = yes\n");
 	build(&a, &p, text);
 	si = plan_find(&p, "clean-source");
-	assert_int_equal(si, (int)p.n - 1);
+	assert_int_equal(si, (int)p.n - 2); /* then decommission, the last */
+	assert_int_equal(plan_find(&p, "decommission"), (int)p.n - 1);
 	assert_int_equal(p.steps[si].n, 1);
 	assert_int_equal(p.steps[si].act[0].on, HOST_SOURCE);
 	assert_true(p.steps[si].act[0].flags & ACT_DESTRUCTIVE);

@@ -148,7 +148,7 @@ static void setup_plan(struct world *w, void (*build)(struct answers *, struct p
 	memcpy(w->f.status, statuses, n * sizeof *statuses);
 	w->ad.script = script;
 	w->ad.calls = &w->f.calls;
-	w->ui = (struct runner_ui){ ui_step, ui_destructive, ui_failed, ui_manual, &w->ad };
+	w->ui = (struct runner_ui){ ui_step, ui_destructive, ui_failed, ui_manual, &w->ad, NULL };
 	w->sink = (struct sink){ collect, &w->seen };
 }
 

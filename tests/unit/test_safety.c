@@ -20,7 +20,8 @@ static void test_key(void **state)
 
 	build(&a, &p, text);
 	assert_int_equal(plan_find(&p, "migration-key"), 1);
-	assert_int_equal(plan_find(&p, "remove-key"), (int)p.n - 1);
+	assert_int_equal(plan_find(&p, "remove-key"), (int)p.n - 2); /* then decommission, read-only */
+	assert_int_equal(plan_find(&p, "decommission"), (int)p.n - 1);
 	t = step_text(&p, "migration-key");
 	assert_non_null(strstr(t, "[target] k=/root/.ssh/mailshift-migration\nm=\"mailshift-migration root@new.example.org\"\n"));
 	assert_non_null(strstr(t, "ssh-keygen -q -t ed25519 -N \"\" -C \"$m\" -f \"$k\""));
