@@ -67,10 +67,12 @@ static const struct step *const postfix_dovecot_postfix_dovecot[] = {
 	&step_relay,
 	&step_old_queue,
 	&step_test,
-	&step_cutover,
+	&step_cutover,      /* cutover = mx: the source keeps its address */
 	/* the target no longer needs the source */
 	&step_remove_key,
 	&step_clean_source,
+	&step_decommission,
+	&step_cutover_ip,   /* cutover = ip: after every step that reaches the source by it */
 	NULL,
 };
 

@@ -218,7 +218,7 @@ static void plan_decommission(const struct answers *a, struct plan_step *ps)
 	char *m = marker(a);
 	const char *vars[] = { "system", pf->accounts == PROFILE_ACCOUNTS_SYSTEM ? "1" : "0",
 	                       "store", pf->accounts == PROFILE_ACCOUNTS_SYSTEM ? pf->store_dir : a->opt.vmail_dir,
-	                       "dkim", a->opt.dkim_dir, "dbs", dbs, "roundcube", a->opt.roundcube_dir, "m", m, NULL };
+	                       "dkim", pf->dkim_amavis ? a->opt.dkim_dir : "", "dbs", dbs, "roundcube", a->opt.roundcube_dir, "m", m, NULL };
 	char *cmd = steps_script(a, vars, steps_sh_decom_list);
 
 	plan_add(ps, HOST_SOURCE, ACT_ADVISORY,

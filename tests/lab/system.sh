@@ -14,6 +14,8 @@
 #    lists after it; the homes' .forward and .procmailrc kept with owner and
 #    mode; the source's aliases merged;
 #  - after the cutover, mail sent to the old server reaches the new mailbox;
+#  - decommission lists what holds data and secrets on the old server and
+#    wipes its mail there (wipe_source, confirmed by the host's name);
 #  - no password hash in mailshift's output, log, journal or runbook;
 #  - the runbook, replayed on a reset lab, reaches the same verified state.
 # Prints "system: N passed, N failed".  Needs root.
@@ -22,7 +24,10 @@ sc=postfix-dovecot
 # shellcheck source=tests/lib/labtest.sh
 . "$(dirname "$0")/../lib/labtest.sh"
 labtest_start system "$sc"
-answers="$lab/run/answers.conf"
+# the old server's mail is wiped at the end, confirmed by its host name
+answers="$work/answers.conf"
+src=$(awk '/^\[/ { s = ($0 == "[source]") } s && $1 == "host" { print $3 }' "$lab/run/answers.conf")
+{ cat "$lab/run/answers.conf"; printf 'wipe_source = yes\nwipe_source_confirm = %s\n' "$src"; } > "$answers"
 run="$work/run"
 mkdir -p "$run"
 users=$(grep -v '^#' "$lab/run/seed.txt" | cut -f 1 | sort -u)
@@ -98,6 +103,11 @@ check "every user logs in to the target over IMAP with the old password ($logins
 check "the source's aliases are merged on the target (postalias -q sales)" \
   "$lab/ssh" target 'postalias -q sales /etc/aliases >/dev/null && grep -q "^postmaster:" /etc/aliases' </dev/null
 
+check "decommission listed the homes and what else holds secrets on the old server" \
+  bash -c "grep -q 'mail (mail) */home/$first' '$run/out.$n' && grep -q 'password hashes */etc/shadow' '$run/out.$n'"
+check "... and wiped its mail, the homes' contents, confirmed by its host name" \
+  bash -c "grep -q 'wiped /home/$first (mail)' '$run/out.$n' && [ -z \"\$('$lab/ssh' source 'ls -A /home/$first' </dev/null)\" ] && '$lab/ssh' source 'test -d /home/$first' </dev/null"
+
 # 4. after the cutover the old server relays to the new one
 tok="relayed-$RANDOM$RANDOM"
 "$lab/ssh" source "printf 'Subject: $tok\n\nafter the cutover\n' | sendmail -f root '$first@lab.test'" </dev/null
@@ -128,7 +138,7 @@ check "the runbook passes shellcheck" shellcheck "$run/mailshift-runbook.sh"
 # first lists them, so the ground truth is listed again)
 before=$(folders source)
 ids_before=$(ids source)
-(cd "$run" && bash mailshift-runbook.sh --yes > replay.out 2>&1); rc=$?
+(cd "$run" && CONFIRM_HOST=$src bash mailshift-runbook.sh --yes > replay.out 2>&1); rc=$?
 check "the runbook replays the migration on a reset lab (exit $rc)" test "$rc" = 0
 [ "$rc" = 0 ] || tail -n 20 "$run/replay.out" | sed 's/^/     /'
 check "... verify passed there too" \

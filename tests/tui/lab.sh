@@ -99,7 +99,7 @@ interview() { # [snap]
   send Enter
   # the second time the file saved the first time is there: replace it
   if wait_for "Replace the file?" 2; then send r; fi
-  expect "the plan for the lab's pair: 19 steps" "The plan: 19 steps" 15
+  expect "the plan for the lab's pair: 20 steps" "The plan: 20 steps" 15
 }
 
 echo "=== $scenario"
@@ -129,10 +129,10 @@ for _ in 1 2 3 4 5 6; do send Down; done
 send p
 expect "p in the plan: the run will pause after config" "Pauses after config; starting again resumes at step stop-services"
 send s
-expect "the first step asks before it runs, with its commands" "Step 1 of 19: Pre-flight checks" 20
+expect "the first step asks before it runs, with its commands" "Step 1 of 20: Pre-flight checks" 20
 snap confirm-step
 check "pre-flight runs against both hosts and reads their databases" \
-  drive "Step 2 of 19" 120
+  drive "Step 2 of 20" 120
 snap run-log
 check "after pre-flight, what it found on each server: the same release, the target's room" \
   bash -c 'grep -qE "iRedMail release +[0-9.]+ +[0-9.]+  same" <<<"$1" && grep -qE "room for the mail +- +[0-9.]+ [kMGT]?B" <<<"$1" && grep -qE "mailboxes \(accounts\) +[1-9][0-9]* +0" <<<"$1"' _ "$found_screen"
@@ -141,8 +141,8 @@ fps=$(grep -e "^$src_ip " "$lab/run/known_hosts" | ssh-keygen -lf - 2>/dev/null 
 check "with one of the source's real SHA256 fingerprints" \
   bash -c 'for f in $1; do grep -qF -- "$f" <<<"$2" && exit 0; done; exit 1' _ "$fps" "$hostkey_screen"
 check "accepted, the source's key is recorded in the answers' known_hosts" grep -q "^$src_ip " "$work/known_hosts"
-check "the run reaches the bulk copy" drive "Step 5 of 19" 180
-check "the run goes through the bulk copy" drive "Step 6 of 19" 300
+check "the run reaches the bulk copy" drive "Step 5 of 20" 180
+check "the run goes through the bulk copy" drive "Step 6 of 20" 300
 check "the bulk copy showed its progress: a bar, percent, bytes, rate" \
   bash -c 'grep -qE "\[#*-*\] +([1-9]|[1-9][0-9])%  [0-9.]+ [MG]B  [0-9.]+ [kKMG]B/s" <<<"$1"' _ "$progress_screen"
 
@@ -151,7 +151,7 @@ T resize-window -t w -x 60 -y 20
 expect "at 60x20 the wizard says the terminal is too small" "terminal too small" 10
 snap too-small
 T resize-window -t w -x 100 -y 30
-expect "back at 100x30 the step's confirmation is whole again" "Step 6 of 19" 10
+expect "back at 100x30 the step's confirmation is whole again" "Step 6 of 20" 10
 check "the resized screen has its frame and its key line" \
   bash -c "T() { tmux -L '$sock' -f /dev/null \"\$@\"; }; T capture-pane -t w -p | grep -q 'y run this step' && T capture-pane -t w -p | grep -q '^└'"
 

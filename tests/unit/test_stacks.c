@@ -376,7 +376,7 @@ static void test_system_pair(void **state)
 {
 	static const char *const want[] = { "preflight", "migration-key", "users", "mailstore-bulk", "aliases",
 		"stop-services", "census", "mailstore-final", "chown", "verify", "start-services", "relay", "test",
-		"cutover", "remove-key", NULL };
+		"cutover", "remove-key", "decommission", NULL };
 	struct answers a;
 	struct plan p;
 	struct buf out = {0};
