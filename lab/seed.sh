@@ -154,6 +154,11 @@ lab_seed_mbox() {
         else
             lab_msg "$user@lab.test" "$k" "$f" "$epoch" "${SEED_LN[$k]}"
         fi
+        # one body line that begins with "From ": the MDA wrote it escaped,
+        # ">From " (mboxrd), so it stays one message (and a converter that
+        # splits at it loses count)
+        [ "$k" != 1 ] || MSG+=$'From the lab: this body line begins with From, and the message goes on.\nThe end.\n'
+        MSG=${MSG//$'\n'From /$'\n'>From }
         # mbox flags: Status: R (seen) O (old); X-Status: A (answered) F (flagged) T.
         st="" xs=""
         [[ ${SEED_FL[$k]} == *S* ]] && st=RO

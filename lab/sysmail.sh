@@ -34,6 +34,7 @@ sys_mail_files() { # root format(maildir|mbox)
 webmaster: $u0
 sales: $u0, $u1
 abuse: root
+lab-archive: "|/usr/bin/logger -t lab-archive"
 EOF
     [ "$LAB_USERS" -ge 2 ] || sed -i "s/, $u1\$//" "$root/etc/aliases"
     # user 0 keeps a copy and forwards one to user 1 (or only keeps one).

@@ -149,6 +149,15 @@ static void plan_own(const struct answers *a, struct plan_step *ps)
 	free(users);
 }
 
+/* The one thing to do a day ahead, last in every pre-flight. */
+static void plan_ttl(struct plan_step *ps)
+{
+	plan_checklist(ps, "lower the TTL of the MX and A records to 300 seconds, a day ahead",
+	               "At your DNS provider, lower the TTL of every mail domain's MX record and of the A "
+	               "record it names to 300 seconds, at least a day (the old TTL) before the switch, so "
+	               "senders follow the change within minutes.");
+}
+
 static void plan_preflight(const struct answers *a, struct plan_step *ps)
 {
 	plan_host_checks(a, ps, HOST_SOURCE, &a->source);
@@ -158,10 +167,7 @@ static void plan_preflight(const struct answers *a, struct plan_step *ps)
 	plan_compare(a, ps);
 	plan_look(a, ps, HOST_SOURCE, &a->source);
 	plan_look(a, ps, HOST_TARGET, &a->target);
-	plan_checklist(ps, "lower the TTL of the MX and A records to 300 seconds, a day ahead",
-	               "At your DNS provider, lower the TTL of every mail domain's MX record and of the A "
-	               "record it names to 300 seconds, at least a day (the old TTL) before the switch, so "
-	               "senders follow the change within minutes.");
+	plan_ttl(ps);
 }
 
 const struct step step_preflight = {
@@ -295,10 +301,7 @@ static void plan_preflight_system(const struct answers *a, struct plan_step *ps)
 	steps_plan_pop3_check(ps, a);
 	steps_plan_packages_check(ps, a);
 	plan_room(ps, a);
-	plan_checklist(ps, "lower the TTL of the MX and A records to 300 seconds, a day ahead",
-	               "At your DNS provider, lower the TTL of every mail domain's MX record and of the A "
-	               "record it names to 300 seconds, at least a day (the old TTL) before the switch, so "
-	               "senders follow the change within minutes.");
+	plan_ttl(ps);
 }
 
 const struct step step_preflight_system = {

@@ -10,9 +10,10 @@
 #    password hash (compared as digests: no hash is printed), and logs in
 #    over IMAP with the old password;
 #  - each user's folders as the SOURCE's Dovecot listed them before the run
-#    (messages, UIDVALIDITY, next UID, unseen) are what the target's Dovecot
-#    lists after it; the homes' .forward and .procmailrc kept with owner and
-#    mode; the source's aliases merged;
+#    (messages, unseen, UIDVALIDITY) are what the target's Dovecot
+#    lists after it, and the POP3 UIDLs a real POP3 session lists; the
+#    homes' .forward and .procmailrc kept with owner and mode; the source's
+#    aliases merged;
 #  - after the cutover, mail sent to the old server reaches the new mailbox;
 #  - decommission lists what holds data and secrets on the old server and
 #    wipes its mail there (wipe_source, confirmed by the host's name);
@@ -55,7 +56,16 @@ ids() { # HOST: each user's passwd entry and a digest of its hash
 files() { # HOST: the homes' mail files, with owner and mode
   "$lab/ssh" "$1" "cd /home && find . -name .forward -o -name .procmailrc | sort | xargs -r stat -c '%n %U:%G %a %s'" </dev/null
 }
+uidls() { # HOST: the first user's POP3 UIDL listing, from a real POP3 session
+  local pw
+  pw=$(awk -F '\t' -v u="$first" '$1 == u { print $2; exit }' "$lab/run/seed.txt")
+  printf 'user = "%s:%s"\n' "$first" "$pw" | curl -s -K - --max-time 20 --cacert "$lab/run/$1-cert.pem" \
+    --resolve "$1.lab.test:995:$2" -X UIDL "pop3s://$1.lab.test/"
+}
 before=$(folders source)
+uidl_before=$(uidls source 10.200.0.2)
+check "the source serves POP3: $first's UIDL listing ($(grep -c . <<<"$uidl_before") messages)" \
+  test "$(grep -c . <<<"$uidl_before")" -ge 2
 check "the source's Dovecot lists the users' folders ($(wc -l <<<"$before") folders)" \
   test "$(wc -l <<<"$before")" -ge "$(wc -w <<<"$users")"
 ids_before=$(ids source)
@@ -90,6 +100,8 @@ after=$(folders target)
 check "each user's folders on the target's Dovecot are the source's: messages, unseen, UIDVALIDITY" \
   test "$after" = "$before"
 [ "$after" = "$before" ] || diff <(echo "$before") <(echo "$after") | head -n 10 | sed 's/^/     /'
+check "$first's POP3 UIDLs on the target are the source's (no POP3 client fetches its mail again)" \
+  test "$(uidls target 10.200.0.3)" = "$uidl_before"
 check "the homes' .forward and .procmailrc are there, owner, mode and size kept" test "$(files target)" = "$files_before"
 logins=0
 while IFS=$'\t' read -r u pw _; do
