@@ -77,7 +77,7 @@ extern const char steps_sh_census_verified[];    /* verify: the source records t
 extern const char steps_sh_relay_from[];         /* relay, old-queue: the source's own addresses */
 extern const char steps_sh_databases_dump[];     /* databases, accounts: each database dumped, compressed */
 
-/* steps/mbox.c: the Dovecot census of an mbox store (or a Maildir), mbox -> Maildir */
+/* steps/census.c: the Dovecot census of an mbox store (or a Maildir), mbox -> Maildir */
 extern const char steps_sh_mbox_lib[];              /* ms_names, ms_namespace, ms_separator, ms_dovecot_list */
 extern const char steps_sh_census_mbox[];           /* every user's mail as this host's Dovecot shows it */
 extern const char steps_awk_census_mbox[];

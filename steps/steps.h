@@ -127,7 +127,7 @@ void steps_plan_packages_check(struct plan_step *ps, const struct answers *a);
  * newaliases.  In no pair table yet (issue 15's pairs are not built). */
 extern const struct step step_aliases;
 
-/* mbox -> Maildir (steps/mbox.c), in no pair table yet (issue 15's
+/* mbox -> Maildir (steps/census.c), in no pair table yet (issue 15's
  * sendmail-mbox pairs are not built).  The users are those of the users
  * step (its users.tsv on the target).
  * census_mbox: the Dovecot census of those users on side (their names

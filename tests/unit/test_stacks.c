@@ -370,7 +370,7 @@ static void test_aliases(void **state)
 	free(text);
 }
 
-/* mbox -> Maildir (steps/mbox.c), in no pair table yet: the Dovecot census
+/* mbox -> Maildir (steps/census.c), in no pair table yet: the Dovecot census
  * on each side and the conversion, built alone for a sendmail-mbox ->
  * postfix-dovecot pair.  The users come from the users step's list on the
  * target; the source gets their names as a value and its census is fetched
