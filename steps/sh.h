@@ -79,6 +79,14 @@ extern const char steps_sh_census_verified[];    /* verify: the source records t
 extern const char steps_sh_relay_from[];         /* relay, old-queue: the source's own addresses */
 extern const char steps_sh_databases_dump[];     /* databases, accounts: each database dumped, compressed */
 
+/* steps/census.c: the Dovecot census of an mbox store (or a Maildir), mbox -> Maildir */
+extern const char steps_sh_mbox_lib[];              /* ms_names, ms_namespace, ms_separator, ms_dovecot_list */
+extern const char steps_sh_census_mbox[];           /* every user's mail as this host's Dovecot shows it */
+extern const char steps_awk_census_mbox[];
+extern const char steps_sh_census_mbox_compare[];   /* two such censuses, line for line */
+extern const char steps_awk_census_mbox_compare[];
+extern const char steps_sh_mbox_maildir[];          /* each user's mbox into the Maildir, with dsync */
+
 /* steps/users.c: the system users, on the target */
 extern const char steps_sh_users_pull[];     /* the source's passwd, shadow, group, gshadow, login.defs fetched */
 extern const char steps_sh_users_accept[];   /* the real users and their groups chosen, every line checked */

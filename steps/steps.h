@@ -136,4 +136,20 @@ void steps_plan_packages_check(struct plan_step *ps, const struct answers *a);
  * newaliases.  In no pair table yet (issue 15's pairs are not built). */
 extern const struct step step_aliases;
 
+/* mbox -> Maildir (steps/census.c), in no pair table yet (issue 15's
+ * sendmail-mbox pairs are not built).  The users are those of the users
+ * step (its users.tsv on the target).
+ * census_mbox: the Dovecot census of those users on side (their names
+ * captured on the target and fed to the source, whose census the target
+ * then fetches), and on the target the comparison of the two: each folder's
+ * UIDVALIDITY, next UID and messages, each message's UID, flags, GUID,
+ * size and POP3 UIDL, the subscriptions, as each host's own Dovecot shows
+ * them (mbox or Maildir alike).
+ * mbox_convert: on the target, after the homes and /var/mail were copied
+ * (the same paths), each user's mbox into the Maildir the target's Dovecot
+ * gives the user, with dsync (doveadm backup -R: UIDVALIDITY and UIDs
+ * kept); refuses a Maildir holding other mail; the mbox stays. */
+void steps_plan_census_mbox(struct plan_step *ps, const struct answers *a, enum host side);
+void steps_plan_mbox_convert(struct plan_step *ps, const struct answers *a);
+
 #endif

@@ -394,6 +394,11 @@ check "restore: a psql without restricted mode restores nothing, named (exit $rc
 # shellcheck source=tests/census/preflight.sh
 . "$top/tests/census/preflight.sh"
 
+# the Dovecot census of an mbox store and its conversion to Maildir, with
+# this machine's Dovecot on a scratch configuration
+# shellcheck source=tests/census/mbox.sh
+. "$top/tests/census/mbox.sh"
+
 # every fragment passes shellcheck (what mailshift embeds is what is checked)
 check "every shell fragment of steps/sh and backends/sh passes shellcheck" shellcheck -s bash "$sh"/*.sh "$top/backends/sh"/*.sh
 

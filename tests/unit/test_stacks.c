@@ -370,6 +370,95 @@ static void test_aliases(void **state)
 	free(text);
 }
 
+/* mbox -> Maildir (steps/census.c), in no pair table yet: the Dovecot census
+ * on each side and the conversion, built alone for a sendmail-mbox ->
+ * postfix-dovecot pair.  The users come from the users step's list on the
+ * target; the source gets their names as a value and its census is fetched
+ * through the key's gate; every value reaches the shell through the
+ * prologue, quoted.  Then the source's census runs as planned on names
+ * that are none: refused before Dovecot is asked (tests/census/mbox.sh runs
+ * it all against a real Dovecot). */
+static void plan_mbox(const struct answers *a, struct plan_step *ps)
+{
+	steps_plan_census_mbox(ps, a, HOST_SOURCE);
+	steps_plan_mbox_convert(ps, a);
+	steps_plan_census_mbox(ps, a, HOST_TARGET);
+}
+
+static void test_mbox(void **state)
+{
+	static const struct step mbox_step = { .id = "mbox", .title = "t", .why = "t", .plan = plan_mbox };
+	struct answers a;
+	struct plan p;
+	char err[512], *dir = tu_tmpdir(), *text, *users, *cmd;
+	const struct plan_step *ps;
+	size_t i;
+	(void)state;
+
+	text = xasprintf("[source]\nstack = sendmail-mbox\nhost = old.example.org\n"
+	                 "[target]\nstack = postfix-dovecot\nhost = new.example.org\n"
+	                 "[options]\nbackup_dir = %s\n", dir);
+	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(steps_check_pair(&a, err, sizeof err), -1); /* still refused */
+	plan_build(&p, &a, (const struct step *const[]){ &mbox_step, NULL });
+	ps = &p.steps[0];
+	assert_int_equal(ps->n, 6);
+	users = xasprintf("users=%s/users/move/users.tsv\n", dir);
+	/* the names travel as a value: captured on the target, fed to the source */
+	assert_int_equal(ps->act[0].on, HOST_TARGET);
+	assert_string_equal(ps->act[0].capture, "mbox_users");
+	assert_non_null(strstr(ps->act[0].cmd, "cut -f 1 -- "));
+	assert_non_null(strstr(ps->act[0].cmd, "/users/move/users.tsv"));
+	assert_int_equal(ps->act[1].on, HOST_SOURCE);
+	assert_string_equal(ps->act[1].input, "mbox_users");
+	assert_non_null(strstr(ps->act[1].cmd, "side=source\nusers=\"\"\n{ IFS= read -r -d '' census_awk || :; } <<'MS_VALUE'\n"));
+	assert_non_null(strstr(ps->act[1].cmd, "ms_dovecot_list \"$sep\" -F \"$tmp/users\""));
+	/* the source's census fetched through the gate */
+	assert_int_equal(ps->act[2].on, HOST_TARGET);
+	assert_non_null(strstr(ps->act[2].cmd, "origin=old.example.org::" STEPS_MODULE "\n"));
+	assert_non_null(strstr(ps->act[2].cmd, "ms_pull \"$b/from-source\" \"$b/census/dovecot-source.tsv\""));
+	/* the conversion: the users step's list, /var/mail (the source's
+	 * profile) and ~/mail, dsync per user */
+	assert_int_equal(ps->act[3].on, HOST_TARGET);
+	assert_non_null(strstr(ps->act[3].cmd, users));
+	assert_non_null(strstr(ps->act[3].cmd, "inbox_dir=/var/mail\nmbox_dir=mail\n{ IFS= read -r -d '' census_awk"));
+	assert_non_null(strstr(ps->act[3].cmd, "doveadm \"${same[@]}\" backup -R -u \"$u\" \"$loc\""));
+	/* the target's census and the comparison */
+	assert_non_null(strstr(ps->act[4].cmd, "side=target\n"));
+	assert_non_null(strstr(ps->act[4].cmd, users));
+	assert_non_null(strstr(ps->act[5].cmd, "read -r -d '' compare_awk"));
+	for (i = 0; i < ps->n; i++) {
+		char *const argv[] = { (char *)"bash", (char *)"-n", (char *)"-c", ps->act[i].cmd, NULL };
+		struct buf out = {0};
+
+		assert_int_equal(tu_capture(argv, &out), 0);
+		buf_free(&out);
+		if (i)
+			assert_non_null(strstr(ps->act[i].cmd, "b=")); /* the prologue's backup dir */
+	}
+	/* the source's census as it runs: names that are none stop it */
+	cmd = xasprintf("exec 2>&1\n%s\nprintf 'alice\\n$(touch %s/pwned)\\n' | {\n%s\n}", PLAN_PREAMBLE, dir, ps->act[1].cmd);
+	{
+		char *const argv[] = { (char *)"bash", (char *)"-c", cmd, NULL };
+		struct buf out = {0};
+		char *pwned = xasprintf("%s/pwned", dir);
+
+		assert_int_equal(tu_capture(argv, &out), 1);
+		assert_non_null(strstr(buf_cstr(&out), "not a user name: $(touch "));
+		assert_non_null(strstr(buf_cstr(&out), "nothing counted"));
+		assert_int_equal(access(pwned, F_OK), -1);
+		free(pwned);
+		buf_free(&out);
+	}
+	free(cmd);
+	free(users);
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+	free(dir);
+}
+
 /* postfix-dovecot to postfix-dovecot: the pair's table, and nothing of
  * iRedMail in it */
 static void test_system_pair(void **state)
@@ -455,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_users),
 		cmocka_unit_test(test_preflight_checks),
 		cmocka_unit_test(test_aliases),
+		cmocka_unit_test(test_mbox),
 		cmocka_unit_test(test_system_pair),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
