@@ -14,7 +14,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ms="$top/mailshift"
 tier=tui-ssh
-steps=17 # no installer, no Roundcube upgrade
+steps=18 # no installer, no Roundcube upgrade; decommission last
 . "$top/tests/tui/lib.sh"
 fail_now() { echo "FAIL $1"; echo "$tier: 0 passed, 1 failed"; exit 1; }
 [ "$(id -u)" = 0 ] || fail_now "the wizard over SSH needs root to run sshd"
