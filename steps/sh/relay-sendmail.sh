@@ -118,12 +118,15 @@ cat sendmail.cf.new > sendmail.cf && rm -f sendmail.cf.new
 # How many recipients in the queue are for the relayed domains, or local
 # ones (no domain; the hub takes them): mailq lists each message's sender on
 # its queue ID's line, then each recipient alone on an indented line.
+# (mailq failing: an unknown number, never none)
 queued() {
-  mailq 2>/dev/null | awk "$set_of_domains"'
+  local q
+  q=$(mailq 2>/dev/null) || { echo 'an unknown number of'; return 0; }
+  awk "$set_of_domains"'
     /^[[:blank:]]+<?[^[:blank:]()<>]+>?[[:blank:]]*$/ && !/requests?:/ {
       a = tolower($1); gsub(/[<>]/, "", a)
       if (a !~ /@/ || (substr(a, index(a, "@") + 1) in dom)) n++ }
-    END { print n + 0 }'
+    END { print n + 0 }' <<<"$q"
 }
 
 if [ "$mode" = drain ]; then
@@ -132,7 +135,7 @@ if [ "$mode" = drain ]; then
   if systemctl is-active --quiet sendmail.service 2>/dev/null || pgrep -f '^sendmail: MTA: accepting' >/dev/null; then
     echo 'the old sendmail runs: it would accept mail from outside (stop-services stops it)' >&2; exit 1
   fi
-  sendmail -q -v </dev/null >"$b/sendmail-drain.log" 2>&1
+  sendmail -q -v </dev/null >"$b/sendmail-drain.log" 2>&1 || :
   left=$(queued)
   if [ "$left" != 0 ]; then
     echo "the old server's queue still holds $left message(s) for your domains (mailq there; $b/sendmail-drain.log): run this step again, or start its sendmail to hand them over" >&2
@@ -142,7 +145,7 @@ if [ "$mode" = drain ]; then
 else
   systemctl restart sendmail.service </dev/null >/dev/null 2>&1 ||
     { echo 'cannot start the old sendmail as a relay (systemctl restart sendmail failed)' >&2; exit 1; }
-  sendmail -q </dev/null >/dev/null 2>&1
+  sendmail -q </dev/null >/dev/null 2>&1 || :
   left=$(queued)
   for _ in $(seq 1 60); do
     [ "$left" != 0 ] || break
