@@ -131,7 +131,13 @@ char *steps_accounts_cmd(const struct answers *a, int active_only)
 char *steps_domains_cmd(const struct answers *a)
 {
 	/* system users: the domains the MTA delivers locally, but localhost
-	 * and the host's short names (no dot) */
+	 * and the host's short names (no dot): sendmail's local-host-names
+	 * (class w), Postfix's mydestination */
+	if (profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_SYSTEM && !profile_of(&a->source)->relay_postfix) {
+		const char *vars[] = { "domains_awk", steps_awk_sendmail_domains, NULL };
+
+		return steps_fragment(vars, "awk \"$domains_awk\" /etc/mail/local-host-names");
+	}
 	if (profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_SYSTEM)
 		return xstrdup("postconf -x -h mydestination | tr ',[:blank:]' '\\n' | "
 		               "grep -v -i -x -e '' -e 'localhost' -e 'localhost\\.localdomain' | grep -F .");

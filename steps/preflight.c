@@ -289,11 +289,15 @@ static void plan_preflight_system(const struct answers *a, struct plan_step *ps)
 	plan_stack_checks(a, ps, HOST_SOURCE);
 	plan_stack_checks(a, ps, HOST_TARGET);
 	steps_plan_discovery(ps, a);
-	if (profile_of(&a->source)->relay_postfix) {
+	/* the domains the cutover relays to the target: a Postfix source's
+	 * mydestination, a sendmail source's local-host-names; the target's
+	 * check asks Postfix */
+	if (profile_of(&a->target)->relay_postfix) {
 		char *domains = steps_domains_cmd(a);
 
-		plan_capture(ps, HOST_SOURCE, 0, "domains", "lists the mail domains it delivers locally (mydestination)",
-		             "%s", domains);
+		plan_capture(ps, HOST_SOURCE, 0, "domains", profile_of(&a->source)->relay_postfix
+		             ? "lists the mail domains it delivers locally (mydestination)"
+		             : "lists the mail domains it delivers locally (local-host-names)", "%s", domains);
 		plan_feed(ps, HOST_TARGET, 0, "domains", "takes mail for each of them (the cutover relays them here)",
 		          "%s", steps_sh_preflight_domains);
 		free(domains);

@@ -26,6 +26,8 @@ extern const char steps_sh_inventory[];      /* what verify compares of the data
 extern const char steps_sh_own[];            /* what only the target has: refused in pre-flight */
 extern const char steps_sh_restore[];        /* the source's dumps replace the target's databases, or all are put back */
 extern const char steps_sh_relay[];          /* the old Postfix relays to the new server, its queue first */
+extern const char steps_sh_relay_sendmail[]; /* the same for an old sendmail: mailertable, MAIL_HUB, its queue */
+extern const char steps_awk_sendmail_domains[]; /* a sendmail's mail domains, from its local-host-names */
 extern const char steps_sh_relay_allow[];    /* the new server takes the relayed mail past its policy checks */
 extern const char steps_sh_authkey[];         /* the one-off key in the source's authorized_keys: add, narrow, remove */
 extern const char steps_sh_gate[];            /* the key's forced command there: rsync reading, nothing else */

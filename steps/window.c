@@ -99,13 +99,28 @@ const struct step step_start_services = {
  * relay_during_cutover = no, only hands over its queue), and the DNS
  * checklist after the test. */
 
-/* relay.sh in mode "relay" or "drain", refusing unless verify passed. */
-static void add_relay(struct plan_step *ps, const struct answers *a, const char *mode, const char *note)
+/* The old MTA's relay in mode "relay" or "drain", refusing unless verify
+ * passed: relay.sh for a Postfix source (transport_maps), relay-sendmail.sh
+ * for a sendmail one (mailertable, MAIL_HUB), by the source's profile;
+ * note_sendmail is the note of the latter. */
+static void add_relay(struct plan_step *ps, const struct answers *a, const char *mode, const char *note,
+                      const char *note_sendmail)
 {
-	char *domains = steps_domains_cmd(a);
-	const char *vars[] = { "t", a->target.host, "mode", mode, "domains_cmd", domains, NULL };
-	char *cmd = steps_script(a, vars, steps_sh_relay);
+	char *cmd;
 
+	if (profile_of(&a->source)->relay_postfix) {
+		char *domains = steps_domains_cmd(a);
+		const char *vars[] = { "t", a->target.host, "mode", mode, "domains_cmd", domains, NULL };
+
+		cmd = steps_script(a, vars, steps_sh_relay);
+		free(domains);
+	} else {
+		const char *vars[] = { "t", a->target.host, "mode", mode, "etc", "/etc/mail",
+		                       "domains_awk", steps_awk_sendmail_domains, NULL };
+
+		cmd = steps_script(a, vars, steps_sh_relay_sendmail);
+		note = note_sendmail;
+	}
 	/* the new server lets the old one's relayed mail past its policy
 	 * daemon first (greylisting would hold the queue back for minutes) */
 	plan_capture(ps, HOST_SOURCE, 0, "relay_from",
@@ -117,14 +132,15 @@ static void add_relay(struct plan_step *ps, const struct answers *a, const char 
 	          "%s", steps_sh_relay_allow);
 	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, note, "b=%q\n%s%s", a->opt.backup_dir, steps_verified_check, cmd);
 	free(cmd);
-	free(domains);
 }
 
 static void plan_relay(const struct answers *a, struct plan_step *ps)
 {
 	add_relay(ps, a, "relay",
 	          "the old Postfix relays every address of your domains to the new server, its queue first "
-	          "(main.cf and master.cf saved first)");
+	          "(main.cf and master.cf saved first)",
+	          "the old sendmail relays your domains to the new server (mailertable; its own names through "
+	          "MAIL_HUB), its queue first (every file of /etc/mail it changes saved first)");
 }
 
 static int relays(const struct answers *a)
@@ -141,7 +157,9 @@ static void plan_old_queue(const struct answers *a, struct plan_step *ps)
 {
 	add_relay(ps, a, "drain",
 	          "the old Postfix hands its queue for your domains to the new server, accepting nothing, "
-	          "then stops again (main.cf and master.cf saved first)");
+	          "then stops again (main.cf and master.cf saved first)",
+	          "the old sendmail hands its queue for your domains to the new server in one queue run, its "
+	          "daemon stopped (every file of /etc/mail it changes saved first)");
 }
 
 const struct step step_old_queue = {

@@ -28,11 +28,11 @@ while IFS= read -r d; do
   done <<<"$tables"
   if [ -n "$how" ]; then echo "$d: the target takes it ($how)"; else bad+=("$d"); fi
 done
-[ "$n" -gt 0 ] || { echo 'the source named no mail domain it delivers locally (its mydestination)' >&2; exit 1; }
+[ "$n" -gt 0 ] || { echo 'the source named no mail domain it delivers locally (its mydestination, or local-host-names)' >&2; exit 1; }
 if [ ${#bad[@]} -gt 0 ]; then
   list=$(printf '%s, ' "${bad[@]}")
   list=${list%, }
-  echo "the target does not take mail for: $list. At the cutover the old server relays its domains to the new one, which would bounce that mail. Add them to the target's mydestination (postconf -e \"mydestination = \$(postconf -h mydestination), $list\"; postfix reload), or take those no mail is sent to out of the source's mydestination; then run pre-flight again" >&2
+  echo "the target does not take mail for: $list. At the cutover the old server relays its domains to the new one, which would bounce that mail. Add them to the target's mydestination (postconf -e \"mydestination = \$(postconf -h mydestination), $list\"; postfix reload), or take those no mail is sent to out of the source's mydestination (sendmail: local-host-names); then run pre-flight again" >&2
   exit 1
 fi
 echo "the target takes mail for all $n domain(s) the source delivers locally"

@@ -394,6 +394,10 @@ check "restore: a psql without restricted mode restores nothing, named (exit $rc
 # shellcheck source=tests/census/preflight.sh
 . "$top/tests/census/preflight.sh"
 
+# the cutover relay of a sendmail source, on a scratch /etc/mail
+# shellcheck source=tests/census/relay-sendmail.sh
+. "$top/tests/census/relay-sendmail.sh"
+
 # the Dovecot census of an mbox store and its conversion to Maildir, with
 # this machine's Dovecot on a scratch configuration
 # shellcheck source=tests/census/mbox.sh
