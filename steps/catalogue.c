@@ -76,6 +76,37 @@ static const struct step *const postfix_dovecot_postfix_dovecot[] = {
 	NULL,
 };
 
+/* sendmail with mbox spools to Postfix+Dovecot with Maildir: the same,
+ * with the conversion after the final copy, before verify (whose census is
+ * each host's own Dovecot's: steps/census.c). */
+static const struct step *const sendmail_mbox_postfix_dovecot[] = {
+	/* while the old server is live */
+	&step_preflight_system,
+	&step_migration_key,
+	&step_users,
+	&step_mailstore_bulk,
+	&step_aliases,
+	/* the downtime window */
+	&step_stop_services,
+	&step_census,
+	&step_mailstore_final,
+	&step_chown,
+	&step_convert,
+	&step_verify,
+	&step_start_services,
+	/* the new server runs */
+	&step_relay,
+	&step_old_queue,
+	&step_test,
+	&step_cutover,      /* cutover = mx: the source keeps its address */
+	/* the target no longer needs the source */
+	&step_remove_key,
+	&step_clean_source,
+	&step_decommission,
+	&step_cutover_ip,   /* cutover = ip: after every step that reaches the source by it */
+	NULL,
+};
+
 struct pair {
 	enum stack from, to;
 	const char *same_accounts; /* NULL, or why the target's account backend must be the source's */
@@ -87,6 +118,7 @@ static const struct pair pairs[] = {
 	  "mailshift moves iRedMail to the same backend (install the target with the source's backend)",
 	  iredmail_iredmail },
 	{ STACK_POSTFIX_DOVECOT, STACK_POSTFIX_DOVECOT, NULL, postfix_dovecot_postfix_dovecot },
+	{ STACK_SENDMAIL_MBOX, STACK_POSTFIX_DOVECOT, NULL, sendmail_mbox_postfix_dovecot },
 };
 
 static const struct pair *find_pair(const struct answers *a)

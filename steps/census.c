@@ -125,9 +125,21 @@ static char *census_cmd(const struct answers *a, const char *side, const char *c
 	return steps_script(a, vars, steps_sh_census);
 }
 
+/* The source keeps mbox: its census is its Dovecot's (census-mbox.sh). */
+static int mbox_source(const struct answers *a)
+{
+	return profile_of(&a->source)->store == PROFILE_MBOX;
+}
+
 void steps_plan_census_cache(struct plan_step *ps, const struct answers *a)
 {
-	char *cmd, *ssh = steps_ssh_cmd(a), *origin = steps_source_path(a, "");
+	char *cmd, *ssh, *origin;
+
+	/* (an mbox census has no cache: Dovecot's own indexes are its cache) */
+	if (mbox_source(a))
+		return;
+	ssh = steps_ssh_cmd(a);
+	origin = steps_source_path(a, "");
 	const char *pull[] = { "ssh", ssh, "origin", origin, NULL };
 
 	cmd = census_cmd(a, "source", "save");
@@ -157,10 +169,14 @@ static void plan_census(const struct answers *a, struct plan_step *ps)
 	plan_add(ps, HOST_SOURCE, 0, "finds the accounts again: those added or changed since pre-flight are resolved anew",
 	         "%s", cmd);
 	free(cmd);
-	cmd = census_cmd(a, "source", "use");
-	plan_add(ps, HOST_SOURCE, 0, "counts every account's mail: folders, messages, bytes, flags, UIDVALIDITY, UIDs",
-	         "%s", cmd);
-	free(cmd);
+	if (mbox_source(a)) {
+		steps_plan_census_mbox(ps, a, HOST_SOURCE);
+	} else {
+		cmd = census_cmd(a, "source", "use");
+		plan_add(ps, HOST_SOURCE, 0, "counts every account's mail: folders, messages, bytes, flags, UIDVALIDITY, UIDs",
+		         "%s", cmd);
+		free(cmd);
+	}
 	cmd = steps_target_script(a, pull, steps_sh_census_fetch);
 	plan_add(ps, HOST_TARGET, 0, "fetches the source's census and its list of accounts and roots", "%s", cmd);
 	free(cmd);
@@ -190,8 +206,13 @@ const struct step step_census = {
 void steps_plan_census_compare(struct plan_step *ps, const struct answers *a)
 {
 	const char *compare[] = { "compare_awk", steps_awk_census_compare, NULL };
-	char *cmd = census_cmd(a, "target", "use");
+	char *cmd;
 
+	if (mbox_source(a)) {
+		steps_plan_census_mbox(ps, a, HOST_TARGET);
+		return;
+	}
+	cmd = census_cmd(a, "target", "use");
 	plan_add(ps, HOST_TARGET, 0, "counts every account's mail on the target, as the census did on the source",
 	         "%s", cmd);
 	free(cmd);
@@ -222,8 +243,13 @@ const char steps_verified_check[] =
 void steps_plan_dovecot_check(struct plan_step *ps, const struct answers *a)
 {
 	const char *vars[] = { "dovecot_awk", steps_awk_census_dovecot, NULL };
-	char *cmd = steps_script(a, vars, steps_sh_census_dovecot);
+	char *cmd;
 
+	/* (an mbox source's census is Dovecot's: verify compared it with the
+	 * target's own Dovecot already) */
+	if (mbox_source(a))
+		return;
+	cmd = steps_script(a, vars, steps_sh_census_dovecot);
 	plan_add(ps, HOST_TARGET, 0, "the target's own Dovecot finds every account of the census and shows its messages",
 	         "%s", cmd);
 	free(cmd);
@@ -231,19 +257,18 @@ void steps_plan_dovecot_check(struct plan_step *ps, const struct answers *a)
 
 /* The Dovecot census and mbox -> Maildir ------------------------------------
  *
- * mbox -> Maildir and the Dovecot census that judges it (issue 15: the
- * sendmail-mbox stack, INBOX in /var/mail/USER, folders in ~/mail).  In no
- * pair table yet: another step's plan calls these.
- *
- * The census asks each host's own Dovecot (steps/sh/census-mbox.sh), so an
- * mbox source and a Maildir target give lines that compare
- * (census-mbox-compare.sh); the conversion (mbox-maildir.sh) runs on the
- * target after the homes and /var/mail were copied there, with dsync
- * (doveadm backup -R), which keeps UIDVALIDITY and the UIDs.  The users are
- * those the users step chose (its users.tsv on the target); the source's
- * census gets their names as a value (captured on the target, fed to the
- * source), and the target fetches the source's census through the key's
- * gate. */
+ * A sendmail-mbox source (INBOX in /var/mail/USER, folders in ~/mail): its
+ * census is what its own Dovecot shows (steps/sh/census-mbox.sh), so the
+ * mbox source and the Maildir target give lines that compare
+ * (census-mbox-compare.sh); the conversion (mbox-maildir.sh, the convert
+ * step) runs on the target after the homes and /var/mail were copied there,
+ * with dsync (doveadm backup -R), which keeps UIDVALIDITY and the UIDs.  The
+ * users are those the users step chose (its users.tsv on the target); the
+ * source's census gets their names as a value (captured on the target, fed
+ * to the source) and is written where the census step's fetch and the
+ * relay's check read it ($b/census/source.tsv).  Dovecot writes its X-UID
+ * headers and ~/mail/.imap while it counts: the census runs before the
+ * final copy, which carries them. */
 
 /* the users step's list, on the target (steps/sh/users-accept.sh) */
 #define MBOX_USERS "/users/move/users.tsv"
@@ -261,11 +286,11 @@ static char *mbox_script(const struct answers *a, const char *const *vars, const
 void steps_plan_census_mbox(struct plan_step *ps, const struct answers *a, enum host side)
 {
 	char *users = xasprintf("%s" MBOX_USERS, a->opt.backup_dir), *cmd;
+	char *source = xasprintf("%s/census/source.tsv", a->opt.backup_dir);
 
 	if (side == HOST_SOURCE) {
-		const char *vars[] = { "side", "source", "users", "", "census_awk", steps_awk_census_mbox, NULL };
-		char *ssh = steps_ssh_cmd(a), *origin = steps_source_path(a, "");
-		const char *pull[] = { "ssh", ssh, "origin", origin, NULL };
+		const char *vars[] = { "side", "source", "users", "", "census_awk", steps_awk_census_mbox,
+		                       "out", source, NULL };
 
 		plan_capture(ps, HOST_TARGET, 0, "mbox_users", "lists the users whose mail the census counts",
 		             "cut -f 1 -- %q", users);
@@ -273,14 +298,9 @@ void steps_plan_census_mbox(struct plan_step *ps, const struct answers *a, enum 
 		plan_feed(ps, HOST_SOURCE, 0, "mbox_users", "counts those users' mail as the source's own Dovecot shows it: "
 		          "folders, messages, flags, UIDVALIDITY, UIDs, POP3 UIDLs, subscriptions", "%s", cmd);
 		free(cmd);
-		cmd = steps_target_script(a, pull, "ms_pull \"$b/from-source\" \"$b/census/dovecot-source.tsv\"\n");
-		plan_add(ps, HOST_TARGET, 0, "fetches the source's Dovecot census", "%s", cmd);
-		free(cmd);
-		free(ssh);
-		free(origin);
 	} else {
 		const char *vars[] = { "side", "target", "users", users, "census_awk", steps_awk_census_mbox, NULL };
-		const char *compare[] = { "source", "", "target", "", "compare_awk", steps_awk_census_mbox_compare, NULL };
+		const char *compare[] = { "source", source, "target", "", "compare_awk", steps_awk_census_mbox_compare, NULL };
 
 		cmd = mbox_script(a, vars, steps_sh_census_mbox);
 		plan_add(ps, HOST_TARGET, 0, "counts the same users' mail as the target's own Dovecot shows it", "%s", cmd);
@@ -290,10 +310,11 @@ void steps_plan_census_mbox(struct plan_step *ps, const struct answers *a, enum 
 		         "%s", cmd);
 		free(cmd);
 	}
+	free(source);
 	free(users);
 }
 
-void steps_plan_mbox_convert(struct plan_step *ps, const struct answers *a)
+static void plan_convert(const struct answers *a, struct plan_step *ps)
 {
 	char *users = xasprintf("%s" MBOX_USERS, a->opt.backup_dir), *cmd;
 	const char *vars[] = { "users", users, "inbox_dir", profile_of(&a->source)->store_dir, "mbox_dir", "mail",
@@ -306,3 +327,22 @@ void steps_plan_mbox_convert(struct plan_step *ps, const struct answers *a)
 	free(cmd);
 	free(users);
 }
+
+const struct step step_convert = {
+	.id = "convert",
+	.title = "Convert the mbox mail into Maildir",
+	.why = "The old server keeps each user's mail as mbox files (INBOX in "
+	       "/var/mail/USER, the other folders in ~/mail); the new one stores "
+	       "Maildir. The copies carried the mbox files as they are; now the new "
+	       "server's own Dovecot reads them and writes each user's Maildir with "
+	       "dsync (doveadm backup -R), as the user, keeping what mail clients "
+	       "key on: each folder's UIDVALIDITY and next UID, each message's UID, "
+	       "flags and keywords, so POP3 and IMAP clients do not fetch everything "
+	       "again; the subscriptions too. Each user's Maildir is compared with the "
+	       "mbox after the conversion. It is safe to run again: a user already "
+	       "converted is left alone, and a Maildir holding mail that is not from "
+	       "the mbox stops the step before any user is converted. The mbox files "
+	       "stay (the way back).",
+	.flags = STEP_DOWNTIME,
+	.plan = plan_convert,
+};

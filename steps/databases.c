@@ -109,12 +109,14 @@ char *steps_accounts_cmd(const struct answers *a, int active_only)
 {
 	/* system users: those discovery found (on the target, as the census
 	 * fetched them); active_only (the test's recipients): those whose home
-	 * has no .forward or .procmailrc, so a test message stays where it is
+	 * (this server's passwd says where: an mbox INBOX lies outside it) has
+	 * no .forward or .procmailrc, so a test message stays where it is
 	 * delivered (and is removed from there) */
 	if (profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_SYSTEM)
-		return xstrdup(active_only ? "while IFS=\"$(printf '\\t')\" read -r u _ h; do "
-		                             "[ -e \"$h/.forward\" ] || [ -e \"$h/.procmailrc\" ] || echo \"$u\"; "
-		                             "done < \"$b/discovery/accounts.tsv\""
+		return xstrdup(active_only ? "getent passwd | awk -F : -v OFS='\\t' 'FILENAME == ARGV[1] { w[$1] = 1; next } "
+		                             "($1 in w) { print $1, $6 }' <(cut -f 1 -- \"$b/discovery/accounts.tsv\") - |\n"
+		                             "  while IFS=\"$(printf '\\t')\" read -r u h; do "
+		                             "[ -e \"$h/.forward\" ] || [ -e \"$h/.procmailrc\" ] || echo \"$u\"; done"
 		                           : "cut -f 1 -- \"$b/discovery/accounts.tsv\"");
 	if (steps_uses_ldap(a)) {
 		char *env = steps_ldap_suffix_cmd(a);

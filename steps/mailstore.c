@@ -4,6 +4,7 @@
 
 #include "core/shell.h"
 #include "core/xalloc.h"
+#include "steps/profile.h"
 #include "steps/sh.h"
 #include "steps/steps.h"
 
@@ -16,8 +17,12 @@ static void add_copy(struct plan_step *ps, const struct answers *a, const char *
 {
 	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a), *origin = steps_source_path(a, ""), *cmd;
 	const char *leave = getenv("MAILSHIFT_TEST_LEAVE_OUT");
+	/* an mbox source into a Maildir target: the target's Maildirs are the
+	 * conversion's (step_convert), which the final copy leaves alone */
+	int convert = profile_of(&a->source)->store == PROFILE_MBOX && profile_of(&a->target)->store == PROFILE_MAILDIR;
 	const char *vars[] = { "vmail", steps_vmail(a), "login", login, "origin", origin, "ssh", ssh, "phase", phase,
-	                       "leave_out", leave ? leave : "", "units_awk", steps_awk_units, NULL };
+	                       "leave_out", leave ? leave : "", "convert", convert ? "1" : "0",
+	                       "units_awk", steps_awk_units, NULL };
 
 	cmd = steps_script(a, vars, steps_sh_copy);
 	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, note, "%s", cmd);

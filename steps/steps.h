@@ -133,23 +133,24 @@ void steps_plan_pop3_check(struct plan_step *ps, const struct answers *a);
 void steps_plan_packages_check(struct plan_step *ps, const struct answers *a);
 /* Aliases (steps/aliases.c): the source's aliases file merged into the
  * target's, the target's own entries kept, what needs a person listed, then
- * newaliases.  In no pair table yet (issue 15's pairs are not built). */
+ * newaliases. */
 extern const struct step step_aliases;
 
-/* mbox -> Maildir (steps/census.c), in no pair table yet (issue 15's
- * sendmail-mbox pairs are not built).  The users are those of the users
- * step (its users.tsv on the target).
- * census_mbox: the Dovecot census of those users on side (their names
- * captured on the target and fed to the source, whose census the target
- * then fetches), and on the target the comparison of the two: each folder's
+/* mbox -> Maildir (steps/census.c), for an mbox source (the sendmail-mbox
+ * profile).  The users are those of the users step (its users.tsv on the
+ * target).
+ * census_mbox: the Dovecot census of those users on side (the source's:
+ * their names captured on the target and fed to it, written to its
+ * census/source.tsv, which the census step's fetch then brings), and on the
+ * target the census and the comparison of the two: each folder's
  * UIDVALIDITY, next UID and messages, each message's UID, flags, GUID,
  * size and POP3 UIDL, the subscriptions, as each host's own Dovecot shows
- * them (mbox or Maildir alike).
- * mbox_convert: on the target, after the homes and /var/mail were copied
+ * them (mbox or Maildir alike).  The census step and verify call it.
+ * step_convert: on the target, after the homes and /var/mail were copied
  * (the same paths), each user's mbox into the Maildir the target's Dovecot
  * gives the user, with dsync (doveadm backup -R: UIDVALIDITY and UIDs
  * kept); refuses a Maildir holding other mail; the mbox stays. */
 void steps_plan_census_mbox(struct plan_step *ps, const struct answers *a, enum host side);
-void steps_plan_mbox_convert(struct plan_step *ps, const struct answers *a);
+extern const struct step step_convert;
 
 #endif

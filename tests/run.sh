@@ -60,8 +60,9 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
     tier tui-ssh tests/tui/ssh.sh
     # the iRedMail scenarios' lab checks run inside migrate, on its labs
     tier lab tests/lab/run.sh postfix-dovecot sendmail-mbox
-    # postfix-dovecot -> postfix-dovecot end to end, and its runbook replayed
-    tier system tests/lab/system.sh
+    # the system-user pairs end to end (-> postfix-dovecot), each runbook replayed
+    tier system tests/lab/system.sh postfix-dovecot
+    tier system-sendmail tests/lab/system.sh sendmail-mbox
     tier migrate tests/lab/migrate.sh
     # kill -9 at every action boundary of one migration, and inside both copies
     tier interrupt tests/lab/interrupt.sh iredmail-pgsql

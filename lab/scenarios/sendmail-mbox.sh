@@ -4,6 +4,7 @@
 # ~/mail/ folders, users in passwd/shadow (yescrypt and sha512-crypt), POP3 on with an
 # explicit pop3_uidl_format; target = fresh Postfix + Dovecot with Maildir.
 SC_STACK=sendmail-mbox
+SC_STACK_target=postfix-dovecot
 SC_UNITS_source="dovecot sendmail"
 SC_UNITS_target="dovecot postfix"
 sc_prep() {

@@ -2,7 +2,9 @@
 # shellcheck disable=SC2154 # b compare_awk (census-mbox-compare.awk) source target: the prologue's
 # census-mbox-compare: two Dovecot censuses (census-mbox.sh) of the same
 # users, line for line: passes only when they are the same; otherwise names
-# each user that differs with what differs (the first 20, and the count).
+# each user that differs with what differs (the first 20, and the count);
+# when they are, writes the digest of the source's census to
+# $b/census/verified (as census-compare.sh).
 # Prologue: b, source and target (the two census files; empty: the
 # defaults $b/from-source/dovecot-source.tsv and $b/census/dovecot-target.tsv),
 # compare_awk.
@@ -11,6 +13,7 @@ s=${source:-$b/from-source/dovecot-source.tsv} t=${target:-$b/census/dovecot-tar
 for f in "$s" "$t"; do
   [ -f "$f" ] || { echo "no Dovecot census in $f: run the census on both hosts first" >&2; exit 1; }
 done
+rm -f -- "$b/census/verified"
 out=$(comm -3 -- <(sort -- "$s") <(sort -- "$t") | awk -F '\t' -v max=20 "$compare_awk")
 n=$(sed -n 's/^differ //p' <<<"$out")
 if [ "$n" != 0 ]; then
@@ -21,3 +24,6 @@ fi
 read -r users folders messages subs < <(awk -F '\t' '$1 == "A" { a++ } $1 == "F" { f++ } $1 == "M" { m++ } $1 == "S" { s++ }
   END { print a + 0, f + 0, m + 0, s + 0 }' "$s")
 echo "the target's Dovecot shows what the source's showed: $users user(s), $folders folder(s), $messages message(s) with their UIDs, flags, UIDVALIDITY, next UIDs and POP3 UIDLs, $subs subscription(s)"
+# what verify passed on, for the source (census-verified.sh): the relay and
+# the switch require it
+sha256sum < "$s" | cut -c 1-64 > "$b/census/verified"

@@ -13,14 +13,16 @@
 #
 # Prologue: b (backup dir), side (source|target), users (a file whose lines
 # begin with a user name, e.g. the users step's users.tsv; empty: the names
-# on stdin), census_awk; lib.sh and mbox-lib.sh before.  Writes
-# $b/census/dovecot-$side.tsv (0600), sorted: census-mbox.awk's lines.
+# on stdin), census_awk, out (optional: the file to write); lib.sh and
+# mbox-lib.sh before.  Writes $out, else $b/census/dovecot-$side.tsv (0600),
+# sorted: census-mbox.awk's lines.
 # Dovecot writes its X-UID and X-IMAPbase headers into an mbox whose
 # messages have none yet (as at any IMAP login), and its index in ~/mail/.imap:
 # the copy to the target must come after this census on the source.
 export LC_ALL=C
 c=$b/census
 mkdir -p -- "$c" && chmod 0700 -- "$c" || exit 1
+o=${out:-$c/dovecot-$side.tsv}
 t0=$EPOCHREALTIME
 tmp=$(mktemp -d "$c/.dovecot.XXXXXX")
 trap 'rm -rf -- "$tmp"' EXIT
@@ -35,14 +37,14 @@ ms_dovecot_auth || exit 1
 trap 'rm -rf -- "$tmp"; ms_dovecot_auth_stop' EXIT
 sep=$(ms_separator)
 if [ -s "$tmp/users" ]; then
-  TMPDIR=$tmp ms_dovecot_list "$sep" -F "$tmp/users" | sort > "$c/dovecot-$side.tsv.new"
+  TMPDIR=$tmp ms_dovecot_list "$sep" -F "$tmp/users" | sort > "$o.new"
 else
-  printf 'C\tpop3_uidl_format\t%s\n' "$(doveconf -h pop3_uidl_format 2>/dev/null || echo -)" > "$c/dovecot-$side.tsv.new"
+  printf 'C\tpop3_uidl_format\t%s\n' "$(doveconf -h pop3_uidl_format 2>/dev/null || echo -)" > "$o.new"
 fi
-chmod 0600 -- "$c/dovecot-$side.tsv.new"
-mv -- "$c/dovecot-$side.tsv.new" "$c/dovecot-$side.tsv"
+chmod 0600 -- "$o.new"
+mv -- "$o.new" "$o"
 awk -F '\t' '$1 == "A" { a++ } $1 == "E" { e++ } $1 == "F" { f++ } $1 == "M" { m++ } $1 == "S" { s++ }
   END { printf "the %s'\''s Dovecot: %d user(s), %d folder(s), %d message(s), %d subscription(s)", side, a, f, m, s
         if (e) printf "; %d user(s) it cannot read (the comparison names them)", e
-        print "" }' side="$side" "$c/dovecot-$side.tsv"
-echo "taken in $(ms_took "$t0") s (hierarchy separator \"$sep\"); written to $c/dovecot-$side.tsv"
+        print "" }' side="$side" "$o"
+echo "taken in $(ms_took "$t0") s (hierarchy separator \"$sep\"); written to $o"

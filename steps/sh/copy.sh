@@ -13,7 +13,10 @@
 # updates, deletes nothing; rsync's exit 24, files that vanished meanwhile, is
 # expected) or final (the source is stopped: each root is made as on the
 # source, deleting what users deleted meanwhile; nothing outside the roots is
-# deleted); leave_out: a root left out on purpose (a test hook: empty).
+# deleted); leave_out: a root left out on purpose (a test hook: empty);
+# convert: 1 when the source's mail is mbox, converted here after the copy
+# (its Maildirs are left alone by the final copy).  A root of kind spool
+# (/var/mail) is copied for the moved users' own files only.
 #
 # --info=progress2 reports each copy in place (bytes, percent, rate, time
 # left); --no-inc-recursive lists the whole tree first, so the percentage is
@@ -26,14 +29,15 @@ r=$b/discovery/roots.tsv
 # here may ever act through it); Dovecot's own, a sieve script's active
 # link say, stay
 rs=(rsync -aHAXs --safe-links --numeric-ids --no-inc-recursive --stats -e "$ssh")
-roots=() inside=()
+roots=() inside=() spools=() keep=()
 # iRedMail's own nightly backups (its databases, the mysql system database
 # too) stay on each server: the target keeps its own, never the source's
 inside+=(--exclude=/backup)
-while IFS="$(printf '\t')" read -r root _; do
+while IFS="$(printf '\t')" read -r root kind _; do
   [ -n "$root" ] || continue
   why=$(ms_path_problem "$root")
   [ -z "$why" ] || { echo "storage root $root $why" >&2; exit 1; }
+  if [ "$kind" = spool ]; then spools+=("$root"); continue; fi
   if [ -n "$leave_out" ] && [ "$root" = "$leave_out" ]; then
     echo "TEST HOOK: $root is left out of the copy (MAILSHIFT_TEST_LEAVE_OUT)"; continue
   fi
@@ -65,7 +69,29 @@ pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success whi
   [ "$rc" = 0 ] || said "$rc" "$to"
   return "$rc"
 }
+# A mail spool (/var/mail): only the files of the users the users step moves
+# ($b/users/move/users.tsv), never the target's own users' (root's, say)
+spool() { # ROOT [rsync options]
+  local list rc=0
+  list=$(mktemp "$b/.spool.XXXXXX") || return 1
+  [ -f "$b/users/move/users.tsv" ] || { echo "no list of users in $b/users/move/users.tsv: run the users step first" >&2; return 1; }
+  # (each named from the module's root: rsync 3.5 finds no file of a
+  # --files-from list below a directory of the module, "vanished")
+  { cut -f 1 -- "$b/users/move/users.tsv" | grep -x '[a-z_][a-z0-9_.-]*' || true; } | sed "s|^|${1#/}/|" > "$list"
+  (umask 022 && mkdir -p -- "$1")
+  "${rs[@]}" --info=progress2 --no-implied-dirs --ignore-missing-args --files-from="$list" "${@:2}" -- "$origin/" / || rc=$?
+  rm -f -- "$list"
+  [ "$rc" = 0 ] || said "$rc" "$1"
+  return "$rc"
+}
+# the source keeps mbox (convert = 1): each home's Maildir here is the
+# conversion's (mbox-maildir.sh), not the source's to delete
+if [ "${convert:-0}" = 1 ]; then
+  loc=$(doveconf -h mail_location 2>/dev/null) || loc=
+  case $loc in maildir:~/?*) p=${loc#maildir:~/} && p=${p%%:*} && keep+=(--filter="P /${p%/}*") ;; esac
+fi
 if [ "$phase" = bulk ]; then
+  for root in "${spools[@]}"; do spool "$root"; done
   # the mail store but its roots, then each root
   if [ -n "$vmail" ]; then pull "$vmail" "$vmail" "${inside[@]}"; fi
   for root in "${roots[@]}"; do pull "$root" "$root"; done
@@ -73,7 +99,9 @@ if [ "$phase" = bulk ]; then
     echo "copied $vmail and $((${#roots[@]})) storage root(s); nothing was deleted"
     echo "left on each server: $vmail/backup (iRedMail's own backups: the target keeps its own)"
   else
-    echo "copied $((${#roots[@]})) storage root(s) (the users' homes); nothing was deleted"
+    sp=
+    [ ${#spools[@]} = 0 ] || sp=" and the users' files of ${spools[*]}"
+    echo "copied $((${#roots[@]})) storage root(s) (the users' homes)$sp; nothing was deleted"
   fi
 else
   # what this copy deletes or replaces here is kept, not lost: moved into
@@ -90,6 +118,8 @@ else
     case " ${roots[*]} " in *" $root "*) ;; *) continue ;; esac
     if [ "$kind" = mail ]; then mail+=("$root"); else other+=("$root"); fi
   done < "$r"
+  # the users' files of each mail spool: as on the source
+  for root in "${spools[@]}"; do spool "$root" --backup-dir="$kept"; done
   # the roots beside the mailboxes (lists, sieve, public): each as on the source
   for root in "${other[@]}"; do pull "$root" "$root" --delete-after --backup-dir="$kept$root"; done
   t1=$EPOCHREALTIME
@@ -149,7 +179,7 @@ else
     echo "$(wc -l < "$t/r") account(s) and $(wc -l < "$t/d") other folder(s) differed from the source: made as on the source; the other $(($(wc -l < "$b/discovery/accounts.tsv") - $(wc -l < "$t/r"))) account(s) were already the same"
     echo "(the store's other files $(ms_took2 "$t0" "$t1") s, comparing $(ms_took2 "$t1" "$t2") s, copying $(ms_took "$t2") s)"
   else
-    for root in "${mail[@]}"; do pull "$root" "$root" --delete-after --backup-dir="$kept$root"; done
+    for root in "${mail[@]}"; do pull "$root" "$root" --delete-after "${keep[@]}" --backup-dir="$kept$root"; done
   fi
   n=$(find "$kept" -type f | wc -l)
   if [ "$n" = 0 ]; then rmdir -- "$kept" 2>/dev/null || true

@@ -29,6 +29,18 @@ while IFS="$(printf '\t')" read -r root kind _; do
     refused=$((refused + 1))
     continue
   fi
+  if [ "$kind" = spool ]; then
+    # a mail spool: only the moved users' own files (the census's accounts)
+    n=0
+    while IFS="$(printf '\t')" read -r _ p r; do
+      if [ "$r" = "$root" ] && [ "${p%/*}" = "$root" ] && [ -f "$p" ] && [ ! -L "$p" ]; then
+        rm -f -- "$p" && n=$((n + 1))
+      fi
+    done < "$b/discovery/accounts.tsv"
+    echo "wiped $(ms_shown "$root") ($kind): $n user spool file(s) removed; the spool's other files stay"
+    wiped=$((wiped + 1))
+    continue
+  fi
   size=$(du -sh -- "$real" 2>/dev/null | cut -f 1) || size='?'
   # the root's contents, never following a link, never leaving its file system
   find -P "$real" -xdev -mindepth 1 -delete

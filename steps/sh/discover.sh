@@ -13,8 +13,9 @@
 #   backend.tsv     user, active, base, node, maildir, format (the backend's rows)
 #   resolved.tsv    user, INBOX path (Dovecot's answer)
 #   accounts.tsv    user, maildir, root (what the census counts)
-#   roots.tsv       root, kind (mail|sieve|public|mlmmj), owner, mode: copied,
-#                   owned, pruned and verified like the mail store
+#   roots.tsv       root, kind (mail|sieve|public|mlmmj|spool), owner, mode: copied,
+#                   owned, pruned and verified like the mail store; a spool
+#                   (/var/mail) only for its users' own files
 #   unresolved.tsv  user, why: active accounts the source's Dovecot cannot resolve
 #   nologin.tsv     user, why: resolved accounts it would not let log in (no passdb
 #                   entry for IMAP or POP3); their mail is counted all the same
@@ -84,9 +85,9 @@ echo "$digest" > dovecot.digest
 
 # 3. Each account's storage root: its storage base directory and node, as the
 #    backend says, and Dovecot's path must lie inside it.
-rm -f accounts.tsv unresolved.tsv inactive.tsv
+rm -f accounts.tsv unresolved.tsv inactive.tsv spools homes
 : > refused.tsv
-awk -F '\t' -v OFS='\t' '
+awk -F '\t' -v OFS='\t' -v backend="$backend" '
   function norm(p) { gsub(/\/\/+/, "/", p); sub(/\/$/, "", p); return p }
   FILENAME == ARGV[1] { path[$1] = $2; next }
   {
@@ -96,12 +97,21 @@ awk -F '\t' -v OFS='\t' '
     if (act != 1) { print u, root > "inactive.tsv"; next }
     if (!(u in path)) { print u, "active in the account backend, but the source'"'"'s Dovecot does not find it (user lookup or mail location)" > "unresolved.tsv"; print u, root > "inactive.tsv"; next }
     p = path[u]
+    if (backend == "system" && index(p "/", root "/") != 1) {
+      # a system user'"'"'s INBOX in a mail spool (/var/mail/USER: mbox), outside
+      # the home: the spool is a root of its own, of which only the users'"'"'
+      # own files are carried; the home is carried whole all the same
+      sp = p; sub(/\/[^\/]*$/, "", sp)
+      if (sp == "" || substr(p, length(sp) + 2) != u) { print u, "Dovecot keeps its INBOX in " p ", outside its home " root " and not a spool file named after the user" > "refused.tsv"; next }
+      print u, p, sp > "accounts.tsv"; print sp > "spools"; print root > "homes"; next
+    }
+    if (backend == "system") print root > "homes"
     if (index(tolower(p) "/", tolower(root) "/") != 1 || length(p) <= length(root)) {
       print u, "Dovecot keeps its mail in " p ", not inside its storage base directory and node " root > "refused.tsv"; next
     }
     print u, p, substr(p, 1, length(root)) > "accounts.tsv"
   }' resolved.tsv backend.tsv
-touch accounts.tsv unresolved.tsv inactive.tsv
+touch accounts.tsv unresolved.tsv inactive.tsv spools homes
 
 # 3b. Whether the source's Dovecot would let each resolved account log in:
 #     its password lookup (passdb) for IMAP, then POP3 for those IMAP refused;
@@ -132,7 +142,8 @@ touch nologin.tsv
 #    mail is kept, where it exists), then what lives beside the mailboxes: the
 #    global sieve scripts, the public folders, the mailing lists (mlmmj).
 {
-  cut -f 3 accounts.tsv | sort -u | sed 's/$/\tmail/'
+  sort -u spools | sed 's/$/\tspool/'
+  { cut -f 3 accounts.tsv; cat homes; } | sort -u | sed 's/$/\tmail/'
   cut -f 2 inactive.tsv | sort -u | while IFS= read -r r; do [ ! -d "$r" ] || printf '%s\tmail\n' "$r"; done
   doveconf -n | awk '
     $1 ~ /^sieve(_global_dir|_global|_before[0-9]*|_after[0-9]*)$/ && $2 == "=" {
@@ -141,7 +152,7 @@ touch nologin.tsv
     inns && $1 == "location" { loc = $3 } inns && $1 == "type" { typ = $3 }
     inns && /^}/ { if (typ == "public" && loc ~ /^maildir:\//) { p = substr(loc, 9); sub(/:.*/, "", p); sub(/\/$/, "", p); print p "\tpublic" } inns = 0 }'
   [ -z "$vmail" ] || for p in "$vmail/sieve" "$vmail/public"; do [ ! -d "$p" ] || printf '%s\t%s\n' "$p" "${p##*/}"; done
-  postconf -M 2>/dev/null | sed -n 's/.*mlmmj[a-z-]*receive.* -L \(\/[^$ ]*\)\/\$.*/\1/p'
+  { postconf -M 2>/dev/null || true; } | sed -n 's/.*mlmmj[a-z-]*receive.* -L \(\/[^$ ]*\)\/\$.*/\1/p'
   [ -z "$vmail" ] || for p in "$vmail/mlmmj" "$vmail/mlmmj-archive"; do [ ! -d "$p" ] || printf '%s\tmlmmj\n' "$p"; done
   if [ -f /etc/mlmmjadmin/settings.py ]; then
     sed -n "s/^MLMMJ_\(SPOOL\|ARCHIVE\)_DIR *= *[\"']\(\/[^\"']*\)[\"'].*/\2/p" /etc/mlmmjadmin/settings.py
@@ -186,7 +197,7 @@ awk -F '\t' -v OFS='\t' '{ p[NR] = $1; q[NR] = $2 }
       print p[i], "storage root: its files (" q[i] ") are also those of the storage root " p[j] " (" q[j] "), through a symbolic link" }' \
   roots.real >> refused.tsv
 awk -F '\t' 'FILENAME == ARGV[1] { k[$1] = 1; next } ($1 in k) && $1 != $2' roots.tsv roots.real > linked.tsv
-rm -f roots.cand roots.tsv.new roots.real
+rm -f roots.cand roots.tsv.new roots.real spools homes
 # an account whose mail is behind a symbolic link inside a root would be
 # copied as a link: refused with its name (a walk of every root: pre-flight
 # only; in the window the census notes any link it meets)

@@ -21,7 +21,7 @@ ms_accept_roots() {
   while IFS="$(printf '\t')" read -r root kind owner mode; do
     [ -n "$root" ] || continue
     why=$(ms_path_problem "$root")
-    case $kind in mail|sieve|public|mlmmj) ;; *) why=${why:-"has an unknown kind: $kind"} ;; esac
+    case $kind in mail|sieve|public|mlmmj|spool) ;; *) why=${why:-"has an unknown kind: $kind"} ;; esac
     case $mode in [0-7][0-7][0-7]|[0-7][0-7][0-7][0-7]) ;; *) why=${why:-"has no octal mode: $mode"} ;; esac
     u=${owner%%:*} g=${owner#*:}
     if [ -z "$why" ] && { ! id -u -- "$u" >/dev/null 2>&1 || ! getent group -- "$g" >/dev/null; }; then

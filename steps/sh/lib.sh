@@ -64,12 +64,13 @@ ms_dovecot_auth_stop() {
 }
 
 # ms_resolve USERS > TSV: the INBOX path of each user, as Dovecot resolves it
-# (its userdb lookup and its mail location), "user<TAB>path", one streamed
+# (its userdb lookup and its mail location: the mail itself, -t mailbox,
+# not its index), "user<TAB>path", one streamed
 # pass; a user Dovecot does not find is left out.
 ms_resolve() {
   [ -s "$1" ] || return 0
   ms_dovecot_auth >&2 || return 1
-  doveadm -f tab mailbox path -F "$1" INBOX 2> >(grep -v 'User no longer exists, skipping' >&2) |
+  doveadm -f tab mailbox path -F "$1" -t mailbox INBOX 2> >(grep -v 'User no longer exists, skipping' >&2) |
     awk -F '\t' -v OFS='\t' 'NR > 1 && NF == 2 { gsub(/\/\/+/, "/", $2); sub(/\/$/, "", $2); print }'
 }
 

@@ -65,7 +65,7 @@ while IFS= read -r u; do
   esac
   if [ ! -f "$inbox" ] && [ ! -d "$root" ]; then echo "$u: no mbox here ($inbox, $root): nothing to convert"; none=$((none + 1)); continue; fi
   loc=mbox:$root:INBOX=$inbox
-  dest=$(doveadm mailbox path -u "$u" INBOX 2>/dev/null) || dest=
+  dest=$(doveadm mailbox path -u "$u" -t mailbox INBOX 2>/dev/null) || dest=
   case $dest in
     "$root"|"$root"/*|"$inbox") echo "$u: this server's Dovecot keeps the mail in the mbox itself ($dest): nothing to convert (set its mail_location to Maildir first)" >&2; bad=1; continue ;;
     "") echo "$u: this server's Dovecot has no mail location for the user" >&2; bad=1; continue ;;

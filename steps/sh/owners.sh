@@ -57,6 +57,15 @@ while IFS="$(printf '\t')" read -r root kind owner m; do
   [ -d "$root" ] || continue
   [ ! -L "$root" ] || { echo "storage root $root is a symbolic link: not followed" >&2; exit 1; }
   n=$((n + 1))
+  if [ "$kind" = spool ]; then
+    # a mail spool (/var/mail): its files keep their users (the copy kept
+    # the numeric owners, the users step the ids); the spool itself is checked
+    c=$(find "$root" -maxdepth 0 \( ! -perm "$m" -o ! -user "${owner%%:*}" -o ! -group "${owner#*:}" \) -print | wc -l)
+    if [ "$mode" = fix ] && [ "$c" -gt 0 ]; then chown -h -- "$owner" "$root" && chmod -- "$m" "$root"; c=0; fi
+    [ "$mode" = fix ] && echo "$owner $m $root (the spool; its files keep their users)"
+    [ "$c" = 0 ] || { echo "$root: not $owner $m" >&2; bad=$((bad + c)); }
+    continue
+  fi
   if [ "$mode" = fix ]; then
     each "$root" "$kind" "$owner" -exec chown -h -- "$owner" {} +
     chmod -- "$m" "$root"

@@ -40,7 +40,7 @@ case $* in
       if grep -qxF -- "$u" "$fake/login.$svc" 2>/dev/null; then printf 'passdb: %s\n  user      : %s\n\n' "$u" "$u"
       else printf "passdb lookup: user %s doesn't exist\n\n" "$u"; fi
     done ;;
-  "-f tab mailbox path -F "*" INBOX")
+  "-f tab mailbox path -F "*" -t mailbox INBOX")
     printf 'username\tpath\n'
     awk -F '\t' 'FILENAME == ARGV[1] { p[$1] = $2; next } $0 in p { print $0 "\t" p[$0] }' "$fake/paths.tsv" "$6" ;;
   *) exit 1 ;;

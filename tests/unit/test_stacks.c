@@ -1,6 +1,6 @@
-/* The stacks: the profiles the steps ask, and the steps of the system-user
- * stacks built so far (users, aliases, the POP3 and packages checks), each
- * in no pair table yet: built alone and run where they can run here. */
+/* The stacks: the profiles the steps ask, the steps of the system-user
+ * stacks (users, aliases, the POP3 and packages checks, mbox -> Maildir),
+ * built alone and run where they can run here, and the pairs they make. */
 #include "plan_util.h"
 
 #include "core/figures.h"
@@ -306,7 +306,7 @@ static void test_aliases(void **state)
 	                 "[options]\nbackup_dir = %s\n", dir);
 	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
 		fail_msg("%s", err);
-	assert_int_equal(steps_check_pair(&a, err, sizeof err), -1);
+	assert_int_equal(steps_check_pair(&a, err, sizeof err), 0); /* built now */
 	plan_build(&p, &a, (const struct step *const[]){ &step_aliases, NULL });
 	assert_int_equal(p.n, 1);
 	ps = &p.steps[0];
@@ -370,18 +370,18 @@ static void test_aliases(void **state)
 	free(text);
 }
 
-/* mbox -> Maildir (steps/census.c), in no pair table yet: the Dovecot census
- * on each side and the conversion, built alone for a sendmail-mbox ->
- * postfix-dovecot pair.  The users come from the users step's list on the
- * target; the source gets their names as a value and its census is fetched
- * through the key's gate; every value reaches the shell through the
+/* mbox -> Maildir (steps/census.c): the Dovecot census on each side and the
+ * conversion, built alone for a sendmail-mbox -> postfix-dovecot pair.  The
+ * users come from the users step's list on the target; the source gets
+ * their names as a value and writes its census where the census step's
+ * fetch reads it; every value reaches the shell through the
  * prologue, quoted.  Then the source's census runs as planned on names
  * that are none: refused before Dovecot is asked (tests/census/mbox.sh runs
  * it all against a real Dovecot). */
 static void plan_mbox(const struct answers *a, struct plan_step *ps)
 {
 	steps_plan_census_mbox(ps, a, HOST_SOURCE);
-	steps_plan_mbox_convert(ps, a);
+	step_convert.plan(a, ps);
 	steps_plan_census_mbox(ps, a, HOST_TARGET);
 }
 
@@ -390,7 +390,7 @@ static void test_mbox(void **state)
 	static const struct step mbox_step = { .id = "mbox", .title = "t", .why = "t", .plan = plan_mbox };
 	struct answers a;
 	struct plan p;
-	char err[512], *dir = tu_tmpdir(), *text, *users, *cmd;
+	char err[512], *dir = tu_tmpdir(), *text, *users, *cmd, *t;
 	const struct plan_step *ps;
 	size_t i;
 	(void)state;
@@ -400,10 +400,10 @@ static void test_mbox(void **state)
 	                 "[options]\nbackup_dir = %s\n", dir);
 	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
 		fail_msg("%s", err);
-	assert_int_equal(steps_check_pair(&a, err, sizeof err), -1); /* still refused */
+	assert_int_equal(steps_check_pair(&a, err, sizeof err), 0);
 	plan_build(&p, &a, (const struct step *const[]){ &mbox_step, NULL });
 	ps = &p.steps[0];
-	assert_int_equal(ps->n, 6);
+	assert_int_equal(ps->n, 5);
 	users = xasprintf("users=%s/users/move/users.tsv\n", dir);
 	/* the names travel as a value: captured on the target, fed to the source */
 	assert_int_equal(ps->act[0].on, HOST_TARGET);
@@ -414,20 +414,23 @@ static void test_mbox(void **state)
 	assert_string_equal(ps->act[1].input, "mbox_users");
 	assert_non_null(strstr(ps->act[1].cmd, "side=source\nusers=\"\"\n{ IFS= read -r -d '' census_awk || :; } <<'MS_VALUE'\n"));
 	assert_non_null(strstr(ps->act[1].cmd, "ms_dovecot_list \"$sep\" -F \"$tmp/users\""));
-	/* the source's census fetched through the gate */
-	assert_int_equal(ps->act[2].on, HOST_TARGET);
-	assert_non_null(strstr(ps->act[2].cmd, "origin=old.example.org::" STEPS_MODULE "\n"));
-	assert_non_null(strstr(ps->act[2].cmd, "ms_pull \"$b/from-source\" \"$b/census/dovecot-source.tsv\""));
+	/* ...into the file the census step's fetch and the relay's check read */
+	t = xasprintf("\nout=%s/census/source.tsv\n", dir);
+	assert_non_null(strstr(ps->act[1].cmd, t));
+	free(t);
 	/* the conversion: the users step's list, /var/mail (the source's
 	 * profile) and ~/mail, dsync per user */
-	assert_int_equal(ps->act[3].on, HOST_TARGET);
+	assert_int_equal(ps->act[2].on, HOST_TARGET);
+	assert_non_null(strstr(ps->act[2].cmd, users));
+	assert_non_null(strstr(ps->act[2].cmd, "inbox_dir=/var/mail\nmbox_dir=mail\n{ IFS= read -r -d '' census_awk"));
+	assert_non_null(strstr(ps->act[2].cmd, "doveadm \"${same[@]}\" backup -R -u \"$u\" \"$loc\""));
+	/* the target's census and the comparison, with the fetched census */
+	assert_non_null(strstr(ps->act[3].cmd, "side=target\n"));
 	assert_non_null(strstr(ps->act[3].cmd, users));
-	assert_non_null(strstr(ps->act[3].cmd, "inbox_dir=/var/mail\nmbox_dir=mail\n{ IFS= read -r -d '' census_awk"));
-	assert_non_null(strstr(ps->act[3].cmd, "doveadm \"${same[@]}\" backup -R -u \"$u\" \"$loc\""));
-	/* the target's census and the comparison */
-	assert_non_null(strstr(ps->act[4].cmd, "side=target\n"));
-	assert_non_null(strstr(ps->act[4].cmd, users));
-	assert_non_null(strstr(ps->act[5].cmd, "read -r -d '' compare_awk"));
+	t = xasprintf("source=%s/census/source.tsv\n", dir);
+	assert_non_null(strstr(ps->act[4].cmd, t));
+	free(t);
+	assert_non_null(strstr(ps->act[4].cmd, "read -r -d '' compare_awk"));
 	for (i = 0; i < ps->n; i++) {
 		char *const argv[] = { (char *)"bash", (char *)"-n", (char *)"-c", ps->act[i].cmd, NULL };
 		struct buf out = {0};
@@ -537,6 +540,69 @@ static void test_system_pair(void **state)
 	free(dir);
 }
 
+/* sendmail-mbox -> postfix-dovecot: the system pair's steps with the
+ * conversion between the final copy and verify; the census and verify are
+ * each host's own Dovecot's, the source's written where the fetch and the
+ * relay's check read it; the final copy leaves the converted Maildirs
+ * alone; the relay is sendmail's. */
+static void test_sendmail_pair(void **state)
+{
+	static const char *const want[] = { "preflight", "migration-key", "users", "mailstore-bulk", "aliases",
+		"stop-services", "census", "mailstore-final", "chown", "convert", "verify", "start-services", "relay",
+		"test", "cutover", "remove-key", "decommission", NULL };
+	struct answers a;
+	struct plan p;
+	char err[512], *dir = tu_tmpdir(), *text, *t;
+	size_t i;
+	(void)state;
+
+	text = xasprintf("[source]\nstack = sendmail-mbox\nhost = old.example.org\n"
+	                 "[target]\nstack = postfix-dovecot\nhost = new.example.org\n"
+	                 "[options]\nbackup_dir = %s/b\n", dir);
+	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	if (steps_plan(&p, &a, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	for (i = 0; want[i]; i++) {
+		if (i >= p.n)
+			fail_msg("the plan ends before %s", want[i]);
+		assert_string_equal(p.steps[i].step->id, want[i]);
+	}
+	assert_int_equal(p.n, i);
+	t = xasprintf("out=%s/b/census/source.tsv\n", dir);
+	(void)find_action_on(&p, "census", HOST_SOURCE, t);
+	free(t);
+	(void)find_action_on(&p, "census", HOST_TARGET, steps_sh_census_fetch);
+	t = step_text(&p, "census");
+	assert_null(strstr(t, steps_sh_census)); /* no Maildir walk of an mbox */
+	free(t);
+	(void)find_action_on(&p, "mailstore-final", HOST_TARGET, "convert=1\n");
+	(void)find_action_on(&p, "mailstore-bulk", HOST_TARGET, "convert=1\n");
+	(void)find_action_on(&p, "verify", HOST_TARGET, steps_sh_census_mbox_compare);
+	t = step_text(&p, "test");
+	assert_null(strstr(t, steps_sh_census_dovecot));
+	free(t);
+	t = step_text(&p, "mailstore-bulk");
+	assert_null(strstr(t, "ms_accept_accounts")); /* no census cache */
+	free(t);
+	(void)find_action_on(&p, "relay", HOST_SOURCE, steps_sh_relay_sendmail);
+	plan_free(&p);
+	answers_free(&a);
+	/* postfix-dovecot's final copy deletes what users deleted, Maildirs too */
+	free(text);
+	text = xasprintf("[source]\nstack = postfix-dovecot\nhost = old.example.org\n"
+	                 "[target]\nstack = postfix-dovecot\nhost = new.example.org\n"
+	                 "[options]\nbackup_dir = %s/b\n", dir);
+	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0 || steps_plan(&p, &a, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	(void)find_action_on(&p, "mailstore-final", HOST_TARGET, "convert=0\n");
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_mbox),
 		cmocka_unit_test(test_system_pair),
+		cmocka_unit_test(test_sendmail_pair),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
