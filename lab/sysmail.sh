@@ -162,5 +162,7 @@ sys_sendmail() { # root
         -e "0,/^MAILER(/s//FEATURE(\`accept_unresolvable_domains')dnl\nFEATURE(\`nocanonify')dnl\nMAILER(/" \
         "$root/etc/mail/sendmail.mc"
     printf '%s.lab.test\n%s\nlab.test\nlocalhost\n' "$h" "$h" >"$root/etc/mail/local-host-names"
+    # the target, prepared to take over, takes the old host's name too
+    [ "$h" != target ] || echo source.lab.test >>"$root/etc/mail/local-host-names"
     chroot "$root" sh -c 'cd /etc/mail && m4 sendmail.mc >sendmail.cf && newaliases' >/dev/null 2>&1
 }

@@ -47,9 +47,10 @@ static const struct step *const iredmail_iredmail[] = {
 	NULL,
 };
 
-/* Postfix+Dovecot with system users to the same: the users first (the
- * homes they own are the storage roots), then the generic steps. */
-static const struct step *const postfix_dovecot_postfix_dovecot[] = {
+/* A stack with system users to the same (Postfix+Dovecot, sendmail with
+ * mbox): the users first (the homes they own are the storage roots), then
+ * the generic steps. */
+static const struct step *const system_same[] = {
 	/* while the old server is live */
 	&step_preflight_system,
 	&step_migration_key,
@@ -117,8 +118,9 @@ static const struct pair pairs[] = {
 	{ STACK_IREDMAIL, STACK_IREDMAIL,
 	  "mailshift moves iRedMail to the same backend (install the target with the source's backend)",
 	  iredmail_iredmail },
-	{ STACK_POSTFIX_DOVECOT, STACK_POSTFIX_DOVECOT, NULL, postfix_dovecot_postfix_dovecot },
+	{ STACK_POSTFIX_DOVECOT, STACK_POSTFIX_DOVECOT, NULL, system_same },
 	{ STACK_SENDMAIL_MBOX, STACK_POSTFIX_DOVECOT, NULL, sendmail_mbox_postfix_dovecot },
+	{ STACK_SENDMAIL_MBOX, STACK_SENDMAIL_MBOX, NULL, system_same },
 };
 
 static const struct pair *find_pair(const struct answers *a)

@@ -291,15 +291,18 @@ static void plan_preflight_system(const struct answers *a, struct plan_step *ps)
 	steps_plan_discovery(ps, a);
 	/* the domains the cutover relays to the target: a Postfix source's
 	 * mydestination, a sendmail source's local-host-names; the target's
-	 * check asks Postfix */
-	if (profile_of(&a->target)->relay_postfix) {
+	 * check asks its own MTA */
+	{
 		char *domains = steps_domains_cmd(a);
+		const char *vars[] = { "mta", profile_of(&a->target)->relay_postfix ? "postfix" : "sendmail", NULL };
+		char *check = steps_fragment(vars, steps_sh_preflight_domains);
 
 		plan_capture(ps, HOST_SOURCE, 0, "domains", profile_of(&a->source)->relay_postfix
 		             ? "lists the mail domains it delivers locally (mydestination)"
 		             : "lists the mail domains it delivers locally (local-host-names)", "%s", domains);
 		plan_feed(ps, HOST_TARGET, 0, "domains", "takes mail for each of them (the cutover relays them here)",
-		          "%s", steps_sh_preflight_domains);
+		          "%s", check);
+		free(check);
 		free(domains);
 	}
 	steps_plan_pop3_check(ps, a);

@@ -66,7 +66,7 @@ static const struct profile profiles[] = {
 	  PROFILE_MAILDIR, "/var/vmail", "", IREDMAIL_OTHER_DBS, 1, 1, IREDMAIL_ALIASES, 1 },
 	{ "postfix-dovecot", PROFILE_ACCOUNTS_SYSTEM, "system", postfix_dovecot_mail, none, "postfix dovecot",
 	  PROFILE_MAILDIR, "/home", "", "", 1, 1, "/etc/aliases", 0 },
-	{ "sendmail-mbox", PROFILE_ACCOUNTS_SYSTEM, "system", sendmail_mail, none, "sendmail",
+	{ "sendmail-mbox", PROFILE_ACCOUNTS_SYSTEM, "system", sendmail_mail, none, "sendmail dovecot",
 	  PROFILE_MBOX, "/var/mail", "", "", 0, 0, "/etc/aliases", 0 },
 	{ "none", PROFILE_ACCOUNTS_SYSTEM, "system", none, none, "", PROFILE_MAILDIR, "", "", "", 0, 0, "/etc/aliases", 0 },
 };

@@ -109,8 +109,11 @@ static void plan_test(const struct answers *a, struct plan_step *ps)
 	const char *sent[] = { "b", a->opt.backup_dir, "users_cmd", users, NULL };
 	const char *taken[] = { "b", a->opt.backup_dir, NULL };
 
-	plan_add(ps, HOST_TARGET, 0, "Postfix and Dovecot run on the target",
-	         "systemctl is-active postfix dovecot");
+	{
+		char *units = shell_fmt("systemctl is-active %s", profile_of(&a->target)->live_units);
+		plan_add(ps, HOST_TARGET, 0, "its mail daemons run on the target", "%s", units);
+		free(units);
+	}
 	steps_plan_dovecot_check(ps, a);
 	plan_add(ps, HOST_TARGET, ACT_ADVISORY, "recounts every mailbox's quota usage (after the window: Dovecot keeps the copied usage meanwhile)",
 	         "if doveconf -h mail_plugins | grep -qw quota; then doveadm quota recalc -A && echo 'quota usage recalculated'\n"

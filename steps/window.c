@@ -122,14 +122,17 @@ static void add_relay(struct plan_step *ps, const struct answers *a, const char 
 		note = note_sendmail;
 	}
 	/* the new server lets the old one's relayed mail past its policy
-	 * daemon first (greylisting would hold the queue back for minutes) */
-	plan_capture(ps, HOST_SOURCE, 0, "relay_from",
-	             "lists the old server's addresses (the client the new one sees), once verify passed",
-	             "b=%q\n%s%s", a->opt.backup_dir, steps_verified_check, steps_sh_relay_from);
-	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "relay_from",
-	          "the new server takes the old one's relayed mail past its policy daemon, for its own domains only "
-	          "(main.cf saved first)",
-	          "%s", steps_sh_relay_allow);
+	 * daemon first (greylisting would hold the queue back for minutes);
+	 * a sendmail target has none: it takes mail for its names from anyone */
+	if (profile_of(&a->target)->relay_postfix) {
+		plan_capture(ps, HOST_SOURCE, 0, "relay_from",
+		             "lists the old server's addresses (the client the new one sees), once verify passed",
+		             "b=%q\n%s%s", a->opt.backup_dir, steps_verified_check, steps_sh_relay_from);
+		plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "relay_from",
+		          "the new server takes the old one's relayed mail past its policy daemon, for its own domains only "
+		          "(main.cf saved first)",
+		          "%s", steps_sh_relay_allow);
+	}
 	plan_add(ps, HOST_SOURCE, ACT_DESTRUCTIVE, note, "b=%q\n%s%s", a->opt.backup_dir, steps_verified_check, cmd);
 	free(cmd);
 }

@@ -63,6 +63,7 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
     # the system-user pairs end to end (-> postfix-dovecot), each runbook replayed
     tier system tests/lab/system.sh postfix-dovecot
     tier system-sendmail tests/lab/system.sh sendmail-mbox
+    tier system-sendmail-same tests/lab/system.sh sendmail-sendmail
     tier migrate tests/lab/migrate.sh
     # kill -9 at every action boundary of one migration, and inside both copies
     tier interrupt tests/lab/interrupt.sh iredmail-pgsql

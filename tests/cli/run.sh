@@ -130,10 +130,10 @@ done
 check "missing answers file exits 2" bash -c "test $rc = 2 && grep -qx 'mailshift: /nonexistent.conf: cannot read: No such file or directory' err"
 
 # --- pairs not built yet are refused, naming the pair ---------------------------
-printf '[source]\nstack = sendmail-mbox\nhost = a\n[target]\nstack = sendmail-mbox\nhost = b\n' > pair.conf
+printf '[source]\nstack = postfix-dovecot\nhost = a\n[target]\nstack = sendmail-mbox\nhost = b\n' > pair.conf
 "$ms" --answers pair.conf --dry-run 2>err; rc=$?
 check "unbuilt pair exits 2" test "$rc" = 2
-check "unbuilt pair is named" grep -q 'migrating sendmail-mbox to sendmail-mbox is not built yet' err
+check "unbuilt pair is named" grep -q 'migrating postfix-dovecot to sendmail-mbox is not built yet' err
 
 MAILSHIFT_TESTING= "$ms" --answers "$top/examples/iredmail-mariadb.conf" --local 2>err; rc=$?
 check "--local needs MAILSHIFT_TESTING" bash -c "test $rc = 2 && grep -q 'needs MAILSHIFT_TESTING=1' err"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016,SC2317 # remote $(...) is the host's; stopped is called through check
-# A system-user stack's scenario (postfix-dovecot, the default, or
-# sendmail-mbox) -> postfix-dovecot on the lab, headless, end to end, judged
+# A system-user stack's scenario on the lab (postfix-dovecot, the default,
+# sendmail-mbox -> postfix-dovecot, sendmail-sendmail: sendmail-mbox to
+# the same), headless, end to end, judged
 # by what the servers' own software says, not by mailshift's census:
 #  - pre-flight stops, naming it, while the target does not take mail for a
 #    domain the source delivers locally (the relay would bounce it);
@@ -17,6 +18,7 @@
 #    aliases merged;
 #  - sendmail-mbox: the target keeps the mail as Maildir (its own Dovecot
 #    says where), the mbox files carried beside it as the way back;
+#    sendmail-sendmail: as mbox in /var/mail, owned by each user;
 #  - after the cutover, mail sent to the old server reaches the new mailbox;
 #  - decommission lists what holds data and secrets on the old server and
 #    wipes its mail there (wipe_source, confirmed by the host's name);
@@ -25,7 +27,10 @@
 # Prints "system: N passed, N failed".  Needs root.  Usage: system.sh [SCENARIO]
 set -uo pipefail
 sc=${1:-postfix-dovecot}
-case $sc in postfix-dovecot|sendmail-mbox) ;; *) echo "system.sh: no system-user scenario $sc" >&2; exit 2 ;; esac
+case $sc in postfix-dovecot|sendmail-mbox|sendmail-sendmail) ;; *) echo "system.sh: no system-user scenario $sc" >&2; exit 2 ;; esac
+# the target's MTA: sendmail-sendmail's is sendmail, the others' Postfix
+tmta=postfix
+[ "$sc" != sendmail-sendmail ] || tmta=sendmail
 # shellcheck source=tests/lib/labtest.sh
 . "$(dirname "$0")/../lib/labtest.sh"
 labtest_start system "$sc"
@@ -80,13 +85,21 @@ ids_before=$(ids source)
 files_before=$(files source)
 
 # 1. a target that does not take mail for the source's host name (the lab's
-#    takes it: its mydestination for a moment without it)
-"$lab/ssh" target 'cp -p /etc/postfix/main.cf /root/main.cf.lab &&
-  postconf -e "mydestination = $(postconf -h mydestination | sed "s/ source.lab.test,//")" && postfix reload' </dev/null >/dev/null 2>&1
+#    takes it: its mydestination, or local-host-names, for a moment without it)
+if [ "$tmta" = postfix ]; then
+  "$lab/ssh" target 'cp -p /etc/postfix/main.cf /root/main.cf.lab &&
+    postconf -e "mydestination = $(postconf -h mydestination | sed "s/ source.lab.test,//")" && postfix reload' </dev/null >/dev/null 2>&1
+else
+  "$lab/ssh" target 'cp -p /etc/mail/local-host-names /root/lhn.lab && sed -i /^source.lab.test$/d /etc/mail/local-host-names' </dev/null
+fi
 migrate
 check "pre-flight stops on a domain the target does not take, naming it (exit $rc)" \
   stopped preflight "the target does not take mail for: source.lab.test"
-"$lab/ssh" target 'cp -p /root/main.cf.lab /etc/postfix/main.cf && postfix reload' </dev/null >/dev/null 2>&1
+if [ "$tmta" = postfix ]; then
+  "$lab/ssh" target 'cp -p /root/main.cf.lab /etc/postfix/main.cf && postfix reload' </dev/null >/dev/null 2>&1
+else
+  "$lab/ssh" target 'cp -p /root/lhn.lab /etc/mail/local-host-names' </dev/null
+fi
 
 # 2. the conflict: the target's own user holds the source's first uid
 uid=$("$lab/ssh" source "id -u '$first'" </dev/null)
@@ -112,6 +125,10 @@ check "each user's folders on the target's Dovecot are the source's: messages, u
 check "$first's POP3 UIDLs on the target are the source's (no POP3 client fetches its mail again)" \
   test "$(uidls target 10.200.0.3)" = "$uidl_before"
 check "the homes' .forward and .procmailrc are there, owner, mode and size kept" test "$(files target)" = "$files_before"
+if [ "$sc" = sendmail-sendmail ]; then
+  check "the target's Dovecot keeps $first's mail as mbox, the INBOX in /var/mail, owned by the user" \
+    "$lab/ssh" target "test \"\$(doveadm mailbox path -u '$first' -t mailbox INBOX)\" = '/var/mail/$first' && test \"\$(stat -c %U '/var/mail/$first')\" = '$first'" </dev/null
+fi
 if [ "$sc" = sendmail-mbox ]; then
   check "the target's Dovecot keeps $first's mail as Maildir in the home" \
     test "$("$lab/ssh" target "doveadm mailbox path -u '$first' INBOX" </dev/null)" = "/home/$first/Maildir"
@@ -127,14 +144,19 @@ while IFS=$'\t' read -r u pw _; do
   else echo "     $u cannot log in"; fi
 done < <(grep -v '^#' "$lab/run/seed.txt" | sort -u -k1,1)
 check "every user logs in to the target over IMAP with the old password ($logins)" test "$logins" = "$(wc -w <<<"$users")"
-check "the source's aliases are merged on the target (postalias -q sales)" \
-  "$lab/ssh" target 'postalias -q sales /etc/aliases >/dev/null && grep -q "^postmaster:" /etc/aliases' </dev/null
+if [ "$tmta" = postfix ]; then
+  check "the source's aliases are merged on the target (postalias -q sales)" \
+    "$lab/ssh" target 'postalias -q sales /etc/aliases >/dev/null && grep -q "^postmaster:" /etc/aliases' </dev/null
+else
+  check "the source's aliases are merged on the target (sendmail's alias map holds sales)" \
+    "$lab/ssh" target 'makemap -u hash /etc/mail/aliases | grep -q "^sales[[:space:]]" && grep -q "^postmaster:" /etc/aliases' </dev/null
+fi
 
 check "decommission listed the homes and what else holds secrets on the old server" \
   bash -c "grep -q 'mail (mail) */home/$first' '$run/out.$n' && grep -q 'password hashes */etc/shadow' '$run/out.$n'"
 check "... and wiped its mail, the homes' contents, confirmed by its host name" \
   bash -c "grep -q 'wiped /home/$first (mail)' '$run/out.$n' && [ -z \"\$('$lab/ssh' source 'ls -A /home/$first' </dev/null)\" ] && '$lab/ssh' source 'test -d /home/$first' </dev/null"
-[ "$sc" != sendmail-mbox ] || check "... and the users' spool files in /var/mail, the spool itself kept" \
+[ "$sc" = postfix-dovecot ] || check "... and the users' spool files in /var/mail, the spool itself kept" \
   bash -c "grep -q 'wiped /var/mail (spool)' '$run/out.$n' && '$lab/ssh' source 'test ! -e /var/mail/$first && test -d /var/mail' </dev/null"
 
 # 4. after the cutover the old server relays to the new one

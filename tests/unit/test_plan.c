@@ -255,9 +255,10 @@ static void test_refused(void **state)
 	(void)state;
 	refused(t, "migrating iredmail/mariadb to iredmail/pgsql is not built yet");
 	free(t);
-	refused("[source]\nstack = sendmail-mbox\nhost = a\n[target]\nstack = sendmail-mbox\nhost = b\n",
-	        "migrating sendmail-mbox to sendmail-mbox is not built yet: mailshift has plans for iredmail to "
-	        "iredmail with the same backend, postfix-dovecot to postfix-dovecot, sendmail-mbox to postfix-dovecot");
+	refused("[source]\nstack = postfix-dovecot\nhost = a\n[target]\nstack = sendmail-mbox\nhost = b\n",
+	        "migrating postfix-dovecot to sendmail-mbox is not built yet: mailshift has plans for iredmail to "
+	        "iredmail with the same backend, postfix-dovecot to postfix-dovecot, sendmail-mbox to postfix-dovecot, "
+	        "sendmail-mbox to sendmail-mbox");
 	refused("[source]\nstack = iredmail\nbackend = openldap\nhost = a\n[target]\nstack = postfix-dovecot\nhost = b\n",
 	        "migrating iredmail/openldap to postfix-dovecot is not built yet");
 }

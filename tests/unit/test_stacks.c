@@ -599,6 +599,25 @@ static void test_sendmail_pair(void **state)
 	plan_free(&p);
 	answers_free(&a);
 	free(text);
+	/* sendmail-mbox -> sendmail-mbox: mbox stays mbox (no conversion); the
+	 * target's checks ask sendmail, which has no policy daemon to pass */
+	text = xasprintf("[source]\nstack = sendmail-mbox\nhost = old.example.org\n"
+	                 "[target]\nstack = sendmail-mbox\nhost = new.example.org\n"
+	                 "[options]\nbackup_dir = %s/b\n", dir);
+	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0 || steps_plan(&p, &a, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	for (i = 0; i < p.n; i++)
+		assert_string_not_equal(p.steps[i].step->id, "convert");
+	(void)find_action_on(&p, "mailstore-final", HOST_TARGET, "convert=0\n");
+	(void)find_action_on(&p, "preflight", HOST_TARGET, "mta=sendmail\n");
+	(void)find_action_on(&p, "test", HOST_TARGET, "systemctl is-active sendmail dovecot");
+	(void)find_action_on(&p, "verify", HOST_TARGET, steps_sh_census_mbox_compare);
+	t = step_text(&p, "relay");
+	assert_null(strstr(t, steps_sh_relay_allow));
+	free(t);
+	plan_free(&p);
+	answers_free(&a);
+	free(text);
 	tu_rmrf(dir);
 	free(dir);
 }
