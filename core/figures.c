@@ -28,6 +28,7 @@ static const struct label {
 	{ "census", "accounts in the census", 0 },
 	{ "folders", "folders", 0 },
 	{ "messages", "messages", 0 },
+	{ "subscriptions", "folder subscriptions", 0 },
 	{ "bytes", "bytes", 0 },
 	{ "differ", "accounts that differ", 0 },
 	{ "du", "mail on disk", 0 },

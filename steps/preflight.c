@@ -253,12 +253,19 @@ void steps_plan_pop3_check(struct plan_step *ps, const struct answers *a)
  * intended. */
 void steps_plan_packages_check(struct plan_step *ps, const struct answers *a)
 {
-	(void)a;
+	/* a move to another MTA: the source's MTA packages are not missing */
+	int from = profile_of(&a->source)->relay_postfix, to = profile_of(&a->target)->relay_postfix;
+	const char *vars[] = { "replaced", from == to ? ""
+	                       : from ? "postfix-pcre postfix-mysql postfix-pgsql postfix-ldap" : "sendmail sendmail-cf",
+	                       NULL };
+	char *cmd = steps_fragment(vars, steps_sh_preflight_packages_compare);
+
 	plan_capture(ps, HOST_SOURCE, ACT_ADVISORY, "packages", "lists the mail-related packages it has", "%s",
 	             steps_sh_preflight_packages);
 	plan_feed(ps, HOST_TARGET, ACT_ADVISORY, "packages",
 	          "has the mail-related packages the source has (those it lacks are named)", "%s%s",
-	          steps_sh_preflight_packages, steps_sh_preflight_packages_compare);
+	          steps_sh_preflight_packages, cmd);
+	free(cmd);
 }
 
 /* System-user stacks (Postfix or sendmail, with Dovecot) ------------------ */

@@ -70,6 +70,8 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
     # a compromised source: every plant stops the run cleanly, nothing planted runs
     tier hostile tests/lab/hostile.sh
     tier tui-lab tests/tui/lab.sh
+    # a move across stacks in the wizard: sendmail with mbox to Postfix+Dovecot
+    tier tui-system tests/tui/system.sh
   fi
 fi
 

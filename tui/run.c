@@ -230,9 +230,9 @@ static int found(struct tui *t)
 		return 0;
 	}
 	tui_dialog_text(d, TUI_NORMAL, " ");
-	tui_dialog_text(d, TUI_NORMAL, "Read it through before going on: the same "
-	                "release and backend on both, room for the mail on the target. The full "
-	                "inventory is in the log.");
+	tui_dialog_text(d, TUI_NORMAL, "Read it through before going on: what must agree "
+	                "(the release and backend, the POP3 UIDL format), the room for the mail on "
+	                "the target. The full inventory is in the log.");
 	tui_dialog_button(d, "Continue", 'c', 0);
 	tui_dialog_cancel(d, 0);
 	tui_dialog_note(d, "Enter continues to the next step's question · PgUp/PgDn scroll");

@@ -23,6 +23,13 @@ if [ "$n" != 0 ]; then
 fi
 read -r users folders messages subs < <(awk -F '\t' '$1 == "A" { a++ } $1 == "F" { f++ } $1 == "M" { m++ } $1 == "S" { s++ }
   END { print a + 0, f + 0, m + 0, s + 0 }' "$s")
+# the figures of the report, each side's own count (the same, or the step failed above)
+read -r tu tf tm ts < <(awk -F '\t' '$1 == "A" { a++ } $1 == "F" { f++ } $1 == "M" { m++ } $1 == "S" { s++ }
+  END { print a + 0, f + 0, m + 0, s + 0 }' "$t")
+echo "mailshift-figure census $users $tu"
+echo "mailshift-figure folders $folders $tf"
+echo "mailshift-figure messages $messages $tm"
+echo "mailshift-figure subscriptions $subs $ts"
 echo "the target's Dovecot shows what the source's showed: $users user(s), $folders folder(s), $messages message(s) with their UIDs, flags, UIDVALIDITY, next UIDs and POP3 UIDLs, $subs subscription(s)"
 # what verify passed on, for the source (census-verified.sh): the relay and
 # the switch require it

@@ -12,6 +12,9 @@
 # with what it is for and the source's names for it.  Fails when any is
 # missing, or when the source's answer cannot be read (the action is
 # advisory: a fetchmail left behind may be what the admin wants).
+# Prologue (optional): replaced, the ids of the list the target's stack
+# replaces (a sendmail source's sendmail on a Postfix target): named, not
+# missing.
 src=$(cat)
 s_family='' refused=0
 s_names=()
@@ -39,6 +42,9 @@ while IFS='|' read -r id deb rpm what; do
     if ms_match "$n" "${sg[@]}"; then theirs+=" $n"; fi
   done
   [ -n "$theirs" ] || continue
+  case " ${replaced:-} " in *" $id "*)
+    echo "$id: the source has$theirs; the target's own mail server takes its place"; continue ;;
+  esac
   has=$((has + 1))
   ours=''
   for n in "${t_names[@]}"; do

@@ -143,6 +143,19 @@ check "packages: RHEL's dovecot and pigeonhole need Debian's split packages (exi
     has "$out" "missing on the target: Dovecot'"'"'s POP3 server (the source has: dovecot; the target'"'"'s package: dovecot-pop3d)" &&
     has "$out" "missing on the target: ManageSieve" && has "$out" "missing on the target: spamc" &&
     has "$out" "imap: the source has dovecot, the target dovecot-imapd" && ! has "$out" "missing on the target: Dovecot'"'"'s IMAP"'
+# a move to another MTA: the source's sendmail is not missing on a Postfix
+# target (replaced, the value mailshift gives then), but only then
+fake_dpkg "$pf/src" "install ok installed sendmail-bin" "install ok installed sendmail-cf" "install ok installed fetchmail"
+fake_dpkg "$pf/dst" "install ok installed fetchmail" "install ok installed postfix"
+packages
+check "packages: the same MTA stack: the source's sendmail is missing on the target (exit $rc)" \
+  eval '[ $rc = 1 ] && has "$out" "missing on the target: sendmail, the mail server"'
+so=$(pf_run source "$pf/src" preflight-packages.sh < /dev/null 2>&1)
+out=$(printf '%s\n' "$so" | replaced='sendmail sendmail-cf' pf_run target "$pf/dst" preflight-packages.sh preflight-packages-compare.sh 2>&1); rc=$?
+check "packages: to Postfix, sendmail and its m4 files are named as replaced, not missing (exit $rc)" \
+  eval '[ $rc = 0 ] && has "$out" "sendmail: the source has sendmail-bin; the target'"'"'s own mail server takes its place" &&
+    ! has "$out" "missing on the target" && has "$out" "every mail-related package the source has (1 lines"'
+fake_dpkg "$pf/dst" "install ok installed dovecot-imapd" "install ok installed dovecot-sieve" "install ok installed spamassassin"
 # a hostile source: names that are not package names refused, never shown; the rest compared
 out=$(printf 'package manager: dpkg\ninstalled: fetchmail\ninstalled: ../etc\ninstalled: $(touch %s/pwned)\ninstalled: Fetchmail\ninstalled: mlmmj\033[2J\ninstalled: %s\n' "$pf" "$(head -c 120 /dev/zero | tr '\0' a)" |
   pf_run target "$pf/dst" preflight-packages.sh preflight-packages-compare.sh 2>&1); rc=$?

@@ -586,6 +586,12 @@ static void test_sendmail_pair(void **state)
 	assert_null(strstr(t, "ms_accept_accounts")); /* no census cache */
 	free(t);
 	(void)find_action_on(&p, "relay", HOST_SOURCE, steps_sh_relay_sendmail);
+	/* the Postfix target has no sendmail package: it replaces it */
+	(void)find_action_on(&p, "preflight", HOST_TARGET, "replaced=\"sendmail sendmail-cf\"\n");
+	t = steps_secrets(&a);
+	assert_non_null(strstr(t, "/b/users (the source's passwd, shadow"));
+	assert_null(strstr(t, "dump"));
+	free(t);
 	plan_free(&p);
 	answers_free(&a);
 	/* postfix-dovecot's final copy deletes what users deleted, Maildirs too */
