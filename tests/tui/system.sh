@@ -47,6 +47,9 @@ folders() { # HOST
     awk -F '\t' '{ l[NR] = $0; k[NR] = $1 "\t" $2; m[NR] = $3; p = $2; while (sub(/\/[^\/]*$/, "", p)) par[$1 "\t" p] = 1 }
       END { for (i = 1; i <= NR; i++) if (m[i] != 0 || !(k[i] in par)) print l[i] }'
 }
+# a file in a home the copy takes a few seconds over: its progress is on
+# screen (an admin's download, not mail)
+"$lab/ssh" source "head -c 300M /dev/urandom > '/home/$first/big.bin' && chown '$first:' '/home/$first/big.bin'" </dev/null
 before=$(folders source)
 check "the source's Dovecot lists the users' folders ($(wc -l <<<"$before"))" test "$(wc -l <<<"$before")" -ge 4
 answers="$work/answers.conf"
