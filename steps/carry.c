@@ -154,11 +154,12 @@ static void plan_config(const struct answers *a, struct plan_step *ps)
 const struct step step_config = {
 	.id = "config",
 	.title = "Bring the source's configuration for review",
-	.why = "Files you edited by hand on the old server (Postfix restrictions, amavis "
-	       "rules, Dovecot settings, iRedAPD, fail2ban, SpamAssassin, fetchmail) hold "
+	.why = "Files you edited by hand on the old server (Postfix or sendmail "
+	       "restrictions and maps, amavis rules, Dovecot settings, iRedAPD, fail2ban, "
+	       "SpamAssassin, procmail, fetchmail) hold "
 	       "decisions the new server should keep. They cannot be copied over the new "
 	       "server's files wholesale: those hold its own service passwords and paths. "
-	       "mailshift archives them on the source (with Roundcube's config.inc.php), "
+	       "mailshift archives them on the source (with Roundcube's configuration), "
 	       "unpacks them in the target's backup directory and shows every file that "
 	       "differs, as a diff with password-like values masked. The files you list "
 	       "in carry_config are then put in place on the target (the target's own "

@@ -57,6 +57,7 @@ static const struct step *const system_same[] = {
 	&step_users,
 	&step_mailstore_bulk,
 	&step_aliases,
+	&step_config,
 	/* the downtime window */
 	&step_stop_services,
 	&step_census,
@@ -87,6 +88,7 @@ static const struct step *const sendmail_mbox_postfix_dovecot[] = {
 	&step_users,
 	&step_mailstore_bulk,
 	&step_aliases,
+	&step_config,
 	/* the downtime window */
 	&step_stop_services,
 	&step_census,

@@ -34,7 +34,10 @@ static const struct profile_unit sql_ldap_data[] = {
 	{ NULL, NULL },
 };
 
+/* fetchmail first: it hands what it fetches to the MTA (stopped, it leaves
+ * the mail where it fetches it from) */
 static const struct profile_unit postfix_dovecot_mail[] = {
+	{ "fetchmail", "fetchmail" },
 	{ "postfix", "postfix" },
 	{ "dovecot", "dovecot" },
 	{ "cron", "crond" },
@@ -42,6 +45,7 @@ static const struct profile_unit postfix_dovecot_mail[] = {
 };
 
 static const struct profile_unit sendmail_mail[] = {
+	{ "fetchmail", "fetchmail" },
 	{ "sendmail", "sendmail" },
 	{ "dovecot", "dovecot" },
 	{ "cron", "crond" },

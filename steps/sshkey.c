@@ -189,13 +189,15 @@ char *steps_secrets(const struct answers *a)
 {
 	const char *b = a->opt.backup_dir;
 
-	/* system users: no dump, no archive; the target fetched the source's
-	 * account files (users-pull.sh) */
+	/* system users: no dump; the target fetched the source's account
+	 * files (users-pull.sh) */
 	if (profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_SYSTEM)
 		return xasprintf("what holds secrets on the servers (root's alone, mode 0700):\n"
-		                 "  source  nothing of mailshift's (%s holds lists of users and folders, no password)\n"
+		                 "  source  %s/source-config.tar.gz (its configuration: service passwords, TLS keys)%s\n"
 		                 "  target  %s/users (the source's passwd, shadow and gshadow: password hashes; "
-		                 "remove them once the new server runs)", b, b);
+		                 "remove them once the new server runs), %s/source-config* (the source's configuration)",
+		                 b, a->opt.clean_source ? ", unless the step clean-source removed it"
+		                                        : "; clean_source = yes removes it at the end", b, b);
 	return xasprintf("what holds secrets on the servers (root's alone, mode 0700):\n"
 	                 "  source  %s/dump (database dumps: password hashes), %s/source-config.tar.gz and "
 	                 "%s/roundcube-before-upgrade.tar.gz (service passwords)%s\n"

@@ -15,7 +15,7 @@
 #    (messages, unseen, UIDVALIDITY) are what the target's Dovecot
 #    lists after it, and the POP3 UIDLs a real POP3 session lists; the
 #    homes' .forward and .procmailrc kept with owner and mode; the source's
-#    aliases merged;
+#    aliases merged; its configuration brought for review, what differs shown;
 #  - sendmail-mbox: the target keeps the mail as Maildir (its own Dovecot
 #    says where), the mbox files carried beside it as the way back;
 #    sendmail-sendmail: as mbox in /var/mail, owned by each user;
@@ -135,6 +135,13 @@ if [ "$sc" = sendmail-mbox ]; then
   check "... and the mbox files came along, the way back (/var/mail/$first, ~/mail)" \
     "$lab/ssh" target "test -s '/var/mail/$first' && test -d '/home/$first/mail' && test \"\$(stat -c %U '/var/mail/$first')\" = '$first'" </dev/null
 fi
+case $sc in
+  postfix-dovecot) cfg="differs: /etc/postfix/main.cf" ;;
+  sendmail-mbox) cfg="only on the source: /etc/mail/sendmail.mc" ;;
+  *) cfg="differs: /etc/mail/local-host-names" ;;
+esac
+check "the source's configuration came for review, what differs shown ($cfg)" \
+  bash -c "grep -qF -- '$cfg' '$run/out.$n' && grep -q 'the source.s configuration is in' '$run/out.$n'"
 logins=0
 while IFS=$'\t' read -r u pw _; do
   [[ $u == \#* ]] && continue

@@ -67,14 +67,14 @@ snap interview-target
 send NPage; wait_for "3/4 Options" 5
 send NPage; wait_for "4/4 Save" 5
 send Enter
-expect "the plan of the pair: 17 steps" "The plan: 17 steps" 15
+expect "the plan of the pair: 18 steps" "The plan: 18 steps" 15
 check "... with the conversion to Maildir in the downtime window" \
   bash -c "T() { tmux -L '$sock' -f /dev/null \"\$@\"; }; T capture-pane -t w -p | grep -q 'Convert the mbox mail into Maildir'"
 snap plan
 send s
-expect "the first step asks before it runs" "Step 1 of 17: Pre-flight checks" 20
-check "the run goes through pre-flight" drive "Step 2 of 17" 120
-check "the run reaches the conversion" drive "Step 10 of 17" 600
+expect "the first step asks before it runs" "Step 1 of 18: Pre-flight checks" 20
+check "the run goes through pre-flight" drive "Step 2 of 18" 120
+check "the run reaches the conversion" drive "Step 11 of 18" 600
 snap convert
 check "... and runs to the end" drive "The migration is done" 600
 snap report

@@ -21,7 +21,7 @@ static void test_profiles(void **state)
 	assert_int_equal(profile_of(&pd)->accounts, PROFILE_ACCOUNTS_SYSTEM);
 	assert_int_equal(profile_of(&sm)->store, PROFILE_MBOX);
 	w = profile_units_words(profile_of(&sm)->mail_units);
-	assert_string_equal(w, "sendmail dovecot cron crond"); /* Debian's and RHEL's names */
+	assert_string_equal(w, "fetchmail sendmail dovecot cron crond"); /* Debian's and RHEL's names */
 	free(w);
 	build(&a, &p, t);
 	assert_string_equal(profile_of(&a.source)->account_dbs, ""); /* LDAP: no vmail database */
@@ -467,8 +467,8 @@ static void test_mbox(void **state)
 static void test_system_pair(void **state)
 {
 	static const char *const want[] = { "preflight", "migration-key", "users", "mailstore-bulk", "aliases",
-		"stop-services", "census", "mailstore-final", "chown", "verify", "start-services", "relay", "test",
-		"cutover", "remove-key", "decommission", NULL };
+		"config", "stop-services", "census", "mailstore-final", "chown", "verify", "start-services", "relay",
+		"test", "cutover", "remove-key", "decommission", NULL };
 	struct answers a;
 	struct plan p;
 	struct buf out = {0};
@@ -548,8 +548,8 @@ static void test_system_pair(void **state)
 static void test_sendmail_pair(void **state)
 {
 	static const char *const want[] = { "preflight", "migration-key", "users", "mailstore-bulk", "aliases",
-		"stop-services", "census", "mailstore-final", "chown", "convert", "verify", "start-services", "relay",
-		"test", "cutover", "remove-key", "decommission", NULL };
+		"config", "stop-services", "census", "mailstore-final", "chown", "convert", "verify", "start-services",
+		"relay", "test", "cutover", "remove-key", "decommission", NULL };
 	struct answers a;
 	struct plan p;
 	char err[512], *dir = tu_tmpdir(), *text, *t;
@@ -591,6 +591,7 @@ static void test_sendmail_pair(void **state)
 	t = steps_secrets(&a);
 	assert_non_null(strstr(t, "/b/users (the source's passwd, shadow"));
 	assert_null(strstr(t, "dump"));
+	assert_non_null(strstr(t, "/b/source-config.tar.gz (its configuration"));
 	free(t);
 	plan_free(&p);
 	answers_free(&a);
