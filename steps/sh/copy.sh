@@ -27,8 +27,12 @@ r=$b/discovery/roots.tsv
 # --safe-links: a symbolic link from the source that is absolute or leads
 # out of what is copied is left out (the source may be compromised: nothing
 # here may ever act through it); Dovecot's own, a sieve script's active
-# link say, stay
+# link say, stay.  No device or special file (a device node the source
+# names, owned by a user, is that user's raw disk here), and none of the
+# namespaces only root may set (security.capability: a program of a user
+# that runs with root's powers; trusted.*): mail needs neither
 rs=(rsync -aHAXs --safe-links --numeric-ids --no-inc-recursive --stats -e "$ssh")
+rs+=(--no-D --filter='-x security.*' --filter='-x trusted.*')
 roots=() inside=() spools=() keep=()
 # iRedMail's own nightly backups (its databases, the mysql system database
 # too) stay on each server: the target keeps its own, never the source's
@@ -70,25 +74,36 @@ pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success whi
   return "$rc"
 }
 # A mail spool (/var/mail): only the files of the users the users step moves
-# ($b/users/move/users.tsv), never the target's own users' (root's, say)
+# ($b/users/move/users.tsv), never the target's own users' (root's, say):
+# each a user here with the uid the list gives (the users step created it),
+# and each a plain file: no link, directory, device or special file, no
+# set-id or execute bit (a spool file the source sends is a mailbox, never
+# a program)
 spool() { # ROOT [rsync options]
-  local list rc=0
-  list=$(mktemp "$b/.spool.XXXXXX") || return 1
+  local list rc=0 name uid _
   [ -f "$b/users/move/users.tsv" ] || { echo "no list of users in $b/users/move/users.tsv: run the users step first" >&2; return 1; }
+  list=$(mktemp "$b/.spool.XXXXXX") || return 1
   # (each named from the module's root: rsync 3.5 finds no file of a
   # --files-from list below a directory of the module, "vanished")
-  { cut -f 1 -- "$b/users/move/users.tsv" | grep -x '[a-z_][a-z0-9_.-]*' || true; } | sed "s|^|${1#/}/|" > "$list"
+  while IFS="$(printf '\t')" read -r name uid _; do
+    if ! [[ $name =~ ^[a-z_][a-z0-9_.-]*$ ]] || [ "$(id -u -- "$name" 2>/dev/null)" != "$uid" ]; then continue; fi
+    printf '%s/%s\n' "${1#/}" "$name"
+  done < "$b/users/move/users.tsv" > "$list"
   (umask 022 && mkdir -p -- "$1")
-  "${rs[@]}" --info=progress2 --no-implied-dirs --ignore-missing-args --files-from="$list" "${@:2}" -- "$origin/" / || rc=$?
+  "${rs[@]}" --info=progress2 --no-implied-dirs --no-dirs --no-links --chmod=Fugo-xst --ignore-missing-args \
+    --files-from="$list" "${@:2}" -- "$origin/" / || rc=$?
   rm -f -- "$list"
   [ "$rc" = 0 ] || said "$rc" "$1"
   return "$rc"
 }
 # the source keeps mbox (convert = 1): each home's Maildir here is the
-# conversion's (mbox-maildir.sh), not the source's to delete
+# conversion's (mbox-maildir.sh), not the source's to delete or replace:
+# left out of the final copy (an excluded path is neither sent nor deleted;
+# a protect rule alone would let the source's own ~/Maildir, a file or a
+# directory, replace it)
 if [ "${convert:-0}" = 1 ]; then
   loc=$(doveconf -h mail_location 2>/dev/null) || loc=
-  case $loc in maildir:~/?*) p=${loc#maildir:~/} && p=${p%%:*} && keep+=(--filter="P /${p%/}*") ;; esac
+  case $loc in maildir:~/?*) p=${loc#maildir:~/} && p=${p%%:*} && keep+=(--filter="- /${p%/}*") ;; esac
 fi
 if [ "$phase" = bulk ]; then
   for root in "${spools[@]}"; do spool "$root"; done
