@@ -154,10 +154,19 @@ else
     state=$b/census/cache-target.dirs
     [ ! "$b/census/target.dirs" -nt "$state" ] || state=$b/census/target.dirs
     cp -- "$state" "$t/target.dirs"
-    # the source's list, for the roots copied here
-    awk -F '\t' -v roots="$(printf '%s\n' "${mail[@]}")" 'BEGIN { n = split(roots, r, "\n") }
+    # the source's list, for the roots copied here.  A path with a . or ..
+    # component is the source's doing (ms_dirstate lists none): rsync reads
+    # it cleaned, "ROOT/../../etc" as "etc", and --delete-missing-args
+    # would delete that here; the copy stops on it, naming it
+    awk -F '\t' -v roots="$(printf '%s\n' "${mail[@]}")" -v odd="$t/odd" 'BEGIN { n = split(roots, r, "\n") }
+      ($1 "/") ~ /\/\.\.?\// { print $1 > odd; next }
       { for (i = 1; i <= n; i++) if (r[i] != "" && index($1 "/", r[i] "/") == 1) { print; next } }' \
       "$b/census/source.dirs" > "$t/source.dirs"
+    if [ -s "$t/odd" ]; then
+      echo "the source's list of its mail directories ($b/census/source.dirs) holds $(wc -l < "$t/odd") path(s) with a . or .. component, which no listing makes (the source may be compromised), the first: $(head -n 1 -- "$t/odd" | cut -c 1-200 | tr -c '[:print:]' '?')" >&2
+      echo "nothing was copied: run the census step again on the source (or find out who changed its list)" >&2
+      exit 1
+    fi
     comm -3 -- "$t/source.dirs" "$t/target.dirs" | sed 's/^\t//' |
       awk -F '\t' -v accounts="$b/discovery/accounts.tsv" -v leave_out="$leave_out" "$units_awk" > "$t/units"
     awk -F '\t' '$1 == "R" { print substr($2, 2) }' "$t/units" > "$t/r"

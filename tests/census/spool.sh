@@ -12,7 +12,9 @@
 # there (lib-target.sh); owners.sh counts and fixes each moved user's spool
 # file; the Dovecot census comparison never passes on a user neither
 # Dovecot could read; decom-wipe removes only the files named after their
-# user.  The rsync of the copies is the real one, its two paths moved into
+# user; the final copy never takes a path of the source's list with a ..
+# component (--delete-missing-args would delete outside the store).  The
+# rsync of the copies is the real one, its two paths moved into
 # the scratch tree (the spool is /var/mail, this machine's own).
 sd=$(mktemp -d "$top/build/spool-test.XXXXXX")
 sd=$(realpath "$sd")
@@ -78,6 +80,23 @@ check "final copy of a converted store: the home is as on the source (exit $rc)"
   bash -c "[ $rc = 0 ] && [ \"\$(cat '$h/mail/Sent')\" = folder ]" || sed 's/^/     /' <<<"$out"
 check "final copy of a converted store: the source's ~/Maildir does not replace the conversion's" \
   bash -c "[ -d '$h/Maildir' ] && [ \"\$(cat '$h/Maildir/cur/m1')\" = converted ]"
+
+# the final copy of the mailboxes by the census's lists: a path of the
+# source's list with a .. component (rsync would read "STORE/../victim" as
+# "victim", missing on the source, and --delete-missing-args delete it here)
+# stops the copy, naming it, with nothing deleted
+st=$sd/store
+mkdir -p "$st/a/Maildir/cur" "$sd/src$st/a/Maildir/cur" "$sd/dst$sd/victim" "$sb/census"
+echo mine > "$sd/dst$sd/victim/f"
+printf '%s\tmail\t%s\t700\n' "$st" "$(id -un):$(id -gn)" > "$sb/discovery/roots.tsv"
+printf 'a@x\t%s/a/Maildir\t%s\n' "$st" "$st" > "$sb/discovery/accounts.tsv"
+printf '%s/../victim\td\t-\n' "$st" > "$sb/census/source.dirs"
+: > "$sb/census/cache-target.dirs"
+out=$(sp_copy final 0 2>&1); rc=$?
+check "final copy: a path with .. in the source's list stops it, named, nothing deleted outside the store (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -qF 'holds 1 path(s) with a . or .. component' <<<\"\$1\" && [ -f '$sd/dst$sd/victim/f' ]" _ "$out" ||
+  sed 's/^/     /' <<<"$out"
+rm -f "$sb/census/source.dirs" "$sb/census/cache-target.dirs"
 
 # the target accepts a spool only at /var/mail or /var/spool/mail
 sp_accept() { # ROOT KIND...: ms_accept_roots on those; its output in $sd/acc
