@@ -2,7 +2,8 @@
 # shellcheck disable=SC2154 # b compare_awk (census-mbox-compare.awk) source target: the prologue's
 # census-mbox-compare: two Dovecot censuses (census-mbox.sh) of the same
 # users, line for line: passes only when they are the same; otherwise names
-# each user that differs with what differs (the first 20, and the count);
+# each user that differs with what differs (the first 20, and the count),
+# and fails on a user either Dovecot could not read (the same on both);
 # when they are, writes the digest of the source's census to
 # $b/census/verified (as census-compare.sh).
 # Prologue: b, source and target (the two census files; empty: the
@@ -19,6 +20,14 @@ n=$(sed -n 's/^differ //p' <<<"$out")
 if [ "$n" != 0 ]; then
   echo "$n user(s) differ between the source's Dovecot and the target's (the first 20):" >&2
   grep '^  ' <<<"$out" >&2
+  exit 1
+fi
+# a user neither Dovecot could read says the same on both (an E line alike
+# on each side: no difference above), yet none of its mail was counted
+e=$(awk -F '\t' '$1 == "E" { print $2 }' "$s" "$t" | sort -u)
+if [ -n "$e" ]; then
+  echo "$(wc -l <<<"$e") user(s) whose mail a Dovecot could not read, so nothing of it was compared (the first 20):" >&2
+  awk -F '\t' '$1 == "E" && !seen[$2]++ { l = "  " $2 ": " $3; gsub(/[^[:print:]]/, "?", l); print l }' "$s" "$t" | head -n 20 >&2
   exit 1
 fi
 read -r users folders messages subs < <(awk -F '\t' '$1 == "A" { a++ } $1 == "F" { f++ } $1 == "M" { m++ } $1 == "S" { s++ }

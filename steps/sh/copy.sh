@@ -27,8 +27,12 @@ r=$b/discovery/roots.tsv
 # --safe-links: a symbolic link from the source that is absolute or leads
 # out of what is copied is left out (the source may be compromised: nothing
 # here may ever act through it); Dovecot's own, a sieve script's active
-# link say, stay
+# link say, stay.  No device or special file (a device node the source
+# names, owned by a user, is that user's raw disk here), and none of the
+# namespaces only root may set (security.capability: a program of a user
+# that runs with root's powers; trusted.*): mail needs neither
 rs=(rsync -aHAXs --safe-links --numeric-ids --no-inc-recursive --stats -e "$ssh")
+rs+=(--no-D --filter='-x security.*' --filter='-x trusted.*')
 roots=() inside=() spools=() keep=()
 # iRedMail's own nightly backups (its databases, the mysql system database
 # too) stay on each server: the target keeps its own, never the source's
@@ -70,25 +74,36 @@ pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success whi
   return "$rc"
 }
 # A mail spool (/var/mail): only the files of the users the users step moves
-# ($b/users/move/users.tsv), never the target's own users' (root's, say)
+# ($b/users/move/users.tsv), never the target's own users' (root's, say):
+# each a user here with the uid the list gives (the users step created it),
+# and each a plain file: no link, directory, device or special file, no
+# set-id or execute bit (a spool file the source sends is a mailbox, never
+# a program)
 spool() { # ROOT [rsync options]
-  local list rc=0
-  list=$(mktemp "$b/.spool.XXXXXX") || return 1
+  local list rc=0 name uid _
   [ -f "$b/users/move/users.tsv" ] || { echo "no list of users in $b/users/move/users.tsv: run the users step first" >&2; return 1; }
+  list=$(mktemp "$b/.spool.XXXXXX") || return 1
   # (each named from the module's root: rsync 3.5 finds no file of a
   # --files-from list below a directory of the module, "vanished")
-  { cut -f 1 -- "$b/users/move/users.tsv" | grep -x '[a-z_][a-z0-9_.-]*' || true; } | sed "s|^|${1#/}/|" > "$list"
+  while IFS="$(printf '\t')" read -r name uid _; do
+    if ! [[ $name =~ ^[a-z_][a-z0-9_.-]*$ ]] || [ "$(id -u -- "$name" 2>/dev/null)" != "$uid" ]; then continue; fi
+    printf '%s/%s\n' "${1#/}" "$name"
+  done < "$b/users/move/users.tsv" > "$list"
   (umask 022 && mkdir -p -- "$1")
-  "${rs[@]}" --info=progress2 --no-implied-dirs --ignore-missing-args --files-from="$list" "${@:2}" -- "$origin/" / || rc=$?
+  "${rs[@]}" --info=progress2 --no-implied-dirs --no-dirs --no-links --chmod=Fugo-xst --ignore-missing-args \
+    --files-from="$list" "${@:2}" -- "$origin/" / || rc=$?
   rm -f -- "$list"
   [ "$rc" = 0 ] || said "$rc" "$1"
   return "$rc"
 }
 # the source keeps mbox (convert = 1): each home's Maildir here is the
-# conversion's (mbox-maildir.sh), not the source's to delete
+# conversion's (mbox-maildir.sh), not the source's to delete or replace:
+# left out of the final copy (an excluded path is neither sent nor deleted;
+# a protect rule alone would let the source's own ~/Maildir, a file or a
+# directory, replace it)
 if [ "${convert:-0}" = 1 ]; then
   loc=$(doveconf -h mail_location 2>/dev/null) || loc=
-  case $loc in maildir:~/?*) p=${loc#maildir:~/} && p=${p%%:*} && keep+=(--filter="P /${p%/}*") ;; esac
+  case $loc in maildir:~/?*) p=${loc#maildir:~/} && p=${p%%:*} && keep+=(--filter="- /${p%/}*") ;; esac
 fi
 if [ "$phase" = bulk ]; then
   for root in "${spools[@]}"; do spool "$root"; done
@@ -139,10 +154,19 @@ else
     state=$b/census/cache-target.dirs
     [ ! "$b/census/target.dirs" -nt "$state" ] || state=$b/census/target.dirs
     cp -- "$state" "$t/target.dirs"
-    # the source's list, for the roots copied here
-    awk -F '\t' -v roots="$(printf '%s\n' "${mail[@]}")" 'BEGIN { n = split(roots, r, "\n") }
+    # the source's list, for the roots copied here.  A path with a . or ..
+    # component is the source's doing (ms_dirstate lists none): rsync reads
+    # it cleaned, "ROOT/../../etc" as "etc", and --delete-missing-args
+    # would delete that here; the copy stops on it, naming it
+    awk -F '\t' -v roots="$(printf '%s\n' "${mail[@]}")" -v odd="$t/odd" 'BEGIN { n = split(roots, r, "\n") }
+      ($1 "/") ~ /\/\.\.?\// { print $1 > odd; next }
       { for (i = 1; i <= n; i++) if (r[i] != "" && index($1 "/", r[i] "/") == 1) { print; next } }' \
       "$b/census/source.dirs" > "$t/source.dirs"
+    if [ -s "$t/odd" ]; then
+      echo "the source's list of its mail directories ($b/census/source.dirs) holds $(wc -l < "$t/odd") path(s) with a . or .. component, which no listing makes (the source may be compromised), the first: $(head -n 1 -- "$t/odd" | cut -c 1-200 | tr -c '[:print:]' '?')" >&2
+      echo "nothing was copied: run the census step again on the source (or find out who changed its list)" >&2
+      exit 1
+    fi
     comm -3 -- "$t/source.dirs" "$t/target.dirs" | sed 's/^\t//' |
       awk -F '\t' -v accounts="$b/discovery/accounts.tsv" -v leave_out="$leave_out" "$units_awk" > "$t/units"
     awk -F '\t' '$1 == "R" { print substr($2, 2) }' "$t/units" > "$t/r"

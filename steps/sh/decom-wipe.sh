@@ -32,8 +32,10 @@ while IFS="$(printf '\t')" read -r root kind _; do
   if [ "$kind" = spool ]; then
     # a mail spool: only the moved users' own files (the census's accounts)
     n=0
-    while IFS="$(printf '\t')" read -r _ p r; do
-      if [ "$r" = "$root" ] && [ "${p%/*}" = "$root" ] && [ -f "$p" ] && [ ! -L "$p" ]; then
+    # (each the file named after its user, right in the spool: never the
+    # spool's other files, whatever the list says)
+    while IFS="$(printf '\t')" read -r u p r; do
+      if [ "$r" = "$root" ] && [ "$p" = "$root/$u" ] && [[ $u =~ ^[a-z_][a-z0-9_.-]*$ ]] && [ -f "$p" ] && [ ! -L "$p" ]; then
         rm -f -- "$p" && n=$((n + 1))
       fi
     done < "$b/discovery/accounts.tsv"

@@ -9,9 +9,11 @@
 # roots.tsv: root, kind, owner, mode), checked here before anything is copied
 # into them, written to $b/discovery/roots.tsv.  A root that is not a plain
 # path outside the system directories, an owner this server does not have, or
-# a mode that is not octal stops the step with the list; so does a root that
-# is a link here, or that a link above it leads into a system directory or
-# that lies behind a link inside the mail store ($vmail) or another root.
+# a mode that is not octal stops the step with the list, as does a spool
+# that is not /var/mail or /var/spool/mail, or another root in one; so does
+# a root that is a link here, or that a link above it leads into a system
+# directory or that lies behind a link inside the mail store ($vmail) or
+# another root.
 # With no one store (vmail empty: system users, each home a root), a home's
 # owner may be missing yet: the users step creates it before any copy.
 ms_accept_roots() {
@@ -22,6 +24,14 @@ ms_accept_roots() {
     [ -n "$root" ] || continue
     why=$(ms_path_problem "$root")
     case $kind in mail|sieve|public|mlmmj|spool) ;; *) why=${why:-"has an unknown kind: $kind"} ;; esac
+    # a mail spool is /var/mail (or /var/spool/mail), where this server's
+    # own users' mail lies too: only its users' files are copied there, and
+    # no other root (a home, say) is it or lies in it, to be copied whole
+    case $kind:$root/ in
+      spool:/var/mail/|spool:/var/spool/mail/) ;;
+      spool:*) why=${why:-"is no mail spool (/var/mail or /var/spool/mail): mailshift copies users' files only there"} ;;
+      *:/var/mail/*|*:/var/spool/mail/*) why=${why:-"lies in the mail spool, whose files are this server's users' too: never copied whole"} ;;
+    esac
     case $mode in [0-7][0-7][0-7]|[0-7][0-7][0-7][0-7]) ;; *) why=${why:-"has no octal mode: $mode"} ;; esac
     u=${owner%%:*} g=${owner#*:}
     if [ -z "$why" ] && { ! id -u -- "$u" >/dev/null 2>&1 || ! getent group -- "$g" >/dev/null; }; then

@@ -49,7 +49,7 @@ wrong() { # ROOT KIND OWNER MODE: the paths whose owner (or, for ROOT, mode) dif
   each "$1" "$2" "$3" -print || rc=1
   return "$rc"
 }
-n=0 bad=0
+n=0 bad=0 strange=0
 while IFS="$(printf '\t')" read -r root kind owner m; do
   [ -n "$root" ] || continue
   why=$(ms_path_problem "$root")
@@ -58,12 +58,26 @@ while IFS="$(printf '\t')" read -r root kind owner m; do
   [ ! -L "$root" ] || { echo "storage root $root is a symbolic link: not followed" >&2; exit 1; }
   n=$((n + 1))
   if [ "$kind" = spool ]; then
-    # a mail spool (/var/mail): its files keep their users (the copy kept
-    # the numeric owners, the users step the ids); the spool itself is checked
+    # a mail spool (/var/mail): the spool itself as on the source, and each
+    # moved user's file in it that user's, a plain file, no set-id or execute
+    # bit (the copy kept the source's numeric owner: it may be anyone's);
+    # the spool's other files are this server's users', left alone
     c=$(find "$root" -maxdepth 0 \( ! -perm "$m" -o ! -user "${owner%%:*}" -o ! -group "${owner#*:}" \) -print | wc -l)
     if [ "$mode" = fix ] && [ "$c" -gt 0 ]; then chown -h -- "$owner" "$root" && chmod -- "$m" "$root"; c=0; fi
-    [ "$mode" = fix ] && echo "$owner $m $root (the spool; its files keep their users)"
+    [ "$mode" = fix ] && echo "$owner $m $root (the spool; each moved user's file that user's)"
     [ "$c" = 0 ] || { echo "$root: not $owner $m" >&2; bad=$((bad + c)); }
+    [ -f "$b/users/move/users.tsv" ] || { echo "no list of users in $b/users/move/users.tsv: run the users step first" >&2; exit 1; }
+    while IFS="$(printf '\t')" read -r u id _; do
+      if ! [[ $u =~ ^[a-z_][a-z0-9_.-]*$ ]] || [ "$(id -u -- "$u" 2>/dev/null)" != "$id" ]; then continue; fi
+      f=$root/$u
+      if [ -L "$f" ] || { [ -e "$f" ] && [ ! -f "$f" ]; }; then
+        echo "$f: not a plain file (a link, a directory, a device?): not a mailbox; remove it, then run this step again" >&2
+        bad=$((bad + 1)) strange=$((strange + 1))
+      elif [ -f "$f" ] && [ -n "$(find "$f" -maxdepth 0 \( ! -uid "$id" -o -perm /7111 \) -print)" ]; then
+        if [ "$mode" = fix ]; then chown -h -- "$u" "$f" && chmod -- ugo-xst "$f"
+        else echo "$f: not $u's, or set-id or executable" >&2; bad=$((bad + 1)); fi
+      fi
+    done < "$b/users/move/users.tsv"
     continue
   fi
   if [ "$mode" = fix ]; then
@@ -88,6 +102,7 @@ if [ "$mode" = fix ]; then
   else
     echo "owned as on the source: $what"
   fi
+  [ "$strange" = 0 ] || exit 1
 else
   echo "mailshift-figure owners 0 $bad"
   [ "$bad" = 0 ] || exit 1

@@ -394,6 +394,11 @@ check "restore: a psql without restricted mode restores nothing, named (exit $rc
 # shellcheck source=tests/census/preflight.sh
 . "$top/tests/census/preflight.sh"
 
+# a mail spool as a hostile source sends it: the copy, the roots the target
+# accepts, the owners, the Dovecot comparison, the wipe
+# shellcheck source=tests/census/spool.sh
+. "$top/tests/census/spool.sh"
+
 # the cutover relay of a sendmail source, on a scratch /etc/mail
 # shellcheck source=tests/census/relay-sendmail.sh
 . "$top/tests/census/relay-sendmail.sh"
