@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The system users -> iRedMail fragments (steps/sh/irm-*.sh and irm-*.awk,
+# the very text mailshift embeds) against REAL private servers in a temp
+# dir (tests/irm/servers.sh): MariaDB, PostgreSQL and slapd, each loaded
+# with iRedMail 1.8.1's own schema, no system service touched.  The
+# "source" is a passwd, shadow and aliases this test writes (hashes made
+# with mkpasswd), homes with .forward and .procmailrc files.
+# Asserts, for each backend: an unknown domain refused, named, nothing
+# written; addresses the target has refused all together, nothing written;
+# each mailbox as iRedMail makes it (the hash verbatim after {CRYPT}, the
+# hashed maildir, /var/vmail, vmail1, quota 0, the forwardings row), the
+# map's path the one Dovecot's user_query makes; a hostile GECOS stored as
+# text byte for byte; locked, empty and bad names listed, not created; a
+# rerun finds them there; the aliases and .forward files as aliases and
+# forwardings, what cannot be carried listed with where it came from.  And
+# that Dovecot's CRYPT scheme verifies a {CRYPT} yescrypt and sha512-crypt
+# hash (doveadm pw -t).  Prints "irm: N passed, N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sh=$top/steps/sh
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+fails() { local name=$1; shift; if "$@"; then bad "$name"; else ok "$name"; fi; }
+says() { # NAME FILE TEXT: FILE holds TEXT (fixed string)
+  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1: no \"$3\" in:"; sed 's/^/     /' "$2"; fi
+}
+same() { # NAME WANT GOT
+  if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: want [$2], got [$3]"; fi
+}
+
+for t in mariadb-install-db mariadbd mariadb slapd slapadd slapmodify slapcat mkpasswd doveadm; do
+  command -v "$t" >/dev/null || { echo "tests/irm/run.sh: no $t here (a dependency of this tier)" >&2; echo "irm: 0 passed, 1 failed"; exit 1; }
+done
+w=$(mktemp -d /tmp/mailshift-irm.XXXXXX)
+chmod 0755 "$w"
+# shellcheck source=tests/irm/servers.sh
+. "$top/tests/irm/servers.sh"
+[ -n "$pgbin" ] || { echo "tests/irm/run.sh: no PostgreSQL server here" >&2; echo "irm: 0 passed, 1 failed"; exit 1; }
+cleanup() { stop_mariadb; stop_pgsql; stop_slapd; sleep 0.5; rm -rf "$w"; }
+trap cleanup EXIT
+wrappers
+export PATH="$w/bin:$PATH"
+b=$w/backup out=$w/out
+
+# Dovecot's CRYPT scheme (iRedMail's default_pass_scheme) takes the old
+# hashes as they are
+yes_hash=$(mkpasswd -m yescrypt 'old secret 1')
+sha_hash=$(mkpasswd -m sha512crypt 'old secret 2')
+pwtest() { doveadm pw -t "{CRYPT}$1" -p "$2" >/dev/null 2>&1; }
+check "doveadm pw verifies {CRYPT} yescrypt" pwtest "$yes_hash" 'old secret 1'
+check "doveadm pw verifies {CRYPT} sha512-crypt" pwtest "$sha_hash" 'old secret 2'
+fails "doveadm pw refuses a wrong password" pwtest "$sha_hash" 'wrong'
+
+awk_accounts=$(cat "$sh/irm-lib.awk" "$sh/irm-accounts.awk")
+awk_forwardings=$(cat "$sh/irm-lib.awk" "$sh/irm-forwardings.awk")
+awk_aliases=$(cat "$sh/aliases.awk")
+# A fragment as mailshift runs it on the target: the prologue of named
+# values (quoted), the preamble, lib.sh, (LDAP: conf and suffix, as
+# ldap-suffix.sh sets them), irm-lib.sh, the fragment.
+run_fragment() { # BACKEND FRAGMENT NAME=VALUE...
+  local backend=$1 frag=$2 kv prologue=""
+  shift 2
+  for kv in "b=$b" "backend=$backend" "uid_min=" "uid_max=" "$@"; do prologue+="${kv%%=*}=$(printf '%q' "${kv#*=}")"$'\n'; done
+  [ "$backend" != ldap ] || prologue+="conf=(-f $(printf '%q' "$w/slapd.conf")) suffix=dc=example,dc=com"$'\n'
+  bash -c "$prologue"$'set -euo pipefail; umask 077\n'"$(cat "$sh/lib.sh" "$sh/irm-lib.sh" "$sh/$frag")"
+}
+accounts() { run_fragment "$1" irm-accounts.sh "domain=${2:-example.com}" "irm_awk=$awk_accounts" > "$out" 2>&1; }
+forwardings() {
+  run_fragment "$1" irm-forwardings.sh "domain=example.com" "homes=$w/homes" "target_aliases=$w/target-aliases" \
+    "irm_awk=$awk_forwardings" "aliases_awk=$awk_aliases" > "$out" 2>&1
+}
+
+# the source: real users from 1000 (login.defs), a hostile GECOS, a Latin-1
+# one, a locked, an empty and a badly named user, a one-letter name, system
+# accounts below and nobody above the range
+hostile="O'Brien \\'; DELETE FROM mailbox; -- \"q\" \\\\ \\n\\r) Zoë"
+source_files() {
+  rm -rf "$b"
+  mkdir -p "$b/users"
+  printf 'UID_MIN 1000\nUID_MAX 60000\n' > "$b/users/login.defs"
+  {
+    echo "root:x:0:0:root:/root:/bin/bash"
+    echo "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin"
+    echo "alice:x:1000:1000:Alice Liddell,Room 1,,:/home/alice:/bin/bash"
+    echo "bob:x:1001:1001::/home/bob:/bin/bash"
+    echo "eve:x:1002:1002:$hostile,,,:/home/eve:/bin/bash"
+    printf 'lat:x:1003:1003:Ren\351 L:/home/lat:/bin/bash\n'
+    echo "carol:x:1004:1004:Carol:/home/carol:/bin/bash"
+    echo "dave:x:1005:1005:Dave:/home/dave:/bin/bash"
+    echo "Bad.Name:x:1006:1006:Bad:/home/bad:/bin/bash"
+    echo "x:x:1007:1007:X:/home/x:/bin/bash"
+    echo "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin"
+  } > "$b/users/passwd"
+  {
+    echo 'root:$6$r$rootrootroot:19000:0:99999:7:::'
+    echo 'daemon:*:19000:0:99999:7:::'
+    echo "alice:$yes_hash:19000:0:99999:7:::"
+    echo "bob:$sha_hash:19000:0:99999:7:::"
+    echo "eve:$sha_hash:19000:0:99999:7:::"
+    echo "lat:$sha_hash:19000:0:99999:7:::"
+    echo "carol:!$sha_hash:19000:0:99999:7:::"
+    echo "dave::19000:0:99999:7:::"
+    echo "Bad.Name:$sha_hash:19000:0:99999:7:::"
+    echo "x:$yes_hash:19000:0:99999:7:::"
+  } > "$b/users/shadow"
+  chmod 0600 "$b/users"/*
+}
+
+# shellcheck source=tests/irm/sql.sh
+. "$top/tests/irm/sql.sh"
+for engine in mysql pgsql; do
+  echo "--- $engine"
+  sql_tier "$engine"
+done
+# shellcheck source=tests/irm/ldap.sh
+. "$top/tests/irm/ldap.sh"
+echo "--- ldap"
+ldap_tier
+
+echo "irm: $passed passed, $failed failed"
+[ "$failed" = 0 ]
