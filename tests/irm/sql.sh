@@ -74,6 +74,65 @@ sql_tier() {
   if [ "$engine" = mysql ]; then stop_mariadb; else stop_pgsql; fi
 }
 
+# the source's aliases and homes, the target's own aliases file
+forward_files() {
+  mkdir -p "$b/aliases"
+  cat > "$b/aliases/source-aliases" <<'EOF'
+# the source's aliases
+postmaster: root
+root: alice
+sales: alice, \bob, partner@other.org
+team: sales, x
+support: "|/usr/local/bin/ticket --queue support, urgent"
+mixed: bob, /var/spool/archive, daemon
+staff: :include:/etc/mail/staff.list
+eve: eve@elsewhere.net, \eve
+EOF
+  printf 'postmaster: root\nroot: admin\n' > "$w/target-aliases"
+  rm -rf "$w/homes"
+  mkdir -p "$w/homes/home/alice" "$w/homes/home/bob" "$w/homes/home/x" "$w/homes/home/lat"
+  echo "alice@newjob.example" > "$w/homes/home/alice/.forward"
+  printf '# keep a copy\n\\bob, bob@phone.example\n"|/usr/bin/vacation bob"\n' > "$w/homes/home/bob/.forward"
+  echo ':0:' > "$w/homes/home/bob/.procmailrc"
+  ln -s /etc/passwd "$w/homes/home/x/.forward"
+  printf 'lat@else.org\001\n' > "$w/homes/home/lat/.forward"
+}
+fw() { q "SELECT forwarding, is_forwarding, is_list, is_alias FROM forwardings WHERE address = '$1' ORDER BY forwarding" | tr '\t\n' ' |'; }
+line() { grep -n "^$1:" "$b/aliases/source-aliases" | cut -d: -f1; }
+hand() { # NAME WHERE WHAT WHY: by-hand.tsv has that line (WHY: its start)
+  if awk -F '\t' -v a="$2" -v b="$3" -v c="$4" '$1 == a && $2 == b && substr($3, 1, length(c)) == c { f = 1 } END { exit !f }' "$b/accounts/by-hand.tsv"; then
+    ok "$1"
+  else
+    bad "$1: no [$2 | $3 | $4...] in:"; sed 's/^/     /' "$b/accounts/by-hand.tsv"
+  fi
+}
+
 sql_forwardings() {
-  :
+  local e=$1 before
+  forward_files
+  check "$e: the aliases and .forward files carried" forwardings "$e"
+  same "$e: an alias of users and an address (is_list)" "alice@example.com 0 1 0|bob@example.com 0 1 0|partner@other.org 0 1 0|" "$(fw sales@example.com)"
+  same "$e: ... its alias row" $'sales\texample.com\t1' "$(q "SELECT name, domain, active FROM alias WHERE address = 'sales@example.com'")"
+  same "$e: an alias of an alias" "sales@example.com 0 1 0|x@example.com 0 1 0|" "$(fw team@example.com)"
+  same "$e: an alias with a file and an unknown name: the rest carried" "bob@example.com 0 1 0|" "$(fw mixed@example.com)"
+  same "$e: a command alone, an include, the target's own: no alias" "0" "$(q "SELECT COUNT(*) FROM alias WHERE address IN ('support@example.com', 'staff@example.com', 'root@example.com', 'postmaster@example.com')")"
+  same "$e: a .forward without \\user: forwarded, no copy kept" "alice@newjob.example 1 0 0|" "$(fw alice@example.com)"
+  same "$e: a .forward with \\user: a copy kept" "bob@example.com 1 0 0|bob@phone.example 1 0 0|" "$(fw bob@example.com)"
+  same "$e: an alias named after a moved user: its forwarding" "eve@elsewhere.net 1 0 0|eve@example.com 1 0 0|" "$(fw eve@example.com)"
+  hand "$e: by hand: the command" "aliases line $(line support)" 'support: "|/usr/local/bin/ticket --queue support, urgent"' "a command"
+  hand "$e: by hand: the file" "aliases line $(line mixed)" "mixed: /var/spool/archive" "a file"
+  hand "$e: by hand: a name neither moved nor an address" "aliases line $(line mixed)" "mixed: daemon" "neither a moved user nor an address"
+  hand "$e: by hand: the include" "aliases line $(line staff)" "staff: :include:/etc/mail/staff.list" "an :include:"
+  hand "$e: by hand: the target's postmaster kept" "aliases line $(line postmaster)" "postmaster: root" "kept the target's"
+  hand "$e: by hand: the target's root kept" "aliases line $(line root)" "root: alice" "kept the target's"
+  hand "$e: by hand: the .forward's command" "/home/bob/.forward" '"|/usr/bin/vacation bob"' "a command"
+  hand "$e: by hand: the .procmailrc" "/home/bob/.procmailrc" "procmail recipes" "procmail is not iRedMail's"
+  hand "$e: by hand: a .forward linked out of the homes" "/home/x/.forward" "x" "reached through a link"
+  hand "$e: by hand: a .forward with a control byte" "/home/lat/.forward" "lat" "refused as the aliases step"
+  says "$e: ... and printed" "$out" "/home/bob/.procmailrc: procmail recipes"
+  same "$e: by-hand.tsv is 0600" 600 "$(stat -c %a "$b/accounts/by-hand.tsv")"
+  before=$(q "SELECT COUNT(*) FROM forwardings")/$(q "SELECT COUNT(*) FROM alias")
+  check "$e: a rerun succeeds" forwardings "$e"
+  says "$e: ... finds what it made" "$out" "the alias sales@example.com: made by an earlier run"
+  same "$e: ... and adds nothing" "$before" "$(q "SELECT COUNT(*) FROM forwardings")/$(q "SELECT COUNT(*) FROM alias")"
 }
