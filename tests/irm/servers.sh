@@ -11,7 +11,7 @@
 # systemctl at them.  Sourced by run.sh.
 
 schema=$top/tests/irm/iredmail-1.8.1
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pgbin=$(printf '%s\n' /usr/lib/postgresql/*/bin | grep -v '\*' | sort -V | tail -n 1)
 
 my() { mariadb --no-defaults --socket="$w/my.sock" "$@"; }
 pg() { "$pgbin/psql" -X -q -h "$w/pg" -U postgres "$@"; }
@@ -46,6 +46,7 @@ stop_pgsql() { [ ! -d "$w/pg/data" ] || as_pg "$pgbin/pg_ctl" -D "$w/pg/data" -m
 wrappers() {
   mkdir -p "$w/bin"
   printf '#!/bin/sh\nexec mariadb --no-defaults --socket=%q "$@"\n' "$w/my.sock" > "$w/bin/mysql"
+  # shellcheck disable=SC2016 # the wrapper's own $1 and $@
   printf '#!/bin/sh\n[ "$1" = -u ] && shift 2\n[ "$1" = -- ] && shift\nexec "$@"\n' > "$w/bin/runuser"
   printf '#!/bin/sh\nexec %q -h %q -U postgres "$@"\n' "$pgbin/psql" "$w/pg" > "$w/bin/psql"
   cat > "$w/bin/systemctl" <<EOF
