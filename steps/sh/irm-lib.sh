@@ -71,12 +71,12 @@ ms_irm_domain_known() {
 
 # ms_irm_ldap_load ADD MODIFY: the entries of the LDIF file ADD added and
 # the changes of MODIFY (either may be empty) made, slapd stopped between:
-# slapadd -u and slapmodify -u check both first, nothing is written when
-# either fails
+# slapadd -u checks the entries first, nothing is written when it fails
+# (slapmodify -u, its dry run, crashes in OpenLDAP 2.5.13: the changes are
+# only attributes added to entries this fragment's caller read)
 ms_irm_ldap_load() {
   local dir owner rc=0
   if [ -s "$1" ]; then slapadd "${conf[@]}" -u -b "$suffix" -l "$1" >/dev/null || { echo "the new entries do not pass slapadd -u: nothing was written" >&2; return 1; }; fi
-  if [ -s "$2" ]; then slapmodify "${conf[@]}" -u -b "$suffix" -l "$2" >/dev/null || { echo "the changes do not pass slapmodify -u: nothing was written" >&2; return 1; }; fi
   if [ ${#conf[@]} -gt 0 ]; then
     dir=$(awk -v s="$suffix" '$1 == "suffix" { gsub(/"/, "", $2); cur = $2 } $1 == "directory" && cur == s { print $2; exit }' "${conf[1]}")
   else

@@ -56,7 +56,7 @@ EOF
   "$w/bin/systemctl" start slapd
 
   check "$e: the users become mailUser entries" accounts ldap
-  says "$e: ... counted" "$out" "example.com: 5 mailbox(es) created, 0 there from an earlier run, 3 user(s) listed"
+  says "$e: ... counted" "$out" "example.com: 6 mailbox(es) created, 0 there from an earlier run, 3 user(s) listed"
   check "$e: ... slapd runs again after the load" test -f "$w/slapd.pid"
   same "$e: the yescrypt hash verbatim after {CRYPT}" "{CRYPT}$yes_hash" "$(attr "$(udn alice@example.com)" userPassword)"
   same "$e: the sha512-crypt hash verbatim after {CRYPT}" "{CRYPT}$sha_hash" "$(attr "$(udn bob@example.com)" userPassword)"
@@ -69,12 +69,13 @@ EOF
   same "$e: mailMessageStore below storageBaseDirectory" "$m" "/var/vmail/vmail1/$(attr "$(udn alice@example.com)" mailMessageStore)"
   same "$e: the map's Maildir is homeDirectory's ~/Maildir (Dovecot's user_attrs)" "alice	alice@example.com	${m}Maildir" "$(grep '^alice	' "$b/accounts/map.tsv")"
   same "$e: the hostile GECOS as cn, base64 (cn::), byte for byte" "cn:: $(printf '%s' "$hostile" | base64 -w0)" "$(entry "$(udn eve@example.com)" | grep '^cn:')"
+  same "$e: a leading space kept (cn:: base64)" " Lead space" "$(attr "$(udn sp@example.com)" cn)"
   same "$e: the Latin-1 GECOS as UTF-8" "René L" "$(attr "$(udn lat@example.com)" cn)"
   same "$e: locked, empty, bad name: no entry" 0 "$(slapcat -f "$w/slapd.conf" -b dc=example,dc=com -a '(|(uid=carol)(uid=dave)(uid=bad.name))' 2>/dev/null | grep -c '^dn:')"
   says "$e: ... the locked one listed" "$out" "listed, not created: carol: is locked"
   n=$(entries)
   check "$e: a rerun succeeds" accounts ldap
-  says "$e: ... the mailboxes there already" "$out" "0 mailbox(es) created, 5 there from an earlier run"
+  says "$e: ... the mailboxes there already" "$out" "0 mailbox(es) created, 6 there from an earlier run"
   same "$e: ... nothing added" "$n" "$(entries)"
 
   forward_files

@@ -78,7 +78,7 @@ forwardings() {
 }
 
 # the source: real users from 1000 (login.defs), a hostile GECOS, a Latin-1
-# one, a locked, an empty and a badly named user, a one-letter name, system
+# one, one that starts with a space (LDIF must take it as base64), a locked, an empty and a badly named user, a one-letter name, system
 # accounts below and nobody above the range
 hostile="O'Brien \\'; DELETE FROM mailbox; -- \"q\" \\\\ \\n\\r) Zoë"
 source_files() {
@@ -96,6 +96,7 @@ source_files() {
     echo "dave:x:1005:1005:Dave:/home/dave:/bin/bash"
     echo "Bad.Name:x:1006:1006:Bad:/home/bad:/bin/bash"
     echo "x:x:1007:1007:X:/home/x:/bin/bash"
+    echo "sp:x:1008:1008: Lead space:/home/sp:/bin/bash"
     echo "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin"
   } > "$b/users/passwd"
   {
@@ -110,6 +111,7 @@ source_files() {
     echo "dave::19000:0:99999:7:::"
     echo "Bad.Name:$sha_hash:19000:0:99999:7:::"
     echo "x:$yes_hash:19000:0:99999:7:::"
+    echo "sp:$yes_hash:19000:0:99999:7:::"
   } > "$b/users/shadow"
   chmod 0600 "$b/users"/*
 }

@@ -36,8 +36,8 @@ sql_tier() {
   q "DELETE FROM forwardings WHERE address = 'alice@example.com'"
 
   check "$e: the users become mailboxes" accounts "$e"
-  says "$e: ... counted" "$out" "example.com: 5 mailbox(es) created, 0 there from an earlier run, 3 user(s) listed"
-  same "$e: ... five mailboxes, one row each" "6 6" "$(rows mailbox) $(rows forwardings)"
+  says "$e: ... counted" "$out" "example.com: 6 mailbox(es) created, 0 there from an earlier run, 3 user(s) listed"
+  same "$e: ... six mailboxes, one row each" "7 7" "$(rows mailbox) $(rows forwardings)"
   same "$e: the yescrypt hash verbatim after {CRYPT}" "{CRYPT}$yes_hash" "$(q "SELECT password FROM mailbox WHERE username = 'alice@example.com'")"
   same "$e: the sha512-crypt hash verbatim after {CRYPT}" "{CRYPT}$sha_hash" "$(q "SELECT password FROM mailbox WHERE username = 'bob@example.com'")"
   m=$(q "SELECT maildir FROM mailbox WHERE username = 'alice@example.com'")
@@ -51,6 +51,7 @@ sql_tier() {
   same "$e: the name from GECOS's first field" "Alice Liddell" "$(q "SELECT name FROM mailbox WHERE username = 'alice@example.com'")"
   same "$e: no GECOS: the user name" "bob" "$(q "SELECT name FROM mailbox WHERE username = 'bob@example.com'")"
   same "$e: the hostile GECOS stored as text, byte for byte" "$(hex "$hostile")" "$(namehex eve@example.com)"
+  same "$e: a leading space kept" " Lead space" "$(q "SELECT name FROM mailbox WHERE username = 'sp@example.com'")"
   same "$e: a Latin-1 GECOS stored as UTF-8" "$(hex "René L")" "$(namehex lat@example.com)"
   same "$e: locked, empty, bad name: not created" 0 "$(q "SELECT COUNT(*) FROM mailbox WHERE username IN ('carol@example.com', 'dave@example.com', 'bad.name@example.com')")"
   says "$e: ... the locked one listed as such" "$out" "listed, not created: carol: is locked (its password starts with !): not created, the admin decides"
@@ -61,11 +62,11 @@ sql_tier() {
   m=$(q "SELECT CONCAT(LOWER(CONCAT(storagebasedirectory, '/', storagenode, '/', maildir)), 'Maildir') FROM mailbox WHERE username = 'alice@example.com'")
   same "$e: the map's Maildir is the one Dovecot's user_query makes (home, then ~/Maildir)" \
     "alice	alice@example.com	$m" "$(grep '^alice	' "$b/accounts/map.tsv")"
-  same "$e: the map has the five" 5 "$(wc -l < "$b/accounts/map.tsv")"
+  same "$e: the map has the six" 6 "$(wc -l < "$b/accounts/map.tsv")"
 
   check "$e: a rerun succeeds" accounts "$e"
-  says "$e: ... the mailboxes there already" "$out" "0 mailbox(es) created, 5 there from an earlier run"
-  same "$e: ... nothing added" "6 6 5" "$(rows mailbox) $(rows forwardings) $(wc -l < "$b/accounts/map.tsv")"
+  says "$e: ... the mailboxes there already" "$out" "0 mailbox(es) created, 6 there from an earlier run"
+  same "$e: ... nothing added" "7 7 6" "$(rows mailbox) $(rows forwardings) $(wc -l < "$b/accounts/map.tsv")"
   mv "$b/accounts/map.tsv" "$w/map.kept"
   fails "$e: without the map those addresses are the target's: refused" accounts "$e"
   mv "$w/map.kept" "$b/accounts/map.tsv"
