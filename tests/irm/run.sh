@@ -35,14 +35,14 @@ for t in mariadb-install-db mariadbd mariadb slapd slapadd slapmodify slapcat mk
 done
 w=$(mktemp -d /tmp/mailshift-irm.XXXXXX)
 chmod 0755 "$w"
-# The real private servers the fragments run against, in its temp dir $w, nothing of the system's touched:
-# MariaDB (its own datadir, a unix socket, no network), PostgreSQL (initdb
-# and pg_ctl as nobody, a unix socket in $w, no network), slapd (iRedMail's
-# slapd.conf made concrete, an ldapi socket in $w).  Each loads iRedMail
-# 1.8.1's own schema (tests/irm/iredmail-1.8.1: copies of the release's
-# files) and has the domain example.com with iRedMail's postmaster
-# mailbox.  Wrappers in $w/bin point the fragments' mysql, runuser/psql and
-# systemctl at them.
+# The real private servers the fragments run against, in the temp dir $w,
+# nothing of the system's touched: MariaDB (its own datadir, a unix
+# socket, no network), PostgreSQL (initdb and pg_ctl as nobody, a unix
+# socket in $w, no network), slapd (iRedMail's slapd.conf made concrete,
+# an ldapi socket in $w).  Each loads iRedMail 1.8.1's own schema
+# (tests/irm/iredmail-1.8.1: copies of the release's files) and has the
+# domain example.com with iRedMail's postmaster mailbox.  Wrappers in
+# $w/bin point the fragments' mysql, runuser/psql and systemctl at them.
 
 schema=$top/tests/irm/iredmail-1.8.1
 pgbin=$(printf '%s\n' /usr/lib/postgresql/*/bin | grep -v '\*' | sort -V | tail -n 1)
