@@ -113,5 +113,12 @@ extern const char steps_sh_aliases_pull[];   /* the source's aliases file fetche
 extern const char steps_sh_aliases_accept[]; /* every entry checked, a bad one named by its line */
 extern const char steps_awk_aliases[];
 extern const char steps_sh_aliases_merge[];  /* merged into the target's, conflicts listed; newaliases */
+/* system users -> iRedMail (issue 15): on the iRedMail target, not wired yet */
+extern const char steps_sh_irm_lib[];          /* the vmail database or the directory: read, domains, addresses, load */
+extern const char steps_awk_irm_lib[];         /* SQL and LDIF quoting, UTF-8, iRedMail's hashed maildir */
+extern const char steps_sh_irm_accounts[];     /* each real user a mailbox, {CRYPT} hash kept; conflicts refused */
+extern const char steps_awk_irm_accounts[];
+extern const char steps_sh_irm_forwardings[];  /* aliases and .forward as aliases and forwardings; by-hand list */
+extern const char steps_awk_irm_forwardings[];
 
 #endif

@@ -45,6 +45,8 @@ tier unit tests/unit/run.sh "${units[@]}"
 tier cli tests/cli/run.sh
 tier census tests/census/run.sh
 tier aliases tests/aliases/run.sh
+# system users -> iRedMail: the fragments on private MariaDB, PostgreSQL and slapd
+tier irm tests/irm/run.sh
 tier tui tests/tui/run.sh
 # every parser of untrusted text under libFuzzer, briefly (make fuzz: 10 min each)
 [ -n "${MAILSHIFT_NO_FUZZ:-}" ] || tier fuzz tests/fuzz/run.sh "${MAILSHIFT_FUZZ_SECONDS:-15}"
