@@ -17,7 +17,7 @@
 # With no one store (vmail empty: system users, each home a root), a home's
 # owner may be missing yet: the users step creates it before any copy.
 ms_accept_roots() {
-  local d=$b/discovery bad=0 later=0 root kind owner mode why u g n real a o
+  local d=$b/discovery bad=0 later=0 root kind owner mode why u g n real a o not
   mkdir -p -- "$d" && chmod 0700 -- "$d" || return 1
   : > "$d/roots.tsv.new"
   while IFS="$(printf '\t')" read -r root kind owner mode; do
@@ -40,6 +40,19 @@ ms_accept_roots() {
       else
         why="belongs to $owner on the source: create that user and group here first"
       fi
+    fi
+    # A system user's home outside /home that this server has already, with
+    # a file of another owner in it (its web tree, a service's data): the
+    # copies would make it as on the source, the final one deleting those
+    # (a compromised source names any home it likes)
+    if [ -z "$why" ] && [ -z "$vmail" ] && [ "$kind" = mail ] && [ -d "$root" ] && [ ! -L "$root" ]; then
+      case $root/ in /home/?*/) ;; *)
+        if id -u -- "$u" >/dev/null 2>&1; then not=(-mindepth 1 ! -user "$u"); else not=(-mindepth 1); fi
+        o=$(find "$root" -xdev "${not[@]}" -print -quit 2>/dev/null | cut -c 1-200 | tr -c '[:print:]\n' '?')
+        if [ -n "$o" ]; then
+          why="is a home outside /home that this server already has, holding what is not $u's ($o): the copy would make it as on the source, deleting that; give the user a home of its own"
+        fi ;;
+      esac
     fi
     if [ -n "$why" ]; then echo "storage root $root $why" >&2; bad=1; continue; fi
     if [ -L "$root" ]; then

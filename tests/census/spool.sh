@@ -115,6 +115,18 @@ sp_refused "a spool outside /var/mail (cron's)" "storage root /var/spool/cron/cr
 sp_refused "a spool anywhere else" "storage root $sd/spool is no mail spool" "$sd/spool" spool
 sp_refused "a home that is /var/mail (to be copied whole)" "storage root /var/mail lies in the mail spool" /var/mail mail
 sp_refused "a root inside /var/spool/mail" "storage root /var/spool/mail/x lies in the mail spool" /var/spool/mail/x sieve
+# a system user's home outside /home that the target has, holding what is
+# not the user's (its web tree, say), is refused: the final copy would
+# delete that; empty, or only the user's (a bulk copy's), it is taken
+mkdir -p "$sd/www/site" && echo page > "$sd/www/site/index.html"
+chown -R root "$sd/www" 2>/dev/null || true
+hw=$(printf '%s\tmail\tnobody:%s\t700\n' "$sd/www" "$(id -gn nobody 2>/dev/null || echo nogroup)")
+(b=$sd/tb vmail=; source "$sh/lib.sh"; source "$sh/lib-target.sh"; ms_accept_roots <<<"$hw") > "$sd/acc" 2>&1; rc=$?
+check "the target refuses a home outside /home it has with another's files, naming one (exit $rc)" \
+  bash -c "[ $rc = 1 ] && grep -qF 'storage root $sd/www is a home outside /home that this server already has' '$sd/acc' && grep -qF '$sd/www' '$sd/acc'"
+rm -rf "$sd/www" && mkdir -p "$sd/www"
+(b=$sd/tb vmail=; source "$sh/lib.sh"; source "$sh/lib-target.sh"; ms_accept_roots <<<"$hw") > "$sd/acc" 2>&1; rc=$?
+check "... and takes it empty (exit $rc)" test "$rc" = 0
 if [ ! -L /var/mail ] && getent group mail > /dev/null; then
   sp_accept /var/mail spool; rc=$?
   check "the target accepts /var/mail as a spool (exit $rc)" grep -qx "/var/mail	spool	.*" "$sd/tb/discovery/roots.tsv"
