@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The cutover relay of a sendmail source (steps/sh/relay-sendmail.sh, the
 # text mailshift embeds) on a scratch /etc/mail (the prologue's etc), with
-# stand-ins for m4, makemap, mailq, systemctl and sendmail on PATH: each
+# stand-ins for m4, makemap, mailq, systemctl, pgrep and sendmail on PATH: each
 # logs its call; m4 turns the .mc's mailertable feature and MAIL_HUB into
 # the .cf lines sendmail's m4 makes of them (Kmailertable, DH); mailq
 # prints a queue file of this test; sendmail -q empties it when told to.
@@ -27,6 +27,12 @@ cat > "$sbin/systemctl" <<'FAKE'
 #!/bin/sh
 echo "systemctl $*" >> "$SLOG"
 [ "$1" != is-active ] || [ -e "$SACTIVE" ]
+FAKE
+# (pgrep too: a real sendmail of this machine, or of the lab's hosts,
+# must not make the old one look running)
+cat > "$sbin/pgrep" <<'FAKE'
+#!/bin/sh
+[ -e "$SACTIVE" ]
 FAKE
 cat > "$sbin/sendmail" <<'FAKE'
 #!/bin/sh
