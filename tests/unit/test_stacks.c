@@ -462,6 +462,28 @@ static void test_mbox(void **state)
 	free(dir);
 }
 
+/* The plan of the pair FROM -> TO (backup dir DIR/b), whose step ids must be
+ * WANT, in order and no more. */
+static void plan_pair(struct answers *a, struct plan *p, const char *from, const char *to, const char *dir,
+                      const char *const *want)
+{
+	char err[512], *text;
+	size_t i;
+
+	text = xasprintf("[source]\nstack = %s\nhost = old.example.org\n[target]\nstack = %s\nhost = new.example.org\n"
+	                 "[options]\nbackup_dir = %s/b\n", from, to, dir);
+	if (answers_parse(a, "t.conf", text, err, sizeof err) < 0 || steps_plan(p, a, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	free(text);
+	for (i = 0; want && want[i]; i++) {
+		if (i >= p->n)
+			fail_msg("the plan ends before %s", want[i]);
+		assert_string_equal(p->steps[i].step->id, want[i]);
+	}
+	if (want)
+		assert_int_equal(p->n, i);
+}
+
 /* postfix-dovecot to postfix-dovecot: the pair's table, and nothing of
  * iRedMail in it */
 static void test_system_pair(void **state)
@@ -473,24 +495,12 @@ static void test_system_pair(void **state)
 	struct plan p;
 	struct buf out = {0};
 	struct action act;
-	char err[512], *dir = tu_tmpdir(), *text, *t;
+	char *dir = tu_tmpdir(), *t;
 	const struct action *dom;
 	size_t i, j;
 	(void)state;
 
-	text = xasprintf("[source]\nstack = postfix-dovecot\nhost = old.example.org\n"
-	                 "[target]\nstack = postfix-dovecot\nhost = new.example.org\n"
-	                 "[options]\nbackup_dir = %s/b\n", dir);
-	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
-		fail_msg("%s", err);
-	if (steps_plan(&p, &a, err, sizeof err) < 0)
-		fail_msg("%s", err);
-	for (i = 0; want[i]; i++) {
-		if (i >= p.n)
-			fail_msg("the plan ends before %s", want[i]);
-		assert_string_equal(p.steps[i].step->id, want[i]);
-	}
-	assert_int_equal(p.n, i);
+	plan_pair(&a, &p, "postfix-dovecot", "postfix-dovecot", dir, want);
 	/* nothing of iRedMail: its release, its databases, its DKIM keys */
 	for (i = 0; i < p.n; i++)
 		for (j = 0; j < p.steps[i].n; j++) {
@@ -535,7 +545,6 @@ static void test_system_pair(void **state)
 	buf_free(&out);
 	plan_free(&p);
 	answers_free(&a);
-	free(text);
 	tu_rmrf(dir);
 	free(dir);
 }
@@ -552,23 +561,11 @@ static void test_sendmail_pair(void **state)
 		"relay", "test", "cutover", "remove-key", "decommission", NULL };
 	struct answers a;
 	struct plan p;
-	char err[512], *dir = tu_tmpdir(), *text, *t;
+	char *dir = tu_tmpdir(), *t;
 	size_t i;
 	(void)state;
 
-	text = xasprintf("[source]\nstack = sendmail-mbox\nhost = old.example.org\n"
-	                 "[target]\nstack = postfix-dovecot\nhost = new.example.org\n"
-	                 "[options]\nbackup_dir = %s/b\n", dir);
-	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0)
-		fail_msg("%s", err);
-	if (steps_plan(&p, &a, err, sizeof err) < 0)
-		fail_msg("%s", err);
-	for (i = 0; want[i]; i++) {
-		if (i >= p.n)
-			fail_msg("the plan ends before %s", want[i]);
-		assert_string_equal(p.steps[i].step->id, want[i]);
-	}
-	assert_int_equal(p.n, i);
+	plan_pair(&a, &p, "sendmail-mbox", "postfix-dovecot", dir, want);
 	t = xasprintf("out=%s/b/census/source.tsv\n", dir);
 	(void)find_action_on(&p, "census", HOST_SOURCE, t);
 	free(t);
@@ -596,23 +593,13 @@ static void test_sendmail_pair(void **state)
 	plan_free(&p);
 	answers_free(&a);
 	/* postfix-dovecot's final copy deletes what users deleted, Maildirs too */
-	free(text);
-	text = xasprintf("[source]\nstack = postfix-dovecot\nhost = old.example.org\n"
-	                 "[target]\nstack = postfix-dovecot\nhost = new.example.org\n"
-	                 "[options]\nbackup_dir = %s/b\n", dir);
-	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0 || steps_plan(&p, &a, err, sizeof err) < 0)
-		fail_msg("%s", err);
+	plan_pair(&a, &p, "postfix-dovecot", "postfix-dovecot", dir, NULL);
 	(void)find_action_on(&p, "mailstore-final", HOST_TARGET, "convert=0\n");
 	plan_free(&p);
 	answers_free(&a);
-	free(text);
 	/* sendmail-mbox -> sendmail-mbox: mbox stays mbox (no conversion); the
 	 * target's checks ask sendmail, which has no policy daemon to pass */
-	text = xasprintf("[source]\nstack = sendmail-mbox\nhost = old.example.org\n"
-	                 "[target]\nstack = sendmail-mbox\nhost = new.example.org\n"
-	                 "[options]\nbackup_dir = %s/b\n", dir);
-	if (answers_parse(&a, "t.conf", text, err, sizeof err) < 0 || steps_plan(&p, &a, err, sizeof err) < 0)
-		fail_msg("%s", err);
+	plan_pair(&a, &p, "sendmail-mbox", "sendmail-mbox", dir, NULL);
 	for (i = 0; i < p.n; i++)
 		assert_string_not_equal(p.steps[i].step->id, "convert");
 	(void)find_action_on(&p, "mailstore-final", HOST_TARGET, "convert=0\n");
@@ -624,7 +611,6 @@ static void test_sendmail_pair(void **state)
 	free(t);
 	plan_free(&p);
 	answers_free(&a);
-	free(text);
 	tu_rmrf(dir);
 	free(dir);
 }
