@@ -235,7 +235,7 @@ run_line "clear; $ms --wizard"
 expect "help: the wizard opens on the source" "1/4 Source"
 send '?'
 expect "? on a choice opens its help" "Help: [source] stack"
-expect "which says in plain words what mailshift can move" "a plan for iRedMail to iRedMail only"
+expect "which says in plain words what mailshift can move" "plans for iRedMail to iRedMail (same"
 # shellcheck disable=SC2016 # backquotes: the help's own text
 expect "and where to look on the server" '/etc/iredmail-release` on the server then shows'
 send Escape
