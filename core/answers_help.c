@@ -15,13 +15,12 @@ static const struct {
 	{ "stack",
 	  "What kind of mail server this is. iredmail means the iRedMail installer set it up "
 	  "(Postfix, Dovecot, Amavis and a database or LDAP): `cat /etc/iredmail-release` on the "
-	  "server then shows a line like \"1.8.1 MARIADB edition.\". postfix-dovecot is Postfix "
-	  "and Dovecot with the mailboxes as Unix accounts (`postconf mail_version`); "
-	  "sendmail-mbox is sendmail with mbox files in /var/mail (`ls /var/mail`). mailshift has "
-	  "plans for iRedMail to iRedMail (same backend), postfix-dovecot to postfix-dovecot, "
-	  "and sendmail-mbox to postfix-dovecot or to sendmail-mbox; another pair is refused "
-	  "with a message before anything runs. If iredmail is chosen for a server without "
-	  "iRedMail, pre-flight stops on the missing release file, before anything changes." },
+	  "server then shows a line like \"1.8.1 MARIADB edition.\". postfix-dovecot: Postfix "
+	  "and Dovecot, the mailboxes Unix accounts; sendmail-mbox: sendmail, mbox files in "
+	  "/var/mail. mailshift has plans for iRedMail to iRedMail (same backend), "
+	  "postfix-dovecot to postfix-dovecot, and sendmail-mbox to postfix-dovecot or to "
+	  "sendmail-mbox; another pair is refused with a message before anything runs. iredmail "
+	  "for a server without it stops pre-flight on the missing release file." },
 	{ "backend",
 	  "Where iRedMail keeps the mail accounts: openldap (an LDAP directory), mariadb or mysql "
 	  "(one family to mailshift), or pgsql (PostgreSQL). The word after the version in "

@@ -64,7 +64,8 @@ extern const char steps_sh_verify_compare[];     /* verify: the target's invento
 extern const char steps_awk_verify_dkim[];       /* verify: the DKIM inventory's figure */
 extern const char steps_awk_verify_inventory[];  /* verify: the databases' and directory's inventory's figures */
 extern const char steps_sh_verify_dkim_owners[]; /* verify: every DKIM key is amavis's, 0400 */
-extern const char steps_sh_test_message[];       /* test: a message through the target's Postfix arrives */
+extern const char steps_sh_test_message[];       /* test: a message through the target's MTA, or from the old server, arrives */
+extern const char steps_sh_test_inbound[];      /* the old server sends the new one a message over SMTP */
 extern const char steps_sh_test_remove[];        /* test: the recorded test messages removed */
 extern const char steps_sh_config_archive[];     /* config: the source's mail configuration archived */
 extern const char steps_sh_config_diff[];        /* config: unpacked on the target, each file that differs shown */

@@ -122,6 +122,27 @@ static void plan_test(const struct answers *a, struct plan_step *ps)
 	cmd = steps_fragment(sent, steps_sh_test_message);
 	plan_capture(ps, HOST_TARGET, 0, "test_message", "a message sent through the target's Postfix arrives", "%s", cmd);
 	free(cmd);
+	/* and one from the old server over SMTP, as the world sends (seed 004's
+	 * inbound check): the target names the mailbox, the source sends, the
+	 * target waits for it; the removal below takes it too */
+	{
+		const char *pick[] = { "b", a->opt.backup_dir, "users_cmd", users, "mode", "pick", NULL };
+		const char *wait[] = { "b", a->opt.backup_dir, "users_cmd", "", "mode", "wait", NULL };
+		const char *send[] = { "t", a->target.host, NULL };
+
+		cmd = steps_fragment(pick, steps_sh_test_message);
+		plan_capture(ps, HOST_TARGET, 0, "inbound", "chooses a mailbox for a message from another server, recorded first",
+		             "%s", cmd);
+		free(cmd);
+		cmd = steps_fragment(send, steps_sh_test_inbound);
+		plan_feed(ps, HOST_SOURCE, 0, "inbound",
+		          "the new server takes a message over SMTP (port 25) from the old one, as from any mail server",
+		          "%s", cmd);
+		free(cmd);
+		cmd = steps_fragment(wait, steps_sh_test_message);
+		plan_feed(ps, HOST_TARGET, 0, "inbound", "... and delivers it to that mailbox", "%s", cmd);
+		free(cmd);
+	}
 	cmd = steps_fragment(taken, steps_sh_test_remove);
 	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "test_message",
 	          "removes the test messages (only them: each subject is unique and recorded)", "%s", cmd);
@@ -133,14 +154,16 @@ const struct step step_test = {
 	.id = "test",
 	.title = "Test the new server",
 	.why = "The new server runs now (and the old one relays to it). mailshift checks "
-	       "that Postfix and Dovecot are up; that the new server's own Dovecot, "
+	       "that its mail daemons are up; that the new server's own Dovecot, "
 	       "through its own user lookup (SQL or LDAP with the target's service "
 	       "passwords), finds every account of the source's census and shows its "
 	       "messages, with the same unread ones (wrong owners, paths or lookup "
 	       "passwords show here; mail the relay brought since has later UIDs and is "
 	       "told apart); it recounts the quota usage, which waited until after the "
-	       "window; and a message sent through the target's Postfix reaches a "
-	       "mailbox. That test message is then removed. Log in yourself too, with a "
-	       "mail client or openssl s_client -connect NEW:993, before the switch.",
+	       "window; a message sent through the target's own MTA reaches a mailbox, "
+	       "and so does one the old server sends it over SMTP (port 25), as any "
+	       "mail server will after the switch. The test messages are then removed. "
+	       "Log in yourself too, with a mail client or openssl s_client -connect "
+	       "NEW:993, and send a message through the new server, before the switch.",
 	.plan = plan_test,
 };

@@ -408,6 +408,10 @@ check "restore: a psql without restricted mode restores nothing, named (exit $rc
 # shellcheck source=tests/census/mbox.sh
 . "$top/tests/census/mbox.sh"
 
+# the test step's message from the old server over SMTP, to a stand-in server
+# shellcheck source=tests/census/inbound.sh
+. "$top/tests/census/inbound.sh"
+
 # every fragment passes shellcheck (what mailshift embeds is what is checked)
 check "every shell fragment of steps/sh and backends/sh passes shellcheck" shellcheck -s bash "$sh"/*.sh "$top/backends/sh"/*.sh
 

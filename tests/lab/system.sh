@@ -117,6 +117,8 @@ check "the same command resumes and completes the migration (exit $rc)" test "$r
 # (verify's words: the census's, or for an mbox source its Dovecot's)
 verified_re="every account, folder and message of the source's census is on the target|the target's Dovecot shows what the source's showed"
 check "... verify passed on the source's census" grep -qE "$verified_re" "$run/out.$n"
+check "... and the test step's message from the old server over SMTP reached a mailbox" \
+  bash -c "grep -q 'the new server took a message to .* over SMTP from this server' '$run/out.$n' && grep -q 'the message sent over SMTP to .* from the old server is in the INBOX of' '$run/out.$n'"
 check "every user is on the target with the source's uid, gid, home and hash" test "$(ids target)" = "$ids_before"
 after=$(folders target)
 check "each user's folders on the target's Dovecot are the source's: messages, unseen, UIDVALIDITY" \

@@ -7,6 +7,7 @@
 #include "core/plan.h"
 #include "app/session.h"
 #include "steps/profile.h"
+#include "steps/sh.h"
 #include "steps/steps.h"
 
 static char *ids(const struct plan *p)
@@ -360,8 +361,21 @@ static void test_proofs(void **state)
 	find_action(&p, "test", "'mailbox-guid uid flags'");
 	act = find_action(&p, "test", "sendmail -f");
 	assert_string_equal(act->capture, "test_message");
+	/* ... and one from the old server over SMTP: the target names the
+	 * mailbox, the source sends to the target's address, the target waits */
+	act = find_action(&p, "test", "\nmode=pick\n");
+	assert_string_equal(act->capture, "inbound");
+	assert_int_equal(act->on, HOST_TARGET);
+	act = find_action(&p, "test", steps_sh_test_inbound);
+	assert_string_equal(act->input, "inbound");
+	assert_int_equal(act->on, HOST_SOURCE);
+	assert_non_null(strstr(act->cmd, "t=new.example.org\n"));
+	act = find_action(&p, "test", "\nmode=wait\n");
+	assert_string_equal(act->input, "inbound");
+	assert_int_equal(act->on, HOST_TARGET);
 	act = find_action(&p, "test", "doveadm expunge");
 	assert_true(act->flags & ACT_DESTRUCTIVE);
+	assert_true(act > find_action(&p, "test", "\nmode=wait\n")); /* removed after it arrived */
 	plan_free(&p);
 	answers_free(&a);
 	free(text);
