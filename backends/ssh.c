@@ -340,6 +340,17 @@ static int send_input(LIBSSH2_CHANNEL *ch, const char *input, const char *token)
 	return rc;
 }
 
+/* A command too long for the exec request, on stdin first (ssh_wrap_long). */
+static int send_cmd(LIBSSH2_CHANNEL *ch, const char *cmd, const char *token)
+{
+	size_t n = strlen(cmd);
+	char *end = xasprintf("%s%s-cmd\n", n && cmd[n - 1] != '\n' ? "\n" : "", token);
+	int rc = write_all(ch, cmd, n) < 0 || write_all(ch, end, strlen(end)) < 0 ? -1 : 0;
+
+	free(end);
+	return rc;
+}
+
 /* A fresh token for each command: 128 random bits.  A run-wide one was
  * visible in the source's process table, and whatever the source sends (an
  * rsync error message, a dump's) could then print a target command's
@@ -365,7 +376,7 @@ static int exec_on(struct ssh *s, struct conn *c, enum host host, const char *cm
 	struct line_splitter ls[2] = { { .kind = SINK_OUT, .host = host }, { .kind = SINK_ERR, .host = host } };
 	LIBSSH2_CHANNEL *ch;
 	char *wrapped, *sig = NULL;
-	int status, rc;
+	int status, rc, long_cmd;
 
 	new_token(s->token);
 	libssh2_session_set_blocking(c->session, 1);
@@ -377,12 +388,18 @@ static int exec_on(struct ssh *s, struct conn *c, enum host host, const char *cm
 	 * command's token.  Input goes to a file first, ended by a marker line: the
 	 * command runs with all of it, or not at all when the connection broke
 	 * while it was sent. */
-	wrapped = ssh_wrap(s->token, s->backup_dir, cmd, input != NULL);
+	long_cmd = strlen(cmd) > SSH_WRAP_INLINE;
+	wrapped = long_cmd ? ssh_wrap_long(s->token, s->backup_dir, input != NULL)
+	                   : ssh_wrap(s->token, s->backup_dir, cmd, input != NULL);
 	rc = libssh2_channel_exec(ch, wrapped);
 	free(wrapped);
 	if (rc != 0) {
 		libssh2_channel_free(ch);
 		return ssh_fail(t, "%s: cannot run the command: %s", c->ep->host, ssh_last_error(c->session));
+	}
+	if (long_cmd && send_cmd(ch, cmd, s->token) < 0) {
+		libssh2_channel_free(ch); /* the command sees no end marker: it does not run */
+		return ssh_fail(t, "%s: cannot send the command: %s", c->ep->host, ssh_last_error(c->session));
 	}
 	if (input && send_input(ch, input, s->token) < 0) {
 		libssh2_channel_free(ch); /* the command sees no end marker: it does not run */

@@ -47,7 +47,11 @@ int ssh_auth(struct transport *t, LIBSSH2_SESSION *s, const struct endpoint *ep,
  * "TOKEN pgid N" before it starts, its exit status as "TOKEN STATUS" at the
  * end; with input, its stdin is the input that followed (ended by the
  * "TOKEN-end" line), or it does not run.  The wrapper is
- * backends/sh/running.sh; cmd reaches it as a quoted value.
+ * backends/sh/running.sh; cmd reaches it as a quoted value, or, when it is
+ * longer than SSH_WRAP_INLINE bytes (an SSH packet holds about 32 KB: a
+ * longer exec request fails), on stdin before the input, ended by the line
+ * "TOKEN-cmd" (ssh_wrap_long() makes that wrapper; the caller sends cmd
+ * first), or it does not run.
  *
  * ssh_side_run() runs cmd on a channel of its own beside the session's
  * running one (blocking; the session's mode is kept) and returns its exit
@@ -60,6 +64,8 @@ int ssh_auth(struct transport *t, LIBSSH2_SESSION *s, const struct endpoint *ep,
  * a sink it fails instead, naming it.  0 once nothing of an earlier run
  * runs there, or TRANSPORT_FAILED. */
 char *ssh_wrap(const char *token, const char *backup_dir, const char *cmd, int input);
+#define SSH_WRAP_INLINE 24576
+char *ssh_wrap_long(const char *token, const char *backup_dir, int input);
 int ssh_side_run(LIBSSH2_SESSION *s, const char *cmd, struct buf *out);
 void ssh_stop_group(LIBSSH2_SESSION *s, long pgid, int hard);
 int ssh_earlier(struct transport *t, LIBSSH2_SESSION *s, int sock, enum host h, const char *hostname,

@@ -31,14 +31,24 @@
 #define WAIT_POLL_S 2
 #define WAIT_SAY_S 60 /* how often the wait says it still waits */
 
-char *ssh_wrap(const char *token, const char *backup_dir, const char *cmd, int input)
+static char *wrap(const char *token, const char *backup_dir, const char *cmd, int input, int long_cmd)
 {
 	char *dir = xasprintf("%s/running", backup_dir);
-	char *w = shell_fmt("ms_d=%q ms_token=%q ms_input=%s ms_wait=0 ms_cmd=%q\n%s", dir, token,
-	                    input ? "whole" : "none", cmd, backends_sh_running);
+	char *w = shell_fmt("ms_d=%q ms_token=%q ms_input=%s ms_wait=0 ms_cmd=%q ms_cmd_in=%s\n%s", dir, token,
+	                    input ? "whole" : "none", cmd, long_cmd ? "1" : "0", backends_sh_running);
 
 	free(dir);
 	return w;
+}
+
+char *ssh_wrap(const char *token, const char *backup_dir, const char *cmd, int input)
+{
+	return wrap(token, backup_dir, cmd, input, 0);
+}
+
+char *ssh_wrap_long(const char *token, const char *backup_dir, int input)
+{
+	return wrap(token, backup_dir, "", input, 1);
 }
 
 int ssh_side_run(LIBSSH2_SESSION *s, const char *cmd, struct buf *out)

@@ -476,6 +476,7 @@ void answers_free(struct answers *a)
 	free(a->opt.backup_dir);
 	free(a->opt.users_uid_min);
 	free(a->opt.users_uid_max);
+	free(a->opt.users_domain);
 	free(a->opt.cutover);
 	free(a->opt.secondary_mx);
 	free(a->opt.wipe_source_confirm);

@@ -54,6 +54,7 @@ struct options {
 	int clean_source; /* the step clean-source: the source's dumps and archives removed at the end */
 	char *users_uid_min; /* system users: the lowest uid moved, decimal (NULL: the source's UID_MIN) */
 	char *users_uid_max; /* the highest (NULL: below the source's nobody) */
+	char *users_domain;  /* system users into iRedMail: their addresses' domain (NULL: the target's only one) */
 	/* How mail finds the new server: "mx" (the MX records are pointed at
 	 * it) or "ip" (it takes over the old server's address); never NULL once
 	 * parsed. */

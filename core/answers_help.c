@@ -216,6 +216,13 @@ static const struct {
 	  "65534; on old Red Hat nobody is 99 and nfsnobody 65534, the higher one counts), so "
 	  "65533 when there is none. Accounts above it stay behind. Set it with users_uid_min "
 	  "to move one block of ids, e.g. 2000 to 2999." },
+	{ "users_domain",
+	  "For a move of Unix accounts (postfix-dovecot, sendmail-mbox) into iRedMail: the mail "
+	  "domain each user becomes a mailbox of, alice becoming alice@DOMAIN, e.g. example.com. "
+	  "The domain must exist on the new iRedMail server already (add it in iRedAdmin first). "
+	  "Left empty it is the new server's only domain; with several, pre-flight stops and names "
+	  "them. Use the domain your users' addresses have now, or their mail is relayed to "
+	  "addresses that do not exist." },
 };
 
 const char *answers_explain(const char *name)

@@ -36,6 +36,7 @@ const struct key answers_keys[] = {
 	{ SEC_OPTIONS, "wipe_source_confirm", ANSWERS_HOST, OP(wipe_source_confirm), "the old server's host name, typed here for a headless --yes run that wipes it (default: none)" },
 	{ SEC_OPTIONS, "users_uid_min", ANSWERS_STR, OP(users_uid_min), "system users: the lowest uid moved (default UID_MIN of the source's /etc/login.defs, else 1000)" },
 	{ SEC_OPTIONS, "users_uid_max", ANSWERS_STR, OP(users_uid_max), "system users: the highest uid moved (default below the source's nobody, else 65533)" },
+	{ SEC_OPTIONS, "users_domain", ANSWERS_HOST, OP(users_domain), "system users into iRedMail: the mail domain of their addresses, e.g. example.com (default: the target's only domain)" },
 };
 const size_t answers_nkeys = sizeof answers_keys / sizeof *answers_keys;
 

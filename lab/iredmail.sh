@@ -177,7 +177,7 @@ bind_pw = $pw
 search_base = $IRM_LDAP_BASEDN
 scope = sub"
         printf '%s\n%s\n%s\n' "$common" \
-            'query_filter = (&(objectClass=mailDomain)(accountStatus=active)(enabledService=mail)(domainName=%s))' \
+            'query_filter = (&(objectClass=mailDomain)(accountStatus=active)(enabledService=mail)(|(domainName=%s)(domainAliasName=%s)))' \
             'result_attribute = domainName' >"$dir/virtual_mailbox_domains.cf"
         printf '%s\n%s\n%s\n' "$common" \
             'query_filter = (&(objectClass=mailUser)(accountStatus=active)(enabledService=mail)(enabledService=deliver)(mail=%s))' \
@@ -200,7 +200,7 @@ user = vmail
 password = $pw
 dbname = vmail"
         printf '%s\n%s\n' "$common" \
-            "query = SELECT domain FROM domain WHERE domain='%s' AND backupmx=0 AND active=1" \
+            "query = SELECT domain FROM domain WHERE domain='%s' AND backupmx=0 AND active=1 UNION SELECT alias_domain FROM alias_domain WHERE alias_domain='%s' AND active=1" \
             >"$dir/virtual_mailbox_domains.cf"
         printf '%s\n%s\n' "$common" \
             "query = SELECT CONCAT(mailbox.storagenode, '/', mailbox.maildir, 'Maildir/') FROM mailbox,domain WHERE mailbox.username='%s' AND mailbox.active=1 AND mailbox.enabledeliver=1 AND domain.domain=mailbox.domain AND domain.active=1" \
@@ -528,6 +528,36 @@ SH
         ln -s "../..$IRM_DISK2/vmail2" "$root/var/vmail/vmail2"
         irm_mlmmj "$root"
     fi
+}
+
+# irm_target_domain ROOT BACKEND DOMAIN ALIAS: a fresh target's one mail
+# domain, with an alias domain, as iRedAdmin adds them (system users moving
+# into iRedMail become its mailboxes): rows run by setup.sh, or entries
+# added to the directory now (slapd is not running yet).
+irm_target_domain() {
+    local root=$1 be=$2 d=$3 al=$4 now
+    now="'2026-01-01 00:00:00'"
+    if [ "$be" = openldap ]; then
+        printf '%s\n' "dn: domainName=$d,$IRM_LDAP_BASEDN" 'objectClass: mailDomain' "domainName: $d" \
+            "domainAliasName: $al" 'mtaTransport: dovecot' 'accountStatus: active' 'enabledService: mail' '' \
+            "dn: ou=Users,domainName=$d,$IRM_LDAP_BASEDN" 'objectClass: organizationalUnit' 'ou: Users' '' \
+            "dn: ou=Groups,domainName=$d,$IRM_LDAP_BASEDN" 'objectClass: organizationalUnit' 'ou: Groups' '' \
+            "dn: ou=Aliases,domainName=$d,$IRM_LDAP_BASEDN" 'objectClass: organizationalUnit' 'ou: Aliases' '' \
+            >"$root$IRM_LIB/domain.ldif"
+        chroot "$root" slapadd -q -f /etc/ldap/slapd.conf -b "$IRM_LDAP_SUFFIX" -l "$IRM_LIB/domain.ldif"
+        chroot "$root" chown -R openldap:openldap /var/lib/ldap
+    else
+        printf '%s\n' "INSERT INTO domain (domain, description, transport, settings, created, active) VALUES ('$d', 'lab domain', 'dovecot', '', $now, 1);" \
+            "INSERT INTO alias_domain (alias_domain, target_domain, created, active) VALUES ('$al', '$d', $now, 1);" \
+            >"$root$IRM_LIB/seed-vmail.sql"
+    fi
+}
+
+# irm_data_units BACKEND: the units an iRedMail host of BACKEND runs its
+# databases (and directory) with
+irm_data_units() {
+    case $1 in mariadb) echo mariadb ;; pgsql) echo postgresql ;; openldap) echo slapd mariadb ;;
+        *) lab_die "unknown iRedMail backend '$1' (LAB_BACKEND: mariadb, pgsql or openldap)" ;; esac
 }
 
 irm_post() { # HOST

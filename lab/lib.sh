@@ -11,7 +11,7 @@ LAB_VAR=${LAB_VAR:-/var/tmp/mailshift-lab}
 LAB_DEBS=/var/cache/mailshift-lab/debs
 LAB_BRIDGE=msbr0
 LAB_HOSTS=(source target)
-LAB_SCENARIOS=(iredmail-mariadb iredmail-pgsql iredmail-openldap postfix-dovecot sendmail-mbox)
+LAB_SCENARIOS=(iredmail-mariadb iredmail-pgsql iredmail-openldap postfix-dovecot sendmail-mbox sendmail-sendmail postfix-iredmail sendmail-iredmail)
 declare -A LAB_IP=([source]=10.200.0.2 [target]=10.200.0.3)
 declare -A LAB_NS=([source]=ms-source [target]=ms-target)
 declare -A LAB_VETH=([source]=ms-src [target]=ms-tgt)

@@ -110,6 +110,38 @@ static const struct step *const sendmail_mbox_postfix_dovecot[] = {
 	NULL,
 };
 
+/* A stack with system users into iRedMail (any backend): each user made a
+ * mailbox of the target's backend (mailboxes), the copies into a directory
+ * of their own, then in the window each user's mail into its mailbox and
+ * the aliases and .forward files into forwardings (import); the census is
+ * each host's own Dovecot's, the users named by the import's map. */
+static const struct step *const system_iredmail[] = {
+	/* while the old server is live */
+	&step_preflight_system,
+	&step_migration_key,
+	&step_mailboxes,
+	&step_mailstore_bulk,
+	&step_config,
+	/* the downtime window */
+	&step_stop_services,
+	&step_census,
+	&step_mailstore_final,
+	&step_import,
+	&step_verify,
+	&step_start_services,
+	/* the new server runs */
+	&step_relay,
+	&step_old_queue,
+	&step_test,
+	&step_cutover,      /* cutover = mx: the source keeps its address */
+	/* the target no longer needs the source */
+	&step_remove_key,
+	&step_clean_source,
+	&step_decommission,
+	&step_cutover_ip,   /* cutover = ip: after every step that reaches the source by it */
+	NULL,
+};
+
 struct pair {
 	enum stack from, to;
 	const char *same_accounts; /* NULL, or why the target's account backend must be the source's */
@@ -123,6 +155,8 @@ static const struct pair pairs[] = {
 	{ STACK_POSTFIX_DOVECOT, STACK_POSTFIX_DOVECOT, NULL, system_same },
 	{ STACK_SENDMAIL_MBOX, STACK_POSTFIX_DOVECOT, NULL, sendmail_mbox_postfix_dovecot },
 	{ STACK_SENDMAIL_MBOX, STACK_SENDMAIL_MBOX, NULL, system_same },
+	{ STACK_POSTFIX_DOVECOT, STACK_IREDMAIL, NULL, system_iredmail },
+	{ STACK_SENDMAIL_MBOX, STACK_IREDMAIL, NULL, system_iredmail },
 };
 
 static const struct pair *find_pair(const struct answers *a)

@@ -52,9 +52,11 @@ char *steps_script(const struct answers *a, const char *const *vars, const char 
 char *steps_target_script(const struct answers *a, const char *const *vars, const char *body)
 {
 	struct buf full = {0};
-	char *s;
+	char *s, *into = steps_import_dir(a);
 
 	var(&full, "vmail", steps_vmail(a));
+	var(&full, "into", into);
+	free(into);
 	buf_adds(&full, steps_sh_lib_target);
 	buf_adds(&full, body);
 	s = steps_script(a, vars, full.s);
@@ -125,10 +127,11 @@ static char *census_cmd(const struct answers *a, const char *side, const char *c
 	return steps_script(a, vars, steps_sh_census);
 }
 
-/* The source keeps mbox: its census is its Dovecot's (census-mbox.sh). */
+/* The source keeps mbox, or its users become iRedMail mailboxes: the
+ * census is each host's own Dovecot's (census-mbox.sh). */
 static int mbox_source(const struct answers *a)
 {
-	return profile_of(&a->source)->store == PROFILE_MBOX;
+	return profile_of(&a->source)->store == PROFILE_MBOX || steps_into_iredmail(a);
 }
 
 void steps_plan_census_cache(struct plan_step *ps, const struct answers *a)
@@ -283,9 +286,13 @@ static char *mbox_script(const struct answers *a, const char *const *vars, const
 	return s;
 }
 
+/* the import's map of users and addresses (steps/sh/irm-accounts.sh) */
+#define IMPORT_MAP "/accounts/map.tsv"
+
 void steps_plan_census_mbox(struct plan_step *ps, const struct answers *a, enum host side)
 {
-	char *users = xasprintf("%s" MBOX_USERS, a->opt.backup_dir), *cmd;
+	char *users = xasprintf("%s%s", a->opt.backup_dir, steps_into_iredmail(a) ? IMPORT_MAP : MBOX_USERS), *cmd;
+	char *map = steps_into_iredmail(a) ? xstrdup(users) : xstrdup("");
 	char *source = xasprintf("%s/census/source.tsv", a->opt.backup_dir);
 
 	if (side == HOST_SOURCE) {
@@ -299,7 +306,8 @@ void steps_plan_census_mbox(struct plan_step *ps, const struct answers *a, enum 
 		          "folders, messages, flags, UIDVALIDITY, UIDs, POP3 UIDLs, subscriptions", "%s", cmd);
 		free(cmd);
 	} else {
-		const char *vars[] = { "side", "target", "users", users, "census_awk", steps_awk_census_mbox, NULL };
+		const char *vars[] = { "side", "target", "users", users, "census_awk", steps_awk_census_mbox,
+		                       "map", map, NULL };
 		const char *compare[] = { "source", source, "target", "", "compare_awk", steps_awk_census_mbox_compare, NULL };
 
 		cmd = mbox_script(a, vars, steps_sh_census_mbox);
@@ -312,6 +320,7 @@ void steps_plan_census_mbox(struct plan_step *ps, const struct answers *a, enum 
 	}
 	free(source);
 	free(users);
+	free(map);
 }
 
 static void plan_convert(const struct answers *a, struct plan_step *ps)

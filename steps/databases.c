@@ -3,6 +3,7 @@
  * the vmail database (MariaDB/MySQL, PostgreSQL) or the OpenLDAP directory. */
 #include <stdlib.h>
 
+#include "core/shell.h"
 #include "core/xalloc.h"
 #include "steps/profile.h"
 #include "steps/sh.h"
@@ -112,6 +113,19 @@ char *steps_accounts_cmd(const struct answers *a, int active_only)
 	 * (this server's passwd says where: an mbox INBOX lies outside it) has
 	 * no .forward or .procmailrc, so a test message stays where it is
 	 * delivered (and is removed from there) */
+	/* into iRedMail (the test's recipients, on the target): the mailboxes
+	 * made, but those whose user had a .forward or .procmailrc (in the
+	 * copy of the home: their mail may go elsewhere) */
+	if (steps_into_iredmail(a) && active_only) {
+		char *into = steps_import_dir(a);
+		char *s = shell_fmt("into=%q\n"
+		                    "while IFS=\"$(printf '\\t')\" read -r u addr _; do\n"
+		                    "  h=$(awk -F : -v u=\"$u\" '$1 == u { print $6; exit }' \"$b/users/passwd\")\n"
+		                    "  [ -e \"$into$h/.forward\" ] || [ -e \"$into$h/.procmailrc\" ] || echo \"$addr\"\n"
+		                    "done < \"$b/accounts/map.tsv\"", into);
+		free(into);
+		return s;
+	}
 	if (profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_SYSTEM)
 		return xstrdup(active_only ? "getent passwd | awk -F : -v OFS='\\t' 'FILENAME == ARGV[1] { w[$1] = 1; next } "
 		                             "($1 in w) { print $1, $6 }' <(cut -f 1 -- \"$b/discovery/accounts.tsv\") - |\n"

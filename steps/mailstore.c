@@ -16,13 +16,16 @@
 static void add_copy(struct plan_step *ps, const struct answers *a, const char *phase, const char *note)
 {
 	char *ssh = steps_ssh_cmd(a), *login = steps_source_login(a), *origin = steps_source_path(a, ""), *cmd;
+	char *into = steps_import_dir(a);
 	const char *leave = getenv("MAILSHIFT_TEST_LEAVE_OUT");
 	/* an mbox source into a Maildir target: the target's Maildirs are the
-	 * conversion's (step_convert), which the final copy leaves alone */
-	int convert = profile_of(&a->source)->store == PROFILE_MBOX && profile_of(&a->target)->store == PROFILE_MAILDIR;
+	 * conversion's (step_convert), which the final copy leaves alone (into
+	 * iRedMail: the copies go into a directory of their own) */
+	int convert = profile_of(&a->source)->store == PROFILE_MBOX && profile_of(&a->target)->store == PROFILE_MAILDIR &&
+	              !*into;
 	const char *vars[] = { "vmail", steps_vmail(a), "login", login, "origin", origin, "ssh", ssh, "phase", phase,
 	                       "leave_out", leave ? leave : "", "convert", convert ? "1" : "0",
-	                       "units_awk", steps_awk_units, NULL };
+	                       "units_awk", steps_awk_units, "into", into, NULL };
 
 	cmd = steps_script(a, vars, steps_sh_copy);
 	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, note, "%s", cmd);
@@ -30,6 +33,7 @@ static void add_copy(struct plan_step *ps, const struct answers *a, const char *
 	free(ssh);
 	free(login);
 	free(origin);
+	free(into);
 }
 
 static int two_phase(const struct answers *a)
@@ -43,6 +47,9 @@ static void plan_bulk(const struct answers *a, struct plan_step *ps)
 	char *cmd;
 
 	add_copy(ps, a, "bulk", "copies the mail store and every storage root to the target (adds and updates, deletes nothing)");
+	/* (into iRedMail the import gives the copies to vmail) */
+	if (steps_into_iredmail(a))
+		return;
 	cmd = steps_script(a, owners, steps_sh_owners);
 	plan_add(ps, HOST_TARGET, 0, "each storage root belongs to its owner on the source (vmail, mlmmj), by name", "%s", cmd);
 	free(cmd);

@@ -77,12 +77,14 @@ static void plan_room(struct plan_step *ps, const struct answers *a)
 	const char *bytes[] = { "v", steps_vmail(a), "b", a->opt.backup_dir, NULL };
 	const char *room[] = { "vmail", steps_vmail(a), NULL };
 	const char *homes[] = { "vmail", "", "b", a->opt.backup_dir, NULL };
+	/* into iRedMail: the copies and the mailboxes, twice the mail */
+	const char *into[] = { "vmail", a->opt.vmail_dir, "factor", "2", NULL };
 	char *cmd = steps_fragment(bytes, steps_sh_preflight_mail_bytes);
 
 	plan_capture(ps, HOST_SOURCE, 0, "mail_bytes", *steps_vmail(a) ? "measures the source's mail (the store and "
 	             "the roots outside it)" : "measures the source's mail (the users' homes)", "%s", cmd);
 	free(cmd);
-	cmd = steps_fragment(*steps_vmail(a) ? room : homes, steps_sh_preflight_room);
+	cmd = steps_fragment(steps_into_iredmail(a) ? into : *steps_vmail(a) ? room : homes, steps_sh_preflight_room);
 	plan_feed(ps, HOST_TARGET, 0, "mail_bytes", "the target has room for the mail", "%s", cmd);
 	free(cmd);
 }
@@ -274,16 +276,21 @@ static void plan_stack_checks(const struct answers *a, struct plan_step *ps, enu
 {
 	const struct endpoint *e = h == HOST_SOURCE ? &a->source : &a->target;
 	const char *name = plan_host_name(h);
-	const char *stack[] = { "host", name, "mta", profile_of(e)->relay_postfix ? "postfix" : "sendmail", NULL };
+	/* (system users into iRedMail: the target is an iRedMail server) */
+	int irm = h == HOST_TARGET && steps_into_iredmail(a);
+	const char *stack[] = { "host", name, "mta", profile_of(e)->relay_postfix ? "postfix" : "sendmail",
+	                        "iredmail", irm ? "1" : "0", NULL };
 	const char *host[] = { "host", name, NULL };
-	const char *tools[] = { "host", name, "tools", h == HOST_TARGET ?
+	const char *tools[] = { "host", name, "tools", irm ? "rsync du df doveadm ssh ssh-keygen perl flock" :
+	                        h == HOST_TARGET ?
 	                        "rsync du df doveadm ssh ssh-keygen perl useradd groupadd chpasswd chage gpasswd flock" :
 	                        "rsync du df doveadm pgrep ss", NULL };
 	const char *versions[] = { "rc", a->opt.roundcube_dir, "pre", h == HOST_TARGET ? "- " : "",
 	                           "post", h == HOST_TARGET ? "" : " -", NULL };
 	char *rsync = steps_fragment(host, steps_sh_preflight_rsync);
 
-	add_fragment(ps, h, 0, "runs its MTA and Dovecot, as root, bash, systemd", stack, steps_sh_preflight_stack);
+	add_fragment(ps, h, 0, irm ? "runs iRedMail's Postfix and Dovecot, as root, bash, systemd"
+	                           : "runs its MTA and Dovecot, as root, bash, systemd", stack, steps_sh_preflight_stack);
 	plan_add(ps, h, 0, "installs rsync if it is missing (the copies need it on both servers)", "%s%s", rsync,
 	         h == HOST_TARGET ? steps_sh_preflight_rsync_version : "");
 	free(rsync);
@@ -312,6 +319,8 @@ static void plan_preflight_system(const struct answers *a, struct plan_step *ps)
 		free(check);
 		free(domains);
 	}
+	if (steps_into_iredmail(a))
+		steps_plan_irm_domain(ps, a);
 	steps_plan_pop3_check(ps, a);
 	steps_plan_packages_check(ps, a);
 	plan_room(ps, a);

@@ -89,6 +89,7 @@ extern const char steps_awk_census_mbox[];
 extern const char steps_sh_census_mbox_compare[];   /* two such censuses, line for line */
 extern const char steps_awk_census_mbox_compare[];
 extern const char steps_sh_mbox_maildir[];          /* each user's mbox into the Maildir, with dsync */
+extern const char steps_sh_import[];                /* into iRedMail: each user's copied mail into its mailbox, with dsync */
 
 /* steps/users.c: the system users, on the target */
 extern const char steps_sh_users_pull[];     /* the source's passwd, shadow, group, gshadow, login.defs fetched */

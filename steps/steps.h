@@ -100,6 +100,24 @@ void steps_plan_dovecot_check(struct plan_step *ps, const struct answers *a);
  * and that no name or id of theirs is another's on the target; nothing is
  * created. */
 void steps_plan_users_check(struct plan_step *ps, const struct answers *a);
+/* Its parts: the files fetched and the real users chosen (users/move/ on
+ * the target); the target's crypt checked against every kind of hash. */
+void steps_plan_users_read(struct plan_step *ps, const struct answers *a);
+void steps_plan_users_hashes(struct plan_step *ps, const struct answers *a);
+
+/* System users into iRedMail (steps/mailboxes.c): 1 for a system-user
+ * source and an iRedMail target.  Then each user becomes a mailbox of the
+ * target's account backend (step mailboxes), the copies go into
+ * steps_import_dir (copy.sh's into), and step import puts each user's mail
+ * into its mailbox with dsync and its aliases and .forward into
+ * forwardings.  steps_import_dir: "" when not into iRedMail, else
+ * VMAIL_DIR/mailshift-import; the caller frees. */
+int steps_into_iredmail(const struct answers *a);
+char *steps_import_dir(const struct answers *a);
+extern const struct step step_mailboxes, step_import;
+/* Pre-flight's part: the target has the users' domain (users_domain, or its
+ * only one). */
+void steps_plan_irm_domain(struct plan_step *ps, const struct answers *a);
 
 /* Commands shared by the SQL steps (steps/databases.c): moves the named
  * databases (a shell word list, e.g. "vmail") from source to target, each one

@@ -37,7 +37,7 @@ static const char *opt(const char *v)
 
 /* The source's account files fetched to the target, and the real users
  * among them chosen and checked there. */
-static void plan_read(struct plan_step *ps, const struct answers *a)
+void steps_plan_users_read(struct plan_step *ps, const struct answers *a)
 {
 	char *ssh = steps_ssh_cmd(a), *origin = steps_source_path(a, ""), *cmd;
 	const char *pull[] = { "ssh", ssh, "origin", origin, NULL };
@@ -64,7 +64,7 @@ static char *create_cmd(const struct answers *a, const char *mode)
 	return steps_script(a, vars, steps_sh_users_create);
 }
 
-static void plan_hashes(struct plan_step *ps, const struct answers *a)
+void steps_plan_users_hashes(struct plan_step *ps, const struct answers *a)
 {
 	char *cmd = steps_script(a, NULL, steps_sh_users_hashes);
 
@@ -77,8 +77,8 @@ void steps_plan_users_check(struct plan_step *ps, const struct answers *a)
 {
 	char *cmd;
 
-	plan_read(ps, a);
-	plan_hashes(ps, a);
+	steps_plan_users_read(ps, a);
+	steps_plan_users_hashes(ps, a);
 	cmd = create_cmd(a, "check");
 	plan_add(ps, HOST_TARGET, 0, "no name, uid or gid of the users moved is another's on the target "
 	         "(nothing is created)", "%s", cmd);
@@ -89,8 +89,8 @@ static void plan_users(const struct answers *a, struct plan_step *ps)
 {
 	char *cmd;
 
-	plan_read(ps, a);
-	plan_hashes(ps, a);
+	steps_plan_users_read(ps, a);
+	steps_plan_users_hashes(ps, a);
 	cmd = create_cmd(a, "create");
 	plan_add(ps, HOST_TARGET, 0, "creates the groups and users with the source's ids, hashes and ageing "
 	         "(after saving passwd, shadow, group and gshadow; none if any conflicts)", "%s", cmd);

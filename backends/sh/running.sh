@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # ms_d ms_token ms_input ms_wait ms_cmd: the prologue's
+# shellcheck disable=SC2154 # ms_d ms_token ms_input ms_wait ms_cmd ms_cmd_in: the prologue's
 # running: runs a command as a job of its own process group (bash's job
 # control) that records itself as $ms_d/PGID ("BOOTID STARTTIME DATE")
 # before the command starts and removes the record when it ends, so that a
@@ -12,7 +12,9 @@
 # with the line "TOKEN-end": the command runs only if it arrived whole) or
 # pass (stdin as it comes); ms_wait: 1 to wait first until no command of
 # an earlier run runs here (the runbook; running-list.sh comes before this),
-# 0 when the caller looked (mailshift, which asks the admin).
+# 0 when the caller looked (mailshift, which asks the admin); ms_cmd_in: 1
+# when the command's text comes first on stdin, ended by the line
+# "TOKEN-cmd" (too long for the exec request), else 0.
 # BACKUP_DIR holds dumps and saved state: root's alone, also when it existed
 (umask 077 && mkdir -p -- "$ms_d") 2>/dev/null
 chmod 0700 -- "${ms_d%/*}" 2>/dev/null
@@ -28,6 +30,16 @@ if [ "$ms_wait" = 1 ]; then
   done
   [ -z "$ms_said" ] || echo 'the earlier command has ended; going on' >&2
   unset ms_said ms_now
+fi
+if [ "${ms_cmd_in:-0}" = 1 ]; then
+  ms_cmd='' ms_l=''
+  while IFS= read -r ms_l && [ "$ms_l" != "$ms_token-cmd" ]; do ms_cmd+=$ms_l$'\n'; done
+  if [ "$ms_l" != "$ms_token-cmd" ]; then
+    echo 'the command did not arrive whole: it did not run' >&2
+    printf '\n%s 255\n' "$ms_token" >&2
+    exit 255
+  fi
+  unset ms_l
 fi
 case $ms_input in
   none) ms_in=/dev/null ;;
@@ -55,7 +67,7 @@ set -m
       "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" > "$ms_d/${ms_st[0]}" 2>/dev/null
     [ -z "$ms_token" ] || printf '\n%s pgid %d\n' "$ms_token" "${ms_st[0]}" >&2
   fi
-  unset ms_st ms_d ms_token ms_input ms_wait ms_in
+  unset ms_st ms_d ms_token ms_input ms_wait ms_in ms_cmd_in
   eval "$ms_cmd"
 ) < "$ms_in" &
 ms_p=$!

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # b vmail login origin ssh phase leave_out units_awk: the prologue's
+# shellcheck disable=SC2154 # b vmail login origin ssh phase leave_out units_awk into: the prologue's
 # copy: the target pulls the mail from the source with rsync, the mail store
 # ($vmail) and every storage root discovery found ($b/discovery/roots.tsv,
 # accepted here by pre-flight), each into the same path.  A root that is a
@@ -16,7 +16,10 @@
 # deleted); leave_out: a root left out on purpose (a test hook: empty);
 # convert: 1 when the source's mail is mbox, converted here after the copy
 # (its Maildirs are left alone by the final copy).  A root of kind spool
-# (/var/mail) is copied for the moved users' own files only.
+# (/var/mail) is copied for the moved users' own files only.  into: "" (each
+# root into its own path), or a directory every root is copied into, under
+# its own path (INTO/home/alice): system users moving into iRedMail, whose
+# mail the import step (import.sh) takes from there into their mailboxes.
 #
 # --info=progress2 reports each copy in place (bytes, percent, rate, time
 # left); --no-inc-recursive lists the whole tree first, so the percentage is
@@ -24,6 +27,7 @@
 export LC_ALL=C
 r=$b/discovery/roots.tsv
 [ -f "$r" ] || { echo "no storage roots in $r: run pre-flight first" >&2; exit 1; }
+case ${into:-} in ""|/?*) ;; *) echo "not an absolute path: $into" >&2; exit 1 ;; esac
 # --safe-links: a symbolic link from the source that is absolute or leads
 # out of what is copied is left out (the source may be compromised: nothing
 # here may ever act through it); Dovecot's own, a sieve script's active
@@ -63,7 +67,7 @@ said() { # RC TO
   fi
 }
 pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success while live
-  local from=$1 to=$2 rc=0
+  local from=$1 to=${into:-}$2 rc=0
   shift 2
   (umask 022 && mkdir -p -- "$to")  # parents others may traverse (Dovecot runs as vmail)
   "${rs[@]}" --info=progress2 "$@" -- "$origin$from/" "$to/" || rc=$?
@@ -75,8 +79,9 @@ pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success whi
 }
 # A mail spool (/var/mail): only the files of the users the users step moves
 # ($b/users/move/users.tsv), never the target's own users' (root's, say):
-# each a user here with the uid the list gives (the users step created it),
-# and each a plain file: no link, directory, device or special file, no
+# each a user here with the uid the list gives (the users step created it;
+# into a directory: the users are mailboxes, none is a user here), and each
+# a plain file: no link, directory, device or special file, no
 # set-id or execute bit (a spool file the source sends is a mailbox, never
 # a program)
 spool() { # ROOT [rsync options]
@@ -86,12 +91,13 @@ spool() { # ROOT [rsync options]
   # (each named from the module's root: rsync 3.5 finds no file of a
   # --files-from list below a directory of the module, "vanished")
   while IFS="$(printf '\t')" read -r name uid _; do
-    if ! [[ $name =~ ^[a-z_][a-z0-9_.-]*$ ]] || [ "$(id -u -- "$name" 2>/dev/null)" != "$uid" ]; then continue; fi
+    [[ $name =~ ^[a-z_][a-z0-9_.-]*$ ]] || continue
+    [ -n "${into:-}" ] || [ "$(id -u -- "$name" 2>/dev/null)" = "$uid" ] || continue
     printf '%s/%s\n' "${1#/}" "$name"
   done < "$b/users/move/users.tsv" > "$list"
-  (umask 022 && mkdir -p -- "$1")
+  (umask 022 && mkdir -p -- "${into:-}$1")
   "${rs[@]}" --info=progress2 --no-implied-dirs --no-dirs --no-links --chmod=Fugo-xst --ignore-missing-args \
-    --files-from="$list" "${@:2}" -- "$origin/" / || rc=$?
+    --files-from="$list" "${@:2}" -- "$origin/" "${into:-}/" || rc=$?
   rm -f -- "$list"
   [ "$rc" = 0 ] || said "$rc" "$1"
   return "$rc"
@@ -101,7 +107,10 @@ spool() { # ROOT [rsync options]
 # left out of the final copy (an excluded path is neither sent nor deleted;
 # a protect rule alone would let the source's own ~/Maildir, a file or a
 # directory, replace it)
-if [ "${convert:-0}" = 1 ]; then
+if [ -n "${into:-}" ]; then
+  # (a directory of its own, root's alone until the import gives it to vmail)
+  mkdir -p -- "$into" && chmod 0700 -- "$into" || exit 1
+elif [ "${convert:-0}" = 1 ]; then
   loc=$(doveconf -h mail_location 2>/dev/null) || loc=
   case $loc in maildir:~/?*) p=${loc#maildir:~/} && p=${p%%:*} && keep+=(--filter="- /${p%/}*") ;; esac
 fi
@@ -116,7 +125,7 @@ if [ "$phase" = bulk ]; then
   else
     sp=
     [ ${#spools[@]} = 0 ] || sp=" and the users' files of ${spools[*]}"
-    echo "copied $((${#roots[@]})) storage root(s) (the users' homes)$sp; nothing was deleted"
+    echo "copied $((${#roots[@]})) storage root(s) (the users' homes)$sp${into:+ into $into}; nothing was deleted"
   fi
 else
   # what this copy deletes or replaces here is kept, not lost: moved into
@@ -139,7 +148,7 @@ else
   for root in "${other[@]}"; do pull "$root" "$root" --delete-after --backup-dir="$kept$root"; done
   t1=$EPOCHREALTIME
   rm -f -- "$b/state/synced"
-  if [ -f "$b/census/source.dirs" ] && [ -f "$b/census/cache-target.dirs" ] && [ ${#mail[@]} -gt 0 ]; then
+  if [ -z "${into:-}" ] && [ -f "$b/census/source.dirs" ] && [ -f "$b/census/cache-target.dirs" ] && [ ${#mail[@]} -gt 0 ]; then
     # The mailboxes: only what is not the same on both servers.  The census
     # step listed the state of the source's mail (ms_dirstate: paths and
     # times); this server's, as its census last listed it (after the bulk
@@ -215,7 +224,7 @@ else
   # changes a message); verify's census waits for it (the lock) and takes it.
   c=$b/census
   rm -f -- "$c/target.dirs.next"
-  if [ -f "$c/cache-target.dirs" ] && [ ${#mail[@]} -gt 0 ]; then
+  if [ -z "${into:-}" ] && [ -f "$c/cache-target.dirs" ] && [ ${#mail[@]} -gt 0 ]; then
     exec 9> "$c/.listing.lock"
     flock 9
     # shellcheck disable=SC2016 # expands in the background shell

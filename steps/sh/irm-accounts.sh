@@ -26,11 +26,8 @@ u=$b/users a=$b/accounts
 for f in passwd shadow; do
   [ -f "$u/$f" ] || { echo "no $u/$f: the source's account files were not fetched (the users step pulls them)" >&2; exit 1; }
 done
-domain=${domain,,}
-if ! [[ $domain =~ ^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$ ]]; then
-  echo "not a domain name: ${domain//[^[:print:]]/?}" >&2; exit 1
-fi
 case $backend in mysql|pgsql|ldap) ;; *) echo "not an account backend: $backend (mysql, pgsql or ldap)" >&2; exit 1 ;; esac
+ms_irm_domain_pick || exit 1
 ms_uid_range "$u" || exit 1
 echo "the real users: uids $min ($from) to $max ($to)"
 ms_irm_domain_known "$domain" || exit 1

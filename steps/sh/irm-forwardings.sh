@@ -30,11 +30,8 @@ umask 077
 a=$b/accounts
 [ -f "$a/map.tsv" ] || { echo "no $a/map.tsv: the mailboxes were not made (irm-accounts.sh first)" >&2; exit 1; }
 [ -f "$b/users/passwd" ] || { echo "no $b/users/passwd: the source's account files were not fetched" >&2; exit 1; }
-domain=${domain,,}
-if ! [[ $domain =~ ^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$ ]]; then
-  echo "not a domain name: ${domain//[^[:print:]]/?}" >&2; exit 1
-fi
 case $backend in mysql|pgsql|ldap) ;; *) echo "not an account backend: $backend (mysql, pgsql or ldap)" >&2; exit 1 ;; esac
+ms_irm_domain_pick || exit 1
 ms_irm_domain_known "$domain" || exit 1
 w=$a/forwardings.new
 rm -rf -- "$w"

@@ -69,6 +69,27 @@ ms_irm_domain_known() {
   return 1
 }
 
+# ms_irm_domain_pick: sets domain (the prologue's, lower case: the option
+# users_domain), or when it is empty the target's only domain; fails
+# naming the target's domains when there is no one, or not a domain name
+ms_irm_domain_pick() {
+  local all n
+  domain=${domain,,}
+  if [ -z "$domain" ]; then
+    all=$(ms_irm_domains) || { echo "cannot read the target's mail domains" >&2; return 1; }
+    n=$(grep -c . <<<"$all" || true)
+    if [ "$n" != 1 ]; then
+      echo "the target has $n iRedMail domains${all:+ ($(printf '%s' "$all" | tr '\n' ' '))}: set users_domain in [options] to the one the users' addresses have (add it with iRedAdmin first when it is missing)" >&2
+      return 1
+    fi
+    domain=$all
+    echo "the users' domain: $domain (the target's only domain; users_domain is not set)"
+  fi
+  if ! [[ $domain =~ ^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$ ]]; then
+    echo "not a domain name: ${domain//[^[:print:]]/?}" >&2; return 1
+  fi
+}
+
 # ms_irm_ldap_load ADD MODIFY: the entries of the LDIF file ADD added and
 # the changes of MODIFY (either may be empty) made, slapd stopped between:
 # slapadd -u checks the entries first, nothing is written when it fails

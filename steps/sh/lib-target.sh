@@ -16,6 +16,9 @@
 # another root.
 # With no one store (vmail empty: system users, each home a root), a home's
 # owner may be missing yet: the users step creates it before any copy.
+# into (optional): the roots are copied into that directory (system users
+# moving into iRedMail: copy.sh), where their owners do not matter (the
+# import gives everything there to vmail) and nothing of this server is.
 ms_accept_roots() {
   local d=$b/discovery bad=0 later=0 root kind owner mode why u g n real a o not
   mkdir -p -- "$d" && chmod 0700 -- "$d" || return 1
@@ -34,7 +37,7 @@ ms_accept_roots() {
     esac
     case $mode in [0-7][0-7][0-7]|[0-7][0-7][0-7][0-7]) ;; *) why=${why:-"has no octal mode: $mode"} ;; esac
     u=${owner%%:*} g=${owner#*:}
-    if [ -z "$why" ] && { ! id -u -- "$u" >/dev/null 2>&1 || ! getent group -- "$g" >/dev/null; }; then
+    if [ -z "$why" ] && [ -z "${into:-}" ] && { ! id -u -- "$u" >/dev/null 2>&1 || ! getent group -- "$g" >/dev/null; }; then
       if [ -z "$vmail" ] && [ "$kind" = mail ]; then
         later=$((later + 1))  # a system user's home: the users step creates its owner
       else
@@ -45,7 +48,7 @@ ms_accept_roots() {
     # a file of another owner in it (its web tree, a service's data): the
     # copies would make it as on the source, the final one deleting those
     # (a compromised source names any home it likes)
-    if [ -z "$why" ] && [ -z "$vmail" ] && [ "$kind" = mail ] && [ -d "$root" ] && [ ! -L "$root" ]; then
+    if [ -z "$why" ] && [ -z "${into:-}" ] && [ -z "$vmail" ] && [ "$kind" = mail ] && [ -d "$root" ] && [ ! -L "$root" ]; then
       case $root/ in /home/?*/) ;; *)
         if id -u -- "$u" >/dev/null 2>&1; then not=(-mindepth 1 ! -user "$u"); else not=(-mindepth 1); fi
         o=$(find "$root" -xdev "${not[@]}" -print -quit 2>/dev/null | cut -c 1-200 | tr -c '[:print:]\n' '?')
@@ -55,6 +58,10 @@ ms_accept_roots() {
       esac
     fi
     if [ -n "$why" ]; then echo "storage root $root $why" >&2; bad=1; continue; fi
+    if [ -n "${into:-}" ]; then
+      printf '%s\t%s\t%s\t%s\n' "$root" "$kind" "$owner" "$mode" >> "$d/roots.tsv.new"
+      continue
+    fi
     if [ -L "$root" ]; then
       echo "storage root $root is a symbolic link here (to $(readlink -- "$root")): mailshift does not write through it; make $root the directory itself (mount the other disk there)" >&2
       bad=1; continue
@@ -85,7 +92,7 @@ ms_accept_roots() {
   done
   [ "$bad" = 0 ] || { rm -f -- "$d/roots.tsv.new"; echo "nothing was copied: fix the roots above, then run this step again" >&2; return 1; }
   mv -- "$d/roots.tsv.new" "$d/roots.tsv"
-  echo "$(wc -l < "$d/roots.tsv") storage root(s) to copy, own and verify, written to $d/roots.tsv"
+  echo "$(wc -l < "$d/roots.tsv") storage root(s) to copy${into:+ into $into}, own and verify, written to $d/roots.tsv"
   [ "$later" = 0 ] || echo "$later of them belong to users this server does not have yet: the users step creates them before the copy"
 }
 

@@ -33,7 +33,8 @@ while IFS= read -r d; do
   how=
   while IFS= read -r t; do
     case $t in
-      *:*) if postmap -q "$d" "$t" >/dev/null 2>&1; then how=$t; break; fi ;;
+      # (a proxy: table asked directly: the proxy needs Postfix running)
+      *:*) if postmap -q "$d" "${t#proxy:}" >/dev/null 2>&1; then how=$t; break; fi ;;
       *) if [ "${t,,}" = "$d" ]; then how=$t; break; fi ;;
     esac
   done <<<"$tables"

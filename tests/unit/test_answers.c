@@ -235,7 +235,7 @@ static void test_keys_api(void **state)
 			assert_int_equal(k.type, ANSWERS_PORT);
 	}
 	assert_int_equal(endpoint, 8);
-	assert_int_equal(options, 18);
+	assert_int_equal(options, 19);
 	assert_true(seen_password);
 	assert_int_equal(answers_key_info(i, &k), 0);
 
@@ -350,7 +350,7 @@ static void test_keys_explained(void **state)
 			assert_non_null(strstr(k.explain, want));
 		}
 	}
-	assert_int_equal(i, 26);
+	assert_int_equal(i, 27);
 }
 
 int main(void)

@@ -615,6 +615,48 @@ static void test_sendmail_pair(void **state)
 	free(dir);
 }
 
+/* system users into iRedMail: mailboxes before the copies, which go into a
+ * directory of their own; the import in the window; the census is both
+ * Dovecots', the target's by the import's map */
+static void test_into_iredmail_pair(void **state)
+{
+	static const char *const want[] = { "preflight", "migration-key", "mailboxes", "mailstore-bulk", "config",
+		"stop-services", "census", "mailstore-final", "import", "verify", "start-services",
+		"relay", "test", "cutover", "remove-key", "decommission", NULL };
+	struct answers a;
+	struct plan p;
+	char *dir = tu_tmpdir(), *t;
+	(void)state;
+
+	plan_pair(&a, &p, "sendmail-mbox", "iredmail\nbackend = pgsql", dir, want);
+	(void)find_action_on(&p, "mailboxes", HOST_TARGET, steps_sh_irm_accounts);
+	(void)find_action_on(&p, "mailboxes", HOST_TARGET, "backend=pgsql\n");
+	(void)find_action_on(&p, "mailstore-bulk", HOST_TARGET, "into=/var/vmail/mailshift-import\n");
+	(void)find_action_on(&p, "mailstore-final", HOST_TARGET, "convert=0\n");
+	(void)find_action_on(&p, "import", HOST_TARGET, steps_sh_import);
+	(void)find_action_on(&p, "import", HOST_TARGET, steps_sh_irm_forwardings);
+	(void)find_action_on(&p, "preflight", HOST_TARGET, "iredmail=1\n");
+	t = xasprintf("map=%s/b/accounts/map.tsv\n", dir);
+	(void)find_action_on(&p, "verify", HOST_TARGET, t);
+	free(t);
+	t = step_text(&p, "verify");
+	assert_null(strstr(t, steps_sh_owners)); /* the homes are not on the target */
+	free(t);
+	t = step_text(&p, "mailstore-bulk");
+	assert_null(strstr(t, steps_sh_owners));
+	free(t);
+	plan_free(&p);
+	answers_free(&a);
+	/* Postfix+Dovecot the same; LDAP's suffix before the accounts */
+	plan_pair(&a, &p, "postfix-dovecot", "iredmail\nbackend = openldap", dir, want);
+	(void)find_action_on(&p, "mailboxes", HOST_TARGET, "backend=ldap\n");
+	(void)find_action_on(&p, "mailboxes", HOST_TARGET, steps_sh_ldap_suffix);
+	plan_free(&p);
+	answers_free(&a);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_mbox),
 		cmocka_unit_test(test_system_pair),
 		cmocka_unit_test(test_sendmail_pair),
+		cmocka_unit_test(test_into_iredmail_pair),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
