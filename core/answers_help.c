@@ -18,8 +18,8 @@ static const struct {
 	  "server then shows a line like \"1.8.1 MARIADB edition.\". postfix-dovecot: Postfix "
 	  "and Dovecot, the mailboxes Unix accounts; sendmail-mbox: sendmail, mbox files in "
 	  "/var/mail. mailshift has plans for iRedMail to iRedMail (same backend), "
-	  "postfix-dovecot to postfix-dovecot, and sendmail-mbox to postfix-dovecot or to "
-	  "sendmail-mbox; another pair is refused with a message before anything runs. iredmail "
+	  "postfix-dovecot to postfix-dovecot or to iredmail, and sendmail-mbox to postfix-dovecot, "
+	  "sendmail-mbox or iredmail; another pair is refused with a message before anything runs. iredmail "
 	  "for a server without it stops pre-flight on the missing release file." },
 	{ "backend",
 	  "Where iRedMail keeps the mail accounts: openldap (an LDAP directory), mariadb or mysql "

@@ -66,6 +66,10 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
     tier system tests/lab/system.sh postfix-dovecot
     tier system-sendmail tests/lab/system.sh sendmail-mbox
     tier system-sendmail-same tests/lab/system.sh sendmail-sendmail
+    # system users into iRedMail: the three backends across the two sources
+    LAB_BACKEND=mariadb tier into-iredmail-sendmail tests/lab/into-iredmail.sh sendmail-iredmail
+    LAB_BACKEND=pgsql tier into-iredmail-postfix tests/lab/into-iredmail.sh postfix-iredmail
+    LAB_BACKEND=openldap tier into-iredmail-ldap tests/lab/into-iredmail.sh sendmail-iredmail
     tier migrate tests/lab/migrate.sh
     # kill -9 at every action boundary of one migration, and inside both copies
     tier interrupt tests/lab/interrupt.sh iredmail-pgsql
