@@ -194,6 +194,12 @@ scope = sub"
         printf '%s\n%s\n%s\n' "$common" \
             'query_filter = (&(objectClass=mailList)(enabledService=mlmmj)(accountStatus=active)(mail=%s))' \
             'result_attribute = mail' >"$dir/virtual_alias_maps.cf"
+        # aliases and a user's forwardings (iRedMail's mailAlias and
+        # mailUser mailForwardingAddress, the user's own address among them
+        # for a copy kept)
+        printf '%s\n%s\n%s\n' "$common" \
+            'query_filter = (&(|(objectClass=mailAlias)(objectClass=mailUser))(accountStatus=active)(mail=%s)(mailForwardingAddress=*))' \
+            'result_attribute = mailForwardingAddress' >"$dir/virtual_alias_forwardings.cf"
     else
         local common="hosts = 127.0.0.1
 user = vmail
@@ -213,10 +219,11 @@ dbname = vmail"
         printf '%s\n%s\n' "$common" \
             "query = SELECT maillists.transport FROM maillists,domain WHERE maillists.address='%s' AND maillists.transport<>'' AND maillists.active=1 AND domain.domain=maillists.domain AND domain.active=1" \
             >"$dir/transport_maps_maillist.cf"
-        # A mailing list's address is accepted through its forwardings row
-        # (iRedMail's virtual_alias_maps; the lab's takes the lists' rows only).
+        # Aliases, forwardings and a mailing list's address, through their
+        # forwardings rows (iRedMail's virtual_alias_maps; a mailbox's own
+        # row maps it to itself)
         printf '%s\n%s\n' "$common" \
-            "query = SELECT forwarding FROM forwardings WHERE address='%s' AND is_maillist=1 AND active=1" \
+            "query = SELECT forwardings.forwarding FROM forwardings,domain WHERE forwardings.address='%s' AND forwardings.active=1 AND domain.domain=forwardings.domain AND domain.active=1" \
             >"$dir/virtual_alias_maps.cf"
         # Per-domain transport (iRedMail's domain.transport); 'dovecot' = local LMTP.
         printf '%s\n%s\n' "$common" \
@@ -236,7 +243,9 @@ dbname = vmail"
         "transport_maps = $(for m in user maillist domain; do
             [ -e "$dir/transport_maps_$m.cf" ] && printf 'proxy:%s:/etc/postfix/%s/transport_maps_%s.cf, ' "$kind" "$kind" "$m"
           done | sed 's/, $//')" \
-        "virtual_alias_maps = $([ -e "$dir/virtual_alias_maps.cf" ] && echo "proxy:$kind:/etc/postfix/$kind/virtual_alias_maps.cf")" \
+        "virtual_alias_maps = $(for m in maps forwardings; do
+            [ -e "$dir/virtual_alias_$m.cf" ] && printf 'proxy:%s:/etc/postfix/%s/virtual_alias_%s.cf, ' "$kind" "$kind" "$m"
+          done | sed 's/, $//')" \
         'virtual_transport = lmtp:unix:private/dovecot-lmtp' \
         'smtpd_tls_cert_file = /etc/lab-tls/cert.pem' 'smtpd_tls_key_file = /etc/lab-tls/key.pem' \
         'smtpd_tls_security_level = may'

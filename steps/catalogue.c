@@ -117,7 +117,7 @@ static const struct step *const sendmail_mbox_postfix_dovecot[] = {
  * each host's own Dovecot's, the users named by the import's map. */
 static const struct step *const system_iredmail[] = {
 	/* while the old server is live */
-	&step_preflight_system,
+	&step_preflight_into,
 	&step_migration_key,
 	&step_mailboxes,
 	&step_mailstore_bulk,

@@ -46,7 +46,10 @@ static void plan_bulk(const struct answers *a, struct plan_step *ps)
 	const char *owners[] = { "vmail", steps_vmail(a), "mode", "fix", "scope", "all", NULL };
 	char *cmd;
 
-	add_copy(ps, a, "bulk", "copies the mail store and every storage root to the target (adds and updates, deletes nothing)");
+	add_copy(ps, a, "bulk", steps_into_iredmail(a)
+	         ? "copies the users' homes and spool files into the import directory on the target (adds and updates, "
+	           "deletes nothing)"
+	         : "copies the mail store and every storage root to the target (adds and updates, deletes nothing)");
 	/* (into iRedMail the import gives the copies to vmail) */
 	if (steps_into_iredmail(a))
 		return;
@@ -81,8 +84,10 @@ static void plan_final(const struct answers *a, struct plan_step *ps)
 {
 	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (nothing can change)",
 	         "%s", steps_sh_stopped);
-	add_copy(ps, a, "final", "makes every storage root as on the source: copies what changed, removes what "
-	         "users deleted meanwhile");
+	add_copy(ps, a, "final", steps_into_iredmail(a)
+	         ? "makes the copies in the import directory as on the source: copies what changed, removes what users "
+	           "deleted meanwhile"
+	         : "makes every storage root as on the source: copies what changed, removes what users deleted meanwhile");
 }
 
 const struct step step_mailstore_final = {

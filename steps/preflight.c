@@ -348,3 +348,23 @@ const struct step step_preflight_system = {
 	.flags = STEP_FIGURES | STEP_SURVEY,
 	.plan = plan_preflight_system,
 };
+
+/* The same checks, said for system users moving into iRedMail. */
+const struct step step_preflight_into = {
+	.id = "preflight",
+	.title = "Pre-flight checks",
+	.why = "Before anything changes, mailshift checks both servers: the old one runs its "
+	       "mail transfer agent (Postfix or sendmail) and Dovecot, the new one iRedMail, "
+	       "each as root, under systemd, with the tools the copy needs. It finds the real "
+	       "users of the old server (from the UID_MIN of its login.defs up to below nobody) "
+	       "and asks its own Dovecot where each one's mail lives; the new server must have "
+	       "the domain their addresses will be in (users_domain, or its only domain) and "
+	       "room for the mail twice (the copies, then the mailboxes). If the old server "
+	       "serves POP3, both servers must make the same UIDLs, or every POP3 client would "
+	       "fetch all its mail again: a difference stops here. It names the mail-related "
+	       "packages the old server has and the new one lacks. Nothing is changed, except "
+	       "that rsync is installed where it is missing. Last, the one thing to do a day "
+	       "ahead: lower the TTL of your MX and A records.",
+	.flags = STEP_FIGURES | STEP_SURVEY,
+	.plan = plan_preflight_system,
+};

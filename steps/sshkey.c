@@ -191,13 +191,21 @@ char *steps_secrets(const struct answers *a)
 
 	/* system users: no dump; the target fetched the source's account
 	 * files (users-pull.sh) */
-	if (profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_SYSTEM)
-		return xasprintf("what holds secrets on the servers (root's alone, mode 0700):\n"
-		                 "  source  %s/source-config.tar.gz (its configuration: service passwords, TLS keys)%s\n"
-		                 "  target  %s/users (the source's passwd, shadow and gshadow: password hashes; "
-		                 "remove them once the new server runs), %s/source-config* (the source's configuration)",
-		                 b, a->opt.clean_source ? ", unless the step clean-source removed it"
-		                                        : "; clean_source = yes removes it at the end", b, b);
+	if (profile_of(&a->source)->accounts == PROFILE_ACCOUNTS_SYSTEM) {
+		/* into iRedMail: the copies the import read stay on the target */
+		char *into = steps_import_dir(a);
+		char *s = xasprintf("what holds secrets on the servers (root's alone, mode 0700):\n"
+		                    "  source  %s/source-config.tar.gz (its configuration: service passwords, TLS keys)%s\n"
+		                    "  target  %s/users (the source's passwd, shadow and gshadow: password hashes; "
+		                    "remove them once the new server runs), %s/source-config* (the source's configuration)%s%s%s",
+		                    b, a->opt.clean_source ? ", unless the step clean-source removed it"
+		                                           : "; clean_source = yes removes it at the end", b, b,
+		                    *into ? ", " : "", into,
+		                    *into ? " (the old server's homes and spool files as copied, which the import read: "
+		                            "remove them once the new server runs)" : "");
+		free(into);
+		return s;
+	}
 	return xasprintf("what holds secrets on the servers (root's alone, mode 0700):\n"
 	                 "  source  %s/dump (database dumps: password hashes), %s/source-config.tar.gz and "
 	                 "%s/roundcube-before-upgrade.tar.gz (service passwords)%s\n"

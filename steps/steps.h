@@ -114,7 +114,7 @@ void steps_plan_users_hashes(struct plan_step *ps, const struct answers *a);
  * VMAIL_DIR/mailshift-import; the caller frees. */
 int steps_into_iredmail(const struct answers *a);
 char *steps_import_dir(const struct answers *a);
-extern const struct step step_mailboxes, step_import;
+extern const struct step step_mailboxes, step_import, step_preflight_into;
 /* Pre-flight's part: the target has the users' domain (users_domain, or its
  * only one). */
 void steps_plan_irm_domain(struct plan_step *ps, const struct answers *a);

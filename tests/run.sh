@@ -78,6 +78,7 @@ if [ -z "${MAILSHIFT_NO_LAB:-}" ]; then
     tier tui-lab tests/tui/lab.sh
     # a move across stacks in the wizard: sendmail with mbox to Postfix+Dovecot
     tier tui-system tests/tui/system.sh
+    tier tui-into-iredmail tests/tui/system.sh sendmail-iredmail
   fi
 fi
 

@@ -28,7 +28,8 @@ static const char *const page_title[NPAGES] = {
 static const char *const page_intro[NPAGES] = {
 	"The server you move from, reached over SSH (the identity below, or ssh-agent). "
 	"mailshift runs its commands there as root, each step after you confirm it.",
-	"The new server, with the same iRedMail version and backend installed, reached the same way. "
+	"The new server, installed with its stack (iRedMail from iRedMail: the same version and backend), "
+	"reached the same way. "
 	"The copies go from server to server, never through this machine.",
 	"Where things are on the servers, and how the migration goes. "
 	"An empty field takes the default that F1 explains.",

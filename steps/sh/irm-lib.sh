@@ -96,7 +96,7 @@ ms_irm_domain_pick() {
 # (slapmodify -u, its dry run, crashes in OpenLDAP 2.5.13: the changes are
 # only attributes added to entries this fragment's caller read)
 ms_irm_ldap_load() {
-  local dir owner rc=0
+  local dir owner rc=0 attrs e
   if [ -s "$1" ]; then slapadd "${conf[@]}" -u -b "$suffix" -l "$1" >/dev/null || { echo "the new entries do not pass slapadd -u: nothing was written" >&2; return 1; }; fi
   if [ ${#conf[@]} -gt 0 ]; then
     dir=$(awk -v s="$suffix" '$1 == "suffix" { gsub(/"/, "", $2); cur = $2 } $1 == "directory" && cur == s { print $2; exit }' "${conf[1]}")
@@ -107,7 +107,17 @@ ms_irm_ldap_load() {
   owner=$(stat -c %U:%G -- "$dir")
   systemctl stop slapd </dev/null >/dev/null 2>&1 || true
   if [ -s "$1" ]; then slapadd "${conf[@]}" -b "$suffix" -l "$1" || rc=1; fi
-  if [ "$rc" = 0 ] && [ -s "$2" ]; then slapmodify "${conf[@]}" -b "$suffix" -l "$2" || rc=1; fi
+  if [ "$rc" = 0 ] && [ -s "$2" ]; then
+    slapmodify "${conf[@]}" -b "$suffix" -l "$2" || rc=1
+    # slapmodify leaves the indexes of the attributes it added as they
+    # were: slapd's searches (Postfix's (mailForwardingAddress=*)) would
+    # not find them until they are indexed again
+    mapfile -t attrs < <(sed -n 's/^\(add\|replace\|delete\): *\([A-Za-z][A-Za-z0-9-]*\)$/\2/p' "$2" | sort -u)
+    # (its warning that it runs as root is answered by the chown below)
+    if [ "$rc" = 0 ] && [ ${#attrs[@]} -gt 0 ] && ! e=$(slapindex "${conf[@]}" -b "$suffix" -q "${attrs[@]}" 2>&1); then
+      printf '%s\n' "$e" >&2; rc=1
+    fi
+  fi
   chown -R -- "$owner" "$dir" || rc=1
   systemctl start slapd </dev/null >/dev/null 2>&1 || { echo "slapd did not start again" >&2; rc=1; }
   return "$rc"

@@ -15,7 +15,10 @@
 #  - the source's aliases are iRedMail aliases in the target's backend; the
 #    pipe alias and the .procmailrc are listed by hand, with where they
 #    came from;
-#  - after the cutover, mail sent to the old server reaches the new mailbox;
+#  - after the cutover, mail sent to the old server reaches the new mailbox,
+#    and, as the first user's .forward said, a copy reaches the second
+#    user; mail to the alias sales reaches both its members (the target's
+#    own Postfix expanding iRedMail's forwardings);
 #  - no password hash in mailshift's output, log, journal or runbook;
 #  - the runbook, replayed on a reset lab, reaches the same verified state.
 # Prints "into-iredmail: N passed, N failed".  Needs root.
@@ -32,7 +35,7 @@ run="$work/run"
 mkdir -p "$run"
 users=$(grep -v '^#' "$lab/run/seed.txt" | cut -f 1 | sort -u)
 list=$(tr '\n' ' ' <<<"$users")
-first=$(head -n 1 <<<"$users")
+first=$(head -n 1 <<<"$users") second=$(sed -n 2p <<<"$users")
 check "the lab seeded several users to move ($(wc -w <<<"$users"), target backend $be)" test "$(wc -w <<<"$users")" -ge 3
 n=0
 migrate() {
@@ -117,13 +120,23 @@ tok="relayed-$RANDOM$RANDOM"
 printf 'From: <sender@lab-sender.test>\r\nTo: <%s@lab.test>\r\nSubject: %s\r\n\r\nafter the cutover\r\n' "$first" "$tok" |
   curl -s --max-time 30 --mail-from sender@lab-sender.test --mail-rcpt "$first@lab.test" -T - smtp://10.200.0.2:25 ||
   echo "     the old server did not take the message over SMTP (curl exit $?)"
-got=
-for _ in $(seq 1 30); do
-  got=$("$lab/ssh" target "doveadm search -u '$first@lab.test' mailbox INBOX header Subject '$tok'" </dev/null 2>/dev/null)
-  [ -z "$got" ] || break
-  sleep 1
-done
-check "mail sent to the old server after the cutover reaches $first@lab.test on the new one" test -n "$got"
+# shellcheck disable=SC2317 # called through check
+arrived() { # ADDRESS SUBJECT: within 30 s in that INBOX on the target
+  local _
+  for _ in $(seq 1 30); do
+    [ -z "$("$lab/ssh" target "doveadm search -u '$1' mailbox INBOX header Subject '$2'" </dev/null 2>/dev/null)" ] || return 0
+    sleep 1
+  done
+  return 1
+}
+check "mail sent to the old server after the cutover reaches $first@lab.test on the new one" arrived "$first@lab.test" "$tok"
+check "... and its .forward's copy reaches $second@lab.test (an iRedMail forwarding now)" arrived "$second@lab.test" "$tok"
+tok="alias-$RANDOM$RANDOM"
+printf 'From: <sender@lab-sender.test>\r\nTo: <sales@lab.test>\r\nSubject: %s\r\n\r\nto an alias\r\n' "$tok" |
+  curl -s --max-time 30 --mail-from sender@lab-sender.test --mail-rcpt sales@lab.test -T - smtp://10.200.0.3:25 ||
+  echo "     the new server did not take the message over SMTP (curl exit $?)"
+check "mail to the alias sales@lab.test reaches both its members on the new server" \
+  bash -c "$(declare -f arrived); lab='$lab'; arrived '$first@lab.test' '$tok' && arrived '$second@lab.test' '$tok'"
 
 hashes=$("$lab/ssh" source "for u in $list; do getent shadow \"\$u\" | cut -d: -f2; done" </dev/null)
 leak=0
