@@ -40,6 +40,7 @@ static const struct label {
 	{ "dkim", "DKIM keys", 0 },
 	{ "owners", "owners and modes", 0 },
 	{ "dkim-owners", "DKIM key owners", 0 },
+	{ "roundcube-rows", "Roundcube rows", 0 },
 };
 #define NLABELS (sizeof labels / sizeof *labels)
 

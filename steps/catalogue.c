@@ -63,6 +63,7 @@ static const struct step *const system_same[] = {
 	&step_census,
 	&step_mailstore_final,
 	&step_chown,
+	&step_roundcube_db,
 	&step_verify,
 	&step_start_services,
 	/* the new server runs */
@@ -95,6 +96,7 @@ static const struct step *const sendmail_mbox_postfix_dovecot[] = {
 	&step_mailstore_final,
 	&step_chown,
 	&step_convert,
+	&step_roundcube_db,
 	&step_verify,
 	&step_start_services,
 	/* the new server runs */

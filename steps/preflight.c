@@ -323,6 +323,8 @@ static void plan_preflight_system(const struct answers *a, struct plan_step *ps)
 		steps_plan_irm_domain(ps, a);
 	steps_plan_pop3_check(ps, a);
 	steps_plan_packages_check(ps, a);
+	plan_add(ps, HOST_SOURCE, ACT_ADVISORY, "lists its web tree and CGI directories for review (mailshift "
+	         "carries no web pages)", "%s", steps_sh_preflight_web);
 	plan_room(ps, a);
 	plan_ttl(ps);
 }

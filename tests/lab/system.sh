@@ -137,11 +137,24 @@ if [ "$sc" = sendmail-mbox ]; then
   check "... and the mbox files came along, the way back (/var/mail/$first, ~/mail)" \
     "$lab/ssh" target "test -s '/var/mail/$first' && test -d '/home/$first/mail' && test \"\$(stat -c %U '/var/mail/$first')\" = '$first'" </dev/null
 fi
+if [ "$sc" = postfix-dovecot ]; then
+  # (seed 001: the dump's owner is the old server's; the target's role owns it)
+  check "the source's Roundcube database is on the target, owned by the roundcube role, with every user's row" \
+    "$lab/ssh" target "cd / && [ \"\$(runuser -u postgres -- psql -X -At -d roundcubemail -c 'SELECT COUNT(*) FROM users')\" = $(wc -w <<<"$users") ] &&
+      [ \"\$(runuser -u postgres -- psql -X -At -c \"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'roundcubemail'\")\" = roundcube ] &&
+      [ \"\$(runuser -u postgres -- psql -X -At -d roundcubemail -c \"SELECT tableowner FROM pg_tables WHERE tablename = 'identities'\")\" = roundcube ]" </dev/null
+else
+  check "the source has no Roundcube database: the step says so and moves nothing" \
+    grep -q "no Roundcube database configured on the source" "$run/out.$n"
+fi
 case $sc in
   postfix-dovecot) cfg="differs: /etc/postfix/main.cf" ;;
   sendmail-mbox) cfg="only on the source: /etc/mail/sendmail.mc" ;;
   *) cfg="differs: /etc/mail/local-host-names" ;;
 esac
+# (pre-flight ran whole in the second run: the first stopped at the domains)
+check "pre-flight listed the old server's web tree for review (seed 003)" \
+  grep -qE '(/var/www: [0-9]+ file|no web tree or CGI directory here)' "$run/out.2"
 check "the source's configuration came for review, what differs shown ($cfg)" \
   bash -c "grep -qF -- '$cfg' '$run/out.$n' && grep -q 'the source.s configuration is in' '$run/out.$n'"
 logins=0
