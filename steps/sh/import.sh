@@ -77,7 +77,6 @@ place() { # USER HOME -> LOCATION, or fails saying why
 src_lines() { awk -F '\t' -v u="$1" '$1 != "C" && $2 == u' "$census" | sort; }
 # the mailbox's lines here, named as the census names the user
 dst_lines() { TMPDIR=$tmp ms_dovecot_list "$sep" -u "$2" | awk -F '\t' -v OFS='\t' -v u="$1" '$1 != "C" { $2 = u; print }' | sort; }
-keys() { awk -F '\t' '$1 == "M" { print "M", $3, $4, $6 } $1 == "F" && $4 > 0 { print "F", $3, $5 }' "$1" | sort; }
 
 # 1. Each user: where its copy is, its mailbox, what the mailbox holds.
 bad=0 done_=0 none=0
@@ -104,8 +103,7 @@ while IFS=$'\t' read -r u addr _; do
   if cmp -s "$w/census" "$w/dest"; then
     echo "$u: already imported: $addr shows what the census counted (nothing changed)"; done_=$((done_ + 1)); continue
   fi
-  keys "$w/census" > "$w/ckeys"; keys "$w/dest" > "$w/dkeys"
-  foreign=$(comm -13 -- "$w/ckeys" "$w/dkeys" | awk '$1 == "M" { m++ } $1 == "F" { f[$2] = 1 } END { n = 0; for (k in f) n++; print m + 0, n }')
+  foreign=$(ms_foreign "$w/census" "$w/dest")
   if [ "$foreign" != "0 0" ]; then
     read -r fm ff <<<"$foreign"
     echo "$u: the mailbox of $addr already holds mail that is not the source's ($fm message(s), $ff folder(s) with another UIDVALIDITY): not merged; move it away, then run the step again" >&2

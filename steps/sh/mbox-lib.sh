@@ -73,3 +73,13 @@ ms_dovecot_list() {
   } | awk -F '\t' -v OFS='\t' -v sep="$sep" -v user="$user" -v want="$want" -v errors="$t/errors" "$census_awk"
   rm -rf -- "$t"
 }
+
+# ms_foreign WANT HAVE: what the census lines of the file HAVE hold that
+# those of WANT do not, as "MESSAGES FOLDERS": messages (folder, UID, GUID)
+# and folders with messages whose UIDVALIDITY WANT lacks; "0 0" when HAVE
+# is part of WANT (a copy stopped half way, say)
+ms_foreign() {
+  comm -13 -- <(ms_keys "$1") <(ms_keys "$2") |
+    awk '$1 == "M" { m++ } $1 == "F" { f[$2] = 1 } END { n = 0; for (k in f) n++; print m + 0, n }'
+}
+ms_keys() { awk -F '\t' '$1 == "M" { print "M", $3, $4, $6 } $1 == "F" && $4 > 0 { print "F", $3, $5 }' "$1" | sort; }

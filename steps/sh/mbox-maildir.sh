@@ -51,8 +51,6 @@ list() {
   mkdir -p -- "$o"
   TMPDIR=$tmp ms_dovecot_list "$s" -u "$u" "$@" | { grep -v '^C' || true; } | sort > "$o/list"
 }
-# the messages of a list: "folder uid guid" of each, and the UIDVALIDITY of each folder with messages
-keys() { awk -F '\t' '$1 == "M" { print "M", $3, $4, $6 } $1 == "F" && $4 > 0 { print "F", $3, $5 }' "$1" | sort; }
 
 # 1. Each user: where the mbox is, where the mail goes, and what is there already.
 bad=0 done_=0 none=0
@@ -87,8 +85,7 @@ while IFS= read -r u; do
     echo "$u: already converted: $dest shows what the mbox holds (nothing changed)"
     done_=$((done_ + 1)); continue
   fi
-  keys "$w/mbox/list" > "$w/mbox/keys"; keys "$w/dest/list" > "$w/dest/keys"
-  foreign=$(comm -13 -- "$w/mbox/keys" "$w/dest/keys" | awk '$1 == "M" { m++ } $1 == "F" { f[$2] = 1 } END { n = 0; for (k in f) n++; print m + 0, n }')
+  foreign=$(ms_foreign "$w/mbox/list" "$w/dest/list")
   if [ "$foreign" != "0 0" ]; then
     read -r fm ff <<<"$foreign"
     echo "$u: $dest already holds mail that is not from the mbox ($fm message(s), $ff folder(s) with another UIDVALIDITY): not merged; move it away (or convert this user by hand) and run the step again" >&2

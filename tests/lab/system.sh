@@ -197,13 +197,7 @@ check "mail sent to the old server after the cutover reaches the user's mailbox 
 check "... and none of it was delivered on the old one" \
   bash -c "[ -z \"\$('$lab/ssh' source \"doveadm search -u '$first' mailbox INBOX header Subject '$tok'\" </dev/null 2>/dev/null)\" ]"
 
-hashes=$("$lab/ssh" source "for u in $list; do getent shadow \"\$u\" | cut -d: -f2; done" </dev/null)
-leak=0
-while IFS= read -r h; do
-  [ -n "$h" ] || continue
-  grep -rqF -- "$h" "$run" && leak=1
-done <<<"$hashes"
-check "no password hash in mailshift's output, log, journal or runbook" test "$leak" = 0
+labtest_no_hashes "$list" "$run"
 check "the key is gone from the source" \
   bash -c "! '$lab/ssh' source 'grep -q mailshift-migration /root/.ssh/authorized_keys' </dev/null"
 check "the runbook passes shellcheck" shellcheck "$run/mailshift-runbook.sh"

@@ -24,3 +24,15 @@ ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 finish() { echo "$labtest_name: $passed passed, $failed failed"; [ "$failed" = 0 ]; exit; }
+# labtest_no_hashes USERS DIR: a check that no shadow hash the source holds
+# for USERS (space-separated) is in any file under DIR (mailshift's output,
+# log, journal, runbook)
+labtest_no_hashes() {
+  local hashes h leak=0
+  hashes=$("$lab/ssh" source "for u in $1; do getent shadow \"\$u\" | cut -d: -f2; done" </dev/null)
+  while IFS= read -r h; do
+    [ -n "$h" ] || continue
+    grep -rqF -- "$h" "$2" && leak=1
+  done <<<"$hashes"
+  check "no password hash in mailshift's output, log, journal or runbook" test "$leak" = 0
+}
