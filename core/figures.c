@@ -40,7 +40,6 @@ static const struct label {
 	{ "dkim", "DKIM keys", 0 },
 	{ "owners", "owners and modes", 0 },
 	{ "dkim-owners", "DKIM key owners", 0 },
-	{ "roundcube-rows", "Roundcube rows", 0 },
 };
 #define NLABELS (sizeof labels / sizeof *labels)
 

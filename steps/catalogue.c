@@ -63,7 +63,6 @@ static const struct step *const system_same[] = {
 	&step_census,
 	&step_mailstore_final,
 	&step_chown,
-	&step_roundcube_db,
 	&step_verify,
 	&step_start_services,
 	/* the new server runs */
@@ -96,7 +95,6 @@ static const struct step *const sendmail_mbox_postfix_dovecot[] = {
 	&step_mailstore_final,
 	&step_chown,
 	&step_convert,
-	&step_roundcube_db,
 	&step_verify,
 	&step_start_services,
 	/* the new server runs */

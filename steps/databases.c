@@ -106,51 +106,6 @@ const struct step step_databases = {
 	.plan = plan_databases,
 };
 
-/* The Roundcube database of a server with system users (seed 001): dumped
- * on the source without owner and grants, restored on the target owned by
- * its Roundcube's role (steps/sh/rcdb-*.sh). */
-static void plan_roundcube_db(const struct answers *a, struct plan_step *ps)
-{
-	char *ssh = steps_ssh_cmd(a), *origin = steps_source_path(a, ""), *cmd, *body;
-	const char *pull[] = { "ssh", ssh, "origin", origin, NULL };
-
-	plan_add(ps, HOST_SOURCE, 0, "the source's mail services are stopped (webmail changes nothing now)",
-	         "%s", steps_sh_stopped);
-	body = xasprintf("%s%s", steps_sh_rcdb_lib, steps_sh_rcdb_dump);
-	cmd = steps_script(a, NULL, body);
-	plan_add(ps, HOST_SOURCE, 0, "dumps its Roundcube database (PostgreSQL) without owner and grants, and counts "
-	         "each table's rows", "%s", cmd);
-	free(cmd);
-	free(body);
-	body = xasprintf("%s%s", steps_sh_rcdb_lib, steps_sh_rcdb_restore);
-	cmd = steps_target_script(a, pull, body);
-	plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, "restores it as the target's Roundcube database, owned by its role "
-	         "(its own saved first), each table with the source's rows", "%s", cmd);
-	free(cmd);
-	free(body);
-	free(ssh);
-	free(origin);
-}
-
-const struct step step_roundcube_db = {
-	.id = "roundcube-db",
-	.title = "Move the Roundcube database",
-	.why = "Roundcube, the webmail, keeps each user's settings, identities and address "
-	       "book in a database (PostgreSQL on a Debian server). With the old server's "
-	       "mail stopped nothing changes there: it is dumped without its owner and grants, "
-	       "since the old server's role names mean nothing on the new one (the seed's "
-	       "sed over the dump, renaming pgsql to postgres, is not needed), and restored "
-	       "where the new server's Roundcube looks for it, owned by its role; with no "
-	       "Roundcube configured there yet, as the old configuration names it, its role "
-	       "made with the same password, read on the new server from the carried "
-	       "configuration and never shown. A database of that name on the new server is "
-	       "saved first. Every table must then hold the old server's number of rows. "
-	       "A MySQL Roundcube database is not moved by this step (it says so): leave the "
-	       "step out and move it by hand.",
-	.flags = STEP_DOWNTIME | STEP_FIGURES | STEP_OPTIONAL,
-	.plan = plan_roundcube_db,
-};
-
 char *steps_accounts_cmd(const struct answers *a, int active_only)
 {
 	/* system users: those discovery found (on the target, as the census

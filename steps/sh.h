@@ -90,9 +90,6 @@ extern const char steps_sh_census_mbox_compare[];   /* two such censuses, line f
 extern const char steps_awk_census_mbox_compare[];
 extern const char steps_sh_mbox_maildir[];          /* each user's mbox into the Maildir, with dsync */
 extern const char steps_sh_preflight_web[];         /* the source's web tree and CGI directories, for review */
-extern const char steps_sh_rcdb_lib[];              /* where Roundcube's database is, as its configuration says */
-extern const char steps_sh_rcdb_dump[];             /* the source's Roundcube database dumped, rows counted */
-extern const char steps_sh_rcdb_restore[];          /* ... restored as the target's, rows compared */
 extern const char steps_sh_import[];                /* into iRedMail: each user's copied mail into its mailbox, with dsync */
 
 /* steps/users.c: the system users, on the target */

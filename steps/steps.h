@@ -115,8 +115,6 @@ void steps_plan_users_hashes(struct plan_step *ps, const struct answers *a);
 int steps_into_iredmail(const struct answers *a);
 char *steps_import_dir(const struct answers *a);
 extern const struct step step_mailboxes, step_import, step_preflight_into;
-/* The Roundcube database of a system-user server (steps/databases.c). */
-extern const struct step step_roundcube_db;
 /* Pre-flight's part: the target has the users' domain (users_domain, or its
  * only one). */
 void steps_plan_irm_domain(struct plan_step *ps, const struct answers *a);

@@ -137,16 +137,6 @@ if [ "$sc" = sendmail-mbox ]; then
   check "... and the mbox files came along, the way back (/var/mail/$first, ~/mail)" \
     "$lab/ssh" target "test -s '/var/mail/$first' && test -d '/home/$first/mail' && test \"\$(stat -c %U '/var/mail/$first')\" = '$first'" </dev/null
 fi
-if [ "$sc" = postfix-dovecot ]; then
-  # (seed 001: the dump's owner is the old server's; the target's role owns it)
-  check "the source's Roundcube database is on the target, owned by the roundcube role, with every user's row" \
-    "$lab/ssh" target "cd / && [ \"\$(runuser -u postgres -- psql -X -At -d roundcubemail -c 'SELECT COUNT(*) FROM users')\" = $(wc -w <<<"$users") ] &&
-      [ \"\$(runuser -u postgres -- psql -X -At -c \"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'roundcubemail'\")\" = roundcube ] &&
-      [ \"\$(runuser -u postgres -- psql -X -At -d roundcubemail -c \"SELECT tableowner FROM pg_tables WHERE tablename = 'identities'\")\" = roundcube ]" </dev/null
-else
-  check "the source has no Roundcube database: the step says so and moves nothing" \
-    grep -q "no Roundcube database configured on the source" "$run/out.$n"
-fi
 case $sc in
   postfix-dovecot) cfg="differs: /etc/postfix/main.cf" ;;
   sendmail-mbox) cfg="only on the source: /etc/mail/sendmail.mc" ;;

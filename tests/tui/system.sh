@@ -27,7 +27,7 @@ shots=${SHOTS:-}
 # step between the final copy and verify (its title, its number), the
 # users' domain on the target ("" when they stay system users)
 case $scenario in
-  sendmail-mbox) tstack=postfix-dovecot steps=19 mid="Convert the mbox mail into Maildir" at=11 domain= ;;
+  sendmail-mbox) tstack=postfix-dovecot steps=18 mid="Convert the mbox mail into Maildir" at=11 domain= ;;
   sendmail-iredmail) tstack=iredmail steps=16 mid="Put each user's mail into its mailbox" at=9 domain=lab.test ;;
   *) echo "tests/tui/system.sh: no scenario $scenario (sendmail-mbox, sendmail-iredmail)" >&2; exit 2 ;;
 esac

@@ -489,7 +489,7 @@ static void plan_pair(struct answers *a, struct plan *p, const char *from, const
 static void test_system_pair(void **state)
 {
 	static const char *const want[] = { "preflight", "migration-key", "users", "mailstore-bulk", "aliases",
-		"config", "stop-services", "census", "mailstore-final", "chown", "roundcube-db", "verify", "start-services", "relay",
+		"config", "stop-services", "census", "mailstore-final", "chown", "verify", "start-services", "relay",
 		"test", "cutover", "remove-key", "decommission", NULL };
 	struct answers a;
 	struct plan p;
@@ -557,7 +557,7 @@ static void test_system_pair(void **state)
 static void test_sendmail_pair(void **state)
 {
 	static const char *const want[] = { "preflight", "migration-key", "users", "mailstore-bulk", "aliases",
-		"config", "stop-services", "census", "mailstore-final", "chown", "convert", "roundcube-db", "verify", "start-services",
+		"config", "stop-services", "census", "mailstore-final", "chown", "convert", "verify", "start-services",
 		"relay", "test", "cutover", "remove-key", "decommission", NULL };
 	struct answers a;
 	struct plan p;
