@@ -70,6 +70,10 @@ pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success whi
   local from=$1 to=${into:-}$2 rc=0
   shift 2
   (umask 022 && mkdir -p -- "$to")  # parents others may traverse (Dovecot runs as vmail)
+  # into a directory: no link on the way there (a root's copy made none)
+  if [ -n "${into:-}" ] && [ "$(realpath -e -- "$to")" != "$to" ]; then
+    echo "$to goes through a symbolic link: nothing copied into it" >&2; return 1
+  fi
   "${rs[@]}" --info=progress2 "$@" -- "$origin$from/" "$to/" || rc=$?
   if [ "$rc" = 24 ] && [ "$phase" = bulk ]; then
     echo "some files vanished while copying $from (mail changes while live): the final copy takes them"; rc=0
@@ -108,8 +112,12 @@ spool() { # ROOT [rsync options]
 # a protect rule alone would let the source's own ~/Maildir, a file or a
 # directory, replace it)
 if [ -n "${into:-}" ]; then
-  # (a directory of its own, root's alone until the import gives it to vmail)
+  # (a directory of its own, root's alone until the import gives the mail
+  # in it to vmail; what comes in is root's, never set-id: the source's
+  # owners mean nothing here, and its files are run by no one)
+  [ ! -L "$into" ] || { echo "$into is a symbolic link: nothing copied" >&2; exit 1; }
   mkdir -p -- "$into" && chmod 0700 -- "$into" || exit 1
+  rs+=(--no-owner --no-group --chmod=ug-s)
 elif [ "${convert:-0}" = 1 ]; then
   loc=$(doveconf -h mail_location 2>/dev/null) || loc=
   case $loc in maildir:~/?*) p=${loc#maildir:~/} && p=${p%%:*} && keep+=(--filter="- /${p%/}*") ;; esac

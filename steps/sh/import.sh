@@ -11,9 +11,10 @@
 # message's UID, flags, keywords and GUID, and the subscriptions.
 # LOCATION is the source's own mail_location (its Dovecot's, sent as a
 # value) with the user's home and name put in and every path moved under
-# $into; its INDEX and CONTROL parts are left out (the source's indexes
-# are not needed: Maildir keeps its UIDs in dovecot-uidlist, mbox in its
-# own headers).
+# $into, INDEX and CONTROL too (where a Maildir's dovecot-uidlist or an
+# mbox's index may lie: the UIDs).  Only the mail's paths become the
+# mailbox owner's; a re-run completes a mailbox this step began to fill
+# ($b/import/started).
 #
 # The ground truth is the source's census ($b/census/source.tsv, its own
 # Dovecot's lines, fetched by the census step): before a user is imported
@@ -47,31 +48,42 @@ same=()
 [ -z "$ns" ] || same=(-o "namespace/$ns/separator=$sep")
 
 # where USER's mail lies in $into: the source's location, its ~ and %h the
-# user's home there, %u %n %Lu %Ln the name, every path under $into
-place() { # USER HOME -> LOCATION, or fails saying why
-  local u=$1 h=$2 fmt rest part out keep=() p why
+# user's home there, %u %n %Lu %Ln the name, every path under $into.
+# Prints the location, then the paths it names (each to be given to the
+# mailbox's owner), one a line; fails saying why.  The source's value is
+# hostile: only the characters a plain location has, LAYOUT of Dovecot's
+# own, INDEX and CONTROL moved under $into like the mail (they hold the
+# UIDs of a Maildir's or mbox's folders), any other key refused.
+place() { # USER HOME
+  local u=$1 h=$2 fmt rest part out keep=() own=() p k why
   fmt=${location%%:*} rest=${location#*:}
-  case $fmt in maildir|mbox) ;; *) echo "the source's mail_location $location is $fmt, which the import does not read (Maildir or mbox)"; return 1 ;; esac
+  case $fmt in maildir|mbox) ;; *) echo "the source's mail_location ${location//[^[:print:]]/?} is not Maildir or mbox, which the import reads"; return 1 ;; esac
   rest=${rest//%Lu/$u} && rest=${rest//%Ln/$u} && rest=${rest//%u/$u} && rest=${rest//%n/$u} && rest=${rest//%h/$h}
   case $rest in *%*) echo "the source's mail_location $location has a variable the import does not fill"; return 1 ;; esac
   IFS=: read -r -a part <<<"$rest"
   out=
   for p in "${part[@]}"; do
+    k=
     case $p in
-      INDEX=*|CONTROL=*|VOLATILEDIR=*|INDEXPVT=*) continue ;;
-      INBOX=*|"") p=${p#INBOX=} ;;
-      LAYOUT=*|DIRNAME=*|UTF-8|FULLDIRNAME=*) keep+=("$p"); continue ;;
+      VOLATILEDIR=*|INDEXPVT=*) continue ;;
+      LAYOUT=fs|LAYOUT=maildir++|LAYOUT=index|UTF-8|INDEX=MEMORY) keep+=("$p"); continue ;;
+      INDEX=*|CONTROL=*) k=${p%%=*} p=${p#*=} ;;
+      INBOX=*) k=INBOX p=${p#INBOX=} ;;
       *=*) echo "the source's mail_location $location has ${p%%=*}, which the import does not carry"; return 1 ;;
+      "") continue ;;
     esac
     case $p in \~) p=$h ;; \~/*) p=$h/${p:2} ;; esac
     case $p in /*) ;; *) echo "the source's mail_location gives $p for $u, not an absolute path"; return 1 ;; esac
     why=$(ms_path_problem "$p")
     [ -z "$why" ] || { echo "$p $why"; return 1; }
-    if [ -z "$out" ]; then out=$fmt:$into$p; else out=$out:INBOX=$into$p; fi
+    own+=("$into$p")
+    if [ -z "$k" ] && [ -z "$out" ]; then out=$fmt:$into$p
+    elif [ -n "$k" ]; then keep+=("$k=$into$p")
+    else echo "the source's mail_location $location names two mail paths"; return 1; fi
   done
   [ -n "$out" ] || { echo "the source's mail_location $location names no path"; return 1; }
   for p in "${keep[@]}"; do out=$out:$p; done
-  printf '%s\n' "$out"
+  printf '%s\n' "$out" "${own[@]}"
 }
 # the census's lines of a user, as they compare: sorted, without C
 src_lines() { awk -F '\t' -v u="$1" '$1 != "C" && $2 == u' "$census" | sort; }
@@ -80,11 +92,18 @@ dst_lines() { TMPDIR=$tmp ms_dovecot_list "$sep" -u "$2" | awk -F '\t' -v OFS='\
 
 # 1. Each user: where its copy is, its mailbox, what the mailbox holds.
 bad=0 done_=0 none=0
+# (the source's value: only what a plain location holds, no tab, no space)
+if ! [[ $location =~ ^[A-Za-z0-9._/~%:=+@-]+$ ]]; then
+  echo "the source's mail_location is not a plain location (${location//[^[:print:]]/?}): nothing imported" >&2; exit 1
+fi
 while IFS=$'\t' read -r u addr _; do
   [[ $u =~ ^[a-z_][a-z0-9_.-]*$ ]] || { echo "not a user name in the map: ${u//[^[:print:]]/?}" >&2; bad=1; continue; }
   home=$(awk -F ':' -v u="$u" '$1 == u { print $6; exit }' "$b/users/passwd")
   [ -n "$home" ] || { echo "$u: not in the source's passwd: not imported" >&2; bad=1; continue; }
-  if ! loc=$(place "$u" "$home"); then echo "$u: $loc" >&2; bad=1; continue; fi
+  why=$(ms_path_problem "$home")
+  [ -z "$why" ] || { echo "$u: the home $home $why: not imported" >&2; bad=1; continue; }
+  if ! placed=$(place "$u" "$home"); then echo "$u: $placed" >&2; bad=1; continue; fi
+  loc=${placed%%$'\n'*} owned=$(tail -n +2 <<<"$placed" | tr '\n' ' ')
   uid=$(doveadm user -f uid -- "$addr" 2>/dev/null) gid=$(doveadm user -f gid -- "$addr" 2>/dev/null) || uid=
   # (a name, as iRedMail's mail_uid vmail, or a number)
   [[ $uid =~ ^[0-9]*$ ]] || uid=$(id -u -- "$uid" 2>/dev/null)
@@ -104,7 +123,8 @@ while IFS=$'\t' read -r u addr _; do
     echo "$u: already imported: $addr shows what the census counted (nothing changed)"; done_=$((done_ + 1)); continue
   fi
   foreign=$(ms_foreign "$w/census" "$w/dest")
-  if [ "$foreign" != "0 0" ]; then
+  # (a mailbox this step began to fill, a run stopped: made complete)
+  if [ "$foreign" != "0 0" ] && ! grep -qxF -- "$u" "$d/started" 2>/dev/null; then
     read -r fm ff <<<"$foreign"
     echo "$u: the mailbox of $addr already holds mail that is not the source's ($fm message(s), $ff folder(s) with another UIDVALIDITY): not merged; move it away, then run the step again" >&2
     bad=1; continue
@@ -115,26 +135,29 @@ while IFS=$'\t' read -r u addr _; do
   # replaced by dsync: it goes aside, kept
   aside=
   if [ -e "$dest" ] && ! grep -q '^M' "$w/dest"; then aside=$dest; fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$u" "$addr" "$loc" "$uid:$gid" "$home" "$dest" "$aside" >> "$tmp/todo"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$u" "$addr" "$loc" "$uid:$gid" "$owned" "$dest" "$aside" >> "$tmp/todo"
 done < "$map"
 [ "$bad" = 0 ] || { echo "nothing imported: the users above need a look first" >&2; exit 1; }
 
-# 2. The copies become the mailboxes' owner's (vmail): dsync runs as that
-#    user; the directory $into stays closed to everyone else.
-chmod 0711 -- "$into"
-while IFS=$'\t' read -r u _ loc owner home _; do
-  p=${loc#*:} && inbox= && case $p in *:INBOX=*) inbox=${p#*:INBOX=} && inbox=${inbox%%:*} ;; esac
-  for f in "$into$home" "$inbox"; do
-    if [ -z "$f" ] || [ ! -e "$f" ]; then continue; fi
-    [ ! -L "$f" ] || { echo "$u: $f is a symbolic link in the copy: not followed, not imported" >&2; exit 1; }
+# 2. The mail's paths in the copies become the mailbox's owner's (vmail):
+#    dsync runs as that user.  Only those paths (the rest of a home, its
+#    keys say, stays root's: copy.sh took no owner); $into is root's and
+#    the owner's group's alone, the directories below it only traversed.
+while IFS=$'\t' read -r u _ _ owner owned _; do
+  [[ $owner =~ ^[0-9]+:[0-9]+$ ]] || { echo "$u: not an owner: $owner" >&2; exit 1; }
+  chown -h -- "0:${owner#*:}" "$into" && chmod 0710 -- "$into" || exit 1
+  for f in $owned; do
+    case $f in "$into"/?*) ;; *) echo "$u: $f is not in $into: not imported" >&2; exit 1 ;; esac
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    # (no link anywhere on the way: realpath -m follows every one)
+    [ "$(realpath -m -- "$f")" = "$f" ] || { echo "$u: $f goes through a symbolic link in the copy: not followed, not imported" >&2; exit 1; }
     chown -R -h -- "$owner" "$f" || exit 1
+    # an mbox INBOX's directory (INTO/var/mail: the moved users' files
+    # alone) takes Dovecot's dot-lock files
+    if [ -f "$f" ] && [ "${f%/*}" != "$into" ]; then chown -h -- "$owner" "${f%/*}" || exit 1; fi
+    a=${f%/*}
+    while [ "$a" != "$into" ] && [ -n "$a" ]; do [ -L "$a" ] || [ ! -d "$a" ] || chmod a+x -- "$a"; a=${a%/*}; done
   done
-  # an mbox INBOX's directory (INTO/var/mail: the moved users' files alone)
-  # takes Dovecot's dot-lock files
-  if [ -n "$inbox" ] && [ "${inbox%/*}" != "$into" ]; then chown -h -- "$owner" "${inbox%/*}" || exit 1; fi
-  # the directories above (INTO/home, INTO/var/mail) are traversed, not read
-  a=${home%/*}
-  while [ -n "$a" ]; do [ ! -d "$into$a" ] || chmod o+x,g+x -- "$into$a"; a=${a%/*}; done
 done < <(cat -- "$tmp/todo" 2>/dev/null)
 
 # 3. The imports, one user at a time, each checked against the census.
@@ -147,6 +170,7 @@ while IFS=$'\t' read -r u addr loc _ _ dest aside; do
     mv -T -- "$aside" "$a"
     echo "$u: the empty $aside put aside as $a (no message in it)"
   fi
+  grep -qxF -- "$u" "$d/started" 2>/dev/null || printf '%s\n' "$u" >> "$d/started"
   if ! doveadm "${same[@]}" backup -R -u "$addr" "$loc" 2> "$w/errors" || grep -q 'Error' "$w/errors"; then
     echo "$u: the import failed (doveadm backup -R -u $addr $loc):" >&2
     grep -m 5 . "$w/errors" | sed 's/^/  /' >&2

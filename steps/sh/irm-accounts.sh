@@ -31,6 +31,7 @@ ms_irm_domain_pick || exit 1
 ms_uid_range "$u" || exit 1
 echo "the real users: uids $min ($from) to $max ($to)"
 ms_irm_domain_known "$domain" || exit 1
+mkdir -p -- "$a" && chmod 0700 -- "$a" && printf '%s\n' "$domain" > "$a/domain" || exit 1
 
 mkdir -p -- "$a" && chmod 0700 -- "$a" || exit 1
 w=$a/accounts.new

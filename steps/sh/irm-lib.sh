@@ -33,12 +33,19 @@ ms_irm_session() {
 # ms_irm_slapcat: the directory below the suffix, as LDIF, lines unwrapped
 ms_irm_slapcat() { slapcat "${conf[@]}" -b "$suffix" -o ldif_wrap=no; }
 
-# ms_irm_domains: the target's mail domains, lower case, one a line
+# ms_irm_domains [live]: the target's mail domains, lower case, one a
+# line (live: those active and not a backup MX)
 ms_irm_domains() {
   if [ "$backend" = ldap ]; then
-    ms_irm_slapcat | awk -v s="o=domains,$suffix" '
-      /^dn: / { dn = tolower(substr($0, 5)) }
-      /^domainName: / && dn == "domainname=" tolower(substr($0, 13)) "," tolower(s) { print tolower(substr($0, 13)) }'
+    ms_irm_slapcat | awk -v s="o=domains,$suffix" -v live="${1:-}" '
+      function out() { if (d != "" && (live == "" || (act && !bmx))) print d; d = "" }
+      /^dn: / { out(); dn = tolower(substr($0, 5)); act = bmx = 0 }
+      /^domainName: / && dn == "domainname=" tolower(substr($0, 13)) "," tolower(s) { d = tolower(substr($0, 13)) }
+      /^accountStatus: active$/ { act = 1 }
+      /^domainBackupMX: yes$/ { bmx = 1 }
+      END { out() }'
+  elif [ "${1:-}" = live ]; then
+    echo "SELECT LOWER(domain) FROM domain WHERE active = 1 AND backupmx = 0;" | ms_irm_sql
   else
     echo "SELECT LOWER(domain) FROM domain;" | ms_irm_sql
   fi
@@ -75,8 +82,11 @@ ms_irm_domain_known() {
 ms_irm_domain_pick() {
   local all n
   domain=${domain,,}
+  # (the one an earlier step of this migration picked: the same for all)
+  if [ -z "$domain" ] && [ -s "$b/accounts/domain" ]; then domain=$(head -n 1 -- "$b/accounts/domain"); fi
   if [ -z "$domain" ]; then
-    all=$(ms_irm_domains) || { echo "cannot read the target's mail domains" >&2; return 1; }
+    # (a domain that is disabled or only a backup MX here is no one's mailbox domain)
+    all=$(ms_irm_domains live) || { echo "cannot read the target's mail domains" >&2; return 1; }
     n=$(grep -c . <<<"$all" || true)
     if [ "$n" != 1 ]; then
       echo "the target has $n iRedMail domains${all:+ ($(printf '%s' "$all" | tr '\n' ' '))}: set users_domain in [options] to the one the users' addresses have (add it with iRedAdmin first when it is missing)" >&2
@@ -105,6 +115,8 @@ ms_irm_ldap_load() {
   fi
   if [ -z "$dir" ] || [ ! -d "$dir" ]; then echo "cannot find the database directory of $suffix" >&2; return 1; fi
   owner=$(stat -c %U:%G -- "$dir")
+  # (slapd runs again however this ends; its callers set no trap of their own)
+  trap 'systemctl start slapd </dev/null >/dev/null 2>&1 || true' EXIT
   systemctl stop slapd </dev/null >/dev/null 2>&1 || true
   if [ -s "$1" ]; then slapadd "${conf[@]}" -b "$suffix" -l "$1" || rc=1; fi
   if [ "$rc" = 0 ] && [ -s "$2" ]; then
@@ -114,11 +126,13 @@ ms_irm_ldap_load() {
     # not find them until they are indexed again
     mapfile -t attrs < <(sed -n 's/^\(add\|replace\|delete\): *\([A-Za-z][A-Za-z0-9-]*\)$/\2/p' "$2" | sort -u)
     # (its warning that it runs as root is answered by the chown below)
-    if [ "$rc" = 0 ] && [ ${#attrs[@]} -gt 0 ] && ! e=$(slapindex "${conf[@]}" -b "$suffix" -q "${attrs[@]}" 2>&1); then
+    # (what a failed slapmodify changed before it stopped is indexed too)
+    if [ ${#attrs[@]} -gt 0 ] && ! e=$(slapindex "${conf[@]}" -b "$suffix" "${attrs[@]}" 2>&1); then
       printf '%s\n' "$e" >&2; rc=1
     fi
   fi
   chown -R -- "$owner" "$dir" || rc=1
   systemctl start slapd </dev/null >/dev/null 2>&1 || { echo "slapd did not start again" >&2; rc=1; }
+  trap - EXIT
   return "$rc"
 }

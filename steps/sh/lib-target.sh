@@ -59,6 +59,13 @@ ms_accept_roots() {
     fi
     if [ -n "$why" ]; then echo "storage root $root $why" >&2; bad=1; continue; fi
     if [ -n "${into:-}" ]; then
+      # (a root inside another would be copied into what the other's copy
+      # made, its links among it: refused)
+      while IFS="$(printf '\t')" read -r o _; do
+        case $root/ in "$o"/*) why="lies inside the storage root $o: give the user a home of its own" ;; esac
+        case $o/ in "$root"/*) why="holds the storage root $o: give that user a home of its own" ;; esac
+      done < "$d/roots.tsv.new"
+      if [ -n "$why" ]; then echo "storage root $root $why" >&2; bad=1; continue; fi
       printf '%s\t%s\t%s\t%s\n' "$root" "$kind" "$owner" "$mode" >> "$d/roots.tsv.new"
       continue
     fi
