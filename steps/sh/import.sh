@@ -14,7 +14,8 @@
 # $into, INDEX and CONTROL too (where a Maildir's dovecot-uidlist or an
 # mbox's index may lie: the UIDs).  Only the mail's paths become the
 # mailbox owner's; a re-run completes a mailbox this step began to fill
-# ($b/import/started).
+# and did not finish ($b/import/started), and refuses one it finished that
+# holds mail since.
 #
 # The ground truth is the source's census ($b/census/source.tsv, its own
 # Dovecot's lines, fetched by the census step): before a user is imported
@@ -185,6 +186,9 @@ while IFS=$'\t' read -r u addr loc _ _ dest aside; do
   read -r m f <<<"$(awk -F '\t' '$1 == "M" { m++ } $1 == "F" { f++ } END { print m + 0, f + 0 }' "$w/after")"
   echo "$u: $m message(s) in $f folder(s) into $addr ($dest), UIDs, flags and UIDVALIDITY kept"
   printf '%s\t%s\t%s\t%s\t%s\n' "$u" "$addr" "$loc" "$m" "$f" >> "$d/done.tsv"
+  # (done: mail that comes to this mailbox later is no longer this step's)
+  grep -vxF -- "$u" "$d/started" > "$d/started.new" || true
+  mv -- "$d/started.new" "$d/started"
   n=$((n + 1))
 done < <(cat -- "$tmp/todo" 2>/dev/null)
 chmod 0600 -- "$d/done.tsv" 2>/dev/null || true

@@ -408,6 +408,11 @@ check "restore: a psql without restricted mode restores nothing, named (exit $rc
 # shellcheck source=tests/census/mbox.sh
 . "$top/tests/census/mbox.sh"
 
+# the import of a system user's copied mail into an iRedMail mailbox, with
+# what a compromised source may send it
+# shellcheck source=tests/census/import.sh
+. "$top/tests/census/import.sh"
+
 # the test step's message from the old server over SMTP, to a stand-in server
 # shellcheck source=tests/census/inbound.sh
 . "$top/tests/census/inbound.sh"
