@@ -70,8 +70,9 @@ pull() { # FROM TO [rsync options]: rsync's exit status, 24 taken as success whi
   local from=$1 to=${into:-}$2 rc=0
   shift 2
   (umask 022 && mkdir -p -- "$to")  # parents others may traverse (Dovecot runs as vmail)
-  # into a directory: no link on the way there (a root's copy made none)
-  if [ -n "${into:-}" ] && [ "$(realpath -e -- "$to")" != "$to" ]; then
+  # into a directory: no link on the way there below it (a root's copy
+  # made none; the directory itself may lie behind this server's own)
+  if [ -n "${into:-}" ] && [ "$(realpath -e -- "$to")" != "$(realpath -e -- "$into")${to#"$into"}" ]; then
     echo "$to goes through a symbolic link: nothing copied into it" >&2; return 1
   fi
   "${rs[@]}" --info=progress2 "$@" -- "$origin$from/" "$to/" || rc=$?

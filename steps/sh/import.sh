@@ -150,8 +150,8 @@ while IFS=$'\t' read -r u _ _ owner owned _; do
   for f in $owned; do
     case $f in "$into"/?*) ;; *) echo "$u: $f is not in $into: not imported" >&2; exit 1 ;; esac
     [ -e "$f" ] || [ -L "$f" ] || continue
-    # (no link anywhere on the way: realpath -m follows every one)
-    [ "$(realpath -m -- "$f")" = "$f" ] || { echo "$u: $f goes through a symbolic link in the copy: not followed, not imported" >&2; exit 1; }
+    # (no link on the way below $into: realpath -m follows every one)
+    [ "$(realpath -m -- "$f")" = "$(realpath -e -- "$into")${f#"$into"}" ] || { echo "$u: $f goes through a symbolic link in the copy: not followed, not imported" >&2; exit 1; }
     chown -R -h -- "$owner" "$f" || exit 1
     # an mbox INBOX's directory (INTO/var/mail: the moved users' files
     # alone) takes Dovecot's dot-lock files
