@@ -83,6 +83,8 @@ check "the source's Dovecot lists the users' folders ($(wc -l <<<"$before") fold
   test "$(wc -l <<<"$before")" -ge "$(wc -w <<<"$users")"
 ids_before=$(ids source)
 files_before=$(files source)
+# a web page of the admin's, which pre-flight lists for review (seed 003)
+"$lab/ssh" source 'mkdir -p /var/www/html && echo lab > /var/www/html/custom.html' </dev/null
 
 # 1. a target that does not take mail for the source's host name (the lab's
 #    takes it: its mydestination, or local-host-names, for a moment without it)
@@ -143,8 +145,8 @@ case $sc in
   *) cfg="differs: /etc/mail/local-host-names" ;;
 esac
 # (pre-flight ran whole in the second run: the first stopped at the domains)
-check "pre-flight listed the old server's web tree for review (seed 003)" \
-  grep -qE '(/var/www: [0-9]+ file|no web tree or CGI directory here)' "$run/out.2"
+check "pre-flight listed the old server's web tree for review, a page of the admin's in it (seed 003)" \
+  bash -c "grep -qE '^   source\\| /var/www: [0-9]+ file' '$run/out.2' && grep -qF 'f /var/www/html/custom.html' '$run/out.2'"
 check "the source's configuration came for review, what differs shown ($cfg)" \
   bash -c "grep -qF -- '$cfg' '$run/out.$n' && grep -q 'the source.s configuration is in' '$run/out.$n'"
 logins=0
