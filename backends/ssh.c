@@ -388,13 +388,9 @@ static int exec_on(struct ssh *s, struct conn *c, enum host host, const char *cm
 	 * command's token.  Input goes to a file first, ended by a marker line: the
 	 * command runs with all of it, or not at all when the connection broke
 	 * while it was sent. */
-	/* (what counts is the request: the command quoted, and the wrapper) */
-	wrapped = ssh_wrap(s->token, s->backup_dir, cmd, input != NULL);
-	long_cmd = strlen(wrapped) > SSH_WRAP_INLINE;
-	if (long_cmd) {
-		free(wrapped);
-		wrapped = ssh_wrap_long(s->token, s->backup_dir, input != NULL);
-	}
+	long_cmd = strlen(cmd) > SSH_WRAP_INLINE;
+	wrapped = long_cmd ? ssh_wrap_long(s->token, s->backup_dir, input != NULL)
+	                   : ssh_wrap(s->token, s->backup_dir, cmd, input != NULL);
 	rc = libssh2_channel_exec(ch, wrapped);
 	free(wrapped);
 	if (rc != 0) {

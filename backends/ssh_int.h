@@ -47,9 +47,9 @@ int ssh_auth(struct transport *t, LIBSSH2_SESSION *s, const struct endpoint *ep,
  * "TOKEN pgid N" before it starts, its exit status as "TOKEN STATUS" at the
  * end; with input, its stdin is the input that followed (ended by the
  * "TOKEN-end" line), or it does not run.  The wrapper is
- * backends/sh/running.sh; cmd reaches it as a quoted value, or, when that
- * wrapper is longer than SSH_WRAP_INLINE bytes (an SSH packet holds about
- * 32 KB: a longer exec request fails), on stdin before the input, ended by the line
+ * backends/sh/running.sh; cmd reaches it as a quoted value, or, when it is
+ * longer than SSH_WRAP_INLINE bytes (an SSH packet holds about 32 KB: a
+ * longer exec request fails), on stdin before the input, ended by the line
  * "TOKEN-cmd" (ssh_wrap_long() makes that wrapper; the caller sends cmd
  * first), or it does not run.
  *
