@@ -96,13 +96,7 @@ check "$first's POP3 UIDLs on the target are the source's (no POP3 client fetche
   test "$(uidls target 10.200.0.3 "$first@lab.test")" = "$uidl_before"
 check "the target's Dovecot keeps $first@lab.test's mail in iRedMail's store, as Maildir" \
   bash -c "'$lab/ssh' target \"doveadm mailbox path -u '$first@lab.test' INBOX\" </dev/null | grep -q '^/var/vmail/vmail1/lab.test/.*/Maildir'"
-logins=0
-while IFS=$'\t' read -r u pw _; do
-  [[ $u == \#* ]] && continue
-  if printf 'user = "%s@lab.test:%s"\n' "$u" "$pw" | curl -s -K - --max-time 10 --cacert "$lab/run/target-cert.pem" \
-      --resolve target.lab.test:993:10.200.0.3 imaps://target.lab.test/ > /dev/null; then logins=$((logins + 1))
-  else echo "     $u@lab.test cannot log in"; fi
-done < <(grep -v '^#' "$lab/run/seed.txt" | sort -u -k1,1)
+logins=$(labtest_logins @lab.test)
 check "every user logs in to the target over IMAP as USER@lab.test with the old password ($logins)" \
   test "$logins" = "$(wc -w <<<"$users")"
 if [ "$be" = openldap ]; then

@@ -149,14 +149,7 @@ check "pre-flight listed the old server's web tree for review, a page of the adm
   bash -c "grep -qE '^   source\\| /var/www: [0-9]+ file' '$run/out.2' && grep -qF 'f /var/www/html/custom.html' '$run/out.2'"
 check "the source's configuration came for review, what differs shown ($cfg)" \
   bash -c "grep -qF -- '$cfg' '$run/out.$n' && grep -q 'the source.s configuration is in' '$run/out.$n'"
-logins=0
-while IFS=$'\t' read -r u pw _; do
-  [[ $u == \#* ]] && continue
-  # (the password through curl's config on stdin, not its command line)
-  if printf 'user = "%s:%s"\n' "$u" "$pw" | curl -s -K - --max-time 10 --cacert "$lab/run/target-cert.pem" \
-      --resolve target.lab.test:993:10.200.0.3 imaps://target.lab.test/ > /dev/null; then logins=$((logins + 1))
-  else echo "     $u cannot log in"; fi
-done < <(grep -v '^#' "$lab/run/seed.txt" | sort -u -k1,1)
+logins=$(labtest_logins "")
 check "every user logs in to the target over IMAP with the old password ($logins)" test "$logins" = "$(wc -w <<<"$users")"
 if [ "$tmta" = postfix ]; then
   check "the source's aliases are merged on the target (postalias -q sales)" \

@@ -36,3 +36,17 @@ labtest_no_hashes() {
   done <<<"$hashes"
   check "no password hash in mailshift's output, log, journal or runbook" test "$leak" = 0
 }
+# labtest_logins [SUFFIX]: how many of the lab's seeded users log in to the
+# target over IMAP with their password, as USER SUFFIX (e.g. @lab.test);
+# each that cannot is named.  The password goes through curl's
+# configuration on stdin, not its command line.
+labtest_logins() {
+  local u pw n=0
+  while IFS=$'\t' read -r u pw _; do
+    [[ $u == \#* ]] && continue
+    if printf 'user = "%s%s:%s"\n' "$u" "${1:-}" "$pw" | curl -s -K - --max-time 10 --cacert "$lab/run/target-cert.pem" \
+        --resolve target.lab.test:993:10.200.0.3 imaps://target.lab.test/ > /dev/null; then n=$((n + 1))
+    else echo "     $u${1:-} cannot log in" >&2; fi
+  done < <(grep -v '^#' "$lab/run/seed.txt" | sort -u -k1,1)
+  echo "$n"
+}
