@@ -417,6 +417,10 @@ check "restore: a psql without restricted mode restores nothing, named (exit $rc
 # shellcheck source=tests/census/inbound.sh
 . "$top/tests/census/inbound.sh"
 
+# the test step's proof that the new server DKIM-signs with its own keys
+# shellcheck source=tests/census/dkim.sh
+. "$top/tests/census/dkim.sh"
+
 # every fragment passes shellcheck (what mailshift embeds is what is checked)
 check "every shell fragment of steps/sh and backends/sh passes shellcheck" shellcheck -s bash "$sh"/*.sh "$top/backends/sh"/*.sh
 
