@@ -33,7 +33,7 @@ LIB_SRC := $(wildcard core/*.c backends/*.c steps/*.c app/*.c tui/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=build/%.o) build/gen/steps_sh.o
 # The shell and awk the steps and the SSH transport run, embedded at build
 # time (steps/sh.h, backends/sh.h).
-SH_FRAGMENTS := $(wildcard steps/sh/*.sh steps/sh/*.awk backends/sh/*.sh)
+SH_FRAGMENTS := $(wildcard steps/sh/*.sh steps/sh/*.awk steps/sh/*.pl backends/sh/*.sh)
 SH_EMBED := $(filter-out steps/sh/embed.sh,$(SH_FRAGMENTS))
 MAIN_OBJ := build/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

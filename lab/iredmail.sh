@@ -355,6 +355,90 @@ irm_dkim() { # root with-keys(yes|no)
     done
 }
 
+# irm_amavis ROOT DOMAIN: the real amavisd as iRedMail configures it for
+# outgoing mail: port 10026 is the ORIGINATING policy bank, which signs with
+# DKIM (iRedMail's catch-all: every message signed as d=DOMAIN, its first
+# domain, with DOMAIN's key; a fresh server's installer makes that key, the
+# migration replaces it with the old server's), and hands the mail back to
+# Postfix on 127.0.0.1:10025.  No spam or virus scanner in the lab: those
+# checks are bypassed.  Incoming mail (port 25) does not pass amavisd here.
+irm_amavis() {
+    local root=$1 d=$2 h
+    h=$(cat "$root/etc/hostname").lab.test
+    if [ ! -e "$root/var/lib/dkim/$d.pem" ]; then
+        openssl genrsa -out "$root/var/lib/dkim/$d.pem" 2048 2>/dev/null
+        chown "$(irm_uid "$root" amavis):$(irm_gid "$root" amavis)" "$root/var/lib/dkim/$d.pem"
+        chmod 0400 "$root/var/lib/dkim/$d.pem"
+    fi
+    cat >"$root/etc/amavis/conf.d/50-user" <<EOF
+use strict;
+# mailshift lab: amavisd as iRedMail configures it for outgoing mail (DKIM).
+\$myhostname = '$h';
+\$max_servers = 2;
+@local_domains_maps = (1);
+@mynetworks = qw(127.0.0.0/8);
+@bypass_virus_checks_maps = (1);
+@bypass_spam_checks_maps = (1);
+\$inet_socket_port = [10024, 10026];
+\$forward_method = 'smtp:[127.0.0.1]:10025';
+\$notify_method = \$forward_method;
+\$interface_policy{'10026'} = 'ORIGINATING';
+\$policy_bank{'ORIGINATING'} = {
+    originating => 1,
+    enable_dkim_signing => 1,
+    enable_dkim_verification => 0,
+    bypass_spam_checks_maps => [1],
+    bypass_virus_checks_maps => [1],
+    bypass_banned_checks_maps => [1],
+    bypass_header_checks_maps => [1],
+};
+\$enable_dkim_verification = 1;
+dkim_key('$d', 'dkim', '/var/lib/dkim/$d.pem');
+@dkim_signature_options_bysender_maps = ({
+    '.' => { d => '$d', a => 'rsa-sha256', c => 'relaxed/simple', ttl => 30*24*3600 },
+});
+1;
+EOF
+}
+
+# irm_submission ROOT: iRedMail's port 587 (SASL through Dovecot, TLS
+# first, then amavisd's ORIGINATING port) and the return from amavisd.
+irm_submission() {
+    local root=$1
+    cat >>"$root/etc/postfix/master.cf" <<'EOF'
+submission inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o content_filter=smtp-amavis:[127.0.0.1]:10026
+smtp-amavis unix -      -       n       -       2       smtp
+  -o syslog_name=postfix/amavis
+  -o smtp_data_done_timeout=1200
+  -o smtp_send_xforward_command=yes
+  -o smtp_dns_support_level=disabled
+  -o max_use=20
+127.0.0.1:10025 inet n  -       n       -       -       smtpd
+  -o syslog_name=postfix/10025
+  -o content_filter=
+  -o mynetworks_style=host
+  -o mynetworks=127.0.0.0/8
+  -o local_recipient_maps=
+  -o relay_recipient_maps=
+  -o smtpd_restriction_classes=
+  -o smtpd_delay_reject=no
+  -o smtpd_client_restrictions=permit_mynetworks,reject
+  -o smtpd_helo_restrictions=
+  -o smtpd_sender_restrictions=
+  -o smtpd_recipient_restrictions=permit_mynetworks,reject
+  -o smtpd_end_of_data_restrictions=
+  -o receive_override_options=no_header_body_checks,no_unknown_recipient_checks
+EOF
+    postconf -c "$root/etc/postfix" -e 'smtpd_sasl_type = dovecot' \
+        'smtpd_sasl_path = private/dovecot-auth' 'smtpd_tls_auth_only = yes' \
+        'broken_sasl_auth_clients = yes'
+}
+
 irm_uid() { awk -F: -v u="$2" '$1 == u {print $3}' "$1/etc/passwd"; }
 irm_gid() { awk -F: -v u="$2" '$1 == u {print $4}' "$1/etc/passwd"; }
 
@@ -394,8 +478,8 @@ irm_prep() {
 
     chroot "$root" groupadd -g 2000 vmail
     chroot "$root" useradd -u 2000 -g 2000 -d /var/vmail -M -s /usr/sbin/nologin vmail
-    chroot "$root" useradd -r -U -M -d /var/lib/amavis -s /usr/sbin/nologin \
-        -c 'amavis (mailshift lab stand-in, amavisd not installed)' amavis
+    # (amavisd-new's package made amavis on this machine: the host has it)
+    grep -q '^amavis:' "$root/etc/passwd" || lab_die "no amavis user: lab/install-deps installs amavisd-new"
     chroot "$root" useradd -r -U -M -d /var/vmail/mlmmj -s /usr/sbin/nologin \
         -c 'mlmmj (mailshift lab stand-in, mlmmj not installed)' mlmmj
     printf '%s %s edition.\n# mailshift lab: iRedMail-shaped host built from iRedMail %s parts.\n' \
@@ -406,6 +490,7 @@ irm_prep() {
     install -d -m 0700 "$root/var/vmail/mlmmj"
     chown "$(irm_uid "$root" mlmmj):$(irm_gid "$root" mlmmj)" "$root/var/vmail/mlmmj"
     # Postfix hands list mail to mlmmj (as iRedMail's master.cf; mlmmj itself is not installed)
+    # shellcheck disable=SC2016 # ${nexthop} and ${user} are for Postfix
     printf '%s\n' 'mlmmj     unix  -       n       n       -       -       pipe' \
         '    flags=ORhu user=mlmmj:mlmmj argv=/usr/bin/mlmmj-amime-receive -L /var/vmail/mlmmj/${nexthop}/${user}' \
         >>"$root/etc/postfix/master.cf"
@@ -421,6 +506,8 @@ irm_prep() {
     irm_policy "$root"
 
     irm_dkim "$root" "$([ "$h" = source ] && echo yes || echo no)"
+    irm_amavis "$root" "${IRM_DOMAINS[0]}"
+    irm_submission "$root"
     eng=mysql; [ "$be" = pgsql ] && eng=pgsql
     irm_roundcube "$root" "$([ "$eng" = pgsql ] && echo pgsql || echo mysql)" "${pws[roundcube]}"
     [ "$h" = target ] && irm_installer "$root"
@@ -545,6 +632,8 @@ SH
 # added to the directory now (slapd is not running yet).
 irm_target_domain() {
     local root=$1 be=$2 d=$3 al=$4 now
+    # its amavisd signs as its one domain, with a key of its own
+    irm_amavis "$root" "$d"
     now="'2026-01-01 00:00:00'"
     if [ "$be" = openldap ]; then
         printf '%s\n' "dn: domainName=$d,$IRM_LDAP_BASEDN" 'objectClass: mailDomain' "domainName: $d" \
@@ -571,4 +660,10 @@ irm_data_units() {
 
 irm_post() { # HOST
     lab_ssh "$1" "bash $IRM_LIB/setup.sh && rm -rf $IRM_LIB" </dev/null
+    # amavisd (perl) takes a few seconds to listen: outgoing mail waits for it
+    # shellcheck disable=SC2016 # for the host's shell
+    lab_ssh "$1" 'for i in $(seq 1 240); do
+        (exec 3<>/dev/tcp/127.0.0.1/10026) 2>/dev/null && exit 0; sleep 0.25; done
+        systemctl status --no-pager amavis; exit 1' </dev/null ||
+        lab_die "$1: amavisd does not listen on 127.0.0.1:10026"
 }

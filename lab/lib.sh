@@ -16,7 +16,7 @@ declare -A LAB_IP=([source]=10.200.0.2 [target]=10.200.0.3)
 declare -A LAB_NS=([source]=ms-source [target]=ms-target)
 declare -A LAB_VETH=([source]=ms-src [target]=ms-tgt)
 # Units the lab may enable on a host; each scenario picks its own, the rest are masked.
-LAB_UNITS=(mariadb postgresql slapd dovecot postfix sendmail)
+LAB_UNITS=(mariadb postgresql slapd dovecot postfix sendmail amavis)
 
 lab_die() { echo "lab: error: $*" >&2; exit 1; }
 lab_log() { echo "lab: $*" >&2; }

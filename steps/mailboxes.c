@@ -36,10 +36,7 @@ static const char *opt(const char *v)
 	return v ? v : "";
 }
 
-/* An iRedMail fragment on the target: its backend's text (irm-lib.sh, and
- * for LDAP the suffix first), then body.  vars: the fragment's own, after
- * backend and domain. */
-static char *irm_script(const struct answers *a, const char *const *vars, const char *body)
+char *steps_irm_script(const struct answers *a, const char *const *vars, const char *body)
 {
 	const struct profile *pf = profile_of(&a->target);
 	const char *all[24] = { "backend", pf->backend_word, "domain", opt(a->opt.users_domain) };
@@ -65,7 +62,7 @@ static char *irm_script(const struct answers *a, const char *const *vars, const 
 void steps_plan_irm_domain(struct plan_step *ps, const struct answers *a)
 {
 	const char *none[] = { NULL };
-	char *cmd = irm_script(a, none, "ms_irm_domain_pick && ms_irm_domain_known \"$domain\" || exit 1\n"
+	char *cmd = steps_irm_script(a, none, "ms_irm_domain_pick && ms_irm_domain_known \"$domain\" || exit 1\n"
 	                                 "echo \"the users become mailboxes of $domain, a domain of this iRedMail server\"\n");
 
 	plan_add(ps, HOST_TARGET, 0, "has the domain the users' addresses are in (users_domain)", "%s", cmd);
@@ -80,7 +77,7 @@ static void plan_mailboxes(const struct answers *a, struct plan_step *ps)
 
 	steps_plan_users_read(ps, a);
 	steps_plan_users_hashes(ps, a);
-	cmd = irm_script(a, vars, steps_sh_irm_accounts);
+	cmd = steps_irm_script(a, vars, steps_sh_irm_accounts);
 	plan_add(ps, HOST_TARGET, 0, "makes each real user a mailbox of the target's domain, with the old password "
 	         "hash as {CRYPT} (none if an address is taken already)", "%s", cmd);
 	free(cmd);
@@ -128,7 +125,7 @@ static void plan_import(const struct answers *a, struct plan_step *ps)
 	plan_add(ps, HOST_TARGET, 0, "fetches the source's aliases file (to the target only, through the read-only gate)",
 	         "%s", cmd);
 	free(cmd);
-	cmd = irm_script(a, fwd, steps_sh_irm_forwardings);
+	cmd = steps_irm_script(a, fwd, steps_sh_irm_forwardings);
 	plan_add(ps, HOST_TARGET, 0, "makes the source's aliases and the users' .forward files iRedMail aliases and "
 	         "forwardings; what needs a person (commands, files, procmail) is listed with where it came from",
 	         "%s", cmd);

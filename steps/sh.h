@@ -66,6 +66,10 @@ extern const char steps_awk_verify_inventory[];  /* verify: the databases' and d
 extern const char steps_sh_verify_dkim_owners[]; /* verify: every DKIM key is amavis's, 0400 */
 extern const char steps_sh_test_message[];       /* test: a message through the target's MTA, or from the old server, arrives */
 extern const char steps_sh_test_inbound[];      /* the old server sends the new one a message over SMTP */
+extern const char steps_sh_test_sender[];       /* test: the throwaway mailbox an iRedMail target's test sends from */
+extern const char steps_sh_test_outbound[];     /* test: a user's message through port 587 with SASL, signed with DKIM */
+extern const char steps_sh_test_dkim_source[];  /* test: the key that signed it is one of the old server's */
+extern const char steps_pl_dkim_verify[];       /* (perl) a message's DKIM signature against the key files, no DNS */
 extern const char steps_sh_test_remove[];        /* test: the recorded test messages removed */
 extern const char steps_sh_config_archive[];     /* config: the source's mail configuration archived */
 extern const char steps_sh_config_diff[];        /* config: unpacked on the target, each file that differs shown */

@@ -113,6 +113,10 @@ void steps_plan_users_hashes(struct plan_step *ps, const struct answers *a);
  * forwardings.  steps_import_dir: "" when not into iRedMail, else
  * VMAIL_DIR/mailshift-import; the caller frees. */
 int steps_into_iredmail(const struct answers *a);
+/* An iRedMail fragment on the target: its backend's text (irm-lib.sh, and
+ * for LDAP the suffix first), then body.  vars: the fragment's own
+ * (NULL-terminated pairs), after backend and domain.  The caller frees. */
+char *steps_irm_script(const struct answers *a, const char *const *vars, const char *body);
 char *steps_import_dir(const struct answers *a);
 extern const struct step step_mailboxes, step_import, step_preflight_into;
 /* Pre-flight's part: the target has the users' domain (users_domain, or its

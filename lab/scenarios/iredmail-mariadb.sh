@@ -4,7 +4,7 @@
 # holds the seeded users and mail, the target is freshly installed (no users, no mail).
 SC_STACK=iredmail
 SC_BACKEND=mariadb
-SC_UNITS_source="mariadb dovecot postfix"
-SC_UNITS_target="mariadb dovecot postfix"
+SC_UNITS_source="mariadb dovecot postfix amavis"
+SC_UNITS_target="mariadb dovecot postfix amavis"
 sc_prep() { irm_prep "$1" mariadb; }
 sc_post() { irm_post "$1"; }

@@ -5,7 +5,7 @@
 # (amavisd, iredadmin, iredapd, roundcubemail) in MariaDB as iRedMail does.
 SC_STACK=iredmail
 SC_BACKEND=openldap
-SC_UNITS_source="slapd mariadb dovecot postfix"
-SC_UNITS_target="slapd mariadb dovecot postfix"
+SC_UNITS_source="slapd mariadb dovecot postfix amavis"
+SC_UNITS_target="slapd mariadb dovecot postfix amavis"
 sc_prep() { irm_prep "$1" openldap; }
 sc_post() { irm_post "$1"; }

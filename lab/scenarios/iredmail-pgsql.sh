@@ -4,7 +4,7 @@
 # in PostgreSQL); the source holds the seeded users and mail, the target is fresh.
 SC_STACK=iredmail
 SC_BACKEND=pgsql
-SC_UNITS_source="postgresql dovecot postfix"
-SC_UNITS_target="postgresql dovecot postfix"
+SC_UNITS_source="postgresql dovecot postfix amavis"
+SC_UNITS_target="postgresql dovecot postfix amavis"
 sc_prep() { irm_prep "$1" pgsql; }
 sc_post() { irm_post "$1"; }

@@ -9,7 +9,7 @@ SC_STACK=postfix-dovecot
 SC_STACK_target=iredmail
 SC_BACKEND_target=${LAB_BACKEND:-mariadb}
 SC_UNITS_source="postgresql dovecot postfix"
-SC_UNITS_target="$(irm_data_units "$SC_BACKEND_target") dovecot postfix"
+SC_UNITS_target="$(irm_data_units "$SC_BACKEND_target") dovecot postfix amavis"
 sc_prep() {
     local root
     root=$(lab_root "$1")

@@ -8,5 +8,7 @@
 # Lists the directory; copies nothing when the source has no key.
 keys=$(cat)
 [ -n "$keys" ] || { echo "no DKIM keys in $k on the source: nothing to copy"; exit 0; }
-rsync -as --no-links -e "$ssh" -- "$src/" "$k/"
+# (-c: a key of the same size and time, as a fresh server's own key can
+# be, is compared by content, never taken as the same)
+rsync -asc --no-links -e "$ssh" -- "$src/" "$k/"
 ls -l -- "$k"

@@ -19,6 +19,10 @@
 #    and, as the first user's .forward said, a copy reaches the second
 #    user; mail to the alias sales reaches both its members (the target's
 #    own Postfix expanding iRedMail's forwardings);
+#  - the test step sends as a user through port 587 with SASL (refused
+#    without) and the message arrives signed by the target's real amavisd,
+#    the signature verified; with submission not passing amavisd the check
+#    fails; its throwaway sender is removed;
 #  - no password hash in mailshift's output, log, journal or runbook;
 #  - the runbook, replayed on a reset lab, reaches the same verified state.
 # Prints "into-iredmail: N passed, N failed".  Needs root.
@@ -88,6 +92,14 @@ check "... verify passed: the target's Dovecot shows what the source's showed" \
   grep -q "the target's Dovecot shows what the source's showed" "$run/out.$n"
 check "... and the test step's message from the old server over SMTP reached a mailbox" \
   grep -q 'the message sent over SMTP to .* from the old server is in the INBOX of' "$run/out.$n"
+check "... the test step sent as a user through port 587 with SASL (refused without authentication)" \
+  bash -c "grep -q 'without authentication port 587 refuses it: .*554' '$run/out.$n' && grep -q 'authenticated on port 587 (TLS, SASL) and sent a message' '$run/out.$n'"
+check "... and the new server's amavisd signed it: the DKIM signature verifies with the target's key for lab.test" \
+  grep -q 'pass: the DKIM signature d=lab.test s=dkim verifies with the key /var/lib/dkim/lab.test.pem (sha256 ' "$run/out.$n"
+# the target's Dovecot lists the accounts it finds for mailshift-test-*
+senders() { "$lab/ssh" target "doveadm user 'mailshift-test-*'" </dev/null; }
+left=$(senders) || left="(doveadm failed)"
+check "... and removed its throwaway sender (the target's Dovecot finds no mailshift-test account${left:+: $left})" test -z "$left"
 after=$(folders target lab.test)
 check "each user's folders on the target's Dovecot are the source's: messages, unseen, UIDVALIDITY" \
   test "$after" = "$before"
@@ -131,6 +143,20 @@ printf 'From: <sender@lab-sender.test>\r\nTo: <sales@lab.test>\r\nSubject: %s\r\
   echo "     the new server did not take the message over SMTP (curl exit $?)"
 check "mail to the alias sales@lab.test reaches both its members on the new server" \
   bash -c "$(declare -f arrived); lab='$lab'; arrived '$first@lab.test' '$tok' && arrived '$second@lab.test' '$tok'"
+
+# the outbound check fails when the new server does not sign: submission
+# without amavisd (its content_filter off), the test step alone again
+if [ "$be" = mariadb ]; then
+  "$lab/ssh" target 'postconf -P submission/inet/content_filter= && postfix reload' </dev/null >/dev/null 2>&1
+  (cd "$run" && bash mailshift-runbook.sh --yes --only test > unsigned.out 2>&1); rc=$?
+  check "with submission not passing amavisd, the test step fails: the message carries no DKIM signature (exit $rc)" \
+    bash -c "[ $rc != 0 ] && grep -q 'carries no DKIM-Signature' '$run/unsigned.out'"
+  "$lab/ssh" target 'postconf -P "submission/inet/content_filter=smtp-amavis:[127.0.0.1]:10026" && postfix reload' </dev/null >/dev/null 2>&1
+  (cd "$run" && bash mailshift-runbook.sh --yes --only test > signed.out 2>&1); rc=$?
+  left=$(senders) || left="(doveadm failed)"
+  check "... passes again once it does, and removes both throwaway senders (exit $rc${left:+; left: $left})" \
+    bash -c "[ $rc = 0 ] && grep -q 'pass: the DKIM signature d=lab.test' '$run/signed.out' && [ \$(grep -c '^removes the test sender' '$run/signed.out') = 2 ] && [ -z '$left' ]"
+fi
 
 labtest_no_hashes "$list" "$run"
 check "the runbook passes shellcheck" shellcheck "$run/mailshift-runbook.sh"

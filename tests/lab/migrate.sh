@@ -349,6 +349,12 @@ for sc in "${scenarios[@]}"; do
   left=$(for f in $trash; do "$lab/ssh" target "find /var/vmail -name '$f' -print" </dev/null; done)
   check "$sc: the messages deleted on the source between the copies are gone from the target${left:+ ($left)}" test -z "$left"
   check "$sc: no step was skipped and the journal says done" grep -q $'^finish\t[0-9.]*\tdone$' "$run/mailshift.journal"
+  check "$sc: the test step sent as a user through port 587 with SASL (refused without authentication)" \
+    bash -c "grep -q 'without authentication port 587 refuses it' '$run/out' && grep -q 'authenticated on port 587 (TLS, SASL) and sent a message' '$run/out'"
+  check "$sc: ... the new server signed it with DKIM, and the key that signed is the old server's" \
+    bash -c "grep -q 'pass: the DKIM signature d=example.com s=dkim verifies with the key /var/lib/dkim/example.com.pem' '$run/out' && grep -q 'is the old server.s example.com.pem (sha256 ' '$run/out'"
+  left=$("$lab/ssh" target "doveadm user 'mailshift-test-*'" </dev/null) || left="(doveadm failed)"
+  check "$sc: ... and its throwaway sender is gone (the target's Dovecot finds no mailshift-test account${left:+: $left})" test -z "$left"
   check "$sc: the message deferred on the old server when the window opened arrives on the new one (the relay)" \
     arrives target "$u" "$deferred"
   carried_off

@@ -376,6 +376,23 @@ static void test_proofs(void **state)
 	act = find_action(&p, "test", "doveadm expunge");
 	assert_true(act->flags & ACT_DESTRUCTIVE);
 	assert_true(act > find_action(&p, "test", "\nmode=wait\n")); /* removed after it arrived */
+	/* seed 004's outbound check (an iRedMail target): a throwaway sender
+	 * for the chosen mailbox, its message through port 587 signed with
+	 * DKIM, the signing key one of the source's; the sender removed last */
+	act = find_action(&p, "test", "\nmode=make\n");
+	assert_string_equal(act->input, "outbound");
+	assert_non_null(strstr(act->cmd, steps_sh_test_sender));
+	assert_false(act->flags & ACT_DESTRUCTIVE);
+	act = find_action(&p, "test", steps_sh_test_outbound);
+	assert_string_equal(act->input, "outbound");
+	assert_int_equal(act->on, HOST_TARGET);
+	assert_non_null(strstr(act->cmd, "k=/var/lib/dkim\n"));
+	act = find_action(&p, "test", steps_sh_test_dkim_source);
+	assert_string_equal(act->input, "signing_keys");
+	assert_int_equal(act->on, HOST_TARGET);
+	act = find_action(&p, "test", "\nmode=remove\n");
+	assert_true(act->flags & ACT_DESTRUCTIVE);
+	assert_true(act > find_action(&p, "test", steps_sh_test_dkim_source));
 	plan_free(&p);
 	answers_free(&a);
 	free(text);
