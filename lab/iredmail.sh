@@ -632,7 +632,9 @@ SH
 # added to the directory now (slapd is not running yet).
 irm_target_domain() {
     local root=$1 be=$2 d=$3 al=$4 now
-    # its amavisd signs as its one domain, with a key of its own
+    # its amavisd signs as its one domain, with a key of its own (not the
+    # first domain's irm_prep made)
+    rm -f "$root/var/lib/dkim/${IRM_DOMAINS[0]}.pem"
     irm_amavis "$root" "$d"
     now="'2026-01-01 00:00:00'"
     if [ "$be" = openldap ]; then

@@ -87,6 +87,27 @@ sys_postfix() { # root
         'mailbox_command =' \
         'smtpd_tls_cert_file = /etc/lab-tls/cert.pem' 'smtpd_tls_key_file = /etc/lab-tls/key.pem'
     chroot "$root" newaliases
+    # users send through port 587: TLS, then SASL through Dovecot's auth
+    # socket (the setup Postfix's and Dovecot's documentation give)
+    cat >>"$root/etc/postfix/master.cf" <<'EOF'
+submission inet n       -       y       -       -       smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=private/auth
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+EOF
+    cat >"$root/etc/dovecot/conf.d/99-lab-sasl.conf" <<'EOF'
+# mailshift lab: Postfix's SASL (submission) asks Dovecot
+service auth {
+  unix_listener /var/spool/postfix/private/auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+EOF
 }
 
 # Roundcube database in PostgreSQL (Debian's roundcube-core layout: /etc/roundcube).

@@ -104,36 +104,60 @@ const struct step step_verify = {
 	.plan = plan_verify,
 };
 
-/* Seed 004's outbound check, on an iRedMail target: a throwaway mailbox
- * sends to a user through port 587 with SASL (refused without), and the
- * message arrives signed with DKIM by the target's amavisd, with a key of
- * its DKIM directory; the old server's key, when it had DKIM keys. */
-static void plan_outbound(struct plan_step *ps, const struct answers *a, const char *users)
+/* Seed 004's outbound check: a throwaway account sends to a user through
+ * port 587 with SASL (refused without); on an iRedMail target the message
+ * arrives signed with DKIM by its amavisd, with a key of its DKIM
+ * directory (the old server's key, when it had DKIM keys).  On a Postfix
+ * target of system users the account is a system user, and the check is
+ * advisory: such a server may leave sending to the users' provider. */
+static int has_outbound(const struct answers *a)
+{
+	return a->target.stack == STACK_IREDMAIL ||
+	       (profile_of(&a->target)->accounts == PROFILE_ACCOUNTS_SYSTEM && profile_of(&a->target)->relay_postfix);
+}
+
+/* test-sender.sh in MODE for the target's kind of accounts; caller frees */
+static char *sender_script(const struct answers *a, const char *mode)
 {
 	char *awk = xasprintf("%s%s", steps_awk_irm_lib, steps_awk_irm_accounts), *cmd;
+	const char *irm[] = { "mode", mode, "irm_awk", awk, NULL };
+	const char *sys[] = { "backend", "system", "mode", mode, NULL };
+
+	cmd = a->target.stack == STACK_IREDMAIL ? steps_irm_script(a, irm, steps_sh_test_sender)
+	                                        : steps_script(a, sys, steps_sh_test_sender);
+	free(awk);
+	return cmd;
+}
+
+static void plan_outbound(struct plan_step *ps, const struct answers *a, const char *users)
+{
+	int irm = a->target.stack == STACK_IREDMAIL, ldap = profile_of(&a->target)->accounts == PROFILE_ACCOUNTS_LDAP;
 	const char *pick[] = { "b", a->opt.backup_dir, "users_cmd", users, "mode", "pick", NULL };
-	const char *make[] = { "mode", "make", "irm_awk", awk, NULL };
-	const char *send[] = { "b", a->opt.backup_dir, "k", a->opt.dkim_dir, "dkim_pl", steps_pl_dkim_verify, NULL };
+	const char *send[] = { "b", a->opt.backup_dir, "k", irm ? a->opt.dkim_dir : "", "dkim_pl", steps_pl_dkim_verify,
+		               NULL };
 	const char *same[] = { "b", a->opt.backup_dir, NULL };
-	int ldap = profile_of(&a->target)->accounts == PROFILE_ACCOUNTS_LDAP;
+	char *cmd;
 
 	cmd = steps_fragment(pick, steps_sh_test_message);
 	plan_capture(ps, HOST_TARGET, 0, "outbound", "chooses a mailbox for a message a user sends, recorded first", "%s", cmd);
 	free(cmd);
-	cmd = steps_irm_script(a, make, steps_sh_test_sender);
+	cmd = sender_script(a, "make");
 	plan_feed(ps, HOST_TARGET, 0, "outbound",
-	          ldap ? "makes a throwaway mailbox to send from, with a random password kept on the target "
-	                 "(slapd stops for a second or two: it is written offline)"
-	               : "makes a throwaway mailbox to send from, with a random password kept on the target",
+	          !irm   ? "makes a throwaway system user to send as (no home, no shell), with a random password kept on the target"
+	          : ldap ? "makes a throwaway mailbox to send from, with a random password kept on the target "
+	                   "(slapd stops for a second or two: it is written offline)"
+	                 : "makes a throwaway mailbox to send from, with a random password kept on the target",
 	          "%s", cmd);
 	free(cmd);
 	cmd = steps_fragment(send, steps_sh_test_outbound);
-	plan_feed(ps, HOST_TARGET, 0, "outbound",
-	          "it sends to that mailbox through port 587 (TLS, SASL; refused without): the message arrives, "
-	          "signed with DKIM by a key of the target's DKIM directory",
+	plan_feed(ps, HOST_TARGET, irm ? 0 : ACT_ADVISORY, "outbound",
+	          irm ? "it sends to that mailbox through port 587 (TLS, SASL; refused without): the message arrives, "
+	                "signed with DKIM by a key of the target's DKIM directory"
+	              : "it sends to that mailbox through port 587 (TLS, SASL; refused without): the message arrives "
+	                "(advisory: a server may leave sending to another)",
 	          "%s", cmd);
 	free(cmd);
-	if (profile_of(&a->source)->dkim_amavis) {
+	if (irm && profile_of(&a->source)->dkim_amavis) {
 		plan_capture(ps, HOST_SOURCE, 0, "signing_keys", "lists the source's DKIM keys (fingerprints of the public halves)",
 		             "cd -- %q 2>/dev/null || exit 0\n%s", a->opt.dkim_dir, steps_sh_dkim_fingerprints);
 		cmd = steps_fragment(same, steps_sh_test_dkim_source);
@@ -141,7 +165,6 @@ static void plan_outbound(struct plan_step *ps, const struct answers *a, const c
 		          "%s", cmd);
 		free(cmd);
 	}
-	free(awk);
 }
 
 static void plan_test(const struct answers *a, struct plan_step *ps)
@@ -184,17 +207,15 @@ static void plan_test(const struct answers *a, struct plan_step *ps)
 		plan_feed(ps, HOST_TARGET, 0, "inbound", "... and delivers it to that mailbox", "%s", cmd);
 		free(cmd);
 	}
-	if (a->target.stack == STACK_IREDMAIL)
+	if (has_outbound(a))
 		plan_outbound(ps, a, users);
 	cmd = steps_fragment(taken, steps_sh_test_remove);
 	plan_feed(ps, HOST_TARGET, ACT_DESTRUCTIVE, "test_message",
 	          "removes the test messages (only them: each subject is unique and recorded)", "%s", cmd);
 	free(cmd);
-	if (a->target.stack == STACK_IREDMAIL) {
-		const char *vars[] = { "mode", "remove", "irm_awk", "", NULL };
-
-		cmd = steps_irm_script(a, vars, steps_sh_test_sender);
-		plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, "removes the test sender's mailbox (only the ones it made: recorded)",
+	if (has_outbound(a)) {
+		cmd = sender_script(a, "remove");
+		plan_add(ps, HOST_TARGET, ACT_DESTRUCTIVE, "removes the throwaway sender (only the ones it made: recorded)",
 		         "%s", cmd);
 		free(cmd);
 	}
@@ -213,14 +234,16 @@ const struct step step_test = {
 	       "told apart); it recounts the quota usage, which waited until after the "
 	       "window; a message sent through the target's own MTA reaches a mailbox, "
 	       "and so does one the old server sends it over SMTP (port 25), as any "
-	       "mail server will after the switch. On an iRedMail server mailshift also "
-	       "sends as a user would: a throwaway mailbox with a random password (made "
+	       "mail server will after the switch. On a Postfix server mailshift also "
+	       "sends as a user would: a throwaway account with a random password (made "
 	       "on the new server, never shown) sends through port 587 with TLS and SASL "
-	       "(the same message without authentication must be refused), and the "
+	       "(the same message without authentication must be refused; on a server of "
+	       "system users a failure is a warning: it may leave sending to another "
+	       "server; a sendmail server is not checked this way). On iRedMail the "
 	       "message must arrive signed by amavisd with DKIM: the signature is "
 	       "checked against the keys in the DKIM directory, and the key that signed "
 	       "must be one of the old server's, which the DNS publishes. The test "
-	       "messages and the throwaway mailbox are then removed. "
+	       "messages and the throwaway account are then removed. "
 	       "Log in yourself too, with a mail client or openssl s_client -connect "
 	       "NEW:993, and send a message through the new server, before the switch.",
 	.plan = plan_test,

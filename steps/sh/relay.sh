@@ -75,9 +75,13 @@ if [ "$mode" = drain ]; then
   postfix start </dev/null >/dev/null 2>&1 ||
     { echo 'cannot start the old Postfix to hand over its queue (postfix start failed)' >&2; exit 1; }
 else
+  # (a unit the admin masked stays off; one that does not start is named:
+  # Postfix keeps what waits for it, the relay goes on)
   for u in amavis iredapd fail2ban postfix; do
     systemctl cat "$u.service" >/dev/null 2>&1 || continue
-    systemctl start "$u.service" </dev/null >/dev/null 2>&1
+    [ "$(systemctl is-enabled "$u.service" 2>/dev/null)" != masked ] || { echo "$u is masked on the old server: left off"; continue; }
+    systemctl start "$u.service" </dev/null >/dev/null 2>&1 ||
+      echo "warning: $u did not start on the old server (systemctl status $u there); the relay goes on" >&2
   done
   postfix reload </dev/null >/dev/null 2>&1
 fi

@@ -20,6 +20,8 @@
 #    says where), the mbox files carried beside it as the way back;
 #    sendmail-sendmail: as mbox in /var/mail, owned by each user;
 #  - after the cutover, mail sent to the old server reaches the new mailbox;
+#  - a Postfix target: a throwaway user sends through port 587 with SASL
+#    (refused without), and is removed;
 #  - decommission lists what holds data and secrets on the old server and
 #    wipes its mail there (wipe_source, confirmed by the host's name);
 #  - no password hash in mailshift's output, log, journal or runbook;
@@ -121,6 +123,14 @@ verified_re="every account, folder and message of the source's census is on the 
 check "... verify passed on the source's census" grep -qE "$verified_re" "$run/out.$n"
 check "... and the test step's message from the old server over SMTP reached a mailbox" \
   bash -c "grep -q 'the new server took a message to .* over SMTP from this server' '$run/out.$n' && grep -q 'the message sent over SMTP to .* from the old server is in the INBOX of' '$run/out.$n'"
+if [ "$sc" != sendmail-sendmail ]; then
+  check "... a throwaway user sent through the new Postfix's port 587 with SASL (refused without) to a mailbox" \
+    bash -c "grep -q 'without authentication port 587 refuses it: .*554' '$run/out.$n' && grep -q 'authenticated on port 587 (TLS, SASL) and sent a message' '$run/out.$n' && grep -q 'target| it arrived in the INBOX of ' '$run/out.$n'"
+else
+  check "... (sendmail: no outbound check, none attempted)" bash -c "! grep -q 'test sender' '$run/out.$n'"
+fi
+left=$("$lab/ssh" target "getent passwd | grep '^mailshift-test-'" </dev/null)
+check "... and no throwaway user is left on the target${left:+ ($left)}" test -z "$left"
 check "every user is on the target with the source's uid, gid, home and hash" test "$(ids target)" = "$ids_before"
 after=$(folders target)
 check "each user's folders on the target's Dovecot are the source's: messages, unseen, UIDVALIDITY" \

@@ -496,7 +496,7 @@ static void test_system_pair(void **state)
 	struct buf out = {0};
 	struct action act;
 	char *dir = tu_tmpdir(), *t;
-	const struct action *dom;
+	const struct action *dom, *act_p;
 	size_t i, j;
 	(void)state;
 
@@ -506,9 +506,16 @@ static void test_system_pair(void **state)
 		for (j = 0; j < p.steps[i].n; j++) {
 			const char *c = p.steps[i].act[j].cmd;
 			if (strstr(c, steps_sh_preflight_host) || strstr(c, steps_sh_preflight_release) ||
-			    strstr(c, "mysqldump") || strstr(c, "/var/lib/dkim") || strstr(c, steps_sh_test_sender))
+			    strstr(c, "mysqldump") || strstr(c, "/var/lib/dkim"))
 				fail_msg("step %s holds iRedMail's commands", p.steps[i].step->id);
 		}
+	/* the outbound check as a throwaway system user, advisory, no DKIM */
+	(void)find_action_on(&p, "test", HOST_TARGET, "backend=system\nmode=make\n");
+	act_p = find_action_on(&p, "test", HOST_TARGET, steps_sh_test_outbound);
+	assert_true(act_p->flags & ACT_ADVISORY);
+	assert_non_null(strstr(act_p->cmd, "k=\"\"\n"));
+	act_p = find_action_on(&p, "test", HOST_TARGET, "backend=system\nmode=remove\n");
+	assert_true(act_p->flags & ACT_DESTRUCTIVE);
 	/* the accounts are the system's; no one store: each home a root */
 	(void)find_action_on(&p, "preflight", HOST_SOURCE, "backend=system\n");
 	(void)find_action_on(&p, "mailstore-bulk", HOST_TARGET, "vmail=\"\"\nlogin=");
@@ -608,6 +615,10 @@ static void test_sendmail_pair(void **state)
 	(void)find_action_on(&p, "verify", HOST_TARGET, steps_sh_census_mbox_compare);
 	t = step_text(&p, "relay");
 	assert_null(strstr(t, steps_sh_relay_allow));
+	free(t);
+	/* (no outbound check on sendmail: not built) */
+	t = step_text(&p, "test");
+	assert_null(strstr(t, steps_sh_test_sender));
 	free(t);
 	plan_free(&p);
 	answers_free(&a);
