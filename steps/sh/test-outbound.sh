@@ -57,7 +57,7 @@ fi
 rm -f -- "$netrc"
 echo "$from authenticated on port $port (TLS, SASL) and sent a message to $addr"
 for i in $(seq 1 90); do
-  uid=$(doveadm search -u "$to" mailbox INBOX header Subject "$tok" 2>/dev/null | awk 'NR == 1 { print $2 }')
+  uid=$(doveadm search -u "$to" mailbox INBOX header Subject "$tok" 2>/dev/null | awk 'NR == 1 { print $2 }') || uid=""
   [ -n "$uid" ] && break
   sleep 1
 done
@@ -68,7 +68,7 @@ echo "it arrived in the INBOX of $to in about $i s"
 doveadm fetch -u "$to" text mailbox INBOX uid "$uid" | sed '1{/^text:$/d}' > "$b/test-outbound.eml" ||
   { echo "cannot read the message back from the INBOX of $to" >&2; exit 1; }
 keys=()
-for f in "$k"/*.pem; do [ -f "$f" ] && [ ! -L "$f" ] && keys+=("$f"); done
+for f in "$k"/*.pem; do if [ -f "$f" ] && [ ! -L "$f" ]; then keys+=("$f"); fi; done
 [ ${#keys[@]} -gt 0 ] || { echo "no DKIM key in $k: iRedMail's amavisd signs with the keys there" >&2; exit 1; }
 out=$(perl -e "$dkim_pl" -- "${keys[@]}" < "$b/test-outbound.eml") || exit 1
 echo "$out"
