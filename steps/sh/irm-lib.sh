@@ -101,12 +101,14 @@ ms_irm_domain_pick() {
 }
 
 # ms_irm_ldap_load ADD MODIFY: the entries of the LDIF file ADD added and
-# the changes of MODIFY (either may be empty) made, slapd stopped between:
+# the changes of MODIFY (either may be empty) made, slapd stopped between;
+# first the directory as it was is kept in $b/ldap-before/TIME.ldif (0600:
+# it holds password hashes; slapadd -l puts it back into an empty database):
 # slapadd -u checks the entries first, nothing is written when it fails
 # (slapmodify -u, its dry run, crashes in OpenLDAP 2.5.13: the changes are
 # only attributes added to entries this fragment's caller read)
 ms_irm_ldap_load() {
-  local dir owner rc=0 attrs e
+  local dir owner rc=0 attrs e keep
   if [ -s "$1" ]; then slapadd "${conf[@]}" -u -b "$suffix" -l "$1" >/dev/null || { echo "the new entries do not pass slapadd -u: nothing was written" >&2; return 1; }; fi
   if [ ${#conf[@]} -gt 0 ]; then
     dir=$(awk -v s="$suffix" '$1 == "suffix" { gsub(/"/, "", $2); cur = $2 } $1 == "directory" && cur == s { print $2; exit }' "${conf[1]}")
@@ -115,6 +117,11 @@ ms_irm_ldap_load() {
   fi
   if [ -z "$dir" ] || [ ! -d "$dir" ]; then echo "cannot find the database directory of $suffix" >&2; return 1; fi
   owner=$(stat -c %U:%G -- "$dir")
+  keep=$b/ldap-before/$(date +%Y%m%d-%H%M%S)-$$.ldif
+  if ! (umask 077 && mkdir -p -- "$b/ldap-before" && ms_irm_slapcat > "$keep"); then
+    echo "cannot keep a copy of the directory before writing it ($keep): nothing was written" >&2; return 1
+  fi
+  echo "the directory as it was: $keep"
   # (slapd runs again however this ends; its callers set no trap of their own)
   trap 'systemctl start slapd </dev/null >/dev/null 2>&1 || true' EXIT
   systemctl stop slapd </dev/null >/dev/null 2>&1 || true

@@ -196,6 +196,9 @@ EOF
   check "$e: the users become mailUser entries" accounts ldap
   says "$e: ... counted" "$out" "example.com: 6 mailbox(es) created, 0 there from an earlier run, 3 user(s) listed"
   check "$e: ... slapd runs again after the load" test -f "$w/slapd.pid"
+  m=$(find "$b/ldap-before" -name "*.ldif" -print -quit 2>/dev/null)
+  check "$e: ... the directory as it was kept first (0600, without the new mailboxes, with the domain)" \
+    bash -c "[ -n '$m' ] && [ \"\$(stat -c %a '$m')\" = 600 ] && ! grep -q '^dn: mail=alice@example.com,' '$m' && grep -q '^dn: domainName=example.com,' '$m'"
   same "$e: the yescrypt hash verbatim after {CRYPT}" "{CRYPT}$yes_hash" "$(attr "$(udn alice@example.com)" userPassword)"
   same "$e: the sha512-crypt hash verbatim after {CRYPT}" "{CRYPT}$sha_hash" "$(attr "$(udn bob@example.com)" userPassword)"
   m=$(ls_ "$(udn alice@example.com)" objectClass accountStatus mailQuota storageBaseDirectory amavisLocal uid | tr '\n' '|')

@@ -87,7 +87,7 @@ wrappers() {
 #!/bin/sh
 [ "\$2" = slapd ] || { echo "systemctl \$*: not in this test" >&2; exit 1; }
 case \$1 in
-  stop) [ ! -f $(printf '%q' "$w/slapd.pid") ] || kill "\$(cat $(printf '%q' "$w/slapd.pid"))"
+  stop) [ ! -f $(printf '%q' "$w/slapd.pid") ] || kill "\$(cat $(printf '%q' "$w/slapd.pid") 2>/dev/null)" 2>/dev/null
         for _ in \$(seq 1 50); do [ -f $(printf '%q' "$w/slapd.pid") ] || exit 0; sleep 0.1; done; exit 1 ;;
   start) exec slapd -f $(printf '%q' "$w/slapd.conf") -h $(printf '%q' "ldapi://${w//\//%2F}%2Fldapi") ;;
 esac
@@ -163,7 +163,8 @@ EOF
     { slapadd -f "$w/slapd.conf" -b dc=example,dc=com -l "$w/ldap/base.ldif"; return 1; }
   "$w/bin/systemctl" start slapd
 }
-stop_slapd() { [ ! -f "$w/slapd.pid" ] || kill "$(cat "$w/slapd.pid")" 2>/dev/null || true; }
+# (the pid file may go between the test and the read: slapd ending)
+stop_slapd() { [ ! -f "$w/slapd.pid" ] || kill "$(cat "$w/slapd.pid" 2>/dev/null)" 2>/dev/null || true; }
 [ -n "$pgbin" ] || { echo "tests/irm/run.sh: no PostgreSQL server here" >&2; echo "irm: 0 passed, 1 failed"; exit 1; }
 cleanup() { stop_mariadb; stop_pgsql; stop_slapd; sleep 0.5; rm -rf "$w"; }
 trap cleanup EXIT
@@ -256,7 +257,7 @@ if [ -z "${MAILSHIFT_IRM_AWK:-}" ] && command -v mawk >/dev/null; then
   cleanup; trap - EXIT
   MAILSHIFT_IRM_AWK=mawk "$0" > "$w.mawk" 2>&1
   cat "$w.mawk"
-  if [[ $(tail -n 1 "$w.mawk") =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+  if [[ $(grep -E '^irm: [0-9]+ passed, [0-9]+ failed$' "$w.mawk" | tail -n 1) =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
     passed=$((passed + BASH_REMATCH[1])) failed=$((failed + BASH_REMATCH[2]))
   else
     bad "the tier with mawk"
